@@ -1,0 +1,120 @@
+"""The dossier lifecycle: the national portal's status codes and the transitions between them.
+
+Kept as data so that a rule change is an edit here, not a hunt through views. Late is a property
+computed from times (see `motcua.deadlines`), never a status.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Status(IntEnum):
+    SUBMITTED_ONLINE = 1
+    RECEIVED = 2
+    REFUSED = 3
+    PROCESSING = 4
+    SUPPLEMENT_REQUESTED = 5
+    AWAITING_PAYMENT = 6
+    WITHDRAWAL_REQUESTED = 7
+    STOPPED = 8
+    RESULT_READY = 9
+    RETURNED = 10
+
+
+STATUS_LABELS_VI = {
+    Status.SUBMITTED_ONLINE: "Nộp trực tuyến",
+    Status.RECEIVED: "Đã tiếp nhận",
+    Status.REFUSED: "Từ chối tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung",
+    Status.AWAITING_PAYMENT: "Chờ thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWAL_REQUESTED: "Công dân xin rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.RESULT_READY: "Đã có kết quả",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+STATUS_LABELS_EN = {
+    Status.SUBMITTED_ONLINE: "Submitted online",
+    Status.RECEIVED: "Received",
+    Status.REFUSED: "Refused",
+    Status.PROCESSING: "Processing",
+    Status.SUPPLEMENT_REQUESTED: "Supplement requested",
+    Status.AWAITING_PAYMENT: "Awaiting payment",
+    Status.WITHDRAWAL_REQUESTED: "Withdrawal requested",
+    Status.STOPPED: "Stopped",
+    Status.RESULT_READY: "Result ready",
+    Status.RETURNED: "Returned",
+}
+
+# domain.md: 1→2|3; 2→4; 4↔5; 4↔6; 4→9→10; 2|4|5|6→7→8
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.SUBMITTED_ONLINE: frozenset({Status.RECEIVED, Status.REFUSED}),
+    Status.RECEIVED: frozenset({Status.PROCESSING, Status.WITHDRAWAL_REQUESTED}),
+    Status.REFUSED: frozenset(),
+    Status.PROCESSING: frozenset({Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT,
+                                  Status.RESULT_READY, Status.WITHDRAWAL_REQUESTED}),
+    Status.SUPPLEMENT_REQUESTED: frozenset({Status.PROCESSING, Status.WITHDRAWAL_REQUESTED}),
+    Status.AWAITING_PAYMENT: frozenset({Status.PROCESSING, Status.WITHDRAWAL_REQUESTED}),
+    Status.WITHDRAWAL_REQUESTED: frozenset({Status.STOPPED}),
+    Status.STOPPED: frozenset(),
+    Status.RESULT_READY: frozenset({Status.RETURNED}),
+    Status.RETURNED: frozenset(),
+}
+
+TERMINAL = frozenset(s for s, nxt in ALLOWED_TRANSITIONS.items() if not nxt)
+
+# A few actions carry a name in the UI; the code is the target status.
+ACTION_LABELS_VI = {
+    Status.RECEIVED: "Tiếp nhận",
+    Status.REFUSED: "Từ chối",
+    Status.PROCESSING: "Chuyển xử lý",
+    Status.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung",
+    Status.AWAITING_PAYMENT: "Chờ nộp phí, lệ phí",
+    Status.WITHDRAWAL_REQUESTED: "Công dân rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.RESULT_READY: "Nhận kết quả",
+    Status.RETURNED: "Trả kết quả",
+}
+
+
+class TransitionRefused(ValueError):
+    """An illegal status change; `reason_vi` is fit to show a clerk."""
+
+    def __init__(self, current: int, target: int, reason_vi: str):
+        super().__init__(f"{current}->{target}: {reason_vi}")
+        self.current, self.target, self.reason_vi = current, target, reason_vi
+
+
+def parse_status(value) -> Status:
+    """Turn an int-like value into a Status. :raises ValueError: for anything that is not a code."""
+    try:
+        return Status(int(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"Mã trạng thái không hợp lệ: {value!r}") from None
+
+
+def is_allowed(current: int, target: int) -> bool:
+    """True when the lifecycle lets a dossier go from `current` to `target`."""
+    return Status(target) in ALLOWED_TRANSITIONS[Status(current)]
+
+
+def check_transition(current: int, target: int) -> Status:
+    """Return the target Status or raise TransitionRefused with a Vietnamese reason."""
+    cur, tgt = Status(current), parse_status(target)
+    if tgt in ALLOWED_TRANSITIONS[cur]:
+        return tgt
+    if cur == tgt:
+        reason = f"Hồ sơ đã ở trạng thái \u201c{STATUS_LABELS_VI[cur]}\u201d."
+    elif cur in TERMINAL:
+        reason = f"Hồ sơ đã kết thúc (\u201c{STATUS_LABELS_VI[cur]}\u201d), không thể chuyển trạng thái."
+    else:
+        allowed = ", ".join(f"\u201c{STATUS_LABELS_VI[s]}\u201d" for s in sorted(ALLOWED_TRANSITIONS[cur]))
+        reason = (f"Không thể chuyển từ \u201c{STATUS_LABELS_VI[cur]}\u201d sang "
+                  f"\u201c{STATUS_LABELS_VI[tgt]}\u201d. Được phép: {allowed}.")
+    raise TransitionRefused(cur, tgt, reason)
+
+
+def next_statuses(current: int) -> list[Status]:
+    """The statuses reachable in one step, in code order (what the UI offers as actions)."""
+    return sorted(ALLOWED_TRANSITIONS[Status(current)])
