@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib import resources
+from types import MappingProxyType
 from typing import Iterable, Mapping
 
 from motcua.errors import InvalidInput
@@ -51,7 +52,7 @@ class WorkCalendar:
                 raise InvalidInput(f"Lịch làm việc: ngày {day:%d/%m/%Y} bị khai hai lần.",
                                    field="calendar")
             by_date[day] = dict(raw)
-        return cls(entries=by_date, calendar_version=calendar_version, effective_from=effective_from)
+        return cls(entries=MappingProxyType(by_date), calendar_version=calendar_version, effective_from=effective_from)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "WorkCalendar":

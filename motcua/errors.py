@@ -12,10 +12,11 @@ class DomainError(Exception):
     code = "bad_request"
 
     def __init__(self, message_vi: str, *, code: str | None = None, field: str | None = None,
-                 status: int | None = None):
+                 status: int | None = None, fields: dict[str, str] | None = None):
         super().__init__(message_vi)
         self.message_vi = message_vi
         self.field = field
+        self.fields = fields or ({field: message_vi} if field else {})
         if code:
             self.code = code
         if status:
@@ -25,6 +26,8 @@ class DomainError(Exception):
         body = {"code": self.code, "message": self.message_vi}
         if self.field:
             body["field"] = self.field
+        if self.fields:
+            body["fields"] = self.fields
         return {"error": body}
 
 

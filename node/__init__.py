@@ -1,0 +1,70 @@
+"""The reception node: a commune desk that works all day with the network cable pulled out.
+
+`create_app(config)` builds the Flask app (JSON API + clerk UI) over the node's domain layer
+(`reception`, `catalogue`, `search`, `scans`, `journal`), all on one SQLite file in the data dir.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build a node app for the data dir in `config` or `MOTCUA_DATA_DIR`."""
+    from node.config import defaults
+    from node.db import open_database
+    from node.scans import BlobStore
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(defaults())
+    data_dir = (config or {}).get("DATA_DIR") or os.environ.get("MOTCUA_DATA_DIR")
+    if not data_dir:
+        raise RuntimeError("no data dir: pass --data-dir or set MOTCUA_DATA_DIR")
+    data_dir = Path(data_dir)
+    cfg_file = data_dir / "node.cfg"
+    if cfg_file.exists():
+        app.config.from_pyfile(str(cfg_file))
+    app.config.from_prefixed_env("NODE")
+    app.config.update(config or {})
+    app.config["DATA_DIR"] = str(data_dir)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    open_database(data_dir)
+    store = BlobStore(data_dir / "scans")
+    store.sweep_temporaries()
+    app.extensions["motcua.blobs"] = store
+
+    from node import api
+    app.register_blueprint(api.bp)
+    api.register_error_handlers(app)
+    try:
+        from webui import node_ui
+    except ImportError:          # the UI package is optional for API-only tests
+        node_ui = None
+    if node_ui is not None and hasattr(node_ui, "init_app"):
+        node_ui.init_app(app)
+    return app
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A per-node secret for session cookies, made once and kept in the data dir (mode 0600)."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    return path.read_text().strip()

@@ -5,6 +5,8 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from motcua.deadlines import (
     WorkCalendar, classify, compute_due, due_soon, extend_for_pause, is_overdue,
@@ -228,3 +230,35 @@ def test_is_overdue():
 ])
 def test_due_soon(due, now, within, soon):
     assert due_soon(dt(due), dt(now), CAL, within) is soon
+
+
+# --- properties over any receipt in 2026-2027 ---------------------------------------------------
+
+receipts = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 11, 30))
+
+
+@given(receipts, st.integers(min_value=0, max_value=30))
+def test_due_is_a_later_working_moment(received, days):
+    due = compute_due(received, days, CAL)
+    assert due > received
+    assert CAL.is_working_day(due.date())
+    assert time(7, 30) <= due.time() <= time(17, 0)
+
+
+@given(receipts, st.integers(min_value=1, max_value=30))
+def test_due_is_exactly_n_working_days_after_the_counted_receipt_day(received, days):
+    due = compute_due(received, days, CAL)
+    start = received.date() if (CAL.is_working_day(received.date())
+                                and received.time() <= time(17, 0)) else CAL.next_working_day(
+        received.date())
+    assert working_days_between(start, due.date(), CAL) == days
+
+
+@given(receipts, st.integers(min_value=0, max_value=15), st.integers(min_value=0, max_value=20))
+def test_a_pause_moves_the_due_date_by_the_working_days_lost(paused, pause_days, days):
+    due = compute_due(paused, days + 1, CAL)
+    resumed = paused + timedelta(days=pause_days)
+    moved = extend_for_pause(due, paused, resumed, CAL)
+    assert moved >= due and moved.time() == due.time()
+    lost = working_days_between(paused.date(), resumed.date(), CAL)
+    assert working_days_between(due.date(), moved.date(), CAL) == lost

@@ -5,6 +5,8 @@ import unicodedata
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from motcua.errors import InvalidInput
 from motcua.identity import (
@@ -259,3 +261,25 @@ def test_parse_date_vi_refuses(text, expected_in_message):
 def test_parse_date_vi_without_today_accepts_future_and_custom_field():
     assert parse_date_vi("01/01/2030", field="issued_on") == date(2030, 1, 1)
     assert_refused(lambda: parse_date_vi("1/1", field="issued_on"), "issued_on")
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+@given(st.text())
+def test_nfd_and_nfc_fold_and_normalise_alike(text):
+    assert fold_for_search(nfd(text)) == fold_for_search(unicodedata.normalize("NFC", text))
+    assert to_nfc(nfd(text)) == to_nfc(text)
+    assert to_nfc(to_nfc(text)) == to_nfc(text)
+    folded = fold_for_search(text)
+    assert fold_for_search(folded) == folded
+
+
+@given(st.sampled_from(sorted(PROVINCE_CODES)), st.dates(min_value=date(1900, 1, 1),
+                                                          max_value=date(2399, 12, 31)),
+       st.sampled_from(["nam", "nữ"]), st.integers(min_value=0, max_value=999_999))
+def test_any_well_formed_number_validates_and_reads_back(province, born, gender, serial):
+    g = (born.year - 1900) // 100 * 2 + (1 if gender == "nữ" else 0)
+    number = f"{province}{g}{born.year % 100:02d}{serial:06d}"
+    assert validate_id_number(number, born) == number
+    assert id_number_gender(number) == gender
+    assert id_number_birth_year(number) == born.year

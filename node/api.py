@@ -1,0 +1,211 @@
+"""The node's JSON API under /api/v1 (interface.md): thin views over the domain layer.
+
+Each view parses, calls one domain function, and returns JSON. Errors come back as
+`{"error": {"code", "message"}}` with a 4xx status and a Vietnamese message, never a 500 for bad input.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import date
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from motcua.errors import DomainError, InvalidInput, NotFound, Unauthorized
+from node import catalogue, reception, search
+from node.journal import pending_count
+from node.present import dossier_detail, dossier_summary
+from node.users import actor_name, user_for_token
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+HTTP_MESSAGES_VI = {
+    400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Không có quyền.",
+    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
+    413: "Tệp hoặc dữ liệu gửi lên quá lớn.", 415: "Kiểu dữ liệu không được hỗ trợ.",
+    429: "Quá nhiều yêu cầu, hãy thử lại sau.",
+}
+
+
+def token_required(view):
+    """Requires `Authorization: Bearer <token>`; puts the user on `g.user`."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Unauthorized("Thiếu mã truy cập: gửi kèm tiêu đề Authorization: Bearer <token>.",
+                               code="missing_token")
+        g.user = user_for_token(header[7:].strip())
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("Nội dung phải là một đối tượng JSON hợp lệ.", code="bad_json")
+    return data
+
+
+def _rules() -> reception.DeskRules:
+    c = current_app.config
+    return reception.DeskRules(cutoff=c["CUTOFF"], office_open=c["OFFICE_OPEN"],
+                               office_close=c["OFFICE_CLOSE"])
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"Tham số “{name}” phải là số nguyên.", field=name) from None
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"Tham số “{name}” phải là ngày dạng YYYY-MM-DD.", field=name) from None
+
+
+@bp.get("/procedures")
+@token_required
+def list_procedures():
+    """The catalogue in force, each procedure with its required documents."""
+    return jsonify({"items": [catalogue.procedure_to_dict(p)
+                              for p in catalogue.procedures_in_force()]})
+
+
+@bp.post("/dossiers")
+@token_required
+def create_dossier():
+    """Receive a dossier at the desk → 201 with its code and due time."""
+    d = reception.receive_dossier(_json_body(), actor_name(g.user), rules=_rules())
+    return jsonify({"id": d.uid, "code": d.code, "status": d.status,
+                    "received_at": d.received_at.isoformat(), "due_at": d.due_at.isoformat(),
+                    "lookup_secret": d.lookup_secret}), 201
+
+
+@bp.get("/dossiers")
+@token_required
+def find_dossiers():
+    """Search by code, name (accents optional), ID number or phone; filter by status and dates."""
+    page = search.search_dossiers(
+        request.args.get("q"), status=request.args.get("status"),
+        received_from=_date_arg("from"), received_to=_date_arg("to"),
+        page=_int_arg("page", 1), per_page=_int_arg("per_page", 20))
+    return jsonify({"items": [dossier_summary(d) for d in page.items], "page": page.page,
+                    "per_page": page.per_page, "has_more": page.has_more})
+
+
+@bp.get("/dossiers/<code>")
+@token_required
+def show_dossier(code):
+    return jsonify(dossier_detail(reception.get_dossier(code)))
+
+
+@bp.patch("/dossiers/<code>")
+@token_required
+def correct_dossier(code):
+    """Correct applicant fields: {"applicant": {"phone": …}}."""
+    body = _json_body()
+    changes = body.get("applicant")
+    d = reception.correct_applicant(code, changes, actor_name(g.user))
+    return jsonify(dossier_detail(d))
+
+
+@bp.post("/dossiers/<code>/attachments")
+@token_required
+def upload_attachment(code):
+    """Attach a scan (multipart `file`, `requirement`) → 201 {sha256, size}."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("Thiếu tệp (trường “file”).", field="file", code="file_required")
+    data = upload.read()
+    a = reception.attach_scan(code, data, request.form.get("requirement"), actor_name(g.user),
+                              current_app.extensions["motcua.blobs"],
+                              max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]),
+                              filename=upload.filename)
+    return jsonify({"sha256": a.sha256, "size": len(data), "requirement": a.requirement_key}), 201
+
+
+@bp.get("/dossiers/<code>/attachments/<sha256>")
+@token_required
+def download_attachment(code, sha256):
+    d = reception.get_dossier(code)
+    match = [a for a in reception.active_attachments(d) if a.sha256 == sha256]
+    if not match:
+        raise NotFound("Hồ sơ không có bản quét này.", code="attachment_not_found")
+    store = current_app.extensions["motcua.blobs"]
+    return Response(store.read(sha256), mimetype=match[0].blob.mime,
+                    headers={"Cache-Control": "private, max-age=3600",
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@bp.delete("/dossiers/<code>/attachments/<sha256>")
+@token_required
+def delete_attachment(code, sha256):
+    reception.remove_attachment(code, sha256, actor_name(g.user))
+    return "", 204
+
+
+@bp.post("/dossiers/<code>/transitions")
+@token_required
+def make_transition(code):
+    """{to, reason?, returned_to?} → 200 with the dossier | 409 when the lifecycle refuses."""
+    body = _json_body()
+    if "to" not in body:
+        raise InvalidInput("Thiếu trạng thái đích (“to”).", field="to")
+    d = reception.transition(code, body["to"], actor_name(g.user), reason=body.get("reason"),
+                             returned_to=body.get("returned_to"), rules=_rules())
+    return jsonify(dossier_detail(d))
+
+
+@bp.post("/dossiers/<code>/rating")
+@token_required
+def rate_dossier(code):
+    d = reception.rate(code, _json_body().get("rating"), actor_name(g.user))
+    return jsonify({"code": d.code, "rating": d.rating})
+
+
+@bp.get("/sync/status")
+@token_required
+def sync_status():
+    from node import syncstate
+    return jsonify(syncstate.status_dict())
+
+
+@bp.get("/conflicts")
+@token_required
+def list_conflicts():
+    from node import syncstate
+    return jsonify({"items": syncstate.open_conflicts()})
+
+
+def register_error_handlers(app) -> None:
+    """One handler: JSON under /api, the UI's renderer (if installed) elsewhere."""
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or "html" not in request.headers.get("Accept", "")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        renderer = app.extensions.get("motcua.render_error")
+        if renderer and not wants_json():
+            return renderer(exc.status, exc.message_vi)
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = HTTP_MESSAGES_VI.get(exc.code, "Yêu cầu không hợp lệ.")
+        renderer = app.extensions.get("motcua.render_error")
+        if renderer and not wants_json():
+            return renderer(exc.code, message)
+        return jsonify({"error": {"code": f"http_{exc.code}", "message": message}}), exc.code

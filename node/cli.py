@@ -1,0 +1,144 @@
+"""`motcua node …`: what a technician types to set up and run a reception point."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from motcua.errors import DomainError
+
+DATA_DIR = click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
+                        type=click.Path(file_okay=False), help="The node's folder (or MOTCUA_DATA_DIR).")
+
+
+def fail_on_domain_error(fn):
+    """Turn a domain error into a one-line reason and exit status 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            raise click.ClickException(exc.message_vi) from None
+    return wrapped
+
+
+def _open(data_dir):
+    from node.db import open_database
+    from node.state import get_state
+    open_database(data_dir)
+    if not get_state("unit_code"):
+        raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận: chạy `motcua node init` trước.")
+
+
+@click.group("node")
+def node_group():
+    """A commune reception point (node)."""
+
+
+@node_group.command("init")
+@DATA_DIR
+@click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
+@click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
+@fail_on_domain_error
+def init_cmd(data_dir, unit_code, name):
+    """Create a working point, alone (no network needed).
+
+    Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn"
+    """
+    from node.setup import init_node
+    result = init_node(data_dir, unit_code, name)
+    click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
+               f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
+
+
+@node_group.command("serve")
+@DATA_DIR
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+def serve_cmd(data_dir, host, port, threads):
+    """Serve the clerk UI and the API with waitress (and sync in the background once enrolled).
+
+    Example: motcua node serve --data-dir /var/lib/motcua --host 0.0.0.0 --port 8800
+    """
+    from waitress import serve
+
+    from node import create_app
+    _open(data_dir)
+    app = create_app({"DATA_DIR": data_dir})
+    starter = app.extensions.get("motcua.start_background")
+    if starter:
+        starter()
+    click.echo(f"motcua node serving on http://{host}:{port}/", err=True)
+    serve(app, host=host, port=port, threads=threads, ident="motcua")
+
+
+@node_group.group("user")
+def user_group():
+    """Clerk and admin accounts."""
+
+
+@user_group.command("add")
+@DATA_DIR
+@click.option("--username", required=True, help="Login name.")
+@click.option("--role", type=click.Choice(["clerk", "admin"]), default="clerk", show_default=True,
+              help="clerk or admin.")
+@click.option("--full-name", default=None, help="Name shown in the journal and on forms.")
+@fail_on_domain_error
+def user_add_cmd(data_dir, username, role, full_name):
+    """Add an account; the password is read from stdin.
+
+    Example: echo 'mật-khẩu-dài' | motcua node user add --data-dir D --username lan --role clerk
+    """
+    from node.users import add_user
+    _open(data_dir)
+    password = sys.stdin.readline().rstrip("\n")
+    user = add_user(username, password, role, full_name)
+    click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
+
+
+@node_group.group("token")
+def token_group():
+    """API tokens for scripts."""
+
+
+@token_group.command("create")
+@DATA_DIR
+@click.option("--username", required=True, help="Whose token.")
+@click.option("--label", default=None, help="What the token is for.")
+@fail_on_domain_error
+def token_create_cmd(data_dir, username, label):
+    """Print a new API token (shown once).
+
+    Example: motcua node token create --data-dir D --username lan
+    """
+    from node.users import create_token
+    _open(data_dir)
+    click.echo(create_token(username, label))
+
+
+@node_group.command("status")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status_cmd(data_dir, as_json):
+    """Backlog, last contact, conflicts.
+
+    Example: motcua node status --data-dir D --json
+    """
+    from node.state import get_state
+    from node.syncstate import status_dict
+    _open(data_dir)
+    status = {"unit_code": get_state("unit_code"), "name": get_state("unit_name"), **status_dict()}
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Điểm {status['unit_code']} {status['name']}")
+    click.echo(f"  Lần liên lạc cuối với trung tâm: {status['last_contact'] or 'chưa có'}")
+    click.echo(f"  Chờ gửi: {status['pending_events']} sự kiện, {status['pending_blobs']} tệp "
+               f"({status['pending_bytes'] / 1e6:.1f} MB)")
+    click.echo(f"  Xung đột chờ xử lý: {status['open_conflicts']}")
+    if status["last_error"]:
+        click.echo(f"  Lỗi gần nhất: {status['last_error']}")

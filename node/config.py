@@ -1,0 +1,34 @@
+"""Every setting of a node, declared once with its default and help text.
+
+`create_app` reads them in order: these defaults, then `<data dir>/node.cfg` (a Python file written by
+`node init`), then `NODE_*` environment variables, then the test mapping.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = [
+    Setting("DATA_DIR", None, "Folder holding the database, scans and keys (or MOTCUA_DATA_DIR)."),
+    Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, "Largest scan accepted, in bytes."),
+    Setting("CUTOFF", "15:00", "After this time a same-day procedure is due the next working day."),
+    Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
+    Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
+    Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
+            "many days is flagged as a possible duplicate."),
+    Setting("SYNC_INTERVAL_SECONDS", 60, "How often the background loop tries to sync."),
+    Setting("CENTRAL_URL", None, "The center this node reports to (set by `node enroll`)."),
+    Setting("LANGUAGE", "vi", "Default UI language: vi or en."),
+    Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only."),
+]
+
+
+def defaults() -> dict:
+    return {s.name: s.default for s in SETTINGS}

@@ -1,0 +1,95 @@
+"""Schema migrations of the node database, from day one.
+
+`PRAGMA user_version` holds the schema version. Each migration is a list of SQL statements or a
+function, applied in one transaction; a node with an older file upgrades in place on start. Never edit
+a released migration: add the next one.
+"""
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+V1_CORE_TABLES = [
+    """CREATE TABLE "state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)""",
+    """CREATE TABLE "procedure" ("id" INTEGER NOT NULL PRIMARY KEY, "code" VARCHAR(255) NOT NULL, "catalogue_version" VARCHAR(255) NOT NULL, "effective_from" DATE NOT NULL, "name_vi" TEXT NOT NULL, "name_en" TEXT, "level" VARCHAR(255), "processing_days" INTEGER NOT NULL, "fee_vnd" INTEGER, "source" TEXT, "confidence" TEXT, "search_text" TEXT NOT NULL)""",
+    """CREATE INDEX "procedure_code" ON "procedure" ("code")""",
+    """CREATE UNIQUE INDEX "procedure_code_catalogue_version" ON "procedure" ("code", "catalogue_version")""",
+    """CREATE TABLE "requirement" ("id" INTEGER NOT NULL PRIMARY KEY, "procedure_id" INTEGER NOT NULL, "key" VARCHAR(255) NOT NULL, "position" INTEGER NOT NULL, "name_vi" TEXT NOT NULL, "copies" INTEGER NOT NULL, "original_required" INTEGER NOT NULL, FOREIGN KEY ("procedure_id") REFERENCES "procedure" ("id") ON DELETE CASCADE)""",
+    """CREATE INDEX "requirement_procedure_id" ON "requirement" ("procedure_id")""",
+    """CREATE INDEX "requirement_key" ON "requirement" ("key")""",
+    """CREATE TABLE "holiday" ("day" DATE NOT NULL PRIMARY KEY, "kind" VARCHAR(255) NOT NULL, "name_vi" TEXT NOT NULL, "name_en" TEXT, "calendar_version" VARCHAR(255) NOT NULL)""",
+    """CREATE TABLE "user" ("id" INTEGER NOT NULL PRIMARY KEY, "username" VARCHAR(255) NOT NULL, "full_name" TEXT, "role" VARCHAR(255) NOT NULL, "password_hash" TEXT NOT NULL, "active" INTEGER NOT NULL, "created_at" DATETIME NOT NULL)""",
+    """CREATE UNIQUE INDEX "user_username" ON "user" ("username")""",
+    """CREATE TABLE "api_token" ("id" INTEGER NOT NULL PRIMARY KEY, "user_id" INTEGER NOT NULL, "token_sha256" VARCHAR(255) NOT NULL, "label" TEXT, "created_at" DATETIME NOT NULL, "revoked" INTEGER NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE)""",
+    """CREATE INDEX "api_token_user_id" ON "api_token" ("user_id")""",
+    """CREATE UNIQUE INDEX "api_token_token_sha256" ON "api_token" ("token_sha256")""",
+    """CREATE TABLE "dossier" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "uid" VARCHAR(255) NOT NULL, "code" VARCHAR(255) NOT NULL, "official_code" VARCHAR(255), "lookup_secret" VARCHAR(255) NOT NULL, "origin" VARCHAR(255) NOT NULL, "procedure_code" VARCHAR(255) NOT NULL, "catalogue_version" VARCHAR(255) NOT NULL, "channel" INTEGER NOT NULL, "status" INTEGER NOT NULL, "applicant" TEXT NOT NULL, "owner" TEXT, "applicant_id_number" VARCHAR(255) NOT NULL, "search_text" TEXT NOT NULL, "received_at" DATETIME NOT NULL, "due_at" DATETIME NOT NULL, "paused_at" DATETIME, "supplement_count" INTEGER NOT NULL, "finished_at" DATETIME, "returned_at" DATETIME, "returned_to" TEXT, "fee_vnd" INTEGER, "fee_paid" INTEGER NOT NULL, "fee_receipt_no" VARCHAR(255), "book_volume" VARCHAR(255) NOT NULL, "book_number" INTEGER NOT NULL, "notes" TEXT, "rating" VARCHAR(255), "last_reason" TEXT, "received_by" VARCHAR(255) NOT NULL, "updated_hlc" VARCHAR(255) NOT NULL)""",
+    """CREATE UNIQUE INDEX "dossier_uid" ON "dossier" ("uid")""",
+    """CREATE UNIQUE INDEX "dossier_code" ON "dossier" ("code")""",
+    """CREATE UNIQUE INDEX "dossier_official_code" ON "dossier" ("official_code")""",
+    """CREATE INDEX "dossier_procedure_code" ON "dossier" ("procedure_code")""",
+    """CREATE INDEX "dossier_status" ON "dossier" ("status")""",
+    """CREATE INDEX "dossier_applicant_id_number" ON "dossier" ("applicant_id_number")""",
+    """CREATE INDEX "dossier_received_at" ON "dossier" ("received_at")""",
+    """CREATE INDEX "dossier_due_at" ON "dossier" ("due_at")""",
+    """CREATE TABLE "blob" ("sha256" VARCHAR(255) NOT NULL PRIMARY KEY, "size" INTEGER NOT NULL, "mime" VARCHAR(255) NOT NULL, "created_at" DATETIME NOT NULL, "at_center" INTEGER NOT NULL)""",
+    """CREATE TABLE "attachment" ("id" INTEGER NOT NULL PRIMARY KEY, "dossier_id" INTEGER NOT NULL, "requirement_key" VARCHAR(255), "sha256" VARCHAR(255) NOT NULL, "filename" TEXT, "added_at" DATETIME NOT NULL, "added_by" VARCHAR(255) NOT NULL, "removed_at" DATETIME, FOREIGN KEY ("dossier_id") REFERENCES "dossier" ("id") ON DELETE CASCADE, FOREIGN KEY ("sha256") REFERENCES "blob" ("sha256"))""",
+    """CREATE INDEX "attachment_dossier_id" ON "attachment" ("dossier_id")""",
+    """CREATE INDEX "attachment_sha256" ON "attachment" ("sha256")""",
+    """CREATE TABLE "event" ("seq" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "event_id" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, "dossier_uid" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "actor" VARCHAR(255) NOT NULL, "hlc" VARCHAR(255) NOT NULL, "payload" TEXT NOT NULL, "recorded_at" DATETIME NOT NULL, "acked_at" DATETIME)""",
+    """CREATE UNIQUE INDEX "event_event_id" ON "event" ("event_id")""",
+    """CREATE INDEX "event_dossier_uid" ON "event" ("dossier_uid")""",
+    """CREATE INDEX "event_hlc" ON "event" ("hlc")""",
+    """CREATE INDEX "event_acked_at" ON "event" ("acked_at")""",
+]
+
+
+def _v2_search_index(database) -> None:
+    """Full-text index over each dossier's accent-folded search text, filled from existing rows."""
+    database.execute_sql(
+        "CREATE VIRTUAL TABLE dossier_fts USING fts5(search_text, content='dossier', "
+        "content_rowid='id', tokenize='unicode61')")
+    database.execute_sql("INSERT INTO dossier_fts(dossier_fts) VALUES ('rebuild')")
+    # Triggers keep the index true whatever code writes the table.
+    database.execute_sql(
+        "CREATE TRIGGER dossier_ai AFTER INSERT ON dossier BEGIN "
+        "INSERT INTO dossier_fts(rowid, search_text) VALUES (new.id, new.search_text); END")
+    database.execute_sql(
+        "CREATE TRIGGER dossier_ad AFTER DELETE ON dossier BEGIN "
+        "INSERT INTO dossier_fts(dossier_fts, rowid, search_text) "
+        "VALUES ('delete', old.id, old.search_text); END")
+    database.execute_sql(
+        "CREATE TRIGGER dossier_au AFTER UPDATE OF search_text ON dossier BEGIN "
+        "INSERT INTO dossier_fts(dossier_fts, rowid, search_text) "
+        "VALUES ('delete', old.id, old.search_text); "
+        "INSERT INTO dossier_fts(rowid, search_text) VALUES (new.id, new.search_text); END")
+    # The outbox walks unacknowledged events in order.
+    database.execute_sql('CREATE INDEX event_outbox ON event (acked_at, seq)')
+
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_search_index]
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(database) -> int:
+    return database.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(database, target: int | None = None) -> int:
+    """Bring the database up to `target` (default: latest); returns the version reached."""
+    target = LATEST if target is None else target
+    current = schema_version(database)
+    if current > LATEST:
+        raise RuntimeError(f"database schema v{current} is newer than this program (v{LATEST})")
+    for version in range(current + 1, target + 1):
+        step = MIGRATIONS[version - 1]
+        with database.atomic("IMMEDIATE"):
+            if callable(step):
+                step(database)
+            else:
+                for statement in step:
+                    database.execute_sql(statement)
+            database.execute_sql(f"PRAGMA user_version = {version}")
+        logger.info("node database migrated to schema v%d", version)
+    return max(current, target)

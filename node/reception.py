@@ -1,0 +1,363 @@
+"""Receiving dossiers and moving them through their lifecycle: the node's domain layer.
+
+Every function here changes the `Dossier` row and appends the matching journal event in ONE
+IMMEDIATE transaction (nothing half-written survives a crash), validates its input first (bad input
+changes nothing), and raises `motcua.errors` exceptions with Vietnamese messages. Views (API and web)
+call these and nothing lower.
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from motcua import deadlines
+from motcua.errors import Conflict, InvalidInput, NotFound
+from motcua.identity import (fold_for_search, normalize_phone, parse_date_vi, to_nfc,
+                             validate_email, validate_full_name, validate_id_number)
+from motcua.lifecycle import Status, TransitionRefused, check_transition, parse_status
+from node import catalogue
+from node.holidays import work_calendar
+from node.journal import record_event
+from node.models import Attachment, Blob, Dossier, Requirement, db
+from node.state import next_counter, unit_code
+
+CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
+APPLICANT_FIELDS = ("full_name", "id_number", "date_of_birth", "phone", "address", "email")
+RATINGS = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
+           "not_satisfied": "Không hài lòng"}
+LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud at a kiosk
+MAX_NOTES = 2000
+
+
+@dataclass(frozen=True)
+class DeskRules:
+    """The hours that deadlines depend on; from the app config (`NODE_CUTOFF`, …)."""
+    cutoff: str = "15:00"
+    office_open: str = "07:30"
+    office_close: str = "17:00"
+
+    def times(self) -> dict:
+        def parse(text):
+            return datetime.strptime(text, "%H:%M").time()
+        return {"cutoff": parse(self.cutoff), "office_open": parse(self.office_open),
+                "office_close": parse(self.office_close)}
+
+
+# ---- validation -------------------------------------------------------------------------------
+
+def _text(value, limit: int = 300) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)):
+        raise TypeError
+    text = to_nfc(str(value))
+    if len(text) > limit:
+        raise ValueError
+    return text
+
+
+def validate_person(raw, prefix: str, *, today: date) -> tuple[dict, dict[str, str]]:
+    """Clean a person's fields; returns (clean, errors keyed `prefix.field`). Never raises on content."""
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    if not isinstance(raw, dict):
+        return {}, {prefix: "Thiếu thông tin người nộp hồ sơ."}
+
+    def field(name, required, check):
+        try:
+            value = _text(raw.get(name))
+        except (TypeError, ValueError):
+            errors[f"{prefix}.{name}"] = "Giá trị không hợp lệ hoặc quá dài."
+            return
+        if not value:
+            if required:
+                errors[f"{prefix}.{name}"] = "Trường này là bắt buộc."
+            else:
+                clean[name] = None
+            return
+        try:
+            clean[name] = check(value)
+        except InvalidInput as exc:
+            errors[f"{prefix}.{name}"] = exc.message_vi
+
+    field("full_name", True, validate_full_name)
+    field("date_of_birth", True, lambda v: parse_date_vi(v, today=today).isoformat())
+    dob = date.fromisoformat(clean["date_of_birth"]) if clean.get("date_of_birth") else None
+    field("id_number", True, lambda v: validate_id_number(v, dob))
+    field("phone", True, normalize_phone)
+    field("address", True, lambda v: v)
+    field("email", False, validate_email)
+    return clean, errors
+
+
+def _raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        first_field, first_message = next(iter(errors.items()))
+        raise InvalidInput(first_message if len(errors) == 1 else
+                           f"Có {len(errors)} trường chưa hợp lệ: {first_field} — {first_message}",
+                           field=first_field, fields=errors)
+
+
+def _search_text(d: Dossier) -> str:
+    a = d.applicant
+    parts = [d.code, d.official_code or "", a.get("full_name", ""), a.get("id_number", ""),
+             a.get("phone", "")]
+    if d.owner:
+        parts += [d.owner.get("full_name", ""), d.owner.get("id_number", "")]
+    return fold_for_search(" ".join(p for p in parts if p))
+
+
+def _new_lookup_secret() -> str:
+    return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(6))
+
+
+# ---- intake -----------------------------------------------------------------------------------
+
+def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
+                    now: datetime | None = None) -> Dossier:
+    """Receive a complete dossier at the desk: validate, number it, compute its due time, journal it.
+
+    :raises InvalidInput: on any bad field (all field errors in `.fields`); nothing is written.
+    """
+    now = (now or datetime.now()).replace(microsecond=0)
+    if not isinstance(data, dict):
+        raise InvalidInput("Dữ liệu gửi lên phải là một đối tượng JSON.", code="bad_json")
+    procedure = catalogue.get_procedure(str(data.get("procedure_code") or "").strip(), now.date())
+    applicant, errors = validate_person(data.get("applicant"), "applicant", today=now.date())
+    owner = None
+    if data.get("owner"):
+        owner, owner_errors = validate_person(data["owner"], "owner", today=now.date())
+        errors.update(owner_errors)
+    channel = data.get("channel", 1)
+    if channel not in CHANNELS:
+        errors["channel"] = "Kênh nộp phải là 1 (trực tiếp), 2 (trực tuyến) hoặc 3 (bưu chính)."
+    notes = data.get("notes")
+    if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
+        errors["notes"] = f"Ghi chú phải là văn bản, tối đa {MAX_NOTES} ký tự."
+    fee = data.get("fee_vnd", procedure.fee_vnd)
+    if fee is not None and (isinstance(fee, bool) or not isinstance(fee, int) or fee < 0):
+        errors["fee_vnd"] = "Lệ phí phải là số nguyên không âm (đồng)."
+    _raise_if(errors)
+
+    received_at = now
+    due_at = deadlines.compute_due(received_at, procedure.processing_days, work_calendar(),
+                                   **rules.times())
+    with db.atomic("IMMEDIATE"):
+        unit = unit_code()
+        seq = next_counter(f"code:{now:%y%m%d}")
+        book_number = next_counter(f"book:{now:%Y}")
+        dossier = Dossier(
+            uid=uuid.uuid4().hex, code=f"{unit}-{now:%y%m%d}-{seq:04d}",
+            lookup_secret=_new_lookup_secret(), origin=unit, procedure_code=procedure.code,
+            catalogue_version=procedure.catalogue_version, channel=channel,
+            status=int(Status.RECEIVED), applicant=applicant, owner=owner,
+            applicant_id_number=applicant["id_number"], received_at=received_at, due_at=due_at,
+            supplement_count=0, fee_vnd=fee, fee_paid=bool(data.get("fee_paid", False)),
+            book_volume=f"{now:%Y}", book_number=book_number, notes=to_nfc(notes) if notes else None,
+            received_by=actor, updated_hlc="")
+        dossier.search_text = _search_text(dossier)
+        event = record_event("dossier.received", dossier.uid, actor, {
+            "code": dossier.code, "lookup_secret": dossier.lookup_secret,
+            "procedure_code": dossier.procedure_code,
+            "catalogue_version": dossier.catalogue_version, "channel": channel,
+            "status": dossier.status, "applicant": applicant, "owner": owner,
+            "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
+            "fee": {"vnd": fee, "paid": dossier.fee_paid},
+            "book": {"volume": dossier.book_volume, "number": book_number}, "notes": dossier.notes,
+        }, now=now)
+        dossier.updated_hlc = event.hlc
+        dossier.save(force_insert=True)
+    return dossier
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+def get_dossier(code: str) -> Dossier:
+    """The dossier with this code or official code. :raises NotFound: when there is none."""
+    code = (code or "").strip()
+    row = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code))
+    if row is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found")
+    return row
+
+
+def active_attachments(dossier: Dossier) -> list[Attachment]:
+    return list(dossier.attachments.where(Attachment.removed_at.is_null())
+                .order_by(Attachment.id))
+
+
+# ---- changes ----------------------------------------------------------------------------------
+
+def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = None) -> Dossier:
+    """Correct some of the applicant's fields (a plain-field write, last writer wins across sides).
+
+    :raises InvalidInput: unknown or bad field; NotFound: no such dossier.
+    """
+    now = now or datetime.now()
+    if not isinstance(changes, dict) or not changes:
+        raise InvalidInput("Cần ít nhất một trường cần sửa.", code="nothing_to_change")
+    unknown = [k for k in changes if k not in APPLICANT_FIELDS]
+    if unknown:
+        raise InvalidInput(f"Không thể sửa trường: {', '.join(map(str, unknown))}.",
+                           field=f"applicant.{unknown[0]}")
+    with db.atomic("IMMEDIATE"):
+        dossier = get_dossier(code)
+        merged = {**dossier.applicant, **changes}
+        clean, errors = validate_person(merged, "applicant", today=now.date())
+        _raise_if({k: v for k, v in errors.items() if k.split(".", 1)[1] in changes} or errors)
+        changed = {f"applicant.{k}": clean.get(k) for k in changes
+                   if clean.get(k) != dossier.applicant.get(k)}
+        if not changed:
+            return dossier
+        event = record_event("dossier.corrected", dossier.uid, actor, {"fields": changed}, now=now)
+        dossier.applicant = clean
+        dossier.applicant_id_number = clean["id_number"]
+        dossier.search_text = _search_text(dossier)
+        dossier.updated_hlc = event.hlc
+        dossier.save()
+    return dossier
+
+
+REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: "Hãy ghi rõ giấy tờ cần bổ sung.",
+                   Status.REFUSED: "Hãy ghi rõ lý do từ chối."}
+
+
+def transition(code: str, to, actor: str, *, reason: str | None = None,
+               returned_to: str | None = None, rules: DeskRules = DeskRules(),
+               now: datetime | None = None) -> Dossier:
+    """Move a dossier to status `to` if the lifecycle allows it; pauses and resumes the clock.
+
+    :raises InvalidInput: bad status code or a missing reason; Conflict: the lifecycle refuses.
+    """
+    now = (now or datetime.now()).replace(microsecond=0)
+    try:
+        target = parse_status(to)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="to", code="bad_status") from None
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_NOTES):
+        raise InvalidInput(f"Lý do phải là văn bản, tối đa {MAX_NOTES} ký tự.", field="reason")
+    reason = to_nfc(reason) if reason else None
+    if target in REASON_REQUIRED and not reason:
+        raise InvalidInput(REASON_REQUIRED[target], field="reason", code="reason_required")
+    if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):
+        raise InvalidInput("Tên người nhận kết quả không hợp lệ.", field="returned_to")
+    with db.atomic("IMMEDIATE"):
+        dossier = get_dossier(code)
+        current = Status(dossier.status)
+        try:
+            check_transition(current, target)
+        except TransitionRefused as exc:
+            raise Conflict(exc.reason_vi, code="transition_refused") from None
+        payload = {"from": int(current), "to": int(target), "reason": reason,
+                   "at": now.isoformat(), "due_at": None, "returned_to": None}
+        if target == Status.SUPPLEMENT_REQUESTED:
+            dossier.paused_at = now
+            dossier.supplement_count += 1
+        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at:
+            dossier.due_at = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
+                                                        work_calendar())
+            dossier.paused_at = None
+            payload["due_at"] = dossier.due_at.isoformat()
+        if target in (Status.RESULT_READY, Status.STOPPED, Status.REFUSED):
+            dossier.finished_at = now
+        if target == Status.RETURNED:
+            dossier.returned_at = now
+            dossier.returned_to = to_nfc(returned_to) if returned_to else \
+                dossier.applicant.get("full_name")
+            payload["returned_to"] = dossier.returned_to
+        if reason:
+            dossier.last_reason = reason
+        dossier.status = int(target)
+        event = record_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
+        dossier.updated_hlc = event.hlc
+        dossier.save()
+    return dossier
+
+
+def rate(code: str, rating: str, actor: str, *, now: datetime | None = None) -> Dossier:
+    """Record the citizen's rating once the result is ready or returned."""
+    if rating not in RATINGS:
+        raise InvalidInput("Mức đánh giá phải là: " + ", ".join(RATINGS.values()) + ".",
+                           field="rating")
+    with db.atomic("IMMEDIATE"):
+        dossier = get_dossier(code)
+        if dossier.status not in (Status.RESULT_READY, Status.RETURNED):
+            raise Conflict("Chỉ đánh giá được khi hồ sơ đã có kết quả.", code="too_early_to_rate")
+        event = record_event("dossier.rated", dossier.uid, actor, {"rating": rating}, now=now)
+        dossier.rating = rating
+        dossier.updated_hlc = event.hlc
+        dossier.save()
+    return dossier
+
+
+def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str, store, *,
+                max_bytes: int, filename: str | None = None,
+                now: datetime | None = None) -> Attachment:
+    """Store a scanned paper and tie it to one of the dossier's required documents.
+
+    The file is made durable before the row that names it is committed, so a crash leaves at worst an
+    unreferenced file, never a row without its file.
+    :raises InvalidInput/TooLarge: bad file or requirement; NotFound: no such dossier.
+    """
+    from node.scans import check_scan
+    now = now or datetime.now()
+    dossier = get_dossier(code)
+    mime = check_scan(data, max_bytes)
+    if not requirement_key:
+        raise InvalidInput("Hãy chọn giấy tờ mà bản quét này thuộc về.", field="requirement",
+                           code="requirement_required")
+    procedure = catalogue.Procedure.get(code=dossier.procedure_code,
+                                        catalogue_version=dossier.catalogue_version)
+    if not Requirement.select().where((Requirement.procedure == procedure) &
+                                      (Requirement.key == requirement_key)).exists():
+        raise InvalidInput(f"Thủ tục này không có thành phần hồ sơ “{requirement_key}”.",
+                           field="requirement", code="unknown_requirement")
+    filename = to_nfc(filename)[:200] if filename else None
+    sha = store.put(data)
+    with db.atomic("IMMEDIATE"):
+        dossier = get_dossier(code)
+        existing = Attachment.get_or_none((Attachment.dossier == dossier) &
+                                          (Attachment.blob == sha) &
+                                          (Attachment.requirement_key == requirement_key) &
+                                          Attachment.removed_at.is_null())
+        if existing:
+            return existing
+        Blob.insert(sha256=sha, size=len(data), mime=mime, created_at=now,
+                    at_center=False).on_conflict_ignore().execute()
+        attachment = Attachment.create(dossier=dossier, requirement_key=requirement_key, blob=sha,
+                                       filename=filename, added_at=now, added_by=actor)
+        event = record_event("attachment.added", dossier.uid, actor, {
+            "sha256": sha, "size": len(data), "mime": mime, "requirement_id": requirement_key,
+            "filename": filename}, now=now)
+        dossier.updated_hlc = event.hlc
+        dossier.save()
+    return attachment
+
+
+def remove_attachment(code: str, sha256: str, actor: str, *, now: datetime | None = None) -> None:
+    """Remove a scan from a dossier (explicitly, as an event; the file stays for the history)."""
+    now = now or datetime.now()
+    with db.atomic("IMMEDIATE"):
+        dossier = get_dossier(code)
+        rows = list(dossier.attachments.where((Attachment.blob == sha256) &
+                                              Attachment.removed_at.is_null()))
+        if not rows:
+            raise NotFound("Hồ sơ không có bản quét này.", code="attachment_not_found")
+        for row in rows:
+            row.removed_at = now
+            row.save()
+            event = record_event("attachment.removed", dossier.uid, actor, {
+                "sha256": sha256, "requirement_id": row.requirement_key}, now=now)
+        dossier.updated_hlc = event.hlc
+        dossier.save()
+
+
+def timeliness(dossier: Dossier, now: datetime | None = None) -> str:
+    """early / on_time / late for finished dossiers; on_track / overdue for open ones."""
+    if dossier.finished_at:
+        return deadlines.classify(dossier.finished_at, dossier.due_at, dossier.supplement_count)
+    if dossier.paused_at:
+        return "paused"
+    return "overdue" if deadlines.is_overdue(dossier.due_at, now or datetime.now()) else "on_track"

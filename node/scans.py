@@ -1,0 +1,99 @@
+"""Scanned papers on the node's disk, content-addressed by SHA-256, outside any web root.
+
+A file is written tmp → fsync → rename → fsync(dir), so a power cut leaves either the whole file under
+its final name or nothing but a `.tmp` that the next start sweeps away. The type is read from the
+bytes, never from the name or the browser's word.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from motcua.errors import InvalidInput, TooLarge
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG",
+                 "image/tiff": "TIFF"}
+
+
+def sniff_mime(data: bytes) -> str | None:
+    """The file type from its first bytes, or None when it is not one we accept."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff"
+    return None
+
+
+def check_scan(data: bytes, max_bytes: int) -> str:
+    """Return the scan's MIME type. :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF."""
+    if not data:
+        raise InvalidInput("Tệp trống.", field="file", code="empty_file")
+    if len(data) > max_bytes:
+        raise TooLarge(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB); tối đa {max_bytes / 1e6:.0f} MB.",
+                       field="file", code="file_too_large")
+    mime = sniff_mime(data)
+    if mime is None:
+        raise InvalidInput("Chỉ nhận tệp PDF, JPEG, PNG hoặc TIFF.", field="file",
+                           code="unsupported_file_type")
+    return mime
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    """Files named by their SHA-256 under `root/ab/abcdef…`."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise InvalidInput("Mã băm tệp không hợp lệ.", field="sha256", code="bad_sha256")
+        return self.root / sha256[:2] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+    def put(self, data: bytes) -> str:
+        """Store `data` durably and return its SHA-256 (a second put of the same bytes is free)."""
+        sha = hashlib.sha256(data).hexdigest()
+        final = self.path_for(sha)
+        if final.exists():
+            return sha
+        final.parent.mkdir(exist_ok=True)
+        tmp = final.with_name(f"{sha}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return sha
+
+    def read(self, sha256: str) -> bytes:
+        return self.path_for(sha256).read_bytes()
+
+    def sweep_temporaries(self) -> int:
+        """Remove `.tmp` files a crash left behind; returns how many."""
+        count = 0
+        for tmp in self.root.glob("*/*.tmp"):
+            tmp.unlink(missing_ok=True)
+            count += 1
+        if count:
+            logger.info("removed %d unfinished scan files", count)
+        return count
