@@ -248,9 +248,8 @@ def test_due_is_a_later_working_moment(received, days):
 @given(receipts, st.integers(min_value=1, max_value=30))
 def test_due_is_exactly_n_working_days_after_the_counted_receipt_day(received, days):
     due = compute_due(received, days, CAL)
-    start = received.date() if (CAL.is_working_day(received.date())
-                                and received.time() <= time(17, 0)) else CAL.next_working_day(
-        received.date())
+    counted_today = CAL.is_working_day(received.date()) and received.time() <= time(17, 0)
+    start = received.date() if counted_today else CAL.next_working_day(received.date())
     assert working_days_between(start, due.date(), CAL) == days
 
 
