@@ -37,8 +37,8 @@ ZSTD_LEVEL = 3
 
 _PREFIX = struct.Struct(">4sBI")          # magic, version, header length
 _CT_LEN = struct.Struct(">I")
-_NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")   # also safe inside file names
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")   # fullmatch; also safe in file names
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _BASE_FIELDS = ("sender", "recipient", "seq", "prev_hash", "created_at", "kind",
                 "content_sha256", "content_length")
 _BLOB_FIELDS = ("blob_sha256", "blob_length", "offset")
@@ -71,10 +71,7 @@ class ParcelHeader:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if self.kind != "blob-chunk":
-            for name in _BLOB_FIELDS:
-                del data[name]
-        return data
+        return data if self.kind == "blob-chunk" else {k: data[k] for k in _BASE_FIELDS}
 
     @classmethod
     def from_dict(cls, data: Any) -> "ParcelHeader":
@@ -92,9 +89,12 @@ class ParcelHeader:
         """:raises ParcelRefused: malformed_header when a field has the wrong type or range."""
         def is_int(value: Any) -> bool:
             return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        for name in ("sender", "recipient"):
-            if not isinstance(getattr(self, name), str) or not _NODE_ID.match(getattr(self, name)):
-                raise _malformed(f"{name} is not a node id")
+        for name in ("sender", "recipient", "prev_hash", "created_at", "kind", "content_sha256",
+                     "blob_sha256"):
+            if not isinstance(getattr(self, name), str):
+                raise _malformed(f"{name} is not text")
+        if not _NODE_ID.fullmatch(self.sender) or not _NODE_ID.fullmatch(self.recipient):
+            raise _malformed("sender or recipient is not a node id")
         if self.kind not in KINDS:
             raise _malformed(f"unknown kind {self.kind!r}")
         if not all(is_int(v) for v in (self.seq, self.content_length, self.blob_length, self.offset)):
@@ -104,14 +104,13 @@ class ParcelHeader:
                 raise _malformed("seq starts at 1, and only seq 1 has no prev_hash")
         elif self.seq != 0 or self.prev_hash != "":
             raise _malformed("blob chunks carry seq 0 and no prev_hash")
-        if self.prev_hash and not _HEX64.match(str(self.prev_hash)):
+        if self.prev_hash and not _HEX64.fullmatch(self.prev_hash):
             raise _malformed("prev_hash is not a sha256")
-        if not isinstance(self.content_sha256, str) or not _HEX64.match(self.content_sha256):
+        if not _HEX64.fullmatch(self.content_sha256):
             raise _malformed("content_sha256 is not a sha256")
         if self.content_length > MAX_CONTENT_BYTES:
             raise _malformed("content too large")
-        if self.kind == "blob-chunk" and (not isinstance(self.blob_sha256, str)
-                                          or not _HEX64.match(self.blob_sha256)
+        if self.kind == "blob-chunk" and (not _HEX64.fullmatch(self.blob_sha256)
                                           or self.offset + self.content_length > self.blob_length):
             raise _malformed("blob chunk does not fit its blob")
         try:
@@ -155,15 +154,15 @@ class Parcel:
         (ct_len,) = _CT_LEN.unpack_from(data, pos)
         pos += _CT_LEN.size
         end = pos + ct_len + crypto.SIGNATURE_BYTES
-        if len(data) < end:
-            raise _truncated()
-        if len(data) > end:
-            raise ParcelRefused("trailing_bytes", "Gói có dữ liệu thừa ở cuối, có thể đã bị sửa.")
+        if len(data) != end:
+            raise _truncated() if len(data) < end else ParcelRefused(
+                "trailing_bytes", "Gói có dữ liệu thừa ở cuối, có thể đã bị sửa.")
         try:
             decoded = json.loads(header_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            canonical = canonical_json(decoded)
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise _malformed("header is not JSON") from None
-        if canonical_json(decoded) != header_bytes:
+        if canonical != header_bytes:
             raise _malformed("header is not in canonical form")
         return cls(ParcelHeader.from_dict(decoded), header_bytes, data[pos:pos + ct_len],
                    data[pos + ct_len:end], version)
@@ -327,7 +326,7 @@ def verify_receipt(receipt_bytes: bytes, center_sign_pub: bytes,
         if not isinstance(body, dict):
             raise TypeError("receipt body is not an object")
         signed = canonical_json(body)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
         raise ParcelRefused("malformed_receipt", "Biên nhận không đọc được.") from None
     try:
         crypto.verify(signed, signature, center_sign_pub, purpose="receipt")
@@ -419,7 +418,7 @@ def _decode_body(kind: str, content: bytes) -> Any:
         return content
     try:
         value = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _malformed_plaintext("body is not UTF-8 JSON") from None
     if kind == "events":
         if not isinstance(value, list):

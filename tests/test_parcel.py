@@ -373,3 +373,30 @@ def test_blob_with_a_hole_is_incomplete():
     scan = bytes(range(256)) * 10
     chunks = P.split_blob(scan, 1000)
     refused("blob_incomplete", P.assemble_blob, [chunks[0], chunks[2]], crypto.sha256_hex(scan), len(scan))
+
+
+def test_docs_list_every_refusal_code():
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    source = (root / "sync/parcel.py").read_text() + (root / "sync/crypto.py").read_text()
+    codes = set(re.findall(r'(?:ParcelRefused|CryptoRefused)\(\s*"([a-z_]+)"', source))
+    assert {"bad_signature", "truncated", "replayed", "chain_broken"} <= codes
+    table = (root / "docs/protocol.md").read_text()
+    assert sorted(c for c in codes if f"| `{c}` |" not in table) == []
+
+
+@pytest.mark.parametrize("field", ["sender", "recipient", "seq", "prev_hash", "created_at", "kind",
+                                   "content_sha256", "content_length"])
+@pytest.mark.parametrize("value", [None, [], {}, -1, 1.5, True, "", "07024\n", "x" * 70])
+def test_header_values_of_any_type_are_refused_cleanly(node, center, field, value):
+    parcel = P.Parcel.from_wire(build(node, center, seq=2, prev=H1))   # here "" is no valid prev_hash
+    header_bytes = P.canonical_json({**parcel.header.to_dict(), field: value})
+    data = P.Parcel(parcel.header, header_bytes, parcel.ciphertext, parcel.signature).to_wire()
+    refused("malformed_header", P.peek_header, data)
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000, b"[NaN]"])
+def test_hostile_json_body_is_malformed_not_a_crash(node, center, lookup, content):
+    refused("malformed_plaintext", open_, _sealed_with_content(node, center, "events", content),
+            center, lookup)
