@@ -147,7 +147,11 @@ def seal(plaintext: bytes, header: bytes, sender: Identity, recipient_enc_pub: b
     recipient = _x25519_public(recipient_enc_pub)
     ephemeral = X25519PrivateKey.generate()
     ephemeral_pub = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
-    key, nonce = _derive(ephemeral.exchange(recipient), ephemeral_pub, recipient_enc_pub, header)
+    try:
+        shared = ephemeral.exchange(recipient)
+    except ValueError:                  # a low-order point: no secret could come of it
+        raise CryptoRefused("bad_key", "recipient key is not usable for X25519") from None
+    key, nonce = _derive(shared, ephemeral_pub, recipient_enc_pub, header)
     body = ephemeral_pub + ChaCha20Poly1305(key).encrypt(nonce, plaintext, header)
     return body + sender.sign_key.sign(_seal_signed_message(header, body))
 

@@ -139,3 +139,9 @@ def test_helpers():
     assert len(tokens) == 50 and all(len(t) >= 21 for t in tokens)
     assert crypto.constant_time_equal("abc", b"abc")
     assert not crypto.constant_time_equal("abc", "abd")
+
+
+def test_seal_refuses_a_low_order_recipient_key(alice):
+    with pytest.raises(CryptoRefused) as err:
+        crypto.seal(b"x", b"h", alice, b"\x00" * 32)
+    assert err.value.reason == "bad_key"
