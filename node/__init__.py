@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     store.sweep_temporaries()
     app.extensions["motcua.blobs"] = store
 
+    _add_server_timing(app)
     from node import api
     app.register_blueprint(api.bp)
     api.register_error_handlers(app)
@@ -54,6 +55,25 @@ def create_app(config: dict | None = None) -> Flask:
     if node_ui is not None and hasattr(node_ui, "init_app"):
         node_ui.init_app(app)
     return app
+
+
+def _add_server_timing(app: Flask) -> None:
+    """Every response says how long the server worked on it (`Server-Timing: app;dur=ms`):
+    the bench scripts read it, and so can a technician's browser tools."""
+    import time
+
+    from flask import g
+
+    @app.before_request
+    def _start_timer():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _server_timing(response):
+        started = g.get("request_started")
+        if started is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
 
 def _secret_key(data_dir: Path) -> str:

@@ -26,6 +26,7 @@ HTTP_MESSAGES_VI = {
     404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
     413: "Tệp hoặc dữ liệu gửi lên quá lớn.", 415: "Kiểu dữ liệu không được hỗ trợ.",
     429: "Quá nhiều yêu cầu, hãy thử lại sau.",
+    500: "Lỗi máy chủ; dữ liệu chưa bị thay đổi. Hãy thử lại hoặc báo kỹ thuật viên.",
 }
 
 

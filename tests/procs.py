@@ -1,0 +1,57 @@
+"""Helpers to run motcua commands as real processes on 127.0.0.1 (no test-client shortcut)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def motcua(*args, input_text: str | None = None, check: bool = True, env=None) -> str:
+    """Run `python -m motcua …` and return its stdout. :raises CalledProcessError: on failure."""
+    result = subprocess.run([sys.executable, "-m", "motcua", *map(str, args)], input=input_text,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, **(env or {})})
+    if check and result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, args, result.stdout, result.stderr)
+    return result.stdout
+
+
+def start_server(args: list, port: int, *, path: str = "/api/v1/procedures",
+                 timeout: float = 20.0, env=None) -> subprocess.Popen:
+    """Start `python -m motcua <args>` and wait until it answers HTTP on `port`."""
+    proc = subprocess.Popen([sys.executable, "-m", "motcua", *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}{path}", timeout=0.5)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stderr:
+        proc.stderr.close()
