@@ -1,0 +1,143 @@
+"""The center's JSON API under /api/v1 (interface.md): thin views over the domain layer.
+
+Each view parses, calls one domain function, and returns JSON. Errors come back as
+`{"error": {"code", "message"}}` with a 4xx status and a Vietnamese message, never a 500 for bad input.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import date, datetime
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from motcua.errors import DomainError, InvalidInput, Unauthorized
+from central import dossiers, points, stats
+from central.present import dossier_detail, dossier_summary
+from central.users import CAN_ACT, actor_name, require_role, user_for_token
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("central_api", __name__, url_prefix="/api/v1")
+
+HTTP_MESSAGES_VI = {
+    400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Không có quyền.",
+    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
+    413: "Dữ liệu gửi lên quá lớn.", 415: "Kiểu dữ liệu không được hỗ trợ.",
+    429: "Quá nhiều yêu cầu, hãy thử lại sau.",
+}
+
+
+def token_required(view):
+    """Requires `Authorization: Bearer <token>`; puts the user on `g.user`."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Unauthorized("Thiếu mã truy cập: gửi kèm tiêu đề Authorization: Bearer <token>.",
+                               code="missing_token")
+        g.user = user_for_token(header[7:].strip())
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("Nội dung phải là một đối tượng JSON hợp lệ.", code="bad_json")
+    return data
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"Tham số “{name}” phải là số nguyên.", field=name) from None
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"Tham số “{name}” phải là ngày dạng YYYY-MM-DD.", field=name) from None
+
+
+@bp.get("/dossiers")
+@token_required
+def find_dossiers():
+    """Dossiers across points, filtered by point, status and words (accents optional)."""
+    page = dossiers.search_dossiers(
+        request.args.get("q"), point=request.args.get("point"), status=request.args.get("status"),
+        page=_int_arg("page", 1), per_page=_int_arg("per_page", 20),
+        max_per_page=int(current_app.config["MAX_PER_PAGE"]))
+    return jsonify({"items": [dossier_summary(d) for d in page.items], "page": page.page,
+                    "per_page": page.per_page, "has_more": page.has_more})
+
+
+@bp.get("/dossiers/<code>")
+@token_required
+def show_dossier(code):
+    """One dossier by code or official code, with its scans' hashes and its history."""
+    return jsonify(dossier_detail(dossiers.get_dossier(code)))
+
+
+@bp.post("/dossiers/<code>/transitions")
+@token_required
+def make_transition(code):
+    """{to, reason?, returned_to?} → 200 with the dossier | 409 when the lifecycle refuses."""
+    require_role(g.user, CAN_ACT)
+    body = _json_body()
+    if "to" not in body:
+        raise InvalidInput("Thiếu trạng thái đích (“to”).", field="to")
+    d = dossiers.transition(code, body["to"], actor_name(g.user), reason=body.get("reason"),
+                            returned_to=body.get("returned_to"))
+    return jsonify(dossier_detail(d))
+
+
+@bp.post("/dossiers/<code>/official-code")
+@token_required
+def set_official_code(code):
+    """{official_code} → 200 with the dossier | 409 when another dossier has it."""
+    require_role(g.user, CAN_ACT)
+    d = dossiers.attach_official_code(code, _json_body().get("official_code"), actor_name(g.user))
+    return jsonify(dossier_detail(d))
+
+
+@bp.get("/stats")
+@token_required
+def show_stats():
+    """Counts and early / on-time / late rates for dossiers received from `from` to `to`."""
+    return jsonify(stats.compute_stats(_date_arg("from"), _date_arg("to"), now=datetime.now()))
+
+
+@bp.get("/nodes")
+@token_required
+def list_nodes():
+    """Each point: last contact, backlog, clock skew, key status, refused parcels."""
+    return jsonify({"items": points.list_points()})
+
+
+@bp.get("/conflicts")
+@token_required
+def list_conflicts():
+    """Open conflicts across points, each with both sides' events."""
+    return jsonify({"items": dossiers.open_conflicts()})
+
+
+def register_error_handlers(app) -> None:
+    """One handler for domain errors and one for HTTP errors, both as JSON."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        message = HTTP_MESSAGES_VI.get(exc.code, "Yêu cầu không hợp lệ.")
+        return jsonify({"error": {"code": f"http_{exc.code}", "message": message}}), exc.code

@@ -1,0 +1,165 @@
+"""`motcua central …`: what a technician types to set up and run the center.
+
+Each command parses, calls one domain function and echoes the result; bad input exits non-zero with
+a one-line reason.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+
+from motcua.errors import DomainError
+
+DATA_DIR = click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
+                        type=click.Path(file_okay=False),
+                        help="The center's folder (or MOTCUA_DATA_DIR).")
+
+
+def fail_on_domain_error(fn):
+    """Turn a domain or database error into a one-line reason and exit status 1."""
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        from peewee import OperationalError
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            raise click.ClickException(exc.message_vi) from None
+        except (OperationalError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise click.ClickException(f"Không mở được cơ sở dữ liệu: {first}") from None
+    return wrapped
+
+
+def _open(data_dir: str):
+    """The center app for `data_dir` (opens and migrates its database)."""
+    from central import CONFIG_FILENAME, create_app
+    if not (Path(data_dir) / CONFIG_FILENAME).exists():
+        raise click.ClickException(f"{data_dir} chưa phải là trung tâm: chạy `motcua central init` trước.")
+    return create_app({"DATA_DIR": data_dir})
+
+
+def parse_ttl(text: str) -> timedelta:
+    """"30m", "24h", "7d" → a timedelta. :raises click.BadParameter: anything else."""
+    m = re.fullmatch(r"\s*(\d{1,5})\s*([mhd])\s*", text or "")
+    if not m:
+        raise click.BadParameter("dùng dạng 30m, 24h hoặc 7d", param_hint="--ttl")
+    unit = {"m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
+    return timedelta(**{unit: int(m.group(1))})
+
+
+@click.group("central")
+def central_group():
+    """The center (Trung tâm Phục vụ hành chính công) that points report to."""
+
+
+@central_group.command("init")
+@DATA_DIR
+@click.option("--database-url", default=None,
+              help="postgresql://user@host:port/db for a shared PostgreSQL (default: SQLite in D).")
+@fail_on_domain_error
+def init_cmd(data_dir, database_url):
+    """Create the center's folder and database (or upgrade an existing one).
+
+    Example: motcua central init --data-dir /var/lib/motcua-central --database-url postgresql://motcua@127.0.0.1/motcua
+    """
+    from central import CONFIG_FILENAME
+    from central.db import close_database, open_database
+    from central.migrations import schema_version
+    folder = Path(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    database = open_database(folder, database_url)
+    version = schema_version(database)
+    close_database()
+    cfg = folder / CONFIG_FILENAME
+    if database_url or not cfg.exists():
+        fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("# motcua center settings (see central/config.py)\n")
+            if database_url:
+                fh.write(f"DATABASE_URL = {database_url!r}\n")
+    where = "PostgreSQL" if database_url else f"SQLite {folder / 'central.db'}"
+    click.echo(f"Đã khởi tạo trung tâm tại {folder} ({where}, lược đồ v{version}).")
+
+
+@central_group.command("serve")
+@DATA_DIR
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8700, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@fail_on_domain_error
+def serve_cmd(data_dir, host, port, threads):
+    """Serve the center API (and the sync endpoints, when installed) with waitress.
+
+    Example: motcua central serve --data-dir /var/lib/motcua-central --host 0.0.0.0 --port 8700
+    """
+    from waitress import serve
+    app = _open(data_dir)
+    click.echo(f"motcua central serving on http://{host}:{port}/", err=True)
+    serve(app, host=host, port=port, threads=threads, ident="motcua")
+
+
+@central_group.group("user")
+def user_group():
+    """Officer, leader and admin accounts."""
+
+
+@user_group.command("add")
+@DATA_DIR
+@click.option("--username", required=True, help="Login name.")
+@click.option("--role", type=click.Choice(["officer", "leader", "admin"]), required=True,
+              help="officer (handles dossiers), leader (reads figures) or admin.")
+@click.option("--full-name", default=None, help="Name shown in the journal.")
+@fail_on_domain_error
+def user_add_cmd(data_dir, username, role, full_name):
+    """Add an account; the password is read from stdin.
+
+    Example: echo 'mật-khẩu-dài' | motcua central user add --data-dir D --username hoa --role officer
+    """
+    from central.users import add_user
+    _open(data_dir)
+    password = sys.stdin.readline().rstrip("\n")
+    user = add_user(username, password, role, full_name)
+    click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
+
+
+@central_group.group("token")
+def token_group():
+    """API tokens for scripts."""
+
+
+@token_group.command("create")
+@DATA_DIR
+@click.option("--username", required=True, help="Whose token.")
+@click.option("--label", default=None, help="What the token is for.")
+@fail_on_domain_error
+def token_create_cmd(data_dir, username, label):
+    """Print a new API token (shown once).
+
+    Example: motcua central token create --data-dir D --username hoa
+    """
+    from central.users import create_token
+    _open(data_dir)
+    click.echo(create_token(username, label))
+
+
+@central_group.command("enroll-token")
+@DATA_DIR
+@click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
+@click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
+@click.option("--ttl", default="24h", show_default=True, help="Lifetime: 30m, 24h, 7d.")
+@fail_on_domain_error
+def enroll_token_cmd(data_dir, unit_code, name, ttl):
+    """Print a one-time, expiring token a technician gives to `motcua node enroll`.
+
+    Example: motcua central enroll-token --data-dir D --unit-code 07024 --name "Quan Lạn" --ttl 24h
+    """
+    from central.enrollment import issue_enroll_token
+    lifetime = parse_ttl(ttl)
+    _open(data_dir)
+    click.echo(issue_enroll_token(unit_code, name, ttl=lifetime, now=datetime.now()))

@@ -1,0 +1,32 @@
+"""Every setting of the center, declared once with its default and help text.
+
+`create_app` reads them in order: these defaults, then `<data dir>/central.cfg` (a Python file written
+by `central init`), then `CENTRAL_*` environment variables, then the test mapping.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = [
+    Setting("DATA_DIR", None, "Folder holding the database (SQLite), blobs and keys (or MOTCUA_DATA_DIR)."),
+    Setting("DATABASE_URL", None, "postgresql://user@host:port/db for a shared PostgreSQL; "
+            "empty means SQLite central.db in the data dir."),
+    Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
+            "many days is flagged as a possible duplicate."),
+    Setting("ENROLL_TOKEN_TTL_HOURS", 24, "Default lifetime of a one-time enrollment token."),
+    Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
+    Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
+    Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
+]
+
+
+def defaults() -> dict:
+    return {s.name: s.default for s in SETTINGS}

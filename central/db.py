@@ -1,0 +1,82 @@
+"""The center's database: SQLite in the data dir by default, or one PostgreSQL for a province.
+
+Its own `DatabaseProxy` (not the node's), so a process could host both. Pragmas for SQLite live here
+and nowhere else; PostgreSQL is imported only when a `postgresql://` URL is given, so nothing on a
+node ever opens psycopg through this module.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from peewee import DatabaseProxy, SqliteDatabase
+
+logger = logging.getLogger(__name__)
+
+# Peewee models need a database object when the class is defined: this one unbound proxy is bound by
+# `open_database` (the one honest global, see STYLE.md).
+db = DatabaseProxy()
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": 2,          # FULL: a receipt is signed only after the parcel is durably applied
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "cache_size": -32000,      # 32 MB page cache
+    "temp_store": "memory",
+}
+
+DB_FILENAME = "central.db"
+
+
+def connect(data_dir: str | Path | None = None, database_url: str | None = None):
+    """An unbound peewee database for `database_url`, else SQLite `central.db` in `data_dir`.
+
+    :raises ValueError: an unsupported URL scheme, or neither argument given.
+    """
+    if database_url:
+        url = urlparse(database_url)
+        if url.scheme in ("postgres", "postgresql"):
+            from peewee import PostgresqlDatabase   # lazily: pulls in psycopg
+            return PostgresqlDatabase(
+                unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
+                port=url.port, user=unquote(url.username) if url.username else None,
+                password=unquote(url.password) if url.password else None, autorollback=True)
+        if url.scheme == "sqlite":
+            return _sqlite(Path(unquote(url.path)))
+        raise ValueError(f"unsupported database URL scheme {url.scheme!r} (postgresql:// or sqlite://)")
+    if data_dir is None:
+        raise ValueError("need a data dir or a database URL")
+    return _sqlite(Path(data_dir) / DB_FILENAME)
+
+
+def _sqlite(path: Path) -> SqliteDatabase:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, timeout=10)
+
+
+def open_database(data_dir: str | Path | None = None, database_url: str | None = None):
+    """Open the center database, bind the proxy and bring the schema up to date."""
+    from central.migrations import migrate
+    database = connect(data_dir, database_url)
+    db.initialize(database)
+    database.connect(reuse_if_open=True)
+    migrate(database)
+    return database
+
+
+def close_database() -> None:
+    if db.obj is not None and not db.is_closed():
+        db.close()
+
+
+def is_postgres(database=None) -> bool:
+    """True when the bound (or given) database is PostgreSQL: row locks and advisory locks exist."""
+    target = database if database is not None else db.obj
+    return type(target).__name__ == "PostgresqlDatabase"
+
+
+def write_transaction():
+    """A transaction that takes the write lock at once on SQLite (no upgrade deadlocks)."""
+    return db.atomic() if is_postgres() else db.atomic("IMMEDIATE")

@@ -1,0 +1,164 @@
+"""Dossiers at the center: finding them across points, and officers' decisions on them.
+
+Every decision is journalled by `central.apply.record_center_event`, which folds it into the row and
+owes it to the dossier's point; nothing here writes the `dossier` table directly.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import IntegrityError
+
+from motcua import deadlines
+from motcua.errors import Conflict, InvalidInput, NotFound
+from motcua.identity import fold_for_search, to_nfc
+from motcua.lifecycle import Status, TransitionRefused, check_transition, parse_status
+from central.apply import record_center_event
+from central.db import write_transaction
+from central.models import Attachment, Dossier, Event
+
+MAX_REASON = 2000
+REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: "Hãy ghi rõ giấy tờ cần bổ sung.",
+                   Status.REFUSED: "Hãy ghi rõ lý do từ chối."}
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    has_more: bool
+
+
+def _like_words(q: str) -> list[str]:
+    folded = fold_for_search(q)
+    folded = re.sub(r"(?<=\d)[ .](?=\d)", "", folded)                  # 0912 345 678 → 0912345678
+    words = re.findall(r"\w+", folded)[:8]
+    return [w.replace("\\", "").replace("%", "").replace("_", "") for w in words]
+
+
+def search_dossiers(q: str | None = None, *, point: str | None = None, status=None,
+                    page: int = 1, per_page: int = 20, max_per_page: int = 100) -> Page:
+    """Dossiers matching every word of `q` (accents optional) and the filters, newest first.
+
+    :raises InvalidInput: bad status, paging or query.
+    """
+    if not isinstance(page, int) or page < 1:
+        raise InvalidInput("Số trang phải là số nguyên dương.", field="page")
+    if not isinstance(per_page, int) or not 1 <= per_page <= max_per_page:
+        raise InvalidInput(f"Số dòng mỗi trang từ 1 đến {max_per_page}.", field="per_page")
+    query = Dossier.select()
+    if q and q.strip():
+        if len(q) > 200:
+            raise InvalidInput("Từ khoá tìm kiếm quá dài.", field="q")
+        for word in _like_words(q):
+            if word:
+                query = query.where(Dossier.search_text.contains(word))
+    if point:
+        query = query.where(Dossier.origin == point.strip())
+    if status not in (None, ""):
+        try:
+            statuses = [int(parse_status(s)) for s in str(status).split(",")]
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="status", code="bad_status") from None
+        query = query.where(Dossier.status.in_(statuses))
+    rows = list(query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
+                .offset((page - 1) * per_page).limit(per_page + 1))
+    return Page(items=rows[:per_page], page=page, per_page=per_page, has_more=len(rows) > per_page)
+
+
+def get_dossier(code: str) -> Dossier:
+    """The dossier with this code, official code or uid. :raises NotFound: when there is none."""
+    code = (code or "").strip()
+    row = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code)
+                              | (Dossier.uid == code))
+    if row is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found")
+    return row
+
+
+def attachments_of(dossier: Dossier) -> list[Attachment]:
+    return list(Attachment.select().where(Attachment.dossier_uid == dossier.uid)
+                .order_by(Attachment.requirement, Attachment.sha256))
+
+
+def history_of(dossier: Dossier) -> list[Event]:
+    """The dossier's events from every side, in clock order."""
+    return list(Event.select().where(Event.dossier_uid == dossier.uid)
+                .order_by(Event.hlc, Event.origin, Event.event_id))
+
+
+def transition(code: str, to, actor: str, *, reason: str | None = None,
+               returned_to: str | None = None, calendar: deadlines.WorkCalendar | None = None,
+               now: datetime | None = None) -> Dossier:
+    """An officer moves a dossier to status `to`; the decision flows down to the dossier's point.
+
+    :raises InvalidInput: bad status or missing reason; NotFound: no dossier; Conflict (409): the
+        lifecycle refuses, with the Vietnamese reason.
+    """
+    now = (now or datetime.now()).replace(microsecond=0)
+    try:
+        target = parse_status(to)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="to", code="bad_status") from None
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
+        raise InvalidInput(f"Lý do phải là văn bản, tối đa {MAX_REASON} ký tự.", field="reason")
+    reason = to_nfc(reason) if reason else None
+    if target in REASON_REQUIRED and not reason:
+        raise InvalidInput(REASON_REQUIRED[target], field="reason", code="reason_required")
+    if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):
+        raise InvalidInput("Tên người nhận kết quả không hợp lệ.", field="returned_to")
+    with write_transaction():
+        dossier = get_dossier(code)
+        current = Status(dossier.status)
+        try:
+            check_transition(current, target)
+        except TransitionRefused as exc:
+            raise Conflict(exc.reason_vi, code="transition_refused") from None
+        payload = {"from": int(current), "to": int(target), "reason": reason,
+                   "at": now.isoformat(), "due_at": None, "returned_to": None}
+        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at and dossier.due_at:
+            # The clock stopped while the citizen was awaited: move the due time on by that pause.
+            cal = calendar or deadlines.load_default_calendar()
+            payload["due_at"] = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
+                                                           cal).isoformat()
+        if target == Status.RETURNED:
+            payload["returned_to"] = (to_nfc(returned_to) if returned_to
+                                      else dossier.applicant.get("full_name"))
+        record_center_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
+    return get_dossier(dossier.uid)
+
+
+def attach_official_code(code: str, official_code: str, actor: str, *,
+                         now: datetime | None = None) -> Dossier:
+    """Give a dossier the official code from the provincial system; both codes then find it.
+
+    :raises InvalidInput: empty code; NotFound: no dossier; Conflict: the code is on another dossier.
+    """
+    official_code = (official_code or "").strip()
+    if not official_code or len(official_code) > 100:
+        raise InvalidInput("Mã hồ sơ chính thức không hợp lệ.", field="official_code")
+    try:
+        with write_transaction():
+            dossier = get_dossier(code)
+            other = Dossier.get_or_none(Dossier.official_code == official_code)
+            if other is not None and other.uid != dossier.uid:
+                raise Conflict(f"Mã “{official_code}” đã gắn cho hồ sơ {other.code}.",
+                               code="official_code_taken")
+            record_center_event("dossier.corrected", dossier.uid, actor,
+                                {"fields": {"official_code": official_code}}, now=now)
+    except IntegrityError:
+        raise Conflict(f"Mã “{official_code}” đã gắn cho hồ sơ khác.",
+                       code="official_code_taken") from None
+    return get_dossier(dossier.uid)
+
+
+def open_conflicts() -> list[dict]:
+    """Open conflicts across points, newest first, each with both sides' events."""
+    from central.models import ConflictRecord
+    rows = (ConflictRecord.select().where(ConflictRecord.is_open == True)  # noqa: E712
+            .order_by(ConflictRecord.updated_at.desc(), ConflictRecord.conflict_id))
+    return [r.detail for r in rows]
+

@@ -1,0 +1,95 @@
+"""Enrolling a point: a one-time, expiring token issued by an admin, redeemed with the point's keys.
+
+Only the token's SHA-256 is stored. Redemption marks it used with one conditional UPDATE, so two
+center processes racing on the same token cannot both succeed.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+
+from motcua.errors import Forbidden, InvalidInput, Unauthorized
+from motcua.identity import to_nfc
+from motcua.passwords import token_digest
+from central.db import db
+from central.models import EnrollToken, Point
+
+logger = logging.getLogger(__name__)
+
+UNIT_CODE = re.compile(r"[0-9A-Za-z.]{2,20}")
+
+
+def _check_unit(unit_code: str, name: str) -> tuple[str, str]:
+    unit_code, name = (unit_code or "").strip(), to_nfc((name or "").strip())
+    if not UNIT_CODE.fullmatch(unit_code) or unit_code == "central":
+        raise InvalidInput("Mã đơn vị chỉ gồm chữ số, chữ cái và dấu chấm (2–20 ký tự), ví dụ 07024.",
+                           field="unit_code")
+    if not name or len(name) > 200:
+        raise InvalidInput("Cần tên điểm tiếp nhận (tối đa 200 ký tự), ví dụ “Quan Lạn”.",
+                           field="name")
+    return unit_code, name
+
+
+def issue_enroll_token(unit_code: str, name: str, *, ttl: timedelta, now: datetime) -> str:
+    """A new one-time token for the point `unit_code`; printed once, stored as a digest.
+
+    :raises InvalidInput: bad unit code, name or lifetime.
+    """
+    from sync.crypto import random_token
+    unit_code, name = _check_unit(unit_code, name)
+    if ttl <= timedelta(0) or ttl > timedelta(days=30):
+        raise InvalidInput("Thời hạn mã ghi danh phải từ 1 phút đến 30 ngày.", field="ttl")
+    token = "enr_" + random_token(24)
+    EnrollToken.create(token_sha256=token_digest(token), unit_code=unit_code, name=name,
+                       created_at=now, expires_at=now + ttl)
+    logger.info("enroll token issued for %s, expires %s", unit_code, now + ttl)
+    return token
+
+
+def _public_keys(public_keys) -> dict[str, str]:
+    from sync.crypto import CryptoRefused, PublicKeys
+    try:
+        keys = public_keys if isinstance(public_keys, PublicKeys) else PublicKeys.from_dict(public_keys)
+    except CryptoRefused:
+        raise InvalidInput("Khoá công khai của điểm không đọc được.", field="public_keys",
+                           code="bad_public_keys") from None
+    return keys.to_dict()
+
+
+def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: datetime) -> Point:
+    """Spend `token` to register (or re-key) its point with these public keys; returns the point.
+
+    `public_keys` is a `sync.crypto.PublicKeys` or its dict. :raises Unauthorized: unknown token;
+    Forbidden: used, expired, or for another unit code; InvalidInput: unreadable keys.
+    """
+    keys = _public_keys(public_keys)
+    digest = token_digest(token or "")
+    with db.atomic():
+        row = EnrollToken.get_or_none(EnrollToken.token_sha256 == digest)
+        if row is None:
+            raise Unauthorized("Mã ghi danh không đúng.", code="enroll_token_unknown")
+        if row.used_at is not None:
+            raise Forbidden("Mã ghi danh này đã được dùng.", code="enroll_token_used")
+        if now > row.expires_at:
+            raise Forbidden("Mã ghi danh đã hết hạn: xin trung tâm cấp mã mới.",
+                            code="enroll_token_expired")
+        if unit_code and unit_code.strip() != row.unit_code:
+            raise Forbidden(f"Mã ghi danh này dành cho điểm {row.unit_code}, không phải {unit_code}.",
+                            code="enroll_token_wrong_unit")
+        spent = (EnrollToken.update(used_at=now)
+                 .where((EnrollToken.id == row.id) & EnrollToken.used_at.is_null()).execute())
+        if spent != 1:                       # another process redeemed it a moment ago
+            raise Forbidden("Mã ghi danh này đã được dùng.", code="enroll_token_used")
+        point = Point.get_or_none(Point.unit_code == row.unit_code)
+        if point is None:
+            point = Point.create(unit_code=row.unit_code, name=row.name, sign_pub=keys["sign_pub"],
+                                 enc_pub=keys["enc_pub"], key_status="active", enrolled_at=now)
+        else:
+            # A replaced PC re-enrolls with fresh keys; an admin issued the token, so it may.
+            # TODO(parcels): whether the inbound sequence chain restarts is the parcel layer's call.
+            Point.update(sign_pub=keys["sign_pub"], enc_pub=keys["enc_pub"], key_status="active",
+                         name=row.name, enrolled_at=now).where(Point.id == point.id).execute()
+            point = Point.get_by_id(point.id)
+    logger.info("point %s enrolled", point.unit_code)
+    return point

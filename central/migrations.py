@@ -1,0 +1,119 @@
+"""Schema migrations of the center database, from day one, the same on SQLite and PostgreSQL.
+
+The `schema_migration` table lists the versions applied. Each migration is a list of SQL statements
+(with `{serial}`, `{ts}`, `{bool}`, `{bigint}`, `{bytes}` filled in per backend) or a function of the
+database, applied in one transaction. On PostgreSQL an advisory lock makes several center processes
+starting at once migrate one after another (nothing here assumes it is the only process). Never edit a
+released migration: add the next one.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+logger = logging.getLogger(__name__)
+
+_TYPES = {
+    "sqlite": {"serial": "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "ts": "DATETIME",
+               "bool": "INTEGER", "bigint": "INTEGER", "bytes": "BLOB"},
+    "postgres": {"serial": "BIGSERIAL NOT NULL PRIMARY KEY", "ts": "TIMESTAMP", "bool": "BOOLEAN",
+                 "bigint": "BIGINT", "bytes": "BYTEA"},
+}
+_LOCK_KEY = 7024_0001      # advisory lock id for "migrating the center schema"
+
+V1_CORE_TABLES = [
+    """CREATE TABLE "state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)""",
+    """CREATE TABLE "point" ("id" {serial}, "unit_code" VARCHAR(255) NOT NULL, "name" TEXT NOT NULL, "sign_pub" TEXT, "enc_pub" TEXT, "key_status" VARCHAR(255) NOT NULL, "enrolled_at" {ts}, "last_contact" {ts}, "last_seq_in" {bigint} NOT NULL, "last_hash_in" VARCHAR(255), "next_seq_out" {bigint} NOT NULL, "clock_skew_ms" {bigint}, "backlog_reported" INTEGER, "refused_count" INTEGER NOT NULL)""",
+    """CREATE UNIQUE INDEX "point_unit_code" ON "point" ("unit_code")""",
+    """CREATE TABLE "enroll_token" ("id" {serial}, "token_sha256" VARCHAR(255) NOT NULL, "unit_code" VARCHAR(255) NOT NULL, "name" TEXT NOT NULL, "created_at" {ts} NOT NULL, "expires_at" {ts} NOT NULL, "used_at" {ts})""",
+    """CREATE UNIQUE INDEX "enroll_token_token_sha256" ON "enroll_token" ("token_sha256")""",
+    """CREATE TABLE "user" ("id" {serial}, "username" VARCHAR(255) NOT NULL, "full_name" TEXT, "role" VARCHAR(255) NOT NULL, "password_hash" TEXT NOT NULL, "active" {bool} NOT NULL, "created_at" {ts} NOT NULL)""",
+    """CREATE UNIQUE INDEX "user_username" ON "user" ("username")""",
+    """CREATE TABLE "api_token" ("id" {serial}, "user_id" INTEGER NOT NULL, "token_sha256" VARCHAR(255) NOT NULL, "label" TEXT, "created_at" {ts} NOT NULL, "revoked" {bool} NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE)""",
+    """CREATE INDEX "api_token_user_id" ON "api_token" ("user_id")""",
+    """CREATE UNIQUE INDEX "api_token_token_sha256" ON "api_token" ("token_sha256")""",
+    """CREATE TABLE "dossier" ("id" {serial}, "uid" VARCHAR(255) NOT NULL, "code" VARCHAR(255) NOT NULL, "official_code" VARCHAR(255), "origin" VARCHAR(255) NOT NULL, "procedure_code" VARCHAR(255) NOT NULL, "catalogue_version" VARCHAR(255), "channel" INTEGER, "status" INTEGER NOT NULL, "applicant" TEXT NOT NULL, "owner" TEXT, "applicant_id_number" VARCHAR(255), "received_at" {ts} NOT NULL, "due_at" {ts}, "paused_at" {ts}, "finished_at" {ts}, "returned_at" {ts}, "returned_to" TEXT, "supplement_count" INTEGER NOT NULL, "rating" VARCHAR(255), "open_conflicts" INTEGER NOT NULL, "event_count" INTEGER NOT NULL, "updated_hlc" VARCHAR(255) NOT NULL, "search_text" TEXT NOT NULL)""",
+    """CREATE UNIQUE INDEX "dossier_uid" ON "dossier" ("uid")""",
+    """CREATE INDEX "dossier_code" ON "dossier" ("code")""",
+    """CREATE UNIQUE INDEX "dossier_official_code" ON "dossier" ("official_code")""",
+    """CREATE INDEX "dossier_origin" ON "dossier" ("origin")""",
+    """CREATE INDEX "dossier_procedure_code" ON "dossier" ("procedure_code")""",
+    """CREATE INDEX "dossier_status" ON "dossier" ("status")""",
+    """CREATE INDEX "dossier_applicant_id_number" ON "dossier" ("applicant_id_number")""",
+    """CREATE INDEX "dossier_received_at" ON "dossier" ("received_at")""",
+    """CREATE TABLE "attachment" ("id" {serial}, "dossier_uid" VARCHAR(255) NOT NULL, "requirement" VARCHAR(255), "sha256" VARCHAR(255) NOT NULL, "size" {bigint}, "mime" VARCHAR(255), "filename" TEXT, "present" {bool} NOT NULL)""",
+    """CREATE INDEX "attachment_dossier_uid" ON "attachment" ("dossier_uid")""",
+    """CREATE INDEX "attachment_sha256" ON "attachment" ("sha256")""",
+    """CREATE UNIQUE INDEX "attachment_dossier_uid_requirement_sha256" ON "attachment" ("dossier_uid", "requirement", "sha256")""",
+    """CREATE TABLE "blob" ("sha256" VARCHAR(255) NOT NULL PRIMARY KEY, "size" {bigint} NOT NULL, "received_at" {ts} NOT NULL)""",
+    """CREATE TABLE "event" ("id" {serial}, "event_id" VARCHAR(255) NOT NULL, "dossier_uid" VARCHAR(255), "kind" VARCHAR(255) NOT NULL, "origin" VARCHAR(255) NOT NULL, "actor" VARCHAR(255) NOT NULL, "hlc" VARCHAR(255) NOT NULL, "payload" TEXT NOT NULL, "received_at" {ts} NOT NULL, "parcel_id" VARCHAR(255))""",
+    """CREATE UNIQUE INDEX "event_event_id" ON "event" ("event_id")""",
+    """CREATE INDEX "event_dossier_uid" ON "event" ("dossier_uid")""",
+    """CREATE INDEX "event_hlc" ON "event" ("hlc")""",
+    """CREATE TABLE "outbound" ("id" {serial}, "point_id" INTEGER NOT NULL, "event_id" VARCHAR(255) NOT NULL, "queued_at" {ts} NOT NULL, "acked_at" {ts}, FOREIGN KEY ("point_id") REFERENCES "point" ("id") ON DELETE CASCADE)""",
+    """CREATE UNIQUE INDEX "outbound_point_id_event_id" ON "outbound" ("point_id", "event_id")""",
+    """CREATE INDEX "outbound_point_id_acked_at_id" ON "outbound" ("point_id", "acked_at", "id")""",
+    """CREATE TABLE "seen_parcel" ("id" {serial}, "sender" VARCHAR(255) NOT NULL, "seq" {bigint} NOT NULL, "sha256" VARCHAR(255) NOT NULL, "receipt" {bytes} NOT NULL, "applied_at" {ts} NOT NULL)""",
+    """CREATE UNIQUE INDEX "seen_parcel_sender_seq" ON "seen_parcel" ("sender", "seq")""",
+    """CREATE TABLE "refusal" ("id" {serial}, "sender" VARCHAR(255), "reason_code" VARCHAR(255) NOT NULL, "message" TEXT NOT NULL, "at" {ts} NOT NULL)""",
+    """CREATE INDEX "refusal_sender" ON "refusal" ("sender")""",
+    """CREATE TABLE "conflict" ("conflict_id" VARCHAR(255) NOT NULL PRIMARY KEY, "kind" VARCHAR(255) NOT NULL, "dossier_uid" VARCHAR(255), "is_open" {bool} NOT NULL, "detail" TEXT NOT NULL, "first_seen" {ts} NOT NULL, "updated_at" {ts} NOT NULL)""",
+    """CREATE INDEX "conflict_dossier_uid" ON "conflict" ("dossier_uid")""",
+    """CREATE INDEX "conflict_is_open" ON "conflict" ("is_open")""",
+]
+
+MIGRATIONS = [V1_CORE_TABLES]
+LATEST = len(MIGRATIONS)
+
+
+def _dialect(database) -> str:
+    from central.db import is_postgres
+    return "postgres" if is_postgres(database) else "sqlite"
+
+
+def _ensure_version_table(database) -> None:
+    database.execute_sql('CREATE TABLE IF NOT EXISTS "schema_migration" ('
+                         '"version" INTEGER NOT NULL PRIMARY KEY, "applied_at" VARCHAR(40) NOT NULL)')
+
+
+def schema_version(database) -> int:
+    """The highest migration applied (0 for an empty database)."""
+    _ensure_version_table(database)
+    row = database.execute_sql('SELECT MAX("version") FROM "schema_migration"').fetchone()
+    return row[0] or 0
+
+
+def migrate(database, target: int | None = None) -> int:
+    """Bring the database up to `target` (default: latest); returns the version reached.
+
+    :raises RuntimeError: when the database was written by a newer program.
+    """
+    target = LATEST if target is None else target
+    dialect = _dialect(database)
+    with database.atomic():
+        if dialect == "postgres":
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        current = schema_version(database)
+    if current > LATEST:
+        raise RuntimeError(f"database schema v{current} is newer than this program (v{LATEST})")
+    for version in range(current + 1, target + 1):
+        _apply(database, dialect, version)
+    return max(current, target)
+
+
+def _apply(database, dialect: str, version: int) -> None:
+    step = MIGRATIONS[version - 1]
+    with database.atomic() if dialect == "postgres" else database.atomic("IMMEDIATE"):
+        if dialect == "postgres":
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        if schema_version(database) >= version:     # another process got here first
+            return
+        if callable(step):
+            step(database)
+        else:
+            for statement in step:
+                database.execute_sql(statement.format(**_TYPES[dialect]))
+        param = "%s" if dialect == "postgres" else "?"
+        database.execute_sql(f'INSERT INTO "schema_migration" ("version", "applied_at") '
+                             f'VALUES ({param}, {param})', (version, datetime.now().isoformat()))
+    logger.info("center database migrated to schema v%d (%s)", version, dialect)

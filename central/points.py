@@ -1,0 +1,67 @@
+"""Reception points as the center sees them: who they are, their keys and their health.
+
+The parcel layer calls `note_contact` on every good parcel and `note_refusal` on every refused one;
+the nodes view (`list_points`) reads what they wrote.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from motcua.errors import NotFound
+from central.db import db
+from central.models import Point, Refusal
+from central.outbound import backlogs
+
+logger = logging.getLogger(__name__)
+
+
+def get_point(unit_code: str) -> Point:
+    """:raises NotFound: no point with this unit code."""
+    point = Point.get_or_none(Point.unit_code == (unit_code or "").strip())
+    if point is None:
+        raise NotFound(f"Không có điểm tiếp nhận “{unit_code}”.", code="point_not_found")
+    return point
+
+
+def note_contact(unit_code: str, *, now: datetime, sender_clock_ms: int | None = None,
+                 backlog: int | None = None) -> None:
+    """Record a good contact: when, how far its clock looked off, what it said still waits."""
+    values = {Point.last_contact: now}
+    if sender_clock_ms is not None:
+        values[Point.clock_skew_ms] = int(sender_clock_ms) - int(now.timestamp() * 1000)
+    if backlog is not None:
+        values[Point.backlog_reported] = int(backlog)
+    Point.update(values).where(Point.unit_code == unit_code).execute()
+
+
+def note_refusal(sender: str | None, reason_code: str, message: str, *, now: datetime) -> Refusal:
+    """Log a refused parcel (and count it against a known sender). Commit it even when the parcel's
+    own transaction was rolled back: call it outside that transaction."""
+    with db.atomic():
+        row = Refusal.create(sender=sender, reason_code=reason_code, message=message[:2000], at=now)
+        if sender:
+            Point.update(refused_count=Point.refused_count + 1).where(
+                Point.unit_code == sender).execute()
+    logger.warning("refused parcel from %s: %s (%s)", sender or "?", reason_code, message)
+    return row
+
+
+def revoke_point(unit_code: str) -> Point:
+    """Refuse this point's parcels from now on. :raises NotFound: no such point."""
+    point = get_point(unit_code)
+    Point.update(key_status="revoked").where(Point.id == point.id).execute()
+    return get_point(unit_code)
+
+
+def list_points() -> list[dict]:
+    """Each point with last contact, backlogs both ways, clock skew, key status and refusals."""
+    down = backlogs()
+    return [{
+        "unit_code": p.unit_code, "name": p.name, "key_status": p.key_status,
+        "enrolled_at": p.enrolled_at.isoformat() if p.enrolled_at else None,
+        "last_contact": p.last_contact.isoformat() if p.last_contact else None,
+        "clock_skew_ms": p.clock_skew_ms, "backlog_up": p.backlog_reported,
+        "backlog_down": down.get(p.id, 0), "refused_parcels": p.refused_count,
+        "last_seq_in": p.last_seq_in, "next_seq_out": p.next_seq_out,
+    } for p in Point.select().order_by(Point.unit_code)]

@@ -1,0 +1,83 @@
+"""The figures a center reports: counts by point, procedure, status and channel; early / on-time /
+late rates; open dossiers within or past due. Over the dossiers received in a date range.
+
+Timeliness follows `motcua.deadlines.classify` (two or more supplement requests count as late) and is
+measured on dossiers with a result (result ready or returned); refused and stopped ones have none.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+
+from motcua import deadlines
+from motcua.errors import InvalidInput
+from motcua.lifecycle import TERMINAL, Status
+from central.models import Dossier
+
+WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
+CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _timeliness(counter: Counter) -> dict:
+    done = counter["early"] + counter["on_time"] + counter["late"]
+    return {"early": counter["early"], "on_time": counter["on_time"], "late": counter["late"],
+            "finished": done, "early_rate": _rate(counter["early"], done),
+            "on_time_rate": _rate(counter["early"] + counter["on_time"], done),
+            "late_rate": _rate(counter["late"], done)}
+
+
+def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime) -> dict:
+    """Figures for dossiers received from `date_from` to `date_to` inclusive (open-ended if None).
+
+    `on_time_rate` counts early and on-time together (the national "on time or early" figure).
+    :raises InvalidInput: a range that ends before it starts.
+    """
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput("Ngày kết thúc phải sau ngày bắt đầu.", field="to")
+    query = Dossier.select(Dossier.origin, Dossier.procedure_code, Dossier.status, Dossier.channel,
+                           Dossier.due_at, Dossier.finished_at, Dossier.supplement_count)
+    if date_from:
+        query = query.where(Dossier.received_at >= datetime.combine(date_from, time.min))
+    if date_to:
+        query = query.where(Dossier.received_at < datetime.combine(date_to + timedelta(days=1),
+                                                                   time.min))
+    by_point, by_procedure, by_status, by_channel = Counter(), Counter(), Counter(), Counter()
+    timely, timely_point, timely_procedure = Counter(), {}, {}
+    open_within = open_past = paused = 0
+    total = 0
+    for origin, procedure, status, channel, due_at, finished_at, supplements in query.tuples():
+        total += 1
+        by_point[origin] += 1
+        by_procedure[procedure] += 1
+        by_status[status] += 1
+        by_channel[channel] += 1
+        if status in WITH_RESULT and finished_at and due_at:
+            verdict = deadlines.classify(finished_at, due_at, supplements or 0)
+            timely[verdict] += 1
+            timely_point.setdefault(origin, Counter())[verdict] += 1
+            timely_procedure.setdefault(procedure, Counter())[verdict] += 1
+        elif status not in CLOSED:
+            if status == Status.SUPPLEMENT_REQUESTED:
+                paused += 1               # the clock is stopped: neither within nor past due
+            elif due_at and deadlines.is_overdue(due_at, now):
+                open_past += 1
+            else:
+                open_within += 1
+    return {
+        "from": date_from.isoformat() if date_from else None,
+        "to": date_to.isoformat() if date_to else None,
+        "total": total,
+        "by_point": [{"point": k, "count": v, **_timeliness(timely_point.get(k, Counter()))}
+                     for k, v in sorted(by_point.items())],
+        "by_procedure": [{"procedure_code": k, "count": v,
+                          **_timeliness(timely_procedure.get(k, Counter()))}
+                         for k, v in sorted(by_procedure.items())],
+        "by_status": {str(k): v for k, v in sorted(by_status.items())},
+        "by_channel": {str(k): v for k, v in sorted(by_channel.items(), key=lambda kv: str(kv[0]))},
+        "timeliness": _timeliness(timely),
+        "open": {"within_due": open_within, "past_due": open_past, "paused": paused},
+    }
