@@ -8,10 +8,11 @@ clock, no database.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
+from motcua.lifecycle import is_allowed, parse_status
 from sync.events import Event
 from sync.hlc import Stamp
 
@@ -117,6 +118,92 @@ class Conflict:
                 "a": self.a.to_dict() if self.a else None, "b": self.b.to_dict() if self.b else None,
                 "resolution": self.resolution.to_dict() if self.resolution else None,
                 "ignored": list(self.ignored), "open": self.is_open}
+
+
+APPLY, ABSORB = "apply", "absorb"
+
+
+def judge_transition(current: int | None, left_from: Mapping[int, EventRef],
+                     last: EventRef | None, move: EventRef) -> str | Conflict:
+    """What to do with a status move, given the status and the moves applied so far (in sort order).
+
+    APPLY when it is legal from the current status. Otherwise, when another origin already left the
+    same status (`left_from`) the two are concurrent: ABSORB when both went to the same status (e.g.
+    both asked for a supplement: counted once, no conflict), else a CONCURRENT_TRANSITION conflict.
+    Anything else is STATUS_STALE against the last applied move.
+
+    Tie-breaker: the earlier sort key wins, simply because the fold applied it first. We do not give
+    the citizen's withdrawal precedence: that would mean undoing an applied move and every later one
+    built on it (9→10 "returned"), which breaks the O(1) in-order step and could make a handed-over
+    result vanish. The loser stays a conflict for a person; keep_b then moves the dossier its way.
+    """
+    try:
+        legal = is_allowed(parse_status(move.from_status), parse_status(move.to_status))
+    except ValueError:
+        legal = False
+    if legal and current is not None and move.from_status == current:
+        return APPLY
+    sibling = left_from.get(move.from_status) if legal else None
+    if sibling is not None and sibling.origin != move.origin:
+        if sibling.to_status == move.to_status:
+            return ABSORB
+        return Conflict.between(CONCURRENT_TRANSITION, move.dossier_id, sibling, move)
+    return Conflict.between(STATUS_STALE, move.dossier_id, last, move)
+
+
+def raise_conflict(conflicts: Mapping[str, Conflict], held: Mapping[str, tuple[Resolution, ...]],
+                   c: Conflict) -> tuple[dict, dict, Conflict]:
+    """Add `c` to copies of the maps; resolutions held for it (they sorted earlier, which only
+    broken clocks allow) close it at once, the first one deciding."""
+    held = dict(held)
+    first, *later = held.pop(c.id, ()) or (None,)
+    if first is not None:
+        c = replace(c, resolution=first, ignored=tuple(r.event_id for r in later))
+    return {**conflicts, c.id: c}, held, c
+
+
+def take_resolution(conflicts: Mapping[str, Conflict], held: Mapping[str, tuple[Resolution, ...]],
+                    cid: str, res: Resolution) -> tuple[dict, dict, Conflict | None]:
+    """Record a resolution in copies of the maps; returns the conflict it newly closes, if any.
+    The first resolution by sort key decides; later ones are kept in `ignored`, inert. One for a
+    conflict not raised (yet) here is held until it is."""
+    c = conflicts.get(cid)
+    if c is None:
+        return dict(conflicts), {**held, cid: held.get(cid, ()) + (res,)}, None
+    if c.resolution is not None:
+        return {**conflicts, cid: replace(c, ignored=c.ignored + (res.event_id,))}, dict(held), None
+    c = replace(c, resolution=res)
+    return {**conflicts, cid: c}, dict(held), c
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a resolution makes the state take: a status (and the move now counted as applied),
+    the fields of another `dossier.received` event, or explicit field writes."""
+    status: int | None = None
+    adopt: EventRef | None = None
+    received_id: str | None = None
+    writes: tuple[tuple[str, Any], ...] = ()
+
+
+def decide(c: Conflict, res: Resolution) -> Outcome | None:
+    """The state change a resolution asks for; None when the provisional outcome stands (keep_a,
+    an unknown decision, or a value that is not usable for this kind of conflict)."""
+    if res.decision not in ("keep_b", "value") or c.b is None:
+        return None
+    if c.kind in (CONCURRENT_TRANSITION, STATUS_STALE):
+        try:
+            status = int(parse_status(c.b.to_status if res.decision == "keep_b" else res.value))
+        except ValueError:
+            return None
+        adopt = c.b if res.decision == "keep_b" and c.b.from_status is not None else None
+        return Outcome(status=status, adopt=adopt)
+    if c.kind == RECEIVED_TWICE:
+        if res.decision == "keep_b":
+            return Outcome(received_id=c.b.id)
+        if isinstance(res.value, dict):
+            return Outcome(writes=tuple(sorted((str(k), v) for k, v in res.value.items())))
+    return None
 
 
 def _received_time(ev: Event) -> datetime:

@@ -14,12 +14,12 @@ follows `motcua.lifecycle`, and what it cannot reconcile becomes a `sync.conflic
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from motcua.lifecycle import Status, is_allowed, parse_status
-from sync.conflicts import (CONCURRENT_TRANSITION, RECEIVED_TWICE, STATUS_STALE, Conflict,
-                            EventRef, Resolution)
+from motcua.lifecycle import Status, parse_status
+from sync.conflicts import (APPLY, RECEIVED_TWICE, Conflict, EventRef, Resolution, decide,
+                            judge_transition, raise_conflict, take_resolution)
 from sync.events import Event
 
 Win = tuple  # (hlc, origin, event_id): the sort key of the event that wrote a value
@@ -27,7 +27,6 @@ Win = tuple  # (hlc, origin, event_id): the sort key of the event that wrote a v
 _SCALARS = ("code", "lookup_secret", "procedure_code", "catalogue_version", "channel",
             "received_at", "due_at", "notes")
 _GROUPS = ("applicant", "owner", "fee", "book")
-_NOT_DOSSIER = frozenset({"catalogue.updated", "holidays.updated"})
 
 
 class _Journal:
@@ -96,9 +95,7 @@ class DossierState:
         cut = len(prefix) + 1
         return {k[cut:]: v for k, v in self.fields.items() if k.startswith(prefix + ".")}
 
-    @property
-    def event_count(self) -> int:
-        return self._n
+    event_count = property(lambda self: self._n)
 
     @property
     def conflicts(self) -> list[Conflict]:
@@ -198,12 +195,9 @@ def _received_fields(payload: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _add_conflict(d: _Draft, c: Conflict) -> None:
-    """Record a conflict; a resolution that sorted before it (broken causality) applies now."""
-    pending = d.get("pending_resolutions").get(c.id)
-    if pending:
-        c = replace(c, resolution=pending[0], ignored=tuple(r.event_id for r in pending[1:]))
-        d.mut("pending_resolutions").pop(c.id)
-    d.mut("conflict_map")[c.id] = c
+    conflicts, held, c = raise_conflict(d.get("conflict_map"), d.get("pending_resolutions"), c)
+    d.set("conflict_map", conflicts)
+    d.set("pending_resolutions", held)
     if c.resolution is not None:
         _take_decision(d, c, c.resolution)
 
@@ -216,29 +210,21 @@ def _set_status(d: _Draft, status: int, win: Win) -> None:
 
 
 def _take_decision(d: _Draft, c: Conflict, res: Resolution) -> None:
-    """Make the state follow a person's decision. keep_a: the provisional outcome stands."""
-    if res.decision not in ("keep_b", "value") or c.b is None:
+    """Make the state follow a person's decision (see `sync.conflicts.decide`)."""
+    out = decide(c, res)
+    if out is None:
         return
-    win = res.win()
-    if c.kind in (CONCURRENT_TRANSITION, STATUS_STALE):
-        target = c.b.to_status if res.decision == "keep_b" else res.value
-        try:
-            status = int(parse_status(target))
-        except ValueError:
-            return
-        if res.decision == "keep_b" and c.b.from_status is not None:
-            d.mut("left_from")[c.b.from_status] = c.b
-            d.set("last_transition", c.b)
-        if status != d.get("status"):
-            _set_status(d, status, win)
-    elif c.kind == RECEIVED_TWICE:
-        if res.decision == "keep_b":
-            other = d.s._journal.ids.get(c.b.id)
-            writes = _received_fields(other.payload) if other is not None else []
-        else:
-            writes = sorted(res.value.items()) if isinstance(res.value, dict) else []
-        for name, value in writes:
-            _write(d, str(name), value, win)
+    if out.adopt is not None:
+        d.mut("left_from")[out.adopt.from_status] = out.adopt
+        d.set("last_transition", out.adopt)
+    if out.status is not None and out.status != d.get("status"):
+        _set_status(d, out.status, res.win())
+    writes = list(out.writes)
+    if out.received_id is not None:
+        other = d.s._journal.ids.get(out.received_id)
+        writes = _received_fields(other.payload) if other is not None else []
+    for name, value in writes:
+        _write(d, name, value, res.win())
 
 
 def _on_received(d: _Draft, e: Event, win: Win) -> None:
@@ -259,38 +245,19 @@ def _on_received(d: _Draft, e: Event, win: Win) -> None:
 
 
 def _on_transitioned(d: _Draft, e: Event, win: Win) -> None:
-    """Apply a lifecycle move that fits the current status; otherwise record why it did not.
-
-    Tie-breaker for concurrent moves from one status by two origins: the earlier sort key wins,
-    because the fold applies it first. We do not give the citizen's withdrawal precedence: that would
-    mean undoing an applied move (and every later move built on it, e.g. 9→10 "returned"), which
-    breaks the O(1) in-order step and can make a handed-over result vanish. The loser is kept as a
-    conflict for a person; `conflict.resolved` with keep_b then puts the dossier where the loser said.
-    """
+    """Apply a lifecycle move that fits the current status; otherwise record why it did not."""
     ref = EventRef.of(e)
-    frm, to = ref.from_status, ref.to_status
-    try:
-        legal = is_allowed(parse_status(frm), parse_status(to))
-    except ValueError:
-        legal = False
-    current = d.get("status")
-    if legal and current is not None and frm == current:
-        _set_status(d, int(to), win)
-        d.mut("left_from")[frm] = ref
+    verdict = judge_transition(d.get("status"), d.get("left_from"), d.get("last_transition"), ref)
+    if isinstance(verdict, Conflict):
+        _add_conflict(d, verdict)
+    elif verdict == APPLY:
+        _set_status(d, ref.to_status, win)
+        d.mut("left_from")[ref.from_status] = ref
         d.set("last_transition", ref)
         if e.payload.get("due_at") is not None:
             _write(d, "due_at", e.payload["due_at"], win)
-        if to == Status.RETURNED and e.payload.get("returned_to") is not None:
+        if ref.to_status == Status.RETURNED and e.payload.get("returned_to") is not None:
             _write(d, "returned_to", e.payload["returned_to"], win)
-        return
-    sibling = d.get("left_from").get(frm) if legal else None
-    if sibling is not None and sibling.origin != e.origin:
-        # Two origins left the same status without seeing each other. The same target means they
-        # agree (e.g. both asked for a supplement): absorbed, counted once, no conflict.
-        if sibling.to_status != to:
-            _add_conflict(d, Conflict.between(CONCURRENT_TRANSITION, e.dossier_id, sibling, ref))
-        return
-    _add_conflict(d, Conflict.between(STATUS_STALE, e.dossier_id, d.get("last_transition"), ref))
 
 
 def _on_attachment(d: _Draft, e: Event, win: Win) -> None:
@@ -314,18 +281,13 @@ def _on_corrected(d: _Draft, e: Event, win: Win) -> None:
 
 
 def _on_resolved(d: _Draft, e: Event, win: Win) -> None:
-    """Close a conflict: the first resolution by sort key decides; later ones are kept, inert."""
-    res, cid = Resolution.of(e), str(e.payload.get("conflict_id"))
-    c = d.get("conflict_map").get(cid)
-    if c is None:  # not (yet) raised here: hold it, `_add_conflict` applies it if it ever is
-        pending = d.get("pending_resolutions")
-        d.mut("pending_resolutions")[cid] = pending.get(cid, ()) + (res,)
-    elif c.resolution is not None:
-        d.mut("conflict_map")[cid] = replace(c, ignored=c.ignored + (e.id,))
-    else:
-        c = replace(c, resolution=res)
-        d.mut("conflict_map")[cid] = c
-        _take_decision(d, c, res)
+    """Close a conflict on this side as on every other (see `sync.conflicts.take_resolution`)."""
+    conflicts, held, closed = take_resolution(d.get("conflict_map"), d.get("pending_resolutions"),
+                                              str(e.payload.get("conflict_id")), Resolution.of(e))
+    d.set("conflict_map", conflicts)
+    d.set("pending_resolutions", held)
+    if closed is not None:
+        _take_decision(d, closed, closed.resolution)
 
 
 _HANDLERS = {
@@ -350,7 +312,7 @@ def _step(s: DossierState, e: Event) -> DossierState:
 # --- public API -------------------------------------------------------------------------------------
 
 def _check(ev: Event) -> None:
-    if ev.kind in _NOT_DOSSIER or ev.dossier_id is None or ev.kind not in _HANDLERS:
+    if ev.dossier_id is None or ev.kind not in _HANDLERS:  # catalogue.updated, holidays.updated
         raise ValueError(f"not a dossier event: {ev.kind!r} {ev.id}")
 
 

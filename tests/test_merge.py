@@ -153,6 +153,9 @@ CASES = {
         _two_concurrent_supplements),
     "stale transition is recorded": (
         BASE, [move("x54", 3_000, 5, 4, "07024")], _stale),
+    "same origin leaving one status twice is stale, not concurrent": (
+        BASE + [move("c49", 10_000, 4, 9, "central")], [move("c47", 10_500, 4, 7, "central")],
+        lambda s: s.status == 9 and [c.kind for c in s.conflicts] == [STATUS_STALE]),
     "received twice: earliest wins": (
         BASE, [received("r2", t=1_500, origin="central")], _received_twice),
     "duplicate delivery": (
@@ -309,3 +312,12 @@ def test_transition_carries_new_due_date():
                                                      due_at="2026-01-20T17:00:00")])
     assert s.due_at == "2026-01-20T17:00:00"
     assert s.field_history("due_at")[0][0] == "2026-01-12T17:00:00"
+
+
+def test_stale_transition_resolved_keep_b_and_unknown_resolution_is_held():
+    stale = move("x57", 3_000, 5, 7, "07024")
+    cid = make_conflict_id(STATUS_STALE, "x57")
+    s = both_ways(BASE + [stale], [resolve("res", 4_000, "central", cid, "keep_b"),
+                                   resolve("res9", 4_100, "central", "nosuchconflict", "keep_a")])
+    assert s.status == 7 and s.status_win[2] == "res" and s.open_conflicts == []
+    assert list(s.pending_resolutions) == ["nosuchconflict"]
