@@ -1,0 +1,236 @@
+"""The clerk's working lists and desk-only acts: what the web UI asks of the domain beyond reception.
+
+Today's lists, the due-date preview before saving, the once-only new date of Form 04, the tracking
+book (Form 06) for a date range, the papers of Form 01 and the public lookup. Views call these and
+never query tables themselves. Every read is bounded (LIMIT, indexed ranges) so the pages stay fast
+with 100,000 dossiers.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from motcua import deadlines
+from motcua.errors import Conflict, InvalidInput, NotFound
+from motcua.lifecycle import Status
+from node import catalogue, reception
+from node.holidays import work_calendar
+from node.journal import record_event
+from node.models import Dossier, Event, db
+
+# Open dossiers whose clock runs: these can be overdue or due soon (5 is paused, 9/10 are done).
+RUNNING = (int(Status.SUBMITTED_ONLINE), int(Status.RECEIVED), int(Status.PROCESSING),
+           int(Status.AWAITING_PAYMENT), int(Status.WITHDRAWAL_REQUESTED))
+MAX_BOOK_DAYS = 366
+LIST_LIMIT = 50
+
+
+@dataclass
+class Bucket:
+    """One of today's lists: the first rows and how many there are in all."""
+    rows: list
+    total: int
+
+
+def _bucket(query, order, limit: int) -> Bucket:
+    return Bucket(rows=list(query.order_by(*order).limit(limit)), total=query.count())
+
+
+def today_lists(now: datetime | None = None, *, limit: int = LIST_LIMIT) -> dict[str, Bucket]:
+    """Received today, due soon (today or next working day), overdue, results waiting to go back."""
+    now = now or datetime.now()
+    midnight = datetime.combine(now.date(), time.min)
+    horizon = datetime.combine(work_calendar().add_working_days(now.date(), 1), time.max)
+    running = Dossier.status.in_(RUNNING)
+    return {
+        "received_today": _bucket(Dossier.select().where(Dossier.received_at >= midnight),
+                                  [Dossier.received_at.desc()], limit),
+        "due_soon": _bucket(Dossier.select().where(running & (Dossier.due_at >= now)
+                                                   & (Dossier.due_at <= horizon)),
+                            [Dossier.due_at], limit),
+        "overdue": _bucket(Dossier.select().where(running & (Dossier.due_at < now)),
+                           [Dossier.due_at], limit),
+        "to_return": _bucket(Dossier.select().where(Dossier.status == int(Status.RESULT_READY)),
+                             [Dossier.finished_at], limit),
+    }
+
+
+def preview_due(procedure_code: str, *, rules: reception.DeskRules = reception.DeskRules(),
+                now: datetime | None = None) -> dict:
+    """The fee and due moment a dossier of this procedure would get if saved now.
+
+    :raises InvalidInput: unknown procedure code.
+    """
+    now = (now or datetime.now()).replace(microsecond=0)
+    procedure = catalogue.get_procedure(procedure_code, now.date())
+    due = deadlines.compute_due(now, procedure.processing_days, work_calendar(), **rules.times())
+    return {"procedure_code": procedure.code, "processing_days": procedure.processing_days,
+            "fee_vnd": procedure.fee_vnd, "received_at": now, "due_at": due}
+
+
+def _received_payload(dossier: Dossier) -> dict:
+    event = (Event.select(Event.payload).where((Event.dossier_uid == dossier.uid)
+                                               & (Event.kind == "dossier.received")).first())
+    return event.payload if event else {}
+
+
+def components_of(dossier: Dossier) -> list[dict]:
+    """Form 01's table: each required document with the copy type and count handed over, and scans."""
+    procedure = catalogue.Procedure.get(code=dossier.procedure_code,
+                                        catalogue_version=dossier.catalogue_version)
+    given = {c["requirement"]: c for c in _received_payload(dossier).get("components") or []}
+    scans: dict[str, int] = {}
+    for a in reception.active_attachments(dossier):
+        scans[a.requirement_key] = scans.get(a.requirement_key, 0) + 1
+    rows = []
+    for r in catalogue.requirements_of(procedure):
+        c = given.get(r.key)
+        rows.append({"key": r.key, "name_vi": r.name_vi, "required_copies": r.copies,
+                     "copy_type": c["copy_type"] if c else None, "count": c["count"] if c else None,
+                     "scans": scans.get(r.key, 0)})
+    return rows
+
+
+def apology_of(dossier: Dossier) -> dict | None:
+    """The Form 04 record (original date, new date, reason, who, when) or None if never made."""
+    for e in (Event.select().where((Event.dossier_uid == dossier.uid)
+                                   & (Event.kind == "dossier.corrected")).order_by(Event.seq)):
+        fields = e.payload.get("fields") or {}
+        if "apology.new_due_at" in fields:
+            return {"original_due_at": datetime.fromisoformat(fields["apology.original_due_at"]),
+                    "new_due_at": datetime.fromisoformat(fields["apology.new_due_at"]),
+                    "reason": fields.get("apology.reason"), "actor": e.actor, "at": e.recorded_at}
+    return None
+
+
+def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
+                     now: datetime | None = None) -> Dossier:
+    """Give a late dossier its one new date (Form 04), journaled as `dossier.corrected` of `due_at`.
+
+    :raises InvalidInput: no reason, or the new date is not after the current one;
+        Conflict: the dossier is finished or already had its new date.
+    """
+    now = (now or datetime.now()).replace(microsecond=0)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > reception.MAX_NOTES:
+        raise InvalidInput("Hãy ghi lý do chậm trễ.", field="reason", code="reason_required")
+    if not isinstance(new_due, datetime):
+        raise InvalidInput("Ngày hẹn mới không hợp lệ.", field="new_due_at")
+    with db.atomic("IMMEDIATE"):
+        dossier = reception.get_dossier(code)
+        if dossier.finished_at or dossier.status not in RUNNING + (int(Status.SUPPLEMENT_REQUESTED),):
+            raise Conflict("Hồ sơ đã kết thúc, không hẹn lại được.", code="dossier_finished")
+        if apology_of(dossier):
+            raise Conflict("Hồ sơ đã được hẹn lại một lần (Mẫu 04).", code="already_rescheduled")
+        if new_due <= dossier.due_at:
+            raise InvalidInput(f"Ngày hẹn mới phải sau ngày hẹn cũ ({dossier.due_at:%H:%M %d/%m/%Y}).",
+                               field="new_due_at")
+        fields = {"due_at": new_due.isoformat(), "apology.reason": reason,
+                  "apology.original_due_at": dossier.due_at.isoformat(),
+                  "apology.new_due_at": new_due.isoformat()}
+        event = record_event("dossier.corrected", dossier.uid, actor, {"fields": fields}, now=now)
+        dossier.due_at = new_due
+        dossier.updated_hlc = event.hlc
+        dossier.save()
+    return dossier
+
+
+def last_reason_for(dossier: Dossier, status: int) -> str | None:
+    """The reason given with the latest move to `status` (what Form 02/03 print)."""
+    for e in (Event.select().where((Event.dossier_uid == dossier.uid)
+                                   & (Event.kind == "dossier.transitioned"))
+              .order_by(Event.seq.desc())):
+        if e.payload.get("to") == status:
+            return e.payload.get("reason")
+    return None
+
+
+def _check_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    if date_to < date_from:
+        raise InvalidInput("“Đến ngày” phải sau “Từ ngày”.", field="to")
+    if (date_to - date_from).days >= MAX_BOOK_DAYS:
+        raise InvalidInput(f"Khoảng ngày tối đa {MAX_BOOK_DAYS} ngày.", field="to")
+    return (datetime.combine(date_from, time.min),
+            datetime.combine(date_to + timedelta(days=1), time.min))
+
+
+def tracking_book(date_from: date, date_to: date, *, limit: int | None = None) -> list[dict]:
+    """Form 06 rows for dossiers received in [date_from, date_to], in book order.
+
+    Hand-off times come from the journal in one query per 500 dossiers, not one per row.
+    :raises InvalidInput: reversed or too long a range.
+    """
+    start, end = _check_range(date_from, date_to)
+    query = (Dossier.select().where((Dossier.received_at >= start) & (Dossier.received_at < end))
+             .order_by(Dossier.received_at, Dossier.id))
+    if limit:
+        query = query.limit(limit)
+    dossiers = list(query)
+    steps: dict[str, dict[int, datetime]] = {}
+    for i in range(0, len(dossiers), 500):
+        uids = [d.uid for d in dossiers[i:i + 500]]
+        for e in (Event.select(Event.dossier_uid, Event.payload, Event.recorded_at)
+                  .where(Event.dossier_uid.in_(uids) & (Event.kind == "dossier.transitioned"))
+                  .order_by(Event.seq)):
+            steps.setdefault(e.dossier_uid, {}).setdefault(e.payload.get("to"), e.recorded_at)
+    names = {p.code: p.name_vi for p in catalogue.procedures_in_force()}
+    rows = []
+    for n, d in enumerate(dossiers, start=1):
+        s = steps.get(d.uid, {})
+        rows.append({"no": n, "code": d.code, "procedure": names.get(d.procedure_code, d.procedure_code),
+                     "sets": 1, "filer": d.applicant.get("full_name"),
+                     "address": d.applicant.get("address"), "phone": d.applicant.get("phone"),
+                     "handler": "", "received_at": d.received_at, "due_at": d.due_at,
+                     "sent_at": s.get(int(Status.PROCESSING)),
+                     "result_at": s.get(int(Status.RESULT_READY)), "returned_at": d.returned_at,
+                     "book": f"{d.book_volume}/{d.book_number}", "notes": d.notes or ""})
+    return rows
+
+
+def public_lookup(code: str, secret: str) -> dict:
+    """What the kiosk may show for a dossier: procedure, status, due date, what to bring.
+
+    :raises NotFound: unknown code OR wrong secret — the same message, so guessing learns nothing.
+    """
+    refused = NotFound("Mã hồ sơ hoặc mã tra cứu không đúng.", code="lookup_refused")
+    code, secret = (code or "").strip(), (secret or "").strip().upper()
+    if not code or not secret or len(code) > 60 or len(secret) > 20:
+        raise refused
+    dossier = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code))
+    expected = dossier.lookup_secret if dossier else "X" * len(secret)
+    if not hmac.compare_digest(expected.encode(), secret.encode()) or dossier is None:
+        raise refused
+    names = {p.code: p.name_vi for p in catalogue.procedures_in_force()}
+    waiting = dossier.status == int(Status.SUPPLEMENT_REQUESTED)
+    return {"code": dossier.code, "procedure": names.get(dossier.procedure_code, dossier.procedure_code),
+            "status": dossier.status, "due_at": dossier.due_at,
+            "to_bring": dossier.last_reason if waiting else None}
+
+
+def stage_scan(store, data: bytes, max_bytes: int) -> str:
+    """Keep an uploaded scan on disk before its dossier exists, so a form re-shown for a typo does
+    not lose it; returns its SHA-256. :raises InvalidInput/TooLarge: empty, too big, wrong type."""
+    from node.scans import check_scan
+    check_scan(data, max_bytes)
+    return store.put(data)
+
+
+def receive_with_scans(data: dict, staged: list[tuple[str, str, str | None]], actor: str, store, *,
+                       max_bytes: int, rules: reception.DeskRules = reception.DeskRules(),
+                       now: datetime | None = None) -> Dossier:
+    """Receive a dossier and attach its staged scans `(requirement_key, sha256, filename)`.
+
+    The dossier is saved first (the clock and the code must not wait for the scans); each scan is then
+    its own journaled `attachment.added`.
+    :raises InvalidInput: as `receive_dossier`, or a staged scan that is no longer on disk.
+    """
+    for _key, sha, _name in staged:
+        if not store.has(sha):
+            raise InvalidInput("Bản quét đã chọn không còn trên máy, hãy chọn lại tệp.",
+                               field="scans")
+    dossier = reception.receive_dossier(data, actor, rules=rules, now=now)
+    for key, sha, filename in staged:
+        reception.attach_scan(dossier.code, store.read(sha), key, actor, store,
+                              max_bytes=max_bytes, filename=filename, now=now)
+    return dossier

@@ -1,0 +1,134 @@
+"""Finding a dossier and working on it: the dossier page, its scans and its allowed next actions."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
+                   request, url_for)
+
+from motcua.errors import DomainError
+from motcua.lifecycle import Status, next_statuses
+from node import catalogue, desk, reception, search
+from node.journal import dossier_history
+from node.reception import CHANNELS, RATINGS
+from node.state import unit_code
+from node.users import actor_name
+from webui.desk import desk_rules
+from webui.security import login_required
+
+bp = Blueprint("dossiers", __name__)
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.get("/find")
+@login_required
+def find():
+    """One box (code, name without accents, ID number, phone) plus status and date filters, paged."""
+    q, status = request.args.get("q", "").strip()[:200], request.args.get("status", "")
+    page_no = request.args.get("page", "1")
+    page_no = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
+    page, error = None, None
+    try:
+        page = search.search_dossiers(q, status=status or None, received_from=_date("from"),
+                                      received_to=_date("to"), page=page_no, per_page=20)
+    except DomainError as exc:
+        error = exc.message_vi
+    if page and q and page_no == 1 and len(page.items) == 1 and page.items[0].code == q:
+        return redirect(url_for("dossiers.show", code=q))
+    def page_url(n: int) -> str:
+        return url_for("dossiers.find", q=q, status=status, page=n,
+                       **{"from": request.args.get("from", ""), "to": request.args.get("to", "")})
+    return render_template("node/find.html", q=q, status=status, page=page, error=error,
+                           page_url=page_url,
+                           statuses=list(Status), date_from=request.args.get("from", ""),
+                           date_to=request.args.get("to", ""))
+
+
+@bp.get("/dossiers/<code>")
+@login_required
+def show(code):
+    """All of a dossier: data, scans, history timeline, and only the actions its status allows."""
+    d = reception.get_dossier(code)
+    procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
+    return render_template(
+        "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
+        here=unit_code(), attachments=reception.active_attachments(d),
+        components=desk.components_of(d), actions=next_statuses(d.status),
+        apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
+        ratings=RATINGS, can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
+        can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
+
+
+def _back(code: str, error: str | None = None):
+    if error:
+        flash(error, "error")
+    return redirect(url_for("dossiers.show", code=code) + ("#actions" if error else ""))
+
+
+@bp.post("/dossiers/<code>/transition")
+@login_required
+def transition(code):
+    """Move the dossier to the chosen status (reason for supplement/refusal, who took the result)."""
+    try:
+        reception.transition(code, request.form.get("to", ""), actor_name(g.user),
+                             reason=request.form.get("reason") or None,
+                             returned_to=request.form.get("returned_to") or None, rules=desk_rules())
+    except DomainError as exc:
+        return _back(code, exc.message_vi)
+    flash("Đã cập nhật trạng thái.", "ok")
+    return _back(code)
+
+
+@bp.post("/dossiers/<code>/rating")
+@login_required
+def rating(code):
+    try:
+        reception.rate(code, request.form.get("rating", ""), actor_name(g.user))
+    except DomainError as exc:
+        return _back(code, exc.message_vi)
+    flash("Đã ghi nhận đánh giá.", "ok")
+    return _back(code)
+
+
+@bp.post("/dossiers/<code>/new-due")
+@login_required
+def new_due(code):
+    """Set the one new date of Form 04, then print it."""
+    raw = request.form.get("new_due_at", "").strip()
+    parsed = None
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            parsed = datetime.strptime(raw, fmt)
+            break
+        except ValueError:
+            continue
+    if parsed is None:
+        return _back(code, "Ngày hẹn mới phải theo dạng ngày/tháng/năm giờ:phút, ví dụ 20/05/2026 16:00.")
+    if parsed.hour == 0 and parsed.minute == 0 and ":" not in raw:
+        parsed = parsed.replace(hour=16, minute=0)
+    try:
+        desk.set_new_due_date(code, parsed, request.form.get("reason", ""), actor_name(g.user))
+    except DomainError as exc:
+        return _back(code, exc.message_vi)
+    return redirect(url_for("forms.form04", code=code))
+
+
+@bp.get("/dossiers/<code>/scans/<sha256>")
+@login_required
+def scan(code, sha256):
+    """A scan shown in the browser (inline, never guessed as another type)."""
+    d = reception.get_dossier(code)
+    match = [a for a in reception.active_attachments(d) if a.sha256 == sha256]
+    if not match:
+        abort(404)
+    data = current_app.extensions["motcua.blobs"].read(sha256)
+    return Response(data, mimetype=match[0].blob.mime, headers={
+        "Content-Disposition": "inline", "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,105 @@
+"""Receiving a new dossier: pick the procedure (typing without accents), then one form with the
+applicant, the checklist of papers, their scans, the fee and the due date shown before saving."""
+from __future__ import annotations
+
+from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request,
+                   url_for)
+
+from motcua.errors import DomainError, InvalidInput
+from node import catalogue, desk
+from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES
+from node.users import actor_name
+from webui.desk import desk_rules
+from webui.security import login_required
+
+bp = Blueprint("intake", __name__)
+
+
+@bp.get("/dossiers/new")
+@login_required
+def pick():
+    """The procedure picker; a search that leaves exactly one procedure goes straight to its form."""
+    q = request.args.get("q", "").strip()[:100]
+    procedures = catalogue.search_procedures(q)
+    if q and len(procedures) == 1:
+        return redirect(url_for("intake.form", procedure_code=procedures[0].code))
+    return render_template("node/new_pick.html", q=q, procedures=procedures)
+
+
+@bp.get("/procedures.json")
+@login_required
+def procedures_json():
+    """Server-side filter for the picker's live search."""
+    q = request.args.get("q", "")[:100]
+    return jsonify({"items": [{"code": p.code, "name": p.name_vi, "days": p.processing_days,
+                               "url": url_for("intake.form", procedure_code=p.code)}
+                              for p in catalogue.search_procedures(q)]})
+
+
+@bp.get("/dossiers/preview.json")
+@login_required
+def preview():
+    """Fee and due moment if the dossier were saved now (the form refreshes it while open)."""
+    p = desk.preview_due(request.args.get("procedure", ""), rules=desk_rules())
+    return jsonify({"fee_vnd": p["fee_vnd"], "due_at": p["due_at"].strftime("%H:%M %d/%m/%Y"),
+                    "received_at": p["received_at"].strftime("%H:%M %d/%m/%Y")})
+
+
+def _read_form(requirements) -> tuple[dict, list, dict]:
+    """The posted applicant, checklist and scans; scans are staged at once so a re-shown form keeps them."""
+    form, errors = request.form, {}
+    data = {"procedure_code": request.view_args["procedure_code"],
+            "applicant": {f: form.get(f, "") for f in APPLICANT_FIELDS},
+            "notes": form.get("notes") or None, "fee_paid": form.get("fee_paid") == "1"}
+    try:
+        data["channel"] = int(form.get("channel", "1"))
+    except ValueError:
+        data["channel"] = form.get("channel")
+    components, staged = [], []
+    store, limit = current_app.extensions["motcua.blobs"], int(current_app.config["MAX_UPLOAD_BYTES"])
+    for r in requirements:
+        if form.get(f"has-{r.key}"):
+            count = form.get(f"count-{r.key}", "").strip()
+            components.append({"requirement": r.key, "copy_type": form.get(f"type-{r.key}"),
+                               "count": int(count) if count.isdigit() else -1})
+        for item in form.getlist(f"staged-{r.key}"):
+            sha, _, name = item.partition("|")
+            staged.append((r.key, sha, name or None))
+        for upload in request.files.getlist(f"scan-{r.key}"):
+            if not upload or not upload.filename:
+                continue
+            try:
+                staged.append((r.key, desk.stage_scan(store, upload.read(), limit), upload.filename))
+            except DomainError as exc:
+                errors[f"scan-{r.key}"] = f"{upload.filename}: {exc.message_vi}"
+    data["components"] = components
+    return data, staged, errors
+
+
+@bp.route("/dossiers/new/<procedure_code>", methods=["GET", "POST"])
+@login_required
+def form(procedure_code):
+    """The intake form; on POST save and go to Form 01, or show each error next to its field."""
+    procedure = catalogue.get_procedure(procedure_code)
+    requirements = catalogue.requirements_of(procedure)
+    errors, values, staged = {}, {}, []
+    if request.method == "POST":
+        data, staged, errors = _read_form(requirements)
+        values = {**data["applicant"], "notes": data["notes"] or "", "channel": data["channel"],
+                  "fee_paid": data["fee_paid"],
+                  "components": {c["requirement"]: c for c in data["components"]}}
+        if not errors:
+            try:
+                d = desk.receive_with_scans(
+                    data, staged, actor_name(g.user), current_app.extensions["motcua.blobs"],
+                    max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), rules=desk_rules())
+            except InvalidInput as exc:
+                errors = {k.removeprefix("applicant."): v for k, v in exc.fields.items()} or \
+                    {"form": exc.message_vi}
+            else:
+                return redirect(url_for("forms.form01", code=d.code, new=1))
+    preview = desk.preview_due(procedure.code, rules=desk_rules())
+    return render_template("node/new_form.html", procedure=procedure, requirements=requirements,
+                           errors=errors, values=values, staged=staged, preview=preview,
+                           channels=CHANNELS, copy_types=COPY_TYPES,
+                           fields=APPLICANT_FIELDS), (422 if errors else 200)

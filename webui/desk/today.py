@@ -1,0 +1,28 @@
+"""Today: what the desk must deal with now, and a sync badge that never blocks work."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, render_template
+
+from node import desk, syncstate
+from webui.security import login_required
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("today", __name__)
+
+
+def sync_badge() -> dict | None:
+    """The sync state for the badge, or None if it cannot be read (the desk keeps working)."""
+    try:
+        return syncstate.status_dict()
+    except Exception:                       # noqa: BLE001 — a badge must never take the page down
+        logger.exception("sync status unavailable")
+        return None
+
+
+@bp.get("/today")
+@login_required
+def index():
+    """Received today, due soon, overdue, results to hand back."""
+    return render_template("node/today.html", lists=desk.today_lists(), sync=sync_badge())

@@ -1,0 +1,104 @@
+"""The clerk's desk in the browser: wires the UI blueprints, guards and helpers into a node app.
+
+`node.create_app` calls `init_app(app)` when this module exists. Pages are plain server-rendered
+HTML with one CSS and one small JS file served by the node itself: no CDN, no external font, so
+the desk works the same with the cable pulled out.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from webui import i18n, security
+
+HERE = Path(__file__).parent
+UI_DEFAULTS = {
+    "LOGIN_MAX_FAILURES": 5,        # wrong passwords per user and address before a pause
+    "LOGIN_LOCK_SECONDS": 300,
+    "LOOKUP_MAX_FAILURES": 5,       # wrong dossier code/secret pairs per address before a pause
+    "LOOKUP_LOCK_SECONDS": 300,
+    "PUBLIC_URL": None,             # base of the QR link on Form 01 (default: the address used)
+}
+CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+       "object-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; "
+       "base-uri 'none'")
+
+
+def _fmt_dt(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.strftime("%H:%M %d/%m/%Y")
+
+
+def _fmt_date(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def _fmt_money(value) -> str:
+    if value is None:
+        return i18n.t("fee_unknown")
+    return f"{value:,}".replace(",", ".") + " đồng"
+
+
+def render_error(status: int, message_vi: str):
+    """The one HTML error page (the API's error handler calls this for browser requests)."""
+    return render_template("node/error.html", status=status, message=message_vi), status
+
+
+def _security_headers(response):
+    if not request.path.startswith("/api/"):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _context() -> dict:
+    from node.state import get_state
+    return {"lang": i18n.current_language(), "user": g.get("user"),
+            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
+
+
+def init_app(app: Flask) -> None:
+    """Register the UI on `app`: blueprints, templates, static files, guards and the error page."""
+    from webui.desk import auth, dossiers, forms, intake, public, today
+
+    for key, value in UI_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("SESSION_COOKIE_NAME", "motcua_session")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")), app.jinja_loader])
+    app.jinja_env.filters.update(dt=_fmt_dt, d=_fmt_date, money=_fmt_money)
+    app.jinja_env.globals.update(t=i18n.t, status_label=i18n.status_label,
+                                 csrf_token=security.csrf_token)
+
+    static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
+                       static_url_path="/static")
+    app.register_blueprint(static)
+    for module in (auth, today, intake, dossiers, forms, public):
+        app.register_blueprint(module.bp)
+
+    app.before_request(security.load_user)
+    app.before_request(security.check_csrf)
+    app.after_request(_security_headers)
+    app.context_processor(_context)
+    app.extensions["motcua.render_error"] = render_error
+
+    @app.get("/")
+    def home():
+        """The desk opens on Today."""
+        return redirect(url_for("today.index"))

@@ -1,0 +1,81 @@
+/* motcua clerk desk: a little progressive enhancement; every page works without it. */
+(function () {
+  "use strict";
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function el(tag, text, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
+
+  // Print buttons (inline handlers are barred by the CSP).
+  $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
+
+  // Procedure picker: filter on the server while typing (accents optional).
+  var live = $("[data-live]");
+  if (live) {
+    var timer = null, list = document.getElementById(live.getAttribute("data-target"));
+    live.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        fetch(live.getAttribute("data-live") + "?q=" + encodeURIComponent(live.value), {credentials: "same-origin"})
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            list.innerHTML = "";
+            data.items.forEach(function (p, i) {
+              var li = el("li"), a = el("a");
+              a.href = p.url;
+              if (i < 9) a.accessKey = String(i + 1);
+              a.appendChild(el("strong", p.name));
+              a.appendChild(document.createTextNode(" "));
+              a.appendChild(el("span", p.code + " · " + (p.days ? p.days + " ngày làm việc" : "trong ngày"), "muted"));
+              li.appendChild(a); list.appendChild(li);
+            });
+            if (!data.items.length) list.appendChild(el("li", "Không có thủ tục nào khớp.", "muted"));
+          });
+      }, 150);
+    });
+    live.addEventListener("keydown", function (ev) {   // arrow down jumps into the list
+      if (ev.key === "ArrowDown") { var first = $("a", list); if (first) { ev.preventDefault(); first.focus(); } }
+    });
+  }
+
+  // Scans: show what was picked (thumbnail or page count) and let the clerk remove a file before saving.
+  function pdfPages(file, target) {
+    var reader = new FileReader();
+    reader.onload = function () {
+      var m = String(reader.result).match(/\/Type\s*\/Page[^s]/g);
+      target.textContent = m ? m.length + " trang" : "PDF";
+    };
+    reader.readAsText(file.slice(0, 5 * 1024 * 1024));
+  }
+  function showPicked(input) {
+    var list = $('ul.picked[data-for="' + input.id + '"]');
+    if (!list) return;
+    list.innerHTML = "";
+    Array.prototype.forEach.call(input.files, function (file, index) {
+      var li = el("li");
+      if (/^image\/(png|jpeg)$/.test(file.type)) {
+        var img = el("img", null, "thumb"); img.src = URL.createObjectURL(file); img.alt = file.name; li.appendChild(img);
+      }
+      li.appendChild(el("span", file.name + " (" + Math.ceil(file.size / 1024) + " KB)"));
+      if (file.type === "application/pdf") { var pages = el("span", "", "muted"); li.appendChild(pages); pdfPages(file, pages); }
+      var rm = el("button", "Bỏ", "link"); rm.type = "button";
+      rm.addEventListener("click", function () {
+        var dt = new DataTransfer();
+        Array.prototype.forEach.call(input.files, function (f, i) { if (i !== index) dt.items.add(f); });
+        input.files = dt.files; showPicked(input);
+      });
+      li.appendChild(rm); list.appendChild(li);
+    });
+  }
+  $all("input[data-scan]").forEach(function (input) { input.addEventListener("change", function () { showPicked(input); }); });
+  $all("[data-remove-staged]").forEach(function (b) {
+    b.addEventListener("click", function () { var li = b.closest("li"); li.parentNode.removeChild(li); });
+  });
+
+  // Due date preview: refresh while the form stays open (the clock moves on).
+  var due = $("#due-preview");
+  function refresh() {
+    fetch(due.getAttribute("data-url"), {credentials: "same-origin"}).then(function (r) { return r.json(); })
+      .then(function (p) { due.textContent = p.due_at; var rc = $("#recv-preview"); if (rc) rc.textContent = p.received_at; });
+  }
+  if (due) { setInterval(refresh, 60000); }
+})();
