@@ -113,6 +113,30 @@ def _new_lookup_secret() -> str:
     return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(6))
 
 
+COPY_TYPES = {"original": "Bản chính", "certified_copy": "Bản sao chứng thực",
+              "photocopy": "Bản photocopy", "electronic": "Bản điện tử"}
+
+
+def _components(raw, errors: dict) -> list[dict] | None:
+    """The papers handed over (Form 01's table): [{requirement, copy_type, count}]; None if absent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) > 50:
+        errors["components"] = "Danh sách thành phần hồ sơ không hợp lệ."
+        return None
+    clean = []
+    for i, item in enumerate(raw):
+        ok = (isinstance(item, dict) and isinstance(item.get("requirement"), str)
+              and item.get("copy_type") in COPY_TYPES and isinstance(item.get("count"), int)
+              and not isinstance(item.get("count"), bool) and 0 <= item["count"] <= 99)
+        if not ok:
+            errors[f"components.{i}"] = "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ."
+            continue
+        clean.append({"requirement": item["requirement"][:60], "copy_type": item["copy_type"],
+                      "count": item["count"]})
+    return clean
+
+
 # ---- intake -----------------------------------------------------------------------------------
 
 def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
@@ -139,6 +163,7 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
     fee = data.get("fee_vnd", procedure.fee_vnd)
     if fee is not None and (isinstance(fee, bool) or not isinstance(fee, int) or fee < 0):
         errors["fee_vnd"] = "Lệ phí phải là số nguyên không âm (đồng)."
+    components = _components(data.get("components"), errors)
     _raise_if(errors)
 
     received_at = now
@@ -166,6 +191,7 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
             "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
             "fee": {"vnd": fee, "paid": dossier.fee_paid},
             "book": {"volume": dossier.book_volume, "number": book_number}, "notes": dossier.notes,
+            **({"components": components} if components else {}),
         }, now=now)
         dossier.updated_hlc = event.hlc
         dossier.save(force_insert=True)
