@@ -142,3 +142,20 @@ def status_cmd(data_dir, as_json):
     click.echo(f"  Xung đột chờ xử lý: {status['open_conflicts']}")
     if status["last_error"]:
         click.echo(f"  Lỗi gần nhất: {status['last_error']}")
+
+
+@node_group.command("verify")
+@DATA_DIR
+def verify_cmd(data_dir):
+    """Re-fold every dossier from the journal and report any difference from the stored state.
+
+    Example: motcua node verify --data-dir /var/lib/motcua
+    """
+    from node.verify import verify_node
+    _open(data_dir)
+    checked, problems = verify_node()
+    for line in problems:
+        click.echo(line)
+    click.echo(f"Đã kiểm tra {checked} hồ sơ: {len(problems)} chỗ khác biệt.")
+    if problems:
+        sys.exit(1)
