@@ -137,6 +137,34 @@ def upload_attachment(code):
     return jsonify({"sha256": a.sha256, "size": len(data), "requirement": a.requirement_key}), 201
 
 
+@bp.get("/scanners")
+@token_required
+def scanners():
+    """The scanners attached to this PC."""
+    from node.scanner import list_scanners
+    return jsonify({"items": [{"device": s.device, "description": s.description}
+                              for s in list_scanners()]})
+
+
+@bp.post("/dossiers/<code>/scan")
+@token_required
+def scan_into_dossier(code):
+    """Scan pages on the desk's scanner into one required document → 201 {attachments}."""
+    from node.scanner import scan_pages
+    body = _json_body()
+    reception.get_dossier(code)               # refuse an unknown dossier before scanning paper
+    pages = scan_pages(body.get("device"), pages=body.get("pages", 1),
+                       mode=body.get("mode", "Gray"), resolution=body.get("resolution", 150),
+                       feeder=bool(body.get("feeder", False)))
+    added = reception.attach_scanned_pages(
+        code, pages, body.get("requirement"), actor_name(g.user),
+        current_app.extensions["motcua.blobs"],
+        max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
+    unique = {a.id: a for a in added}.values()      # identical pages are stored once
+    return jsonify({"pages": len(pages), "attachments": [
+        {"sha256": a.sha256, "filename": a.filename} for a in unique]}), 201
+
+
 @bp.get("/dossiers/<code>/attachments/<sha256>")
 @token_required
 def download_attachment(code, sha256):

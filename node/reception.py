@@ -362,6 +362,13 @@ def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str,
     return attachment
 
 
+def attach_scanned_pages(code: str, pages: list[bytes], requirement_key: str | None, actor: str,
+                         store, *, max_bytes: int) -> list[Attachment]:
+    """Attach each page a scanner produced, in order, to one required document."""
+    return [attach_scan(code, page, requirement_key, actor, store, max_bytes=max_bytes,
+                        filename=f"trang-{n:02d}.png") for n, page in enumerate(pages, start=1)]
+
+
 def remove_attachment(code: str, sha256: str, actor: str, *, now: datetime | None = None) -> None:
     """Remove a scan from a dossier (explicitly, as an event; the file stays for the history)."""
     now = now or datetime.now()
