@@ -59,8 +59,9 @@ def _stored_events(uids: list[str]) -> dict[str, list[WireEvent]]:
                              Event.actor, Event.hlc, Event.payload)
                 .where(Event.dossier_uid.in_(chunk)).tuples())
         for eid, kind, uid, origin, actor, stamp, payload in rows:
-            out.setdefault(uid, []).append(WireEvent(eid, kind, uid, origin, actor, stamp,
-                                                     Event.payload.python_value(payload)))
+            if isinstance(payload, str):     # tuples() converts on some peewee versions only
+                payload = Event.payload.python_value(payload)
+            out.setdefault(uid, []).append(WireEvent(eid, kind, uid, origin, actor, stamp, payload))
     return out
 
 
@@ -159,6 +160,11 @@ def _write_conflicts(states: dict, new: list[WireEvent], now: datetime,
                      window_days: float) -> list[str]:
     """Upsert the merge's conflicts of the touched dossiers, and flag possible duplicates."""
     found = [c for state in states.values() for c in state.conflicts]
+    # Conflicts are derived: one raised while an earlier event was still missing may be gone now.
+    keep = {c.id for c in found}
+    for chunk in _chunks(sorted(states)):
+        (ConflictRecord.delete().where(ConflictRecord.dossier_uid.in_(chunk)
+                                       & ConflictRecord.conflict_id.not_in(keep or {""})).execute())
     received = [ev for ev in new if ev.kind == "dossier.received"]
     if received:
         found += _possible_duplicates(received, window_days)

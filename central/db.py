@@ -42,7 +42,7 @@ def connect(data_dir: str | Path | None = None, database_url: str | None = None)
             return PostgresqlDatabase(
                 unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
                 port=url.port, user=unquote(url.username) if url.username else None,
-                password=unquote(url.password) if url.password else None, autorollback=True)
+                password=unquote(url.password) if url.password else None)
         if url.scheme == "sqlite":
             return _sqlite(Path(unquote(url.path)))
         raise ValueError(f"unsupported database URL scheme {url.scheme!r} (postgresql:// or sqlite://)")

@@ -1,0 +1,92 @@
+"""Scans at the center, content-addressed on disk, rejoined from `blob-chunk` parcels.
+
+Each decrypted chunk is written to `blobs/partial/<sha>/<offset>` (tmp → fsync → rename), so chunks
+may arrive in any order, twice, from any center process sharing the folder. When the chunks cover the
+scan, it is rejoined, checked against its hash (`sync.parcel.assemble_blob`) and stored under
+`blobs/<sha[:2]>/<sha>`; only then does the database learn that the center holds it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from central.db import db
+from central.models import Attachment, Blob
+from sync.parcel import BlobChunk, assemble_blob
+
+logger = logging.getLogger(__name__)
+
+
+def write_durably(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so a crash leaves the old file, the new one, or nothing: never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class CenterBlobs:
+    """The center's scan folder (`<data dir>/blobs`)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+    def read(self, sha256: str) -> bytes:
+        return self.path_for(sha256).read_bytes()
+
+    def partial_offsets(self, sha256: str) -> list[int]:
+        """Offsets of the chunks held for a scan not yet complete (for the node's resume)."""
+        folder = self.root / "partial" / sha256
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+
+    def add_chunk(self, blob_sha256: str, blob_length: int, offset: int, data: bytes, *,
+                  now: datetime) -> bool:
+        """Keep one chunk; when the scan is whole, store it and mark it present. True when whole.
+
+        :raises ParcelRefused: blob_hash_mismatch when the rejoined chunks do not hash to the scan.
+        """
+        if self.has(blob_sha256):
+            self._record(blob_sha256, blob_length, now)
+            return True
+        folder = self.root / "partial" / blob_sha256
+        write_durably(folder / f"{offset:015d}", data)
+        chunks, covered = [], 0
+        for path in sorted(folder.iterdir()):
+            if path.name.isdigit():
+                size = path.stat().st_size
+                chunks.append((int(path.name), path))
+                covered += size
+        if covered < blob_length:
+            return False
+        try:
+            whole = assemble_blob([BlobChunk(off, p.read_bytes()) for off, p in chunks],
+                                  blob_sha256, blob_length)
+        except Exception:
+            shutil.rmtree(folder, ignore_errors=True)     # a bad set: make the node send it again
+            raise
+        write_durably(self.path_for(blob_sha256), whole)
+        self._record(blob_sha256, blob_length, now)
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.info("blob %s complete (%d bytes)", blob_sha256[:12], blob_length)
+        return True
+
+    @staticmethod
+    def _record(sha256: str, size: int, now: datetime) -> None:
+        with db.atomic():
+            Blob.insert(sha256=sha256, size=size, received_at=now).on_conflict_ignore().execute()
+            Attachment.update(present=True).where(Attachment.sha256 == sha256).execute()
