@@ -159,3 +159,57 @@ def verify_cmd(data_dir):
     click.echo(f"Đã kiểm tra {checked} hồ sơ: {len(problems)} chỗ khác biệt.")
     if problems:
         sys.exit(1)
+
+
+@node_group.group("holiday")
+def holiday_group():
+    """The holiday calendar that deadlines are counted against."""
+
+
+@holiday_group.command("list")
+@DATA_DIR
+@click.option("--year", type=int, default=None, help="Only this year.")
+def holiday_list_cmd(data_dir, year):
+    """List public holidays, days in lieu and swapped working Saturdays.
+
+    Example: motcua node holiday list --data-dir D --year 2026
+    """
+    from node.holidays import list_holidays
+    _open(data_dir)
+    for h in list_holidays(year):
+        click.echo(f"{h.day.isoformat()}  {h.kind:<16} {h.name_vi}  [{h.calendar_version}]")
+
+
+@holiday_group.command("set")
+@DATA_DIR
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The day, YYYY-MM-DD.")
+@click.option("--kind", required=True,
+              type=click.Choice(["holiday", "in_lieu", "working_saturday", "day_off"]),
+              help="holiday, in_lieu (nghỉ bù), working_saturday (làm bù) or day_off.")
+@click.option("--name", required=True, help="Vietnamese name of the day.")
+@fail_on_domain_error
+def holiday_set_cmd(data_dir, day, kind, name):
+    """Add or change one day (e.g. a swap the Government announced late).
+
+    Example: motcua node holiday set --data-dir D --date 2026-08-31 --kind day_off --name "Nghỉ hoán đổi"
+    """
+    from node.holidays import set_holiday
+    _open(data_dir)
+    h = set_holiday(day.date(), kind, name)
+    click.echo(f"Đã ghi {h.day} ({h.kind}): {h.name_vi}. Hạn trả của hồ sơ mới sẽ tính theo lịch này.")
+
+
+@holiday_group.command("remove")
+@DATA_DIR
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+def holiday_remove_cmd(data_dir, day):
+    """Remove one day from the calendar.
+
+    Example: motcua node holiday remove --data-dir D --date 2026-08-31
+    """
+    from node.holidays import remove_holiday
+    _open(data_dir)
+    if not remove_holiday(day.date()):
+        raise click.ClickException(f"Ngày {day.date()} không có trong lịch.")
+    click.echo(f"Đã xoá {day.date()} khỏi lịch.")
