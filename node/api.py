@@ -172,6 +172,9 @@ def download_attachment(code, sha256):
     match = [a for a in reception.active_attachments(d) if a.sha256 == sha256]
     if not match:
         raise NotFound("Hồ sơ không có bản quét này.", code="attachment_not_found")
+    if match[0].blob.purged_at:
+        raise DomainError("Bản quét đã được lưu ở trung tâm và đã xoá khỏi máy này theo quy định "
+                          "lưu trữ; hãy xem tại trung tâm.", code="scan_purged", status=410)
     store = current_app.extensions["motcua.blobs"]
     return Response(store.read(sha256), mimetype=match[0].blob.mime,
                     headers={"Cache-Control": "private, max-age=3600",

@@ -213,3 +213,21 @@ def holiday_remove_cmd(data_dir, day):
     if not remove_holiday(day.date()):
         raise click.ClickException(f"Ngày {day.date()} không có trong lịch.")
     click.echo(f"Đã xoá {day.date()} khỏi lịch.")
+
+
+@node_group.command("purge-scans")
+@DATA_DIR
+@click.option("--days", type=int, default=None,
+              help="Retention in days after closing (default: the SCAN_RETENTION_DAYS setting).")
+def purge_scans_cmd(data_dir, days):
+    """Remove local copies of scans the center holds, for dossiers closed long ago.
+
+    Example: motcua node purge-scans --data-dir D --days 90
+    """
+    from node import create_app
+    from node.retention import purge_scans
+    _open(data_dir)
+    app = create_app({"DATA_DIR": data_dir})
+    days = app.config["SCAN_RETENTION_DAYS"] if days is None else days
+    removed, freed = purge_scans(app.extensions["motcua.blobs"], int(days))
+    click.echo(f"Đã xoá {removed} bản quét ({freed / 1e6:.1f} MB) đã có ở trung tâm.")

@@ -25,6 +25,8 @@ SETTINGS = [
             "many days is flagged as a possible duplicate."),
     Setting("SYNC_INTERVAL_SECONDS", 60, "How often the background loop tries to sync."),
     Setting("CENTRAL_URL", None, "The center this node reports to (set by `node enroll`)."),
+    Setting("SCAN_RETENTION_DAYS", 90, "Drop the local copy of a scan this many days after its "
+            "dossier closed, once the center holds it (0 keeps scans forever)."),
     Setting("LANGUAGE", "vi", "Default UI language: vi or en."),
     Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only."),
 ]

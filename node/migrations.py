@@ -68,7 +68,13 @@ def _v2_search_index(database) -> None:
     database.execute_sql('CREATE INDEX event_outbox ON event (acked_at, seq)')
 
 
-MIGRATIONS = [V1_CORE_TABLES, _v2_search_index]
+V3_SCAN_RETENTION = [
+    # Decree 13/2023: a point may drop its copy of a scan once the center holds it and the dossier
+    # is closed; the row stays (history, hash) and says when the file went.
+    'ALTER TABLE "blob" ADD COLUMN "purged_at" DATETIME',
+]
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION]
 LATEST = len(MIGRATIONS)
 
 

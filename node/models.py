@@ -134,6 +134,7 @@ class Blob(BaseModel):
     mime = CharField()
     created_at = DateTimeField()
     at_center = BooleanField(default=False)  # local only
+    purged_at = DateTimeField(null=True)     # local only: file removed under the retention rule
 
 
 class Attachment(BaseModel):
