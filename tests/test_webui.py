@@ -190,3 +190,11 @@ def test_form04_new_date_once(clerk, api):
         "csrf_token": clerk.csrf, "new_due_at": "31/12/2099 17:00", "reason": "x"})
     assert again.status_code == 302 and again.location.endswith("#actions")
     assert "đã được hẹn lại" in clerk.get(f"/dossiers/{code}").text
+
+
+def test_css_and_js_are_served_by_the_node(client):
+    css, js = client.get("/assets/desk.css"), client.get("/assets/desk.js")
+    assert css.status_code == 200 and css.mimetype == "text/css" and "@media print" in css.text
+    assert js.status_code == 200 and "javascript" in js.mimetype
+    css.close()
+    js.close()

@@ -87,7 +87,7 @@ def init_app(app: Flask) -> None:
                                  csrf_token=security.csrf_token)
 
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
-                       static_url_path="/static")
+                       static_url_path="/assets")
     app.register_blueprint(static)
     for module in (auth, today, intake, dossiers, forms, public):
         app.register_blueprint(module.bp)
