@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("CENTRAL")
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
     open_database(data_dir, app.config.get("DATABASE_URL") or None)
 
     from central import api

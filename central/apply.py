@@ -15,7 +15,7 @@ from datetime import datetime
 from peewee import fn
 
 from central import folding, outbound
-from central.db import db, is_postgres
+from central.db import bulk_insert, db, is_postgres
 from central.models import (Attachment, Blob, ConflictRecord, Dossier, Event, Point, State)
 from sync import hlc, merge
 from sync.conflicts import find_possible_duplicates
@@ -97,8 +97,7 @@ def apply_events(events: list[WireEvent], *, source_point: str, now: datetime,
     rows = [{"event_id": ev.id, "dossier_uid": ev.dossier_id, "kind": ev.kind, "origin": ev.origin,
              "actor": ev.actor, "hlc": ev.hlc, "payload": ev.payload, "received_at": now,
              "parcel_id": parcel_id} for ev in new]
-    for chunk in _chunks(rows):
-        Event.insert_many(chunk).on_conflict_ignore().execute()
+    bulk_insert(Event, rows, ignore=True)
     result.applied = [ev.id for ev in new]
     result.max_hlc = max(ev.hlc for ev in new)
 
@@ -120,14 +119,11 @@ def apply_events(events: list[WireEvent], *, source_point: str, now: datetime,
 
 
 def _write_dossiers(states: dict, journals: dict) -> None:
-    """Upsert the folded rows in one statement per chunk (ON CONFLICT works on both backends)."""
+    """Upsert the folded rows (ON CONFLICT … DO UPDATE works on both backends)."""
     rows = [r for uid in sorted(states) if (r := folding.dossier_row(states[uid], journals[uid]))]
     if not rows:
         return
-    preserve = [getattr(Dossier, k) for k in rows[0] if k != "uid"]
-    for chunk in _chunks(rows, 200):
-        (Dossier.insert_many(chunk)
-         .on_conflict(conflict_target=[Dossier.uid], preserve=preserve).execute())
+    bulk_insert(Dossier, rows, conflict=("uid",), update=tuple(k for k in rows[0] if k != "uid"))
 
 
 def _write_attachments(states: dict) -> None:
@@ -152,8 +148,7 @@ def _write_attachments(states: dict) -> None:
         held.update(sha for (sha,) in Blob.select(Blob.sha256).where(Blob.sha256.in_(chunk)).tuples())
     for row in fresh:
         row["present"] = row["sha256"] in held
-    for chunk in _chunks(fresh, 200):
-        Attachment.insert_many(chunk).on_conflict_ignore().execute()
+    bulk_insert(Attachment, fresh, ignore=True)
 
 
 def _write_conflicts(states: dict, new: list[WireEvent], now: datetime,
@@ -173,11 +168,8 @@ def _write_conflicts(states: dict, new: list[WireEvent], now: datetime,
     rows = [{"conflict_id": c.id, "kind": c.kind, "dossier_uid": c.dossier_id,
              "is_open": c.is_open, "detail": c.to_dict(), "first_seen": now, "updated_at": now}
             for c in found]
-    for chunk in _chunks(rows, 200):
-        (ConflictRecord.insert_many(chunk)
-         .on_conflict(conflict_target=[ConflictRecord.conflict_id],
-                      preserve=[ConflictRecord.is_open, ConflictRecord.detail,
-                                ConflictRecord.updated_at]).execute())
+    bulk_insert(ConflictRecord, rows, conflict=("conflict_id",),
+                update=("is_open", "detail", "updated_at"))
     return [c.id for c in found]
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Iterable
 
 from motcua.errors import NotFound
+from central.db import bulk_insert
 from central.models import Event, Outbound, Point
 from sync.events import Event as WireEvent
 
@@ -39,8 +40,7 @@ def queue_events(pairs: Iterable[tuple[str, str]], *, now: datetime) -> int:
     ids = {p.unit_code: p.id for p in
            Point.select(Point.id, Point.unit_code).where(Point.unit_code.in_({u for u, _ in pairs}))}
     rows = [{"point": ids[u], "event_id": e, "queued_at": now} for u, e in pairs if u in ids]
-    for chunk in _chunks(rows):
-        Outbound.insert_many(chunk).on_conflict_ignore().execute()
+    bulk_insert(Outbound, rows, ignore=True)
     return len(rows)
 
 
