@@ -62,7 +62,14 @@ V1_CORE_TABLES = [
     """CREATE INDEX "conflict_is_open" ON "conflict" ("is_open")""",
 ]
 
-MIGRATIONS = [V1_CORE_TABLES]
+def _v2_down_parcels(database) -> None:
+    """Down-going parcels kept until acknowledged (owned by the sync layer: central.downstream)."""
+    from central.downstream import MIGRATION
+    for statement in MIGRATION:
+        database.execute_sql(statement.format(**_TYPES[_dialect(database)]))
+
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels]
 LATEST = len(MIGRATIONS)
 
 

@@ -48,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     from node import api
     app.register_blueprint(api.bp)
     api.register_error_handlers(app)
+    from node import sync_loop
+    sync_loop.init_app(app)
     try:
         from webui import node_ui
     except ImportError:          # the UI package is optional for API-only tests

@@ -231,3 +231,42 @@ def purge_scans_cmd(data_dir, days):
     days = app.config["SCAN_RETENTION_DAYS"] if days is None else days
     removed, freed = purge_scans(app.extensions["motcua.blobs"], int(days))
     click.echo(f"Đã xoá {removed} bản quét ({freed / 1e6:.1f} MB) đã có ở trung tâm.")
+
+
+@node_group.command("enroll")
+@DATA_DIR
+@click.option("--central", "central_url", required=True, help="The center's URL, e.g. http://10.0.0.5:8700.")
+@click.option("--token", required=True, help="The one-time token from `motcua central enroll-token`.")
+@click.option("--center-fingerprint", default=None,
+              help="The center key fingerprint you were given (xxxx-xxxx-xxxx-xxxx); refused if it differs.")
+@fail_on_domain_error
+def enroll_cmd(data_dir, central_url, token, center_fingerprint):
+    """Join a center: make this point's keys here, register them, pin the center's keys.
+
+    Example: motcua node enroll --data-dir D --central http://10.0.0.5:8700 --token enr_…
+    """
+    from node.enroll import enroll
+    _open(data_dir)
+    result = enroll(data_dir, central_url, token, expected_fingerprint=center_fingerprint)
+    click.echo(f"Đã ghi danh điểm {result['unit_code']} với {result['central_url']}.")
+    click.echo(f"  Khóa trung tâm: {result['center_fingerprint']}")
+    click.echo(f"  Khóa của điểm:  {result['node_fingerprint']}")
+
+
+@node_group.command("sync")
+@DATA_DIR
+@click.option("--no-blobs", is_flag=True, help="Send records only, leave scans for later.")
+@fail_on_domain_error
+def sync_cmd(data_dir, no_blobs):
+    """One sync round now; exit 0 only when nothing is left to send or fetch.
+
+    Example: motcua node sync --data-dir D
+    """
+    from node.sync_client import sync_round
+    _open(data_dir)
+    report = sync_round(data_dir, include_blobs=not no_blobs)
+    click.echo(report.summary())
+    if report.error:
+        click.echo(f"Lỗi: {report.error}", err=True)
+    if not report.clean:
+        raise SystemExit(1)

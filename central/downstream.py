@@ -1,0 +1,113 @@
+"""Down-going parcels: the center's events for one point, sealed to it, served until acknowledged.
+
+A parcel, once built, is kept (`down_parcel`) and served again and again until the point's signed
+receipt for it arrives; only then is the next one built. So the point sees one unbroken chain, and
+nothing it has not acknowledged is forgotten here (`central.outbound` keeps the per-event debt).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from peewee import AutoField, BigIntegerField, BlobField, CharField, DateTimeField, IntegerField, TextField
+
+from central.db import is_postgres, write_transaction
+from central.keys import CENTER_ID
+from central.models import BaseModel, Point
+from central.outbound import ack_outbound, allocate_seq_out, pending_outbound
+from sync import crypto, hlc
+from sync.parcel import ParcelRefused, build_parcel, canonical_json, verify_receipt
+
+logger = logging.getLogger(__name__)
+
+MAX_EVENTS_PER_PARCEL = 500
+
+
+class DownParcel(BaseModel):
+    """One parcel built for a point; `acked_at` once its verified receipt came back."""
+    id = AutoField()
+    point_id = IntegerField(index=True)
+    seq = BigIntegerField()
+    sha256 = CharField(index=True)
+    event_ids = TextField()                  # JSON list
+    parcel = BlobField()
+    created_at = DateTimeField()
+    acked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "down_parcel"
+        indexes = ((("point_id", "seq"), True),)
+
+
+MIGRATION = [
+    """CREATE TABLE "down_parcel" ("id" {serial}, "point_id" INTEGER NOT NULL, "seq" {bigint} NOT NULL, "sha256" VARCHAR(255) NOT NULL, "event_ids" TEXT NOT NULL, "parcel" {bytes} NOT NULL, "created_at" {ts} NOT NULL, "acked_at" {ts})""",
+    """CREATE UNIQUE INDEX "down_parcel_point_id_seq" ON "down_parcel" ("point_id", "seq")""",
+    """CREATE INDEX "down_parcel_sha256" ON "down_parcel" ("sha256")""",
+    """CREATE INDEX "seen_parcel_sha256" ON "seen_parcel" ("sha256")""",
+]
+
+
+def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | None = None,
+                max_events: int = MAX_EVENTS_PER_PARCEL) -> bytes | None:
+    """The parcel the point must apply next (the oldest unacknowledged, else a new one), or None
+    when nothing is owed. :raises ParcelRefused: unknown_sender, revoked_sender."""
+    now = now or datetime.now()
+    with write_transaction():
+        query = Point.select().where(Point.unit_code == unit_code)
+        point = (query.for_update() if is_postgres() else query).first()
+        if point is None or not point.enc_pub:
+            raise ParcelRefused("unknown_sender", f"Không biết điểm {unit_code}.")
+        if point.key_status == "revoked":
+            raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
+        waiting = (DownParcel.select().where((DownParcel.point_id == point.id)
+                                             & DownParcel.acked_at.is_null())
+                   .order_by(DownParcel.seq).first())
+        if waiting is not None:
+            return bytes(waiting.parcel)
+        events = pending_outbound(unit_code, limit=max_events)
+        if not events:
+            return None
+        seq = allocate_seq_out(unit_code)
+        prev = DownParcel.get_or_none((DownParcel.point_id == point.id) & (DownParcel.seq == seq - 1))
+        stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
+        keys = crypto.PublicKeys.from_dict({"sign_pub": point.sign_pub, "enc_pub": point.enc_pub})
+        parcel = build_parcel(CENTER_ID, identity, unit_code, keys.enc_pub, seq,
+                              prev.sha256 if prev else "", stamp, "events", events)
+        DownParcel.create(point_id=point.id, seq=seq, sha256=crypto.sha256_hex(parcel),
+                          event_ids=json.dumps([e.id for e in events]), parcel=parcel,
+                          created_at=now)
+    logger.info("down parcel %d for %s built (%d events)", seq, unit_code, len(events))
+    return parcel
+
+
+def accept_receipt(unit_code: str, receipt, *, now: datetime | None = None) -> int:
+    """Check the point's signed receipt for a down parcel and forget what it covers; returns the
+    number of events acknowledged (0 for a held/refused receipt).
+    :raises ParcelRefused: malformed_receipt, bad_signature, receipt_mismatch, unknown_sender."""
+    now = now or datetime.now()
+    raw = receipt if isinstance(receipt, (bytes, bytearray)) else canonical_json(receipt)
+    try:
+        body = json.loads(bytes(raw))["receipt"]
+        parcel_sha = str(body["parcel_sha256"])
+    except (ValueError, KeyError, TypeError):
+        raise ParcelRefused("malformed_receipt", "Biên nhận không đọc được.") from None
+    point = Point.get_or_none(Point.unit_code == unit_code)
+    if point is None or not point.sign_pub:
+        raise ParcelRefused("unknown_sender", f"Không biết điểm {unit_code}.")
+    row = DownParcel.get_or_none((DownParcel.point_id == point.id) & (DownParcel.sha256 == parcel_sha))
+    if row is None:
+        raise ParcelRefused("receipt_mismatch", "Biên nhận cho một gói trung tâm không gửi.")
+    sign_pub = crypto.PublicKeys.from_dict({"sign_pub": point.sign_pub,
+                                            "enc_pub": point.enc_pub}).sign_pub
+    body = verify_receipt(bytes(raw), sign_pub, row.sha256)
+    if body.get("result") not in ("applied", "duplicate"):
+        logger.warning("point %s answered %s for down parcel %d: %s", unit_code,
+                       body.get("result"), row.seq, body.get("reason"))
+        return 0
+    with write_transaction():
+        DownParcel.update(acked_at=now).where((DownParcel.id == row.id)
+                                              & DownParcel.acked_at.is_null()).execute()
+        count = ack_outbound(unit_code, json.loads(row.event_ids), now=now)
+    logger.info("down parcel %d acknowledged by %s (%d events)", row.seq, unit_code, count)
+    return count

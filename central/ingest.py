@@ -1,0 +1,171 @@
+"""Taking in a point's parcel at the center: verify, decrypt, check sequence, apply whole, receipt.
+
+`ingest_parcel` is the one entry for parcels however they came (HTTP upload or a USB stick). A parcel
+in the sender's chain is applied in ONE database transaction together with the sender's new
+`last_seq_in`/`last_hash_in` and the `seen_parcel` row holding its signed receipt, so a crash leaves it
+either wholly applied (and the same receipt is answered next time) or not at all. A gap in the
+sequence is held on disk and retried when the gap fills, never guessed over. Every refusal is logged
+with its reason in `refusal`, changes nothing, and does not block the sender's later good parcels.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from central import downstream
+from central.apply import apply_events
+from central.blobstore import CenterBlobs, write_durably
+from central.db import is_postgres, write_transaction
+from central.keys import CENTER_ID
+from central.models import Point, SeenParcel
+from central.points import note_contact, note_refusal
+from sync import crypto, hlc
+from sync.parcel import (ParcelHeader, ParcelRefused, build_receipt, check_sequence, open_parcel,
+                         parcel_sha256, peek_header)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    result: str                 # applied | duplicate | held | refused
+    reason: str                 # the refusal code, "" otherwise
+    receipt: bytes              # signed by the center (sync.parcel.build_receipt)
+    sender: str | None
+    seq: int | None
+    events_applied: int = 0
+
+
+class Ingestor:
+    """Ingest parcels for one center: its identity, scan folder and held-parcel folder."""
+
+    def __init__(self, identity: crypto.Identity, data_dir: str | Path):
+        self.identity = identity
+        self.blobs = CenterBlobs(Path(data_dir) / "blobs")
+        self.held_dir = Path(data_dir) / "held"
+
+    def ingest(self, data: bytes, *, now: datetime | None = None) -> IngestResult:
+        """Take in one parcel; always answers with a signed receipt (applied, duplicate, held or
+        refused). Never raises for a bad parcel: the refusal is logged and returned."""
+        now = now or datetime.now()
+        psha = parcel_sha256(data)
+        try:
+            header = peek_header(data)
+        except ParcelRefused as exc:
+            return self._refuse(None, psha, exc, now)
+        logger.info("parcel %s from %s seq %d (%s) ingest start", psha[:16], header.sender,
+                    header.seq, header.kind)
+        try:
+            opened = open_parcel(data, expected_recipient=CENTER_ID,
+                                 sender_keys_lookup=point_keys, recipient_identity=self.identity)
+            if header.kind == "blob-chunk":
+                result = self._take_chunk(header, opened.body, psha, now)
+            else:
+                result = self._take_chained(header, opened.body, data, psha, now)
+        except ParcelRefused as exc:
+            return self._refuse(header, psha, exc, now)
+        note_contact(header.sender, now=now,
+                     sender_clock_ms=hlc.Stamp.parse(header.created_at).wall_ms)
+        logger.info("parcel %s %s (%d events)", psha[:16], result.result, result.events_applied)
+        if result.result == "applied" and header.kind != "blob-chunk":
+            self._drain_held(header.sender, header.seq + 1, now)
+        return result
+
+    def _receipt(self, header: ParcelHeader, psha: str, result: str, now: datetime,
+                 reason: str = "") -> bytes:
+        stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
+        return build_receipt(self.identity, header, psha, stamp, result, reason)
+
+    def _take_chunk(self, header: ParcelHeader, body: bytes, psha: str,
+                    now: datetime) -> IngestResult:
+        # Content-addressed and idempotent: outside the chain and outside any transaction.
+        self.blobs.add_chunk(header.blob_sha256, header.blob_length, header.offset, body, now=now)
+        return IngestResult("applied", "", self._receipt(header, psha, "applied", now),
+                            header.sender, 0)
+
+    def _take_chained(self, header: ParcelHeader, body, data: bytes, psha: str,
+                      now: datetime) -> IngestResult:
+        if header.kind == "events":
+            strangers = {ev.origin for ev in body} - {header.sender}
+            if strangers:        # a point speaks only for itself
+                raise ParcelRefused("malformed_plaintext", "Gói chứa sự kiện của nơi khác: "
+                                    f"{', '.join(sorted(strangers))}.")
+        try:
+            with write_transaction():
+                query = Point.select().where(Point.unit_code == header.sender)
+                point = (query.for_update() if is_postgres() else query).get()
+                seen = SeenParcel.get_or_none((SeenParcel.sender == header.sender)
+                                              & (SeenParcel.seq == header.seq))
+                decision = check_sequence(point.last_seq_in, point.last_hash_in or "", header,
+                                          parcel_sha256=psha,
+                                          applied_sha256=seen.sha256 if seen else None)
+                if decision == "duplicate":
+                    receipt = (bytes(seen.receipt) if seen and seen.sha256 == psha
+                               else self._receipt(header, psha, "duplicate", now))
+                    return IngestResult("duplicate", "", receipt, header.sender, header.seq)
+                if decision == "hold":
+                    write_durably(self.held_dir / header.sender / f"{header.seq:015d}_{psha}.mcp",
+                                  data)
+                    return IngestResult("held", "", self._receipt(header, psha, "held", now),
+                                        header.sender, header.seq)
+                applied = self._apply_body(header, body, psha, now)
+                receipt = self._receipt(header, psha, "applied", now)
+                SeenParcel.create(sender=header.sender, seq=header.seq, sha256=psha,
+                                  receipt=receipt, applied_at=now)
+                Point.update(last_seq_in=header.seq, last_hash_in=psha).where(
+                    Point.id == point.id).execute()
+        except ValueError as exc:      # apply_events found an event it cannot take: roll back
+            raise ParcelRefused("malformed_plaintext",
+                                f"Nội dung gói giải mã ra không hợp lệ ({exc}).") from None
+        return IngestResult("applied", "", receipt, header.sender, header.seq, applied)
+
+    def _apply_body(self, header: ParcelHeader, body, psha: str, now: datetime) -> int:
+        if header.kind == "events":
+            return len(apply_events(body, source_point=header.sender, now=now,
+                                    parcel_id=psha).applied)
+        if header.kind == "receipt-batch":      # the point's receipts for down-going parcels
+            for doc in body:
+                downstream.accept_receipt(header.sender, doc, now=now)
+            return 0
+        if isinstance(body.get("backlog"), int):    # "control": what still waits at the point
+            Point.update(backlog_reported=body["backlog"]).where(
+                Point.unit_code == header.sender).execute()
+        return 0
+
+    def _drain_held(self, sender: str, seq: int, now: datetime) -> None:
+        """Apply parcels that waited for the one just applied, in order."""
+        folder = self.held_dir / sender
+        while folder.is_dir():
+            waiting = sorted(folder.glob(f"{seq:015d}_*.mcp"))
+            if not waiting:
+                return
+            outcome = None
+            for path in waiting:
+                outcome = self.ingest(path.read_bytes(), now=now)
+                path.unlink(missing_ok=True)
+                if outcome.result == "applied":
+                    break
+            if outcome is None or outcome.result != "applied":
+                return
+            seq += 1          # ingest() drained further itself; loop ends at the next gap
+
+    def _refuse(self, header: ParcelHeader | None, psha: str, exc: ParcelRefused,
+                now: datetime) -> IngestResult:
+        sender = header.sender if header else None
+        note_refusal(sender, exc.reason, f"parcel {psha[:16]}: {exc.message_vi}", now=now)
+        if header is None:      # not even a header: sign a receipt that names only the hash
+            header = ParcelHeader("unknown", CENTER_ID, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
+        receipt = self._receipt(header, psha, "refused", now, exc.reason)
+        return IngestResult("refused", exc.reason, receipt, sender, header.seq)
+
+
+def point_keys(unit_code: str):
+    """The pinned keys of an enrolled point, None when unknown. :raises ParcelRefused: revoked."""
+    point = Point.get_or_none(Point.unit_code == unit_code)
+    if point is None or not point.sign_pub:
+        return None
+    if point.key_status == "revoked":
+        raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
+    return crypto.PublicKeys.from_dict({"sign_pub": point.sign_pub, "enc_pub": point.enc_pub})

@@ -1,0 +1,221 @@
+"""The center's sync endpoints: enrollment, resumable parcel uploads, blob checks, down parcels.
+
+Thin views over `central.uploads` (bytes on disk), `central.ingest` (verify + apply + receipt),
+`central.downstream` and `central.enrollment`. The protocol is documented in docs/protocol.md
+("HTTP transport") and in `sync.transport`, the client side.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from motcua.errors import DomainError, InvalidInput, Unauthorized
+from central import downstream
+from central.enrollment import redeem_enroll_token
+from central.ingest import Ingestor, point_keys
+from central.keys import CENTER_ID, center_identity
+from central.uploads import OffsetMismatch, UploadStore
+from sync import crypto
+from sync.parcel import ParcelRefused
+from sync.transport import TUS_RESUMABLE, response_message, verify_request
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("central_sync", __name__, url_prefix="/sync/v1")
+
+
+def init_app(app) -> None:
+    """Make (or load) the center's keys and keep the sync helpers on the app."""
+    data_dir = Path(app.config["DATA_DIR"])
+    identity = center_identity(data_dir)
+    app.extensions["motcua.identity"] = identity
+    app.extensions["motcua.uploads"] = UploadStore(data_dir / "uploads")
+    app.extensions["motcua.ingestor"] = Ingestor(identity, data_dir)
+
+    @app.errorhandler(OffsetMismatch)
+    def offset_mismatch(exc: OffsetMismatch):
+        response = jsonify(exc.to_dict())
+        response.status_code = 409
+        response.headers["Upload-Offset"] = str(exc.offset)
+        return response
+
+
+def _identity() -> crypto.Identity:
+    return current_app.extensions["motcua.identity"]
+
+
+def _uploads() -> UploadStore:
+    return current_app.extensions["motcua.uploads"]
+
+
+def _tus(response: Response, offset: int | None = None, length: int | None = None) -> Response:
+    response.headers["Tus-Resumable"] = TUS_RESUMABLE
+    response.headers["Cache-Control"] = "no-store"
+    if offset is not None:
+        response.headers["Upload-Offset"] = str(offset)
+    if length is not None:
+        response.headers["Upload-Length"] = str(length)
+    return response
+
+
+def _int_header(name: str) -> int:
+    try:
+        return int(request.headers[name])
+    except (KeyError, ValueError):
+        raise InvalidInput(f"Thiếu hoặc sai tiêu đề {name}.", code="bad_header") from None
+
+
+def _signed_node() -> str:
+    """The enrolled, active node that signed this request. :raises Unauthorized."""
+    def sign_pub_for(node_id: str):
+        try:
+            keys = point_keys(node_id)
+        except ParcelRefused:
+            return None
+        return keys.sign_pub if keys else None
+    try:
+        return verify_request(request.headers, request.method, request.path, request.get_data(),
+                              sign_pub_for)
+    except crypto.CryptoRefused:
+        raise Unauthorized("Yêu cầu không mang chữ ký của một điểm đã ghi danh.",
+                           code="bad_request_signature") from None
+
+
+def _signed_answer(payload: dict) -> Response:
+    response = jsonify(payload)
+    signature = crypto.sign(response_message(request.headers.get("Motcua-Signature", ""),
+                                             response.get_data()), _identity(), purpose="response")
+    response.headers["Motcua-Signature"] = base64.b64encode(signature).decode()
+    return response
+
+
+@bp.get("/center")
+def center_keys():
+    """The center's public keys and fingerprint (what a technician compares aloud)."""
+    keys = _identity().public_keys()
+    return jsonify({"id": CENTER_ID, "public_keys": keys.to_dict(),
+                    "fingerprint": keys.fingerprint()})
+
+
+@bp.post("/enroll")
+def enroll():
+    """{token, unit_code?, public_keys, signature} → the point's record and the center's keys,
+    signed by the center (purpose "enrollment") over the node's own keys."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("Nội dung phải là JSON.", code="bad_json")
+    try:
+        keys = crypto.PublicKeys.from_dict(body.get("public_keys") or {})
+        crypto.verify(str(body.get("token", "")).encode(), base64.b64decode(
+            str(body.get("signature", "")), validate=True), keys.sign_pub, purpose="enrollment")
+    except (crypto.CryptoRefused, ValueError):
+        raise InvalidInput("Khóa hoặc chữ ký của điểm không hợp lệ.", code="bad_public_keys") from None
+    point = redeem_enroll_token(str(body.get("token", "")), body.get("unit_code"), keys,
+                                now=datetime.now())
+    mine = _identity().public_keys()
+    answer = {"unit_code": point.unit_code, "name": point.name, "center_id": CENTER_ID,
+              "center_keys": mine.to_dict(), "center_fingerprint": mine.fingerprint()}
+    proof = crypto.sign(keys.canonical_bytes() + point.unit_code.encode(), _identity(),
+                        purpose="enrollment")
+    answer["signature"] = base64.b64encode(proof).decode()
+    logger.info("point %s enrolled over HTTP", point.unit_code)
+    return jsonify(answer), 201
+
+
+@bp.post("/uploads")
+def create_upload():
+    """tus "create": the upload is named by the parcel's SHA-256; creating it twice is harmless."""
+    upload_id = request.headers.get("Motcua-Parcel-Sha256", "")
+    length = _int_header("Upload-Length")
+    offset = _uploads().create(upload_id, length)
+    response = _tus(Response(status=201), offset, length)
+    response.headers["Location"] = f"{bp.url_prefix}/uploads/{upload_id}"
+    return response
+
+
+@bp.route("/uploads/<upload_id>", methods=["HEAD"])
+def upload_offset(upload_id):
+    """tus "offset": how many bytes of this parcel the center holds."""
+    offset, length, _ = _uploads().status(upload_id)
+    return _tus(Response(status=200), offset, length)
+
+
+@bp.patch("/uploads/<upload_id>")
+def append_upload(upload_id):
+    """tus "append" at `Upload-Offset`; the last chunk's answer is the parcel's signed receipt."""
+    if request.headers.get("Content-Type") != "application/offset+octet-stream":
+        raise InvalidInput("Content-Type phải là application/offset+octet-stream.",
+                           code="bad_content_type", status=415)
+    offset, length = _uploads().append(upload_id, _int_header("Upload-Offset"), request.get_data())
+    if offset < length:
+        return _tus(Response(status=204), offset, length)
+    return _tus(_finish(upload_id), offset, length)
+
+
+@bp.post("/uploads/<upload_id>/finish")
+def finish_upload(upload_id):
+    """Ingest a complete upload (again): the same receipt as the first time."""
+    return _tus(_finish(upload_id))
+
+
+def _finish(upload_id: str) -> Response:
+    store = _uploads()
+    _, _, receipt = store.status(upload_id)
+    if receipt is None:
+        data = store.read_complete(upload_id)
+        if data is None:
+            raise InvalidInput("Gói chưa tải lên đủ.", code="upload_incomplete")
+        if crypto.sha256_hex(data) != upload_id:
+            store.discard(upload_id)       # damaged on the way: the node sends it again
+            raise InvalidInput("Gói nhận được không khớp mã băm; hãy gửi lại.",
+                               code="upload_hash_mismatch")
+        result = current_app.extensions["motcua.ingestor"].ingest(data)
+        receipt = result.receipt
+        if result.result != "held":         # a held parcel is asked for again later
+            store.finish(upload_id, receipt)
+        else:
+            store.discard(upload_id)
+    return Response(receipt, status=200, mimetype="application/json")
+
+
+@bp.post("/blobs/have")
+def blobs_have():
+    """Which of these scans the center holds whole, and which chunks of the others (signed)."""
+    _signed_node()
+    wanted = (request.get_json(silent=True) or {}).get("blobs")
+    if not isinstance(wanted, list) or len(wanted) > 10000:
+        raise InvalidInput("Cần danh sách mã băm “blobs”.", code="bad_json")
+    blobs = current_app.extensions["motcua.ingestor"].blobs
+    held, partial = [], {}
+    for sha in wanted:
+        if not isinstance(sha, str) or len(sha) != 64:
+            continue
+        if blobs.has(sha):
+            held.append(sha)
+        elif offsets := blobs.partial_offsets(sha):
+            partial[sha] = offsets
+    return _signed_answer({"held": held, "partial": partial})
+
+
+@bp.post("/down/next")
+def down_next():
+    """The next parcel the center owes the signing node (the same one until acknowledged)."""
+    node_id = _signed_node()
+    parcel = downstream.next_parcel(node_id, _identity())
+    if parcel is None:
+        return Response(status=204)
+    return Response(parcel, status=200, mimetype="application/octet-stream")
+
+
+@bp.post("/down/receipt")
+def down_receipt():
+    """The node's signed receipt for a down parcel: what it covers is forgotten here."""
+    node_id = _signed_node()
+    try:
+        count = downstream.accept_receipt(node_id, request.get_data())
+    except ParcelRefused as exc:
+        raise DomainError(exc.message_vi, code=exc.reason, status=422) from None
+    return jsonify({"acknowledged_events": count})

@@ -1,0 +1,105 @@
+"""What comes down from the center: its events for this point, applied once, in one transaction.
+
+A down parcel is opened with the center's pinned keys, checked against the down chain kept in the
+`state` table (`sync:down_last_seq`, `sync:down_last_hash`, written in the same transaction as the
+events), and its events go into this node's journal (already acknowledged: they came from the
+center and are never shipped back up). Each touched dossier is re-folded with `sync.merge`, so the
+point computes exactly what the center computes; catalogue and holiday updates are installed.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from central.folding import dossier_row
+from node import catalogue, holidays
+from node.journal import observe_stamp, to_wire
+from node.models import Dossier, Event, db
+from node.state import get_state, set_state
+from sync import crypto, hlc, merge
+from sync.events import Event as WireEvent
+from sync.parcel import (ParcelHeader, ParcelRefused, build_receipt, check_sequence, open_parcel,
+                         parcel_sha256, peek_header)
+
+logger = logging.getLogger(__name__)
+
+_FOLDED = ("status", "due_at", "paused_at", "finished_at", "returned_at", "returned_to",
+           "supplement_count", "rating", "applicant", "owner", "official_code")
+
+
+def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
+                     center_keys: crypto.PublicKeys, now: datetime | None = None) -> tuple[str, bytes]:
+    """Open, check and apply one down parcel; returns (result, this node's signed receipt)."""
+    now = now or datetime.now()
+    psha = parcel_sha256(data)
+    stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
+    try:
+        header = peek_header(data)
+    except ParcelRefused as exc:
+        logger.warning("down parcel %s refused: %s", psha[:16], exc.reason)
+        blank = ParcelHeader("central", node_id, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
+        return "refused", build_receipt(identity, blank, psha, stamp, "refused", exc.reason)
+    logger.info("down parcel %s seq %d apply start", psha[:16], header.seq)
+    try:
+        opened = open_parcel(data, expected_recipient=node_id, recipient_identity=identity,
+                             sender_keys_lookup=lambda s: center_keys if s == "central" else None)
+        with db.atomic("IMMEDIATE"):
+            last_seq = int(get_state("sync:down_last_seq", "0"))
+            last_hash = get_state("sync:down_last_hash", "") or ""
+            decision = check_sequence(last_seq, last_hash, header, parcel_sha256=psha)
+            if decision == "apply":
+                count = apply_center_events(opened.body if header.kind == "events" else [], now=now)
+                set_state("sync:down_last_seq", str(header.seq))
+                set_state("sync:down_last_hash", psha)
+    except (ParcelRefused, ValueError) as exc:
+        reason = getattr(exc, "reason", "malformed_plaintext")
+        logger.warning("down parcel %s refused: %s", psha[:16], reason)
+        return "refused", build_receipt(identity, header, psha, stamp, "refused", reason)
+    result = {"apply": "applied", "duplicate": "duplicate", "hold": "held"}[decision]
+    logger.info("down parcel %s seq %d %s", psha[:16], header.seq, result)
+    return result, build_receipt(identity, header, psha, stamp, result)
+
+
+def apply_center_events(events: list[WireEvent], *, now: datetime) -> int:
+    """Store the events this node lacks and fold what they touch; call inside a write transaction.
+    Returns how many were new. :raises ValueError: an event merge cannot take (caller rolls back)."""
+    ids = [ev.id for ev in events]
+    held = {eid for (eid,) in Event.select(Event.event_id).where(Event.event_id.in_(ids)).tuples()}
+    new = sorted((ev for ev in events if ev.id not in held), key=WireEvent.sort_key)
+    for ev in new:
+        Event.create(event_id=ev.id, kind=ev.kind, dossier_uid=ev.dossier_id, origin=ev.origin,
+                     actor=ev.actor, hlc=ev.hlc, payload=ev.payload, recorded_at=now, acked_at=now)
+        observe_stamp(ev.hlc)
+        if ev.kind == "catalogue.updated":
+            catalogue.install_catalogue(ev.payload)
+        elif ev.kind == "holidays.updated":
+            holidays.install_holidays(ev.payload)
+    for uid in sorted({ev.dossier_id for ev in new if ev.dossier_id}):
+        _refold(uid, {ev.id: ev for ev in new if ev.dossier_id == uid})
+    return len(new)
+
+
+def _refold(uid: str, fresh: dict[str, WireEvent]) -> None:
+    """Lay the merged state of one dossier onto its row (a dossier not received here is skipped)."""
+    dossier = Dossier.get_or_none(Dossier.uid == uid)
+    if dossier is None:
+        return
+    journal = {row.event_id: to_wire(row) for row in Event.select().where(Event.dossier_uid == uid)}
+    state = merge.fold(journal.values())
+    row = dossier_row(state, journal)
+    if row is None:
+        return
+    for name in _FOLDED:
+        value = row[name]
+        if name in ("applicant", "due_at", "status") and not value:
+            continue
+        setattr(dossier, name, value)
+    dossier.applicant_id_number = dossier.applicant.get("id_number", dossier.applicant_id_number)
+    reasons = [ev.payload.get("reason") for ev in sorted(fresh.values(), key=WireEvent.sort_key)
+               if ev.kind == "dossier.transitioned" and ev.payload.get("reason")]
+    if reasons:
+        dossier.last_reason = reasons[-1]
+    dossier.updated_hlc = row["updated_hlc"]
+    from node.reception import _search_text
+    dossier.search_text = _search_text(dossier)
+    dossier.save()

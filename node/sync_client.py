@@ -1,0 +1,233 @@
+"""One sync round of a point with its center, and the background loop that runs it.
+
+A round, in the order the spec asks: (1) every unacknowledged journal event goes up in chained
+`events` parcels (records before scans); (2) what the center owes this point comes down and is
+applied; (3) scans go up as content-addressed blob chunks the center does not hold yet, checking
+before each scan whether new records are waiting, which then go first. Events are marked
+acknowledged only on a receipt whose signature verifies with the pinned center key. Rounds never
+overlap (a lock file), so the CLI and the background loop can both call `sync_round`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from node.enroll import node_identity, pinned_center_keys
+from node.inbox import take_down_parcel
+from node.journal import pending_count, pending_events, to_wire
+from node.models import Blob, Event, db
+from node.scans import BlobStore
+from node.state import get_state, set_state, unit_code
+from sync import hlc
+from sync.outbox import Spool
+from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, verify_receipt
+from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
+
+try:
+    import fcntl
+except ImportError:                     # pragma: no cover - Windows: one process per data dir
+    fcntl = None
+
+logger = logging.getLogger(__name__)
+
+_ROUND_LOCK = threading.Lock()
+
+
+@dataclass
+class RoundReport:
+    """What one round moved, and what is left."""
+    parcels_up: int = 0
+    events_acked: int = 0
+    blobs_up: int = 0
+    blob_bytes_up: int = 0
+    blobs_already_held: int = 0
+    parcels_down: int = 0
+    events_down: int = 0
+    left_events: int = 0
+    left_blobs: int = 0
+    error: str | None = None
+    held: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing is left to send or fetch and nothing went wrong."""
+        return self.error is None and not self.left_events and not self.left_blobs
+
+    def summary(self) -> str:
+        return (f"Gửi {self.parcels_up} gói ({self.events_acked} sự kiện được xác nhận), "
+                f"{self.blobs_up} tệp quét ({self.blob_bytes_up / 1e6:.1f} MB, "
+                f"{self.blobs_already_held} tệp trung tâm đã có); nhận {self.parcels_down} gói "
+                f"({self.events_down} sự kiện). Còn chờ: {self.left_events} sự kiện, "
+                f"{self.left_blobs} tệp quét.")
+
+
+class _Round:
+    def __init__(self, data_dir: Path, transport: HttpTransport | None, chunk_bytes: int):
+        self.data_dir = data_dir
+        self.node_id = unit_code()
+        self.identity = node_identity(data_dir)
+        self.center = pinned_center_keys()
+        url = get_state("central_url")
+        if self.center is None or not url:
+            raise TransportError("Điểm chưa ghi danh với trung tâm.", retryable=False)
+        self.t = transport or HttpTransport(url, node_id=self.node_id, identity=self.identity,
+                                            center_sign_pub=self.center.sign_pub)
+        self.spool = Spool(data_dir / "outbox")
+        self.store = BlobStore(data_dir / "scans")
+        self.chunk_bytes = chunk_bytes
+        self.report = RoundReport()
+
+    def stamp(self) -> str:
+        return get_state("hlc", str(hlc.ZERO)) or str(hlc.ZERO)
+
+    def contact(self) -> None:
+        set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
+
+    def push_events(self) -> None:
+        """Spool what is not yet in a parcel, then deliver every waiting parcel in order."""
+        rows = [(row.seq, to_wire(row)) for row in pending_events()]
+        if rows:
+            self.spool.add_events(self.node_id, self.identity, "central", self.center.enc_pub,
+                                  rows, self.stamp())
+        for item in self.spool.waiting():
+            logger.info("parcel %d upload start", item.seq)
+            receipt = self.t.upload_parcel(item.read())
+            body = verify_receipt(receipt, self.center.sign_pub, item.sha256)
+            self.contact()
+            if body["result"] not in ("applied", "duplicate"):
+                raise TransportError(f"Trung tâm không nhận gói số {item.seq}: "
+                                     f"{body['result']} {body.get('reason', '')}.", retryable=False)
+            with db.atomic("IMMEDIATE"):
+                acked = (Event.update(acked_at=datetime.now())
+                         .where(Event.seq.between(item.first, item.last)
+                                & Event.acked_at.is_null()).execute())
+            self.spool.remove(item)
+            self.report.parcels_up += 1
+            self.report.events_acked += acked
+            logger.info("parcel %d applied (%s, %d events acknowledged)", item.seq,
+                        body["result"], acked)
+
+    def pull_down(self) -> None:
+        while True:
+            parcel = self.t.next_down_parcel()
+            self.contact()
+            if parcel is None:
+                return
+            result, receipt = take_down_parcel(parcel, node_id=self.node_id,
+                                               identity=self.identity, center_keys=self.center)
+            self.t.send_down_receipt(receipt)
+            self.report.parcels_down += 1
+            if result not in ("applied", "duplicate"):
+                raise TransportError(f"Gói từ trung tâm không áp dụng được ({result}).",
+                                     retryable=False)
+
+    def push_blobs(self) -> None:
+        waiting = [b.sha256 for b in Blob.select(Blob.sha256).where(~Blob.at_center)
+                   .order_by(Blob.created_at, Blob.sha256)]
+        for start in range(0, len(waiting), 500):
+            batch = waiting[start:start + 500]
+            have = self.t.have_blobs(batch)
+            held = set(have.get("held", [])) & set(batch)
+            if held:
+                Blob.update(at_center=True).where(Blob.sha256.in_(list(held))).execute()
+                self.report.blobs_already_held += len(held)
+            for sha in batch:
+                if sha in held:
+                    continue
+                if pending_count():          # records first: new ones jump ahead of scans
+                    self.push_events()
+                self.push_blob(sha, set(have.get("partial", {}).get(sha, [])))
+
+    def push_blob(self, sha: str, offsets_held: set[int]) -> None:
+        data = self.store.read(sha)
+        logger.info("blob %s upload start (%d bytes)", sha[:12], len(data))
+        for offset in range(0, max(len(data), 1), self.chunk_bytes):
+            if offset in offsets_held:
+                continue
+            path, parcel = self.spool.blob_chunk(self.node_id, self.identity, "central",
+                                                 self.center.enc_pub, self.stamp(), data, sha,
+                                                 offset, self.chunk_bytes)
+            receipt = self.t.upload_parcel(parcel)
+            body = verify_receipt(receipt, self.center.sign_pub, _sha(parcel))
+            self.contact()
+            if body["result"] not in ("applied", "duplicate"):
+                raise TransportError(f"Trung tâm không nhận tệp quét: {body.get('reason')}.",
+                                     retryable=False)
+            path.unlink(missing_ok=True)
+            self.report.blob_bytes_up += len(parcel)
+        Blob.update(at_center=True).where(Blob.sha256 == sha).execute()
+        self.report.blobs_up += 1
+        logger.info("blob %s applied", sha[:12])
+
+
+def _sha(data: bytes) -> str:
+    from sync.crypto import sha256_hex
+    return sha256_hex(data)
+
+
+def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
+               chunk_bytes: int = DEFAULT_CHUNK_BYTES, include_blobs: bool = True) -> RoundReport:
+    """Run one round now (waits for a round already running); never raises for network trouble:
+    the report's `error` (plain Vietnamese, also in `sync:last_error`) says what went wrong."""
+    data_dir = Path(data_dir)
+    with _ROUND_LOCK, _file_lock(data_dir / "sync.lock"):
+        logger.info("sync round start")
+        try:
+            r = _Round(data_dir, transport, chunk_bytes)
+        except (TransportError, ParcelRefused) as exc:
+            return _finish(RoundReport(error=getattr(exc, "message_vi", str(exc))))
+        try:
+            r.push_events()
+            r.pull_down()
+            if include_blobs:
+                r.push_blobs()
+            if pending_count():
+                r.push_events()
+        except (TransportError, ParcelRefused) as exc:
+            r.report.error = getattr(exc, "message_vi", str(exc))
+        finally:
+            if transport is None:
+                r.t.close()
+        return _finish(r.report)
+
+
+def _finish(report: RoundReport) -> RoundReport:
+    report.left_events = pending_count()
+    report.left_blobs = Blob.select().where(~Blob.at_center).count()
+    if report.error:
+        set_state("sync:last_error", report.error)
+    else:
+        _clear_state("sync:last_error")
+    logger.info("sync round end: %s%s", report.summary(),
+                f" error: {report.error}" if report.error else "")
+    return report
+
+
+def _clear_state(key: str) -> None:
+    from node.models import State
+    State.delete().where(State.key == key).execute()
+
+
+class _file_lock:                       # noqa: N801 - read as a context manager
+    """Exclusive across processes (the CLI and `node serve` may share a data dir)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        self.fh = open(self.path, "a+b")
+        if fcntl is not None:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if fcntl is not None:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+        self.fh.close()
+
+
+__all__ = ["RoundReport", "sync_round", "HTTP_CHUNK_BYTES", "RetryPolicy"]

@@ -1,0 +1,35 @@
+"""`motcua parcel …`: look at parcel files without keys (what a technician does with a USB stick)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group("parcel")
+def parcel_group():
+    """Parcel files (.mcp): check and inspect them."""
+
+
+@parcel_group.command("inspect")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def inspect_cmd(paths):
+    """Print each parcel's header (readable without any key) or why it is unreadable.
+
+    Example: motcua parcel inspect /media/usb/motcua/*.mcp
+    """
+    from sync.parcel import ParcelRefused, parcel_sha256, peek_header
+    bad = 0
+    for name in paths:
+        for path in sorted(Path(name).glob("*.mcp")) if Path(name).is_dir() else [Path(name)]:
+            data = path.read_bytes()
+            try:
+                header = peek_header(data)
+                click.echo(json.dumps({"file": path.name, "sha256": parcel_sha256(data),
+                                       **header.to_dict()}, ensure_ascii=False))
+            except ParcelRefused as exc:
+                bad += 1
+                click.echo(f"{path.name}: {exc.reason}: {exc.message_vi}", err=True)
+    if bad:
+        raise SystemExit(1)

@@ -1,0 +1,263 @@
+"""Parcels over HTTP on a link that drops: resumable uploads by byte offset, after tus.
+
+Upload of one parcel (its id is the parcel's SHA-256, so the node can always ask again):
+
+    POST  /sync/v1/uploads            Upload-Length, Motcua-Parcel-Sha256   → 201, Upload-Offset
+    HEAD  /sync/v1/uploads/<sha>                                           → Upload-Offset, -Length
+    PATCH /sync/v1/uploads/<sha>      Upload-Offset, application/offset+octet-stream
+                                      → 204 + Upload-Offset, or 200 + the signed receipt when the
+                                        last byte is in (the center verified and ingested it)
+    POST  /sync/v1/uploads/<sha>/finish                                    → 200 + receipt
+
+Other requests are signed by the node (`sign_request`): blob "have" checks, fetching the next
+down-going parcel, returning its receipt. Every call has a connect and a read timeout, and failures
+are retried with exponential backoff and full jitter; a retry of an upload first asks the offset
+(HEAD), so bytes that reached the center are never sent again and nothing restarts from zero.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import requests
+
+from sync import crypto
+
+logger = logging.getLogger(__name__)
+
+UPLOADS = "/sync/v1/uploads"
+DEFAULT_CHUNK_BYTES = 64 * 1024          # ~2 s at 256 kbit/s: a cut wastes at most that much
+TUS_RESUMABLE = "1.0.0"
+
+
+class TransportError(Exception):
+    """The center could not be reached or answered badly; `message_vi` is for the clerk."""
+
+    def __init__(self, message_vi: str, *, retryable: bool = True):
+        super().__init__(message_vi)
+        self.message_vi = message_vi
+        self.retryable = retryable
+
+
+@dataclass
+class RetryPolicy:
+    """How hard to try: consecutive failures allowed, and backoff bounds in seconds."""
+    attempts: int = 8
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+
+    def delay(self, failures: int, rng: random.Random) -> float:
+        """Full jitter: uniform in [0, min(cap, base·2^n)], so many points do not retry in step."""
+        return rng.uniform(0, min(self.cap_s, self.base_s * (2 ** failures)))
+
+
+def request_message(method: str, path: str, stamp: str, body: bytes) -> bytes:
+    """What a signed request covers: method, path, the node's stamp and a hash of the body."""
+    return "\n".join([method.upper(), path, stamp, hashlib.sha256(body).hexdigest()]).encode()
+
+
+def sign_request(identity: crypto.Identity, node_id: str, method: str, path: str,
+                 body: bytes) -> dict[str, str]:
+    """Headers that prove the request comes from `node_id` (purpose "request")."""
+    stamp = str(int(time.time() * 1000))
+    signature = crypto.sign(request_message(method, path, stamp, body), identity, purpose="request")
+    return {"Motcua-Node": node_id, "Motcua-Stamp": stamp,
+            "Motcua-Signature": base64.b64encode(signature).decode()}
+
+
+def verify_request(headers, method: str, path: str, body: bytes,
+                   sign_pub_for: Callable[[str], bytes | None]) -> str:
+    """The node id of a correctly signed request. :raises crypto.CryptoRefused: bad_signature."""
+    node_id = headers.get("Motcua-Node", "")
+    sign_pub = sign_pub_for(node_id) if node_id else None
+    if sign_pub is None:
+        raise crypto.CryptoRefused("bad_signature", "unknown node")
+    try:
+        signature = base64.b64decode(headers.get("Motcua-Signature", ""), validate=True)
+    except ValueError:
+        raise crypto.CryptoRefused("bad_signature", "signature is not base64") from None
+    crypto.verify(request_message(method, path, headers.get("Motcua-Stamp", ""), body), signature,
+                  sign_pub, purpose="request")
+    return node_id
+
+
+def response_message(request_signature: str, body: bytes) -> bytes:
+    """A signed answer is bound to the request it answers, so it cannot be replayed to another."""
+    return request_signature.encode() + b"\n" + hashlib.sha256(body).digest()
+
+
+class HttpTransport:
+    """The node's side of the HTTP protocol, with retries; one instance per sync round."""
+
+    def __init__(self, base_url: str, *, node_id: str = "", identity: crypto.Identity | None = None,
+                 center_sign_pub: bytes | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                 policy: RetryPolicy | None = None, session: requests.Session | None = None,
+                 rng: random.Random | None = None, sleep: Callable[[float], None] = time.sleep):
+        self.base = base_url.rstrip("/")
+        self.node_id, self.identity, self.center_sign_pub = node_id, identity, center_sign_pub
+        self.chunk_bytes = chunk_bytes
+        self.policy = policy or RetryPolicy()
+        self.session = session or requests.Session()
+        self.rng = rng or random.Random()
+        self.sleep = sleep
+        self.bytes_sent = 0          # request bodies that left this process (resends included)
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _timeout(self) -> tuple[float, float]:
+        return (self.policy.connect_timeout_s, self.policy.read_timeout_s)
+
+    def _call(self, method: str, path: str, *, body: bytes = b"", headers=None,
+              signed: bool = False) -> requests.Response:
+        """One HTTP request, no retry. :raises requests.RequestException: on the network."""
+        headers = dict(headers or {})
+        if signed:
+            headers.update(sign_request(self.identity, self.node_id, method, path, body))
+        self.bytes_sent += len(body)
+        return self.session.request(method, self.base + path, data=body or None, headers=headers,
+                                    timeout=self._timeout())
+
+    def _retrying(self, what: str, step: Callable[[], object]):
+        """Run `step` until it returns, backing off on network errors and 5xx/429 answers."""
+        failures = 0
+        while True:
+            try:
+                return step()
+            except (requests.RequestException, _Retry) as exc:
+                failures += 1
+                if failures >= self.policy.attempts:
+                    raise TransportError(f"Không liên lạc được với trung tâm ({what}): "
+                                         f"{_plain(exc)}.") from None
+                pause = self.policy.delay(failures, self.rng)
+                logger.info("%s failed (%s), retry %d in %.1f s", what, _plain(exc), failures, pause)
+                self.sleep(pause)
+
+    @staticmethod
+    def _check(response: requests.Response, *ok: int) -> requests.Response:
+        if response.status_code in ok:
+            return response
+        if response.status_code >= 500 or response.status_code == 429:
+            raise _Retry(f"HTTP {response.status_code}")
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = f"HTTP {response.status_code}"
+        raise TransportError(f"Trung tâm từ chối: {message}", retryable=False)
+
+    # -- uploads ----------------------------------------------------------------------------------
+
+    def upload_parcel(self, data: bytes) -> bytes:
+        """Deliver one parcel, resuming after every cut; returns the center's receipt bytes.
+
+        :raises TransportError: the link stayed down for all retries, or the center refused.
+        """
+        sha = crypto.sha256_hex(data)
+        url = f"{UPLOADS}/{sha}"
+        state = {"offset": None}
+        failures = 0
+        while True:
+            try:
+                if state["offset"] is None:
+                    state["offset"] = self._create_or_find(sha, len(data))
+                offset = state["offset"]
+                if offset >= len(data):
+                    return self._check(self._call("POST", url + "/finish"), 200).content
+                chunk = data[offset:offset + self.chunk_bytes]
+                r = self._call("PATCH", url, body=chunk, headers={
+                    "Tus-Resumable": TUS_RESUMABLE, "Upload-Offset": str(offset),
+                    "Content-Type": "application/offset+octet-stream"})
+                if r.status_code == 200:
+                    return r.content
+                if r.status_code in (409, 404):      # out of step, or the center lost it: ask again
+                    state["offset"] = None
+                    continue
+                self._check(r, 204)
+                state["offset"] = int(r.headers["Upload-Offset"])
+                failures = 0
+            except (requests.RequestException, _Retry, KeyError, ValueError) as exc:
+                state["offset"] = None                # ask where it stands before sending more
+                failures += 1
+                if failures >= self.policy.attempts:
+                    raise TransportError("Không liên lạc được với trung tâm (gửi gói): "
+                                         f"{_plain(exc)}.") from None
+                pause = self.policy.delay(failures, self.rng)
+                logger.info("upload %s cut at %s (%s), retry %d in %.1f s", sha[:12],
+                            state["offset"], _plain(exc), failures, pause)
+                self.sleep(pause)
+
+    def _create_or_find(self, sha: str, length: int) -> int:
+        r = self._call("HEAD", f"{UPLOADS}/{sha}", headers={"Tus-Resumable": TUS_RESUMABLE})
+        if r.status_code == 200:
+            return int(r.headers["Upload-Offset"])
+        if r.status_code != 404:
+            self._check(r, 200)
+        r = self._call("POST", UPLOADS, headers={
+            "Tus-Resumable": TUS_RESUMABLE, "Upload-Length": str(length),
+            "Motcua-Parcel-Sha256": sha})
+        return int(self._check(r, 201, 200).headers["Upload-Offset"])
+
+    # -- signed requests --------------------------------------------------------------------------
+
+    def _signed_json(self, path: str, payload: dict, what: str) -> dict:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+
+        def step():
+            r = self._check(self._call("POST", path, body=body, signed=True,
+                                       headers={"Content-Type": "application/json"}), 200)
+            sent_sig = r.request.headers.get("Motcua-Signature", "")
+            self._verify_answer(sent_sig, r)
+            return r.json()
+        return self._retrying(what, step)
+
+    def _verify_answer(self, request_signature: str, r: requests.Response) -> None:
+        try:
+            signature = base64.b64decode(r.headers.get("Motcua-Signature", ""), validate=True)
+            crypto.verify(response_message(request_signature, r.content), signature,
+                          self.center_sign_pub, purpose="response")
+        except (ValueError, crypto.CryptoRefused):
+            raise TransportError("Câu trả lời không mang chữ ký đúng của trung tâm.",
+                                 retryable=False) from None
+
+    def have_blobs(self, shas: list[str]) -> dict:
+        """{"held": [sha…], "partial": {sha: [offset…]}} as signed by the center."""
+        return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, "hỏi tệp quét")
+
+    def next_down_parcel(self) -> bytes | None:
+        """The next parcel the center has for this node, or None when nothing is owed."""
+        def step():
+            r = self._call("POST", "/sync/v1/down/next", signed=True)
+            if r.status_code == 204:
+                return None
+            return self._check(r, 200).content
+        return self._retrying("nhận gói", step)
+
+    def send_down_receipt(self, receipt: bytes) -> dict:
+        """Hand the center this node's signed receipt for a down-going parcel."""
+        def step():
+            return self._check(self._call("POST", "/sync/v1/down/receipt", body=receipt,
+                                          signed=True,
+                                          headers={"Content-Type": "application/json"}), 200).json()
+        return self._retrying("gửi biên nhận", step)
+
+
+class _Retry(Exception):
+    """A server answer worth retrying (5xx, 429)."""
+
+
+def _plain(exc: BaseException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "hết thời gian chờ"
+    if isinstance(exc, requests.ConnectionError):
+        return "mất kết nối"
+    return str(exc)[:200] or type(exc).__name__
