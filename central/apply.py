@@ -15,7 +15,7 @@ from datetime import datetime
 from peewee import fn
 
 from central import folding, outbound
-from central.db import bulk_insert, db, is_postgres
+from central.db import bulk_insert, db, is_in, is_postgres
 from central.models import (Attachment, Blob, ConflictRecord, Dossier, Event, Point, State)
 from sync import hlc, merge
 from sync.conflicts import find_possible_duplicates
@@ -57,7 +57,7 @@ def _stored_events(uids: list[str]) -> dict[str, list[WireEvent]]:
     for chunk in _chunks(uids):
         rows = (Event.select(Event.event_id, Event.kind, Event.dossier_uid, Event.origin,
                              Event.actor, Event.hlc, Event.payload)
-                .where(Event.dossier_uid.in_(chunk)).tuples())
+                .where(is_in(Event.dossier_uid, chunk)).tuples())
         for eid, kind, uid, origin, actor, stamp, payload in rows:
             if isinstance(payload, str):     # tuples() converts on some peewee versions only
                 payload = Event.payload.python_value(payload)
@@ -86,7 +86,7 @@ def apply_events(events: list[WireEvent], *, source_point: str, now: datetime,
     held: set[str] = set()
     for chunk in _chunks(list(batch)):
         held.update(eid for (eid,) in Event.select(Event.event_id)
-                    .where(Event.event_id.in_(chunk)).tuples())
+                    .where(is_in(Event.event_id, chunk)).tuples())
     new = [ev for ev in batch.values() if ev.id not in held]
     result.skipped = [eid for eid in batch if eid in held]
     if not new:
@@ -135,7 +135,7 @@ def _write_attachments(states: dict) -> None:
     have = {}
     for chunk in _chunks(sorted(states)):
         for a in (Attachment.select(Attachment.id, Attachment.dossier_uid, Attachment.requirement,
-                                    Attachment.sha256).where(Attachment.dossier_uid.in_(chunk))):
+                                    Attachment.sha256).where(is_in(Attachment.dossier_uid, chunk))):
             have[(a.dossier_uid, a.requirement, a.sha256)] = a.id
     gone = [rid for key, rid in have.items() if key not in wanted]
     for chunk in _chunks(gone):
@@ -145,7 +145,7 @@ def _write_attachments(states: dict) -> None:
         return
     held = set()
     for chunk in _chunks(sorted({r["sha256"] for r in fresh})):
-        held.update(sha for (sha,) in Blob.select(Blob.sha256).where(Blob.sha256.in_(chunk)).tuples())
+        held.update(sha for (sha,) in Blob.select(Blob.sha256).where(is_in(Blob.sha256, chunk)).tuples())
     for row in fresh:
         row["present"] = row["sha256"] in held
     bulk_insert(Attachment, fresh, ignore=True)
@@ -158,7 +158,7 @@ def _write_conflicts(states: dict, new: list[WireEvent], now: datetime,
     # Conflicts are derived: one raised while an earlier event was still missing may be gone now.
     keep = {c.id for c in found}
     for chunk in _chunks(sorted(states)):
-        (ConflictRecord.delete().where(ConflictRecord.dossier_uid.in_(chunk)
+        (ConflictRecord.delete().where(is_in(ConflictRecord.dossier_uid, chunk)
                                        & ConflictRecord.conflict_id.not_in(keep or {""})).execute())
     received = [ev for ev in new if ev.kind == "dossier.received"]
     if received:
@@ -183,7 +183,7 @@ def _possible_duplicates(received: list[WireEvent], window_days: float):
     uids = set()
     for chunk in _chunks(numbers):
         uids.update(u for (u,) in Dossier.select(Dossier.uid)
-                    .where(Dossier.applicant_id_number.in_(chunk)).tuples())
+                    .where(is_in(Dossier.applicant_id_number, chunk)).tuples())
     uids -= {ev.dossier_id for ev in received}
     if not uids:
         return []

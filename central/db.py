@@ -84,7 +84,8 @@ def write_transaction():
 
 def bulk_insert(model, rows: list[dict], *, conflict: tuple[str, ...] = (),
                 update: tuple[str, ...] = (), ignore: bool = False) -> None:
-    """Insert many rows with one prepared statement (`executemany`: pipelined on PostgreSQL).
+    """Insert many rows with one statement rendered once (unnest of arrays on PostgreSQL,
+    `executemany` on SQLite).
 
     Peewee's `insert_many` renders a fresh statement with thousands of parameters per batch, which
     cost more than the database itself at ingest rates; this renders one row's statement once.
@@ -96,10 +97,13 @@ def bulk_insert(model, rows: list[dict], *, conflict: tuple[str, ...] = (),
     pg = is_postgres()
     names = list(rows[0])
     fields = [model._meta.fields[n] for n in names]
-    param = "%s" if pg else "?"
-    sql = (f'INSERT INTO "{model._meta.table_name}" ('
-           + ", ".join(f'"{f.column_name}"' for f in fields) + ") VALUES ("
-           + ", ".join([param] * len(fields)) + ")")
+    head = (f'INSERT INTO "{model._meta.table_name}" ('
+            + ", ".join(f'"{f.column_name}"' for f in fields) + ") ")
+    if pg:   # one statement per batch: a typed array per column, unnested server-side
+        sql = head + "SELECT * FROM unnest(" + ", ".join(
+            f"%s::{_PG_ARRAY.get(f.field_type, 'text')}[]" for f in fields) + ")"
+    else:
+        sql = head + "VALUES (" + ", ".join(["?"] * len(fields)) + ")"
     if update:
         sql += (" ON CONFLICT (" + ", ".join(f'"{c}"' for c in conflict) + ") DO UPDATE SET "
                 + ", ".join(f'"{model._meta.fields[c].column_name}" = excluded."'
@@ -113,4 +117,20 @@ def bulk_insert(model, rows: list[dict], *, conflict: tuple[str, ...] = (),
             return value.isoformat(" ")     # what peewee reads back; no sqlite3 default adapter
         return value
     values = [tuple(adapt(f, row[n]) for f, n in zip(fields, names)) for row in rows]
-    db.cursor().executemany(sql, values)
+    if pg:
+        db.execute_sql(sql, [list(column) for column in zip(*values)])
+    else:
+        db.cursor().executemany(sql, values)
+
+
+_PG_ARRAY = {"DATETIME": "timestamp", "INT": "integer", "BIGINT": "bigint", "AUTO": "bigint",
+             "BIGAUTO": "bigint", "BOOL": "boolean", "BLOB": "bytea", "FLOAT": "double precision"}
+
+
+def is_in(field, values: list):
+    """`field IN values` as one array parameter on PostgreSQL (a constant statement the server can
+    prepare once, instead of a new plan per list length); a plain IN list on SQLite."""
+    if is_postgres():
+        from peewee import SQL, NodeList
+        return NodeList((field, SQL("= ANY(%s)", (list(values),))))
+    return field.in_(values)
