@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from motcua.errors import DomainError, InvalidInput, Unauthorized
-from central import dossiers, points, stats
+from central import conflicts, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
 
@@ -126,8 +126,25 @@ def list_nodes():
 @bp.get("/conflicts")
 @token_required
 def list_conflicts():
-    """Open conflicts across points, each with both sides' events."""
-    return jsonify({"items": dossiers.open_conflicts()})
+    """Open conflicts across points, each with both sides' events (who, where, when, what)."""
+    return jsonify({"items": conflicts.list_open_conflicts()})
+
+
+@bp.get("/conflicts/<conflict_id>")
+@token_required
+def show_conflict(conflict_id):
+    """One conflict with version A and version B side by side."""
+    return jsonify(conflicts.get_conflict(conflict_id))
+
+
+@bp.post("/conflicts/<conflict_id>/resolve")
+@token_required
+def resolve_conflict(conflict_id):
+    """{decision: keep_a|keep_b|value, value?, note?} → 200 | 404 | 409 already resolved | 422."""
+    require_role(g.user, CAN_ACT)
+    body = _json_body()
+    return jsonify(conflicts.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
+                                              actor_name(g.user), note=body.get("note")))
 
 
 def register_error_handlers(app) -> None:

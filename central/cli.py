@@ -163,3 +163,28 @@ def enroll_token_cmd(data_dir, unit_code, name, ttl):
     lifetime = parse_ttl(ttl)
     _open(data_dir)
     click.echo(issue_enroll_token(unit_code, name, ttl=lifetime, now=datetime.now()))
+
+
+@central_group.command("verify")
+@DATA_DIR
+@click.option("--database-url", default=None,
+              help="postgresql://… when not the one in D/central.cfg (default: as configured).")
+@fail_on_domain_error
+def verify_cmd(data_dir, database_url):
+    """Re-fold every dossier from the stored events; list any difference, exit 1 if there is one.
+
+    Example: motcua central verify --data-dir /var/lib/motcua-central
+    """
+    from central.verify import verify_center
+    if database_url:
+        from central import create_app
+        create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url})
+    else:
+        _open(data_dir)
+    report = verify_center()
+    for line in report.problems:
+        click.echo(line)
+    if not report.ok:
+        click.echo(f"{len(report.problems)} khác biệt trên {report.checked} hồ sơ.", err=True)
+        sys.exit(1)
+    click.echo(f"Đã kiểm tra {report.checked} hồ sơ: khớp với nhật ký.")
