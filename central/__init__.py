@@ -45,7 +45,19 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     api.register_error_handlers(app)
     register_sync_endpoints(app)
+    register_ui(app)
     return app
+
+
+def register_ui(app: Flask) -> None:
+    """The officers' web pages (`webui.central_ui`), when the UI package is installed."""
+    try:
+        from webui import central_ui
+    except ModuleNotFoundError as exc:      # API-only install; any other import error must show
+        if exc.name not in ("webui", "webui.central_ui"):
+            raise
+        return
+    central_ui.init_app(app)
 
 
 def register_sync_endpoints(app: Flask) -> None:

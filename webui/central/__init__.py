@@ -1,0 +1,1 @@
+"""Blueprints of the officers' pages at the center (see `webui.central_ui`)."""

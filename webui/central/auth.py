@@ -1,0 +1,115 @@
+"""Officers' login at the center, and the guards every center page blueprint shares."""
+from __future__ import annotations
+
+import functools
+
+from flask import (Blueprint, abort, g, redirect, render_template, request, session, url_for)
+from werkzeug.exceptions import HTTPException
+
+from central.models import User
+from central.users import authenticate
+from motcua.errors import DomainError, Unauthorized
+from webui.security import check_csrf, client_ip, throttle
+
+bp = Blueprint("center_auth", __name__)
+
+HTTP_MESSAGES_VI = {400: "Yêu cầu không hợp lệ (phiên làm việc đã hết hạn? hãy tải lại trang).",
+                    403: "Tài khoản của bạn không có quyền thực hiện thao tác này.",
+                    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ."}
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def _load_user() -> None:
+    """Put the logged-in center user (or None) on `g.user`; a disabled account is logged out."""
+    g.user = None
+    uid = session.get("center_uid")
+    if uid is not None:
+        user = User.get_or_none(User.id == uid)
+        if user is not None and user.active:
+            g.user = user
+        else:
+            session.pop("center_uid", None)
+
+
+def _headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def render_error(status: int, message_vi: str):
+    return render_template("central/error.html", status=status, message=message_vi), status
+
+
+def guard(blueprint: Blueprint) -> Blueprint:
+    """Give a UI blueprint the user loader, the CSRF check, security headers and HTML errors."""
+    blueprint.before_request(_load_user)
+    blueprint.before_request(check_csrf)
+    blueprint.after_request(_headers)
+    blueprint.register_error_handler(DomainError, lambda e: render_error(e.status, e.message_vi))
+    blueprint.register_error_handler(
+        HTTPException,
+        lambda e: render_error(e.code, HTTP_MESSAGES_VI.get(e.code, "Yêu cầu không hợp lệ.")))
+    return blueprint
+
+
+guard(bp)
+
+
+def login_required(view):
+    """Send anonymous visitors to the login page, then back."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("user") is None:
+            return redirect(url_for("center_auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def require_act() -> None:
+    """Officers and admins decide; leaders only read. Aborts 403 otherwise."""
+    from central.users import CAN_ACT
+    if g.user is None or g.user.role not in CAN_ACT:
+        abort(403)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, so the login cannot be used as a redirector."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("center_conflicts.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; on POST check the password, pausing after repeated failures."""
+    error, username = None, ""
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()[:100]
+        key = f"{client_ip()}|{username.lower()}"
+        guard_ = throttle("login")
+        guard_.check(key, "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.")
+        try:
+            user = authenticate(username, request.form.get("password", ""))
+        except Unauthorized as exc:
+            guard_.fail(key)
+            error = exc.message_vi
+        else:
+            guard_.reset(key)
+            session.clear()                     # a fresh session (and CSRF token) per login
+            session["center_uid"] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("central/login.html", error=error, username=username), \
+        (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    session.clear()
+    return redirect(url_for("center_auth.login"))
