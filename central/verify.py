@@ -112,11 +112,14 @@ def _cross_dossier_problems() -> list[str]:
         if isinstance(payload, str):
             payload = Event.payload.python_value(payload)
         resolved.add(str((payload or {}).get("conflict_id")))
+    wanted = sorted({x["id"] for r in rows for x in (r.detail.get("a"), r.detail.get("b")) if x})
+    held = set()
+    for i in range(0, len(wanted), _CHUNK):
+        held.update(eid for (eid,) in Event.select(Event.event_id)
+                    .where(Event.event_id.in_(wanted[i:i + _CHUNK])).tuples())
     for r in rows:
-        ids = [x["id"] for x in (r.detail.get("a"), r.detail.get("b")) if x]
-        held = {eid for (eid,) in Event.select(Event.event_id)
-                .where(Event.event_id.in_(ids)).tuples()} if ids else set()
-        if r.kind != POSSIBLE_DUPLICATE or held != set(ids):
+        ids = {x["id"] for x in (r.detail.get("a"), r.detail.get("b")) if x}
+        if r.kind != POSSIBLE_DUPLICATE or not ids or not ids <= held:
             out.append(f"conflict {r.conflict_id}: its events are not all in the journal")
         if bool(r.is_open) == (r.conflict_id in resolved):
             out.append(f"conflict {r.conflict_id}: stored open={bool(r.is_open)}, "

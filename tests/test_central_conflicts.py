@@ -7,7 +7,8 @@ from datetime import datetime
 import pytest
 
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, received, stamp, transitioned
+from central_fixtures import (OFFICER_PASSWORD, add_point, attached, received, stamp,
+                              transitioned)
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)
@@ -178,12 +179,13 @@ def test_verify_clean_then_tampered(tmp_path, backend):
     from click.testing import CliRunner
     from central import create_app
     from central.db import close_database
-    from central.models import ConflictRecord, Dossier
+    from central.models import Attachment, ConflictRecord, Dossier
     runner = CliRunner()
     d, main = _init_center(runner, tmp_path, backend)
     create_app({"DATA_DIR": str(d)})
     add_point()
-    _load([received("d1", hlc=stamp(T0)), transitioned("d1", 2, 4, stamp(T0 + 1000))])
+    _load([received("d1", hlc=stamp(T0)), transitioned("d1", 2, 4, stamp(T0 + 1000)),
+           attached("d1", "a" * 64, stamp(T0 + 1500))])
     _load([received("d2", hlc=stamp(T0)), transitioned("d2", 2, 4, stamp(T0 + 1000)),
            transitioned("d2", 4, 5, stamp(T0 + 2000), reason="Thiếu giấy"),
            transitioned("d2", 4, 9, stamp(T0 + 2000), origin="central")])
@@ -195,8 +197,10 @@ def test_verify_clean_then_tampered(tmp_path, backend):
     create_app({"DATA_DIR": str(d)})
     Dossier.update(status=10).where(Dossier.uid == "d1").execute()
     ConflictRecord.update(is_open=False).execute()
+    Attachment.delete().execute()
     close_database()
     bad = runner.invoke(main, ["central", "verify", "--data-dir", str(d)])
     assert bad.exit_code == 1
     assert "d1: status: stored 10, journal says 4" in bad.output
+    assert "d1: attachments: stored []" in bad.output
     assert "d2: conflict" in bad.output and "journal says open=True" in bad.output
