@@ -62,6 +62,7 @@ def test_session_cookie_is_httponly_and_lax(client):
     resp = login(client)
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert cookie.startswith("motcua_session=")      # not the generic "session" of any Flask app
 
 
 def test_login_is_throttled_after_repeated_failures(client, app):

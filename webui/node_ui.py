@@ -77,7 +77,7 @@ def init_app(app: Flask) -> None:
 
     for key, value in UI_DEFAULTS.items():
         app.config.setdefault(key, value)
-    app.config.setdefault("SESSION_COOKIE_NAME", "motcua_session")
+    app.config["SESSION_COOKIE_NAME"] = "motcua_session"   # Flask presets "session": set, not setdefault
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
