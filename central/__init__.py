@@ -42,8 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     open_database(data_dir, app.config.get("DATABASE_URL") or None)
 
     from central import api
+    from motcua.web import register_error_handlers
     app.register_blueprint(api.bp)
-    api.register_error_handlers(app)
+    register_error_handlers(app)
     register_sync_endpoints(app)
     register_ui(app)
     return app

@@ -5,14 +5,13 @@ Each view parses, calls one domain function, and returns JSON. Errors come back 
 """
 from __future__ import annotations
 
-import functools
 import logging
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
-from motcua.errors import DomainError, InvalidInput, Unauthorized
+from motcua.errors import InvalidInput
+from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 from central import conflicts, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
@@ -20,52 +19,8 @@ from central.users import CAN_ACT, actor_name, require_role, user_for_token
 logger = logging.getLogger(__name__)
 bp = Blueprint("central_api", __name__, url_prefix="/api/v1")
 
-HTTP_MESSAGES_VI = {
-    400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Không có quyền.",
-    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
-    413: "Dữ liệu gửi lên quá lớn.", 415: "Kiểu dữ liệu không được hỗ trợ.",
-    429: "Quá nhiều yêu cầu, hãy thử lại sau.",
-}
 
-
-def token_required(view):
-    """Requires `Authorization: Bearer <token>`; puts the user on `g.user`."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise Unauthorized("Thiếu mã truy cập: gửi kèm tiêu đề Authorization: Bearer <token>.",
-                               code="missing_token")
-        g.user = user_for_token(header[7:].strip())
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Nội dung phải là một đối tượng JSON hợp lệ.", code="bad_json")
-    return data
-
-
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"Tham số “{name}” phải là số nguyên.", field=name) from None
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"Tham số “{name}” phải là ngày dạng YYYY-MM-DD.", field=name) from None
+token_required = bearer_token_required(user_for_token)
 
 
 @bp.get("/dossiers")
@@ -74,7 +29,7 @@ def find_dossiers():
     """Dossiers across points, filtered by point, status and words (accents optional)."""
     page = dossiers.search_dossiers(
         request.args.get("q"), point=request.args.get("point"), status=request.args.get("status"),
-        page=_int_arg("page", 1), per_page=_int_arg("per_page", 20),
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20),
         max_per_page=int(current_app.config["MAX_PER_PAGE"]))
     return jsonify({"items": [dossier_summary(d) for d in page.items], "page": page.page,
                     "per_page": page.per_page, "has_more": page.has_more})
@@ -92,7 +47,7 @@ def show_dossier(code):
 def make_transition(code):
     """{to, reason?, returned_to?} → 200 with the dossier | 409 when the lifecycle refuses."""
     require_role(g.user, CAN_ACT)
-    body = _json_body()
+    body = json_body()
     if "to" not in body:
         raise InvalidInput("Thiếu trạng thái đích (“to”).", field="to")
     d = dossiers.transition(code, body["to"], actor_name(g.user), reason=body.get("reason"),
@@ -105,7 +60,7 @@ def make_transition(code):
 def set_official_code(code):
     """{official_code} → 200 with the dossier | 409 when another dossier has it."""
     require_role(g.user, CAN_ACT)
-    d = dossiers.attach_official_code(code, _json_body().get("official_code"), actor_name(g.user))
+    d = dossiers.attach_official_code(code, json_body().get("official_code"), actor_name(g.user))
     return jsonify(dossier_detail(d))
 
 
@@ -113,7 +68,7 @@ def set_official_code(code):
 @token_required
 def show_stats():
     """Counts and early / on-time / late rates for dossiers received from `from` to `to`."""
-    return jsonify(stats.compute_stats(_date_arg("from"), _date_arg("to"), now=datetime.now()))
+    return jsonify(stats.compute_stats(date_arg("from"), date_arg("to"), now=datetime.now()))
 
 
 @bp.get("/nodes")
@@ -142,19 +97,6 @@ def show_conflict(conflict_id):
 def resolve_conflict(conflict_id):
     """{decision: keep_a|keep_b|value, value?, note?} → 200 | 404 | 409 already resolved | 422."""
     require_role(g.user, CAN_ACT)
-    body = _json_body()
+    body = json_body()
     return jsonify(conflicts.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
                                               actor_name(g.user), note=body.get("note")))
-
-
-def register_error_handlers(app) -> None:
-    """One handler for domain errors and one for HTTP errors, both as JSON."""
-
-    @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):
-        return jsonify(exc.to_dict()), exc.status
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        message = HTTP_MESSAGES_VI.get(exc.code, "Yêu cầu không hợp lệ.")
-        return jsonify({"error": {"code": f"http_{exc.code}", "message": message}}), exc.code

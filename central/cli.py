@@ -5,7 +5,6 @@ a one-line reason.
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 import sys
@@ -14,26 +13,9 @@ from pathlib import Path
 
 import click
 
-from motcua.errors import DomainError
+from motcua.clikit import data_dir_option, fail_on_domain_error
 
-DATA_DIR = click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
-                        type=click.Path(file_okay=False),
-                        help="The center's folder (or MOTCUA_DATA_DIR).")
-
-
-def fail_on_domain_error(fn):
-    """Turn a domain or database error into a one-line reason and exit status 1."""
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        from peewee import OperationalError
-        try:
-            return fn(*args, **kwargs)
-        except DomainError as exc:
-            raise click.ClickException(exc.message_vi) from None
-        except (OperationalError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise click.ClickException(f"Không mở được cơ sở dữ liệu: {first}") from None
-    return wrapped
+DATA_DIR = data_dir_option("center")
 
 
 def _open(data_dir: str):

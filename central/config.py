@@ -5,14 +5,7 @@ by `central init`), then `CENTRAL_*` environment variables, then the test mappin
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: object
-    help: str
+from motcua.settings import Setting, defaults_of
 
 
 SETTINGS = [
@@ -29,4 +22,4 @@ SETTINGS = [
 
 
 def defaults() -> dict:
-    return {s.name: s.default for s in SETTINGS}
+    return defaults_of(SETTINGS)

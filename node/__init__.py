@@ -43,9 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["motcua.blobs"] = store
 
     _add_server_timing(app)
+    from motcua.web import register_error_handlers
     from node import api
     app.register_blueprint(api.bp)
-    api.register_error_handlers(app)
+    register_error_handlers(app)
     from node import sync_loop
     sync_loop.init_app(app)
     try:

@@ -5,75 +5,27 @@ Each view parses, calls one domain function, and returns JSON. Errors come back 
 """
 from __future__ import annotations
 
-import functools
 import logging
-from datetime import date
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
-from motcua.errors import DomainError, InvalidInput, NotFound, Unauthorized
+from motcua.errors import DomainError, InvalidInput, NotFound
+from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 from node import catalogue, reception, search
-from node.journal import pending_count
 from node.present import dossier_detail, dossier_summary
 from node.users import actor_name, user_for_token
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-HTTP_MESSAGES_VI = {
-    400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Không có quyền.",
-    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
-    413: "Tệp hoặc dữ liệu gửi lên quá lớn.", 415: "Kiểu dữ liệu không được hỗ trợ.",
-    429: "Quá nhiều yêu cầu, hãy thử lại sau.",
-    500: "Lỗi máy chủ; dữ liệu chưa bị thay đổi. Hãy thử lại hoặc báo kỹ thuật viên.",
-}
 
-
-def token_required(view):
-    """Requires `Authorization: Bearer <token>`; puts the user on `g.user`."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise Unauthorized("Thiếu mã truy cập: gửi kèm tiêu đề Authorization: Bearer <token>.",
-                               code="missing_token")
-        g.user = user_for_token(header[7:].strip())
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Nội dung phải là một đối tượng JSON hợp lệ.", code="bad_json")
-    return data
+token_required = bearer_token_required(user_for_token)
 
 
 def _rules() -> reception.DeskRules:
     c = current_app.config
     return reception.DeskRules(cutoff=c["CUTOFF"], office_open=c["OFFICE_OPEN"],
                                office_close=c["OFFICE_CLOSE"])
-
-
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"Tham số “{name}” phải là số nguyên.", field=name) from None
-
-
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"Tham số “{name}” phải là ngày dạng YYYY-MM-DD.", field=name) from None
 
 
 @bp.get("/procedures")
@@ -88,7 +40,7 @@ def list_procedures():
 @token_required
 def create_dossier():
     """Receive a dossier at the desk → 201 with its code and due time."""
-    d = reception.receive_dossier(_json_body(), actor_name(g.user), rules=_rules())
+    d = reception.receive_dossier(json_body(), actor_name(g.user), rules=_rules())
     return jsonify({"id": d.uid, "code": d.code, "status": d.status,
                     "received_at": d.received_at.isoformat(), "due_at": d.due_at.isoformat(),
                     "lookup_secret": d.lookup_secret}), 201
@@ -100,8 +52,8 @@ def find_dossiers():
     """Search by code, name (accents optional), ID number or phone; filter by status and dates."""
     page = search.search_dossiers(
         request.args.get("q"), status=request.args.get("status"),
-        received_from=_date_arg("from"), received_to=_date_arg("to"),
-        page=_int_arg("page", 1), per_page=_int_arg("per_page", 20))
+        received_from=date_arg("from"), received_to=date_arg("to"),
+        page=int_arg("page", 1), per_page=int_arg("per_page", 20))
     return jsonify({"items": [dossier_summary(d) for d in page.items], "page": page.page,
                     "per_page": page.per_page, "has_more": page.has_more})
 
@@ -116,7 +68,7 @@ def show_dossier(code):
 @token_required
 def correct_dossier(code):
     """Correct applicant fields: {"applicant": {"phone": …}}."""
-    body = _json_body()
+    body = json_body()
     changes = body.get("applicant")
     d = reception.correct_applicant(code, changes, actor_name(g.user))
     return jsonify(dossier_detail(d))
@@ -151,7 +103,7 @@ def scanners():
 def scan_into_dossier(code):
     """Scan pages on the desk's scanner into one required document → 201 {attachments}."""
     from node.scanner import scan_pages
-    body = _json_body()
+    body = json_body()
     reception.get_dossier(code)               # refuse an unknown dossier before scanning paper
     pages = scan_pages(body.get("device"), pages=body.get("pages", 1),
                        mode=body.get("mode", "Gray"), resolution=body.get("resolution", 150),
@@ -192,7 +144,7 @@ def delete_attachment(code, sha256):
 @token_required
 def make_transition(code):
     """{to, reason?, returned_to?} → 200 with the dossier | 409 when the lifecycle refuses."""
-    body = _json_body()
+    body = json_body()
     if "to" not in body:
         raise InvalidInput("Thiếu trạng thái đích (“to”).", field="to")
     d = reception.transition(code, body["to"], actor_name(g.user), reason=body.get("reason"),
@@ -203,7 +155,7 @@ def make_transition(code):
 @bp.post("/dossiers/<code>/rating")
 @token_required
 def rate_dossier(code):
-    d = reception.rate(code, _json_body().get("rating"), actor_name(g.user))
+    d = reception.rate(code, json_body().get("rating"), actor_name(g.user))
     return jsonify({"code": d.code, "rating": d.rating})
 
 
@@ -219,25 +171,3 @@ def sync_status():
 def list_conflicts():
     from node import syncstate
     return jsonify({"items": syncstate.open_conflicts()})
-
-
-def register_error_handlers(app) -> None:
-    """One handler: JSON under /api, the UI's renderer (if installed) elsewhere."""
-
-    def wants_json() -> bool:
-        return request.path.startswith("/api/") or "html" not in request.headers.get("Accept", "")
-
-    @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):
-        renderer = app.extensions.get("motcua.render_error")
-        if renderer and not wants_json():
-            return renderer(exc.status, exc.message_vi)
-        return jsonify(exc.to_dict()), exc.status
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        message = HTTP_MESSAGES_VI.get(exc.code, "Yêu cầu không hợp lệ.")
-        renderer = app.extensions.get("motcua.render_error")
-        if renderer and not wants_json():
-            return renderer(exc.code, message)
-        return jsonify({"error": {"code": f"http_{exc.code}", "message": message}}), exc.code

@@ -6,23 +6,9 @@ import sys
 
 import click
 
-from motcua.errors import DomainError
+from motcua.clikit import data_dir_option, fail_on_domain_error
 
-DATA_DIR = click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
-                        type=click.Path(file_okay=False), help="The node's folder (or MOTCUA_DATA_DIR).")
-
-
-def fail_on_domain_error(fn):
-    """Turn a domain error into a one-line reason and exit status 1."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except DomainError as exc:
-            raise click.ClickException(exc.message_vi) from None
-    return wrapped
+DATA_DIR = data_dir_option("node")
 
 
 def _open(data_dir):
