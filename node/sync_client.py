@@ -66,7 +66,8 @@ class RoundReport:
 
 
 class _Round:
-    def __init__(self, data_dir: Path, transport: HttpTransport | None, chunk_bytes: int):
+    def __init__(self, data_dir: Path, transport: HttpTransport | None, chunk_bytes: int,
+                 policy: RetryPolicy, http_chunk_bytes: int):
         self.data_dir = data_dir
         self.node_id = unit_code()
         self.identity = node_identity(data_dir)
@@ -75,7 +76,8 @@ class _Round:
         if self.center is None or not url:
             raise TransportError("Điểm chưa ghi danh với trung tâm.", retryable=False)
         self.t = transport or HttpTransport(url, node_id=self.node_id, identity=self.identity,
-                                            center_sign_pub=self.center.sign_pub)
+                                            center_sign_pub=self.center.sign_pub,
+                                            policy=policy, chunk_bytes=http_chunk_bytes)
         self.spool = Spool(data_dir / "outbox")
         self.store = BlobStore(data_dir / "scans")
         self.chunk_bytes = chunk_bytes
@@ -169,15 +171,28 @@ def _sha(data: bytes) -> str:
     return sha256_hex(data)
 
 
+def retry_policy_from_env() -> RetryPolicy:
+    """Retry bounds; `MOTCUA_SYNC_ATTEMPTS` and `MOTCUA_SYNC_RETRY_CAP_S` override (tests, demo)."""
+    policy = RetryPolicy()
+    if os.environ.get("MOTCUA_SYNC_ATTEMPTS"):
+        policy.attempts = int(os.environ["MOTCUA_SYNC_ATTEMPTS"])
+    if os.environ.get("MOTCUA_SYNC_RETRY_CAP_S"):
+        policy.cap_s = float(os.environ["MOTCUA_SYNC_RETRY_CAP_S"])
+        policy.base_s = min(policy.base_s, policy.cap_s / 4)
+    return policy
+
+
 def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
-               chunk_bytes: int = DEFAULT_CHUNK_BYTES, include_blobs: bool = True) -> RoundReport:
+               policy: RetryPolicy | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+               http_chunk_bytes: int = HTTP_CHUNK_BYTES, include_blobs: bool = True) -> RoundReport:
     """Run one round now (waits for a round already running); never raises for network trouble:
     the report's `error` (plain Vietnamese, also in `sync:last_error`) says what went wrong."""
     data_dir = Path(data_dir)
     with _ROUND_LOCK, _file_lock(data_dir / "sync.lock"):
         logger.info("sync round start")
         try:
-            r = _Round(data_dir, transport, chunk_bytes)
+            r = _Round(data_dir, transport, chunk_bytes, policy or retry_policy_from_env(),
+                       http_chunk_bytes)
         except (TransportError, ParcelRefused) as exc:
             return _finish(RoundReport(error=getattr(exc, "message_vi", str(exc))))
         try:
@@ -230,4 +245,3 @@ class _file_lock:                       # noqa: N801 - read as a context manager
         self.fh.close()
 
 
-__all__ = ["RoundReport", "sync_round", "HTTP_CHUNK_BYTES", "RetryPolicy"]

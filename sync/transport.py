@@ -2,11 +2,13 @@
 
 Upload of one parcel (its id is the parcel's SHA-256, so the node can always ask again):
 
-    POST  /sync/v1/uploads            Upload-Length, Motcua-Parcel-Sha256   → 201, Upload-Offset
+    POST  /sync/v1/uploads            Upload-Length, Motcua-Parcel-Sha256, first chunk as body
+                                      → 201 + Upload-Offset, or 200 + receipt if that was all
     HEAD  /sync/v1/uploads/<sha>                                           → Upload-Offset, -Length
     PATCH /sync/v1/uploads/<sha>      Upload-Offset, application/offset+octet-stream
-                                      → 204 + Upload-Offset, or 200 + the signed receipt when the
-                                        last byte is in (the center verified and ingested it)
+                                      → 200 + Upload-Offset and no body (tus says 204, but waitress closes
+                                        the connection after a 204), or 200 + the signed receipt
+                                        when the last byte is in (verified and ingested)
     POST  /sync/v1/uploads/<sha>/finish                                    → 200 + receipt
 
 Other requests are signed by the node (`sign_request`): blob "have" checks, fetching the next
@@ -160,52 +162,60 @@ class HttpTransport:
     def upload_parcel(self, data: bytes) -> bytes:
         """Deliver one parcel, resuming after every cut; returns the center's receipt bytes.
 
+        The first request creates the upload and carries the first chunk (tus creation-with-upload),
+        so a small parcel costs one round trip. After a cut, HEAD says how far the center got.
         :raises TransportError: the link stayed down for all retries, or the center refused.
         """
         sha = crypto.sha256_hex(data)
         url = f"{UPLOADS}/{sha}"
-        state = {"offset": None}
+        offset: int | None = None
+        created = False
         failures = 0
         while True:
             try:
-                if state["offset"] is None:
-                    state["offset"] = self._create_or_find(sha, len(data))
-                offset = state["offset"]
+                if not created:
+                    done, offset = self._create(sha, data)
+                    created = True
+                    if done is not None:
+                        return done
+                    failures = 0
+                if offset is None:
+                    r = self._call("HEAD", url, headers={"Tus-Resumable": TUS_RESUMABLE})
+                    if r.status_code == 404:          # the center lost or dropped it: start again
+                        created = False
+                        continue
+                    offset = int(self._check(r, 200).headers["Upload-Offset"])
                 if offset >= len(data):
                     return self._check(self._call("POST", url + "/finish"), 200).content
-                chunk = data[offset:offset + self.chunk_bytes]
-                r = self._call("PATCH", url, body=chunk, headers={
+                r = self._call("PATCH", url, body=data[offset:offset + self.chunk_bytes], headers={
                     "Tus-Resumable": TUS_RESUMABLE, "Upload-Offset": str(offset),
                     "Content-Type": "application/offset+octet-stream"})
-                if r.status_code == 200:
-                    return r.content
-                if r.status_code in (409, 404):      # out of step, or the center lost it: ask again
-                    state["offset"] = None
+                if r.status_code in (409, 404):      # out of step: ask where it stands
+                    offset = None
                     continue
-                self._check(r, 204)
-                state["offset"] = int(r.headers["Upload-Offset"])
+                if self._check(r, 200, 204).content:  # the last chunk: the answer is the receipt
+                    return r.content
+                offset = int(r.headers["Upload-Offset"])
                 failures = 0
             except (requests.RequestException, _Retry, KeyError, ValueError) as exc:
-                state["offset"] = None                # ask where it stands before sending more
+                offset = None                         # ask where it stands before sending more
                 failures += 1
                 if failures >= self.policy.attempts:
                     raise TransportError("Không liên lạc được với trung tâm (gửi gói): "
                                          f"{_plain(exc)}.") from None
                 pause = self.policy.delay(failures, self.rng)
-                logger.info("upload %s cut at %s (%s), retry %d in %.1f s", sha[:12],
-                            state["offset"], _plain(exc), failures, pause)
+                logger.info("upload %s cut (%r), retry %d in %.1f s", sha[:12], exc,
+                            failures, pause)
                 self.sleep(pause)
 
-    def _create_or_find(self, sha: str, length: int) -> int:
-        r = self._call("HEAD", f"{UPLOADS}/{sha}", headers={"Tus-Resumable": TUS_RESUMABLE})
+    def _create(self, sha: str, data: bytes) -> tuple[bytes | None, int]:
+        """Create the upload with its first chunk: (receipt if that finished it, offset)."""
+        r = self._call("POST", UPLOADS, body=data[:self.chunk_bytes], headers={
+            "Tus-Resumable": TUS_RESUMABLE, "Upload-Length": str(len(data)),
+            "Motcua-Parcel-Sha256": sha, "Content-Type": "application/offset+octet-stream"})
         if r.status_code == 200:
-            return int(r.headers["Upload-Offset"])
-        if r.status_code != 404:
-            self._check(r, 200)
-        r = self._call("POST", UPLOADS, headers={
-            "Tus-Resumable": TUS_RESUMABLE, "Upload-Length": str(length),
-            "Motcua-Parcel-Sha256": sha})
-        return int(self._check(r, 201, 200).headers["Upload-Offset"])
+            return r.content, len(data)
+        return None, int(self._check(r, 201).headers["Upload-Offset"])
 
     # -- signed requests --------------------------------------------------------------------------
 
