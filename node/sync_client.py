@@ -82,6 +82,7 @@ class _Round:
         self.store = BlobStore(data_dir / "scans")
         self.chunk_bytes = chunk_bytes
         self.report = RoundReport()
+        self.stop: threading.Event | None = None
 
     def stamp(self) -> str:
         return get_state("hlc", str(hlc.ZERO)) or str(hlc.ZERO)
@@ -140,6 +141,8 @@ class _Round:
             for sha in batch:
                 if sha in held:
                     continue
+                if self.stop is not None and self.stop.is_set():   # shutting down: next round
+                    return
                 if pending_count():          # records first: new ones jump ahead of scans
                     self.push_events()
                 self.push_blob(sha, set(have.get("partial", {}).get(sha, [])))
@@ -184,7 +187,8 @@ def retry_policy_from_env() -> RetryPolicy:
 
 def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
                policy: RetryPolicy | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-               http_chunk_bytes: int = HTTP_CHUNK_BYTES, include_blobs: bool = True) -> RoundReport:
+               http_chunk_bytes: int = HTTP_CHUNK_BYTES, include_blobs: bool = True,
+               stop: threading.Event | None = None) -> RoundReport:
     """Run one round now (waits for a round already running); never raises for network trouble:
     the report's `error` (plain Vietnamese, also in `sync:last_error`) says what went wrong."""
     data_dir = Path(data_dir)
@@ -193,6 +197,7 @@ def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None =
         try:
             r = _Round(data_dir, transport, chunk_bytes, policy or retry_policy_from_env(),
                        http_chunk_bytes)
+            r.stop = stop
         except (TransportError, ParcelRefused) as exc:
             return _finish(RoundReport(error=getattr(exc, "message_vi", str(exc))))
         try:
