@@ -74,7 +74,16 @@ V3_SCAN_RETENTION = [
     'ALTER TABLE "blob" ADD COLUMN "purged_at" DATETIME',
 ]
 
-MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION]
+V4_CONFLICTS = [
+    # Conflicts the merge raised on this point (same ids as at the center), for the clerk's review.
+    'CREATE TABLE "conflict" ("conflict_id" VARCHAR(64) NOT NULL PRIMARY KEY, '
+    '"kind" VARCHAR(40) NOT NULL, "dossier_uid" VARCHAR(64), "is_open" INTEGER NOT NULL, '
+    '"detail" TEXT NOT NULL, "first_seen" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL)',
+    'CREATE INDEX "conflict_dossier_uid" ON "conflict" ("dossier_uid")',
+    'CREATE INDEX "conflict_is_open" ON "conflict" ("is_open")',
+]
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS]
 LATEST = len(MIGRATIONS)
 
 

@@ -162,4 +162,18 @@ class Event(BaseModel):
     acked_at = DateTimeField(null=True, index=True)   # local only: when a signed receipt covered it
 
 
-MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, Dossier, Blob, Attachment, Event]
+class ConflictRecord(BaseModel):
+    """A conflict the merge raised for a dossier here, named as at the center (`sync.conflicts`)."""
+    conflict_id = CharField(primary_key=True)
+    kind = CharField()
+    dossier_uid = CharField(null=True, index=True)
+    is_open = BooleanField(index=True)
+    detail = JSONField()                     # sync.conflicts.Conflict.to_dict()
+    first_seen = DateTimeField()
+    updated_at = DateTimeField()
+
+    class Meta:
+        table_name = "conflict"
+
+
+MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, Dossier, Blob, Attachment, Event, ConflictRecord]
