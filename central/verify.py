@@ -11,10 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from central import folding
 from central.apply import GLOBAL_KINDS, _stored_events
 from central.models import Attachment, ConflictRecord, Dossier, Event
-from sync import merge
+from sync import folding, merge
 from sync.conflicts import POSSIBLE_DUPLICATE
 from sync.events import KINDS
 

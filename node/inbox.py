@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from central.folding import dossier_row
+from sync.folding import dossier_row
 from node import catalogue, holidays
 from node.journal import observe_stamp, to_wire
 from node.models import Dossier, Event, db

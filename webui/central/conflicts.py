@@ -7,35 +7,17 @@ from central import conflicts
 from central.users import CAN_ACT, actor_name
 from motcua.errors import DomainError
 from motcua.lifecycle import STATUS_LABELS_VI
+from sync.conflict_view import DECISION_LABELS_VI, field_names, form_value
 from webui.central.auth import guard, login_required, require_act
 
 bp = guard(Blueprint("center_conflicts", __name__, url_prefix="/conflicts"))
-
-DECISION_LABELS_VI = {"keep_a": "Giữ phiên bản A", "keep_b": "Giữ phiên bản B",
-                      "value": "Nhập giá trị đúng"}
-
-
-def _value_from_form(kind: str):
-    """The value the form sends: a status code, or the fields typed in (`field.<name>` inputs)."""
-    if kind in conflicts.STATUS_KINDS:
-        return request.form.get("status") or None
-    fields = {k[6:]: v for k, v in request.form.items() if k.startswith("field.")}
-    return fields or None
 
 
 def _page(c: dict, error: str | None = None, status: int = 200):
     return render_template("central/conflict.html", c=c, error=error,
                            can_act=g.user.role in CAN_ACT, statuses=STATUS_LABELS_VI,
                            labels=DECISION_LABELS_VI,
-                           field_names=_field_names(c)), status
-
-
-def _field_names(c: dict) -> list[str]:
-    """For two receptions: the fields where A and B differ first, then the rest."""
-    a = ((c.get("a") or {}).get("version") or {}).get("fields") or {}
-    b = ((c.get("b") or {}).get("version") or {}).get("fields") or {}
-    names = sorted(set(a) | set(b))
-    return [n for n in names if a.get(n) != b.get(n)] + [n for n in names if a.get(n) == b.get(n)]
+                           field_names=field_names(c)), status
 
 
 @bp.get("/")
@@ -59,7 +41,7 @@ def resolve(conflict_id):
     require_act()
     c = conflicts.get_conflict(conflict_id)
     decision = request.form.get("decision", "")
-    value = _value_from_form(c["kind"]) if decision == "value" else None
+    value = form_value(c["kind"], request.form) if decision == "value" else None
     try:
         conflicts.resolve_conflict(conflict_id, decision, value, actor_name(g.user),
                                    note=request.form.get("note") or None)

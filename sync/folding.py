@@ -1,8 +1,8 @@
-"""From a folded `sync.merge.DossierState` to the center's `dossier` row: pure, no database.
+"""From a folded `sync.merge.DossierState` to a `dossier` row: pure, no database.
 
-The merge decides what the dossier *is*; this module only lays that out as columns the center can
-filter, sort and count on (status, times, search text). Times the merge does not keep (finished,
-returned, paused) are read from the transition events the merge applied.
+The merge decides what the dossier *is*; this module only lays that out as columns the center and
+the point can filter, sort and count on (status, times, search text). Times the merge does not keep
+(finished, returned, paused) are read from the transition events the merge applied.
 """
 from __future__ import annotations
 
