@@ -118,8 +118,9 @@ def demo_cmd(port, data_dir):
         for i, (unit, _, offset, _) in enumerate(POINTS * 2):
             _add_dossier(port + offset, tokens[unit], i, i)
         click.echo(f"\nmotcua demo in {root}\n")
-        click.echo(f"  Trung tâm (center)   http://127.0.0.1:{port}/api/v1/nodes   "
-                   f"officer: canbo / {PASSWORD}\n                       API token: {officer}")
+        click.echo(f"  Trung tâm (center)   http://127.0.0.1:{port}/   officer: canbo / {PASSWORD}\n"
+                   f"                       points: http://127.0.0.1:{port}/api/v1/nodes   "
+                   f"API token: {officer}")
         for unit, name, offset, bad_link in POINTS:
             link = f"BAD LINK via the chaos proxy on :{port + 1}" if bad_link else "direct link"
             click.echo(f"  {name} ({unit})  http://127.0.0.1:{port + offset}/   clerk: canbo / "

@@ -184,6 +184,10 @@ class ChaosProxy:
             if pending:                      # a side failed (reset, broken pipe): drop the whole link
                 link.abort()
             await asyncio.gather(*link.tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            # Shutting down: end quietly (a cancelled accept task would be logged as an error by
+            # asyncio's stream callback).
+            link.abort()
         finally:
             self._links.discard(link)
             for writer in link.writers:
