@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from motcua.errors import DomainError, InvalidInput, NotFound
 from motcua.web import bearer_token_required, date_arg, int_arg, json_body
-from node import catalogue, reception, search
+from node import catalogue, conflicts, reception, search
 from node.present import dossier_detail, dossier_summary
 from node.users import actor_name, user_for_token
 
@@ -169,5 +169,21 @@ def sync_status():
 @bp.get("/conflicts")
 @token_required
 def list_conflicts():
-    from node import syncstate
-    return jsonify({"items": syncstate.open_conflicts()})
+    """Open conflicts here, each with both sides' events (who, where, when, what)."""
+    return jsonify({"items": conflicts.list_open_conflicts()})
+
+
+@bp.get("/conflicts/<conflict_id>")
+@token_required
+def show_conflict(conflict_id):
+    """One conflict with version A and version B side by side."""
+    return jsonify(conflicts.get_conflict(conflict_id))
+
+
+@bp.post("/conflicts/<conflict_id>/resolve")
+@token_required
+def resolve_conflict(conflict_id):
+    """{decision: keep_a|keep_b|value, value?, note?} → 200 | 404 | 409 already resolved | 422."""
+    body = json_body()
+    return jsonify(conflicts.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
+                                              actor_name(g.user), note=body.get("note")))

@@ -4,7 +4,8 @@ A down parcel is opened with the center's pinned keys, checked against the down 
 `state` table (`sync:down_last_seq`, `sync:down_last_hash`, written in the same transaction as the
 events), and its events go into this node's journal (already acknowledged: they came from the
 center and are never shipped back up). Each touched dossier is re-folded with `sync.merge`, so the
-point computes exactly what the center computes; catalogue and holiday updates are installed.
+point computes exactly what the center computes, conflicts included (`node.conflicts`); catalogue
+and holiday updates are installed.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from sync.folding import dossier_row
 from node import catalogue, holidays
+from node.conflicts import record_conflicts
 from node.journal import observe_stamp, to_wire
 from node.models import Dossier, Event, db
 from node.state import get_state, set_state
@@ -75,12 +77,13 @@ def apply_center_events(events: list[WireEvent], *, now: datetime) -> int:
         elif ev.kind == "holidays.updated":
             holidays.install_holidays(ev.payload)
     for uid in sorted({ev.dossier_id for ev in new if ev.dossier_id}):
-        _refold(uid, {ev.id: ev for ev in new if ev.dossier_id == uid})
+        refold_dossier(uid, {ev.id: ev for ev in new if ev.dossier_id == uid}, now=now)
     return len(new)
 
 
-def _refold(uid: str, fresh: dict[str, WireEvent]) -> None:
-    """Lay the merged state of one dossier onto its row (a dossier not received here is skipped)."""
+def refold_dossier(uid: str, fresh: dict[str, WireEvent], *, now: datetime) -> None:
+    """Lay the merged state of one dossier onto its row and its conflicts onto the `conflict`
+    table (a dossier not received here is skipped); call inside a write transaction."""
     dossier = Dossier.get_or_none(Dossier.uid == uid)
     if dossier is None:
         return
@@ -103,3 +106,4 @@ def _refold(uid: str, fresh: dict[str, WireEvent]) -> None:
     from node.reception import _search_text
     dossier.search_text = _search_text(dossier)
     dossier.save()
+    record_conflicts(state, now)

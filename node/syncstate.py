@@ -4,6 +4,7 @@ Reads only; the sync client (`sync/`) writes `state` keys `sync:last_contact`, `
 """
 from __future__ import annotations
 
+from node.conflicts import count_open_conflicts
 from node.journal import pending_count
 from node.models import Blob, Event
 from node.state import get_state
@@ -20,10 +21,5 @@ def status_dict() -> dict:
         "pending_blobs": pending_blobs.count(),
         "pending_bytes": sum(b.size for b in pending_blobs),
         "acknowledged_events": Event.select().where(Event.acked_at.is_null(False)).count(),
-        "open_conflicts": len(open_conflicts()),
+        "open_conflicts": count_open_conflicts(),
     }
-
-
-def open_conflicts() -> list[dict]:
-    """Open conflicts; none exist until the merge layer records them (conflicts issue)."""
-    return []

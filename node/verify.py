@@ -2,7 +2,8 @@
 
 The node keeps each dossier's current state in its `dossier` row, updated event by event; this check
 recomputes that state from the journal alone with the same pure merge both sides use (`sync.merge`) and
-reports any field where the two disagree, so a bug or a hand edit cannot hide.
+reports any field where the two disagree, so a bug or a hand edit cannot hide. The `conflict` table is
+derived the same way, so its ids and open flags are compared with the conflicts the fold raises.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from node.journal import to_wire
-from node.models import Attachment, Dossier, Event
+from node.models import Attachment, ConflictRecord, Dossier, Event
 from sync import merge
 
 
@@ -32,6 +33,21 @@ def folded_view(state: merge.DossierState) -> dict:
             "attachments": set(state.attachments)}
 
 
+def conflict_problems(code: str, stored: dict[str, bool], state: merge.DossierState) -> list[str]:
+    """Differences between the stored {conflict id: open} of a dossier and its fold's conflicts."""
+    want = {c.id: c.is_open for c in state.conflicts}
+    out = []
+    for cid in sorted(set(stored) | set(want)):
+        if cid not in want:
+            out.append(f"{code}: xung đột {cid} có trong bảng nhưng nhật ký không sinh ra")
+        elif cid not in stored:
+            out.append(f"{code}: xung đột {cid} nhật ký sinh ra nhưng không có trong bảng")
+        elif stored[cid] != want[cid]:
+            out.append(f"{code}: xung đột {cid} lưu là open={stored[cid]}, "
+                       f"nhật ký cho open={want[cid]}")
+    return out
+
+
 def verify_node(batch: int = 2000) -> tuple[int, list[str]]:
     """Check every dossier; returns (how many were checked, the differences found)."""
     events_by_dossier: dict[str, list] = defaultdict(list)
@@ -40,6 +56,11 @@ def verify_node(batch: int = 2000) -> tuple[int, list[str]]:
     live = defaultdict(set)
     for a in Attachment.select().where(Attachment.removed_at.is_null()).iterator():
         live[a.dossier_id].add((a.requirement_key, a.sha256))
+    conflicts: dict[str, dict[str, bool]] = defaultdict(dict)
+    for cid, uid, is_open in (ConflictRecord.select(ConflictRecord.conflict_id,
+                                                    ConflictRecord.dossier_uid,
+                                                    ConflictRecord.is_open).tuples()):
+        conflicts[uid][cid] = bool(is_open)
     problems, checked = [], 0
     for d in Dossier.select().iterator():
         checked += 1
@@ -47,11 +68,15 @@ def verify_node(batch: int = 2000) -> tuple[int, list[str]]:
         if not events:
             problems.append(f"{d.code}: không có sự kiện nào trong nhật ký")
             continue
-        want = folded_view(merge.fold(events))
+        state = merge.fold(events)
+        want = folded_view(state)
         have = stored_view(d, live[d.id])
         for key in have:
             if have[key] != want[key]:
                 problems.append(f"{d.code}: {key} lưu là {have[key]!r}, nhật ký cho {want[key]!r}")
+        problems.extend(conflict_problems(d.code, conflicts.pop(d.uid, {}), state))
     for uid in events_by_dossier:
         problems.append(f"hồ sơ {uid}: có sự kiện nhưng không có bản ghi hồ sơ")
+    for uid, stored in conflicts.items():
+        problems.extend(f"xung đột {cid}: hồ sơ {uid} không có ở điểm này" for cid in sorted(stored))
     return checked, problems

@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
-from node import catalogue, desk, reception, search
+from node import catalogue, conflicts, desk, reception, search
 from node.journal import dossier_history
 from node.reception import CHANNELS, RATINGS
 from node.state import unit_code
@@ -59,6 +59,7 @@ def show(code):
     procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
     return render_template(
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
+        open_conflicts=conflicts.open_conflict_ids(d.uid),
         here=unit_code(), attachments=reception.active_attachments(d),
         components=desk.components_of(d), actions=next_statuses(d.status),
         apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
