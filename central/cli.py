@@ -170,3 +170,43 @@ def verify_cmd(data_dir, database_url):
         click.echo(f"{len(report.problems)} khác biệt trên {report.checked} hồ sơ.", err=True)
         sys.exit(1)
     click.echo(f"Đã kiểm tra {report.checked} hồ sơ: khớp với nhật ký.")
+
+
+def _echo_ferry(report) -> None:
+    for line in report.lines():
+        click.echo(line)
+
+
+@central_group.command("import")
+@DATA_DIR
+@click.option("--from", "folder", required=True, type=click.Path(exists=True, file_okay=False),
+              help="The USB stick's folder, with one lane per point.")
+@fail_on_domain_error
+def import_cmd(data_dir, folder):
+    """Ingest every point's parcels from a USB stick; write receipts and what each point is owed.
+
+    Example: motcua central import --data-dir /var/lib/motcua-central --from /media/usb
+    """
+    from central.ferry import import_from
+    _open(data_dir)
+    report = import_from(data_dir, folder)
+    _echo_ferry(report)
+    if report.refused:
+        sys.exit(1)
+
+
+@central_group.command("export")
+@DATA_DIR
+@click.option("--to", "folder", required=True, type=click.Path(file_okay=False),
+              help="The USB stick's folder.")
+@click.option("--node", "units", multiple=True,
+              help="Only this point (repeat for several; default: every active point).")
+@fail_on_domain_error
+def export_cmd(data_dir, folder, units):
+    """Write the parcels the center owes points (and the public keys file) onto a USB stick.
+
+    Example: motcua central export --data-dir D --to /media/usb --node 07024 --node 07025
+    """
+    from central.ferry import export_to
+    _open(data_dir)
+    _echo_ferry(export_to(data_dir, folder, list(units)))

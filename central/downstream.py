@@ -49,9 +49,12 @@ MIGRATION = [
 
 
 def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | None = None,
-                max_events: int = MAX_EVENTS_PER_PARCEL) -> bytes | None:
+                max_events: int = MAX_EVENTS_PER_PARCEL, after_seq: int = 0) -> bytes | None:
     """The parcel the point must apply next (the oldest unacknowledged, else a new one), or None
-    when nothing is owed. :raises ParcelRefused: unknown_sender, revoked_sender."""
+    when nothing is owed. `after_seq`: the oldest unacknowledged one after that seq, else a new one
+    (a USB stick carries several parcels ahead of their receipts; events already in an
+    unacknowledged parcel are never put in a second one). :raises ParcelRefused: unknown_sender,
+    revoked_sender."""
     now = now or datetime.now()
     with write_transaction():
         query = Point.select().where(Point.unit_code == unit_code)
@@ -61,11 +64,15 @@ def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | No
         if point.key_status == "revoked":
             raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
         waiting = (DownParcel.select().where((DownParcel.point_id == point.id)
-                                             & DownParcel.acked_at.is_null())
+                                             & DownParcel.acked_at.is_null() & (DownParcel.seq > after_seq))
                    .order_by(DownParcel.seq).first())
         if waiting is not None:
             return bytes(waiting.parcel)
-        events = pending_outbound(unit_code, limit=max_events)
+        in_flight = {eid for row in DownParcel.select(DownParcel.event_ids).where(
+            (DownParcel.point_id == point.id) & DownParcel.acked_at.is_null())
+            for eid in json.loads(row.event_ids)}
+        events = pending_outbound(unit_code, limit=None if in_flight else max_events)
+        events = [e for e in events if e.id not in in_flight][:max_events]
         if not events:
             return None
         seq = allocate_seq_out(unit_code)

@@ -256,3 +256,45 @@ def sync_cmd(data_dir, no_blobs):
         click.echo(f"Lỗi: {report.error}", err=True)
     if not report.clean:
         raise SystemExit(1)
+
+
+def _echo_ferry(report) -> None:
+    for line in report.lines():
+        click.echo(line)
+
+
+@node_group.command("export")
+@DATA_DIR
+@click.option("--to", "folder", required=True, type=click.Path(file_okay=False),
+              help="The USB stick's folder (a `motcua` folder is made inside it).")
+@click.option("--max-bytes", type=int, default=None,
+              help="At most this many bytes of this point's parcels on the stick (default: all that fits).")
+@fail_on_domain_error
+def export_cmd(data_dir, folder, max_bytes):
+    """Write every parcel and scan the center has not acknowledged onto a USB stick (ferry mode).
+
+    Records go first; what does not fit is listed as left for the next trip.
+
+    Example: motcua node export --data-dir D --to /media/usb --max-bytes 16000000
+    """
+    from node.ferry import export_to
+    _open(data_dir)
+    _echo_ferry(export_to(data_dir, folder, max_bytes=max_bytes))
+
+
+@node_group.command("import")
+@DATA_DIR
+@click.option("--from", "folder", required=True, type=click.Path(exists=True, file_okay=False),
+              help="The USB stick's folder, as the center left it.")
+@fail_on_domain_error
+def import_cmd(data_dir, folder):
+    """Take the center's receipts and parcels for this point from a USB stick; leave the rest.
+
+    Example: motcua node import --data-dir D --from /media/usb
+    """
+    from node.ferry import import_from
+    _open(data_dir)
+    report = import_from(data_dir, folder)
+    _echo_ferry(report)
+    if report.refused:
+        raise SystemExit(1)

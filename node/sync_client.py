@@ -85,17 +85,14 @@ class _Round:
         self.stop: threading.Event | None = None
 
     def stamp(self) -> str:
-        return get_state("hlc", str(hlc.ZERO)) or str(hlc.ZERO)
+        return current_stamp()
 
     def contact(self) -> None:
         set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
 
     def push_events(self) -> None:
         """Spool what is not yet in a parcel, then deliver every waiting parcel in order."""
-        rows = [(row.seq, to_wire(row)) for row in pending_events()]
-        if rows:
-            self.spool.add_events(self.node_id, self.identity, "central", self.center.enc_pub,
-                                  rows, self.stamp())
+        spool_pending_events(self.spool, self.node_id, self.identity, self.center.enc_pub)
         for item in self.spool.waiting():
             logger.info("parcel %d upload start", item.seq)
             receipt = self.t.upload_parcel(item.read())
@@ -104,11 +101,7 @@ class _Round:
             if body["result"] not in ("applied", "duplicate"):
                 raise TransportError(f"Trung tâm không nhận gói số {item.seq}: "
                                      f"{body['result']} {body.get('reason', '')}.", retryable=False)
-            with db.atomic("IMMEDIATE"):
-                acked = (Event.update(acked_at=datetime.now())
-                         .where(Event.seq.between(item.first, item.last)
-                                & Event.acked_at.is_null()).execute())
-            self.spool.remove(item)
+            acked = acknowledge_spooled(self.spool, item)
             self.report.parcels_up += 1
             self.report.events_acked += acked
             logger.info("parcel %d applied (%s, %d events acknowledged)", item.seq,
@@ -169,6 +162,50 @@ class _Round:
         logger.info("blob %s applied", sha[:12])
 
 
+def current_stamp() -> str:
+    """This node's latest hybrid clock stamp (what new parcels carry as `created_at`)."""
+    return get_state("hlc", str(hlc.ZERO)) or str(hlc.ZERO)
+
+
+def spool_pending_events(spool: Spool, node_id: str, identity, center_enc_pub: bytes) -> None:
+    """Build chained parcels of the journal events not yet in one (HTTP rounds and USB exports)."""
+    rows = [(row.seq, to_wire(row)) for row in pending_events()]
+    if rows:
+        spool.add_events(node_id, identity, "central", center_enc_pub, rows, current_stamp())
+
+
+def acknowledge_spooled(spool: Spool, item) -> int:
+    """Mark a parcel's events acknowledged (its receipt verified), then forget the parcel."""
+    with db.atomic("IMMEDIATE"):
+        acked = (Event.update(acked_at=datetime.now())
+                 .where(Event.seq.between(item.first, item.last)
+                        & Event.acked_at.is_null()).execute())
+    spool.remove(item)
+    return acked
+
+
+class exclusive:                        # noqa: N801 - read as a context manager
+    """No two rounds or USB transfers at once on one data dir (they share the spool)."""
+
+    def __init__(self, data_dir: str | os.PathLike):
+        self.file = _file_lock(Path(data_dir) / "sync.lock")
+
+    def __enter__(self):
+        _ROUND_LOCK.acquire()
+        try:
+            self.file.__enter__()
+        except BaseException:
+            _ROUND_LOCK.release()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.file.__exit__(*exc)
+        finally:
+            _ROUND_LOCK.release()
+
+
 def _sha(data: bytes) -> str:
     from sync.crypto import sha256_hex
     return sha256_hex(data)
@@ -192,7 +229,7 @@ def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None =
     """Run one round now (waits for a round already running); never raises for network trouble:
     the report's `error` (plain Vietnamese, also in `sync:last_error`) says what went wrong."""
     data_dir = Path(data_dir)
-    with _ROUND_LOCK, _file_lock(data_dir / "sync.lock"):
+    with exclusive(data_dir):
         logger.info("sync round start")
         try:
             r = _Round(data_dir, transport, chunk_bytes, policy or retry_policy_from_env(),

@@ -33,3 +33,22 @@ def inspect_cmd(paths):
                 click.echo(f"{path.name}: {exc.reason}: {exc.message_vi}", err=True)
     if bad:
         raise SystemExit(1)
+
+
+@parcel_group.command("verify")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--center-fingerprint", default=None,
+              help="The center key fingerprint you trust (xxxx-xxxx-xxxx-xxxx); refused if it differs.")
+def verify_cmd(folder, center_fingerprint):
+    """Check signatures, hashes and completeness of a USB stick without importing anything.
+
+    Needs no private key and prints no content: file names, kinds, sizes, and what is wrong.
+
+    Example: motcua parcel verify /media/usb --center-fingerprint 3f2a-…
+    """
+    from sync.folder import verify_folder
+    report = verify_folder(folder, center_fingerprint=center_fingerprint)
+    for line in report.lines:
+        click.echo(line)
+    if not report.ok:
+        raise SystemExit(1)
