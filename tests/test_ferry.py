@@ -282,3 +282,50 @@ def test_30mb_scan_over_two_trips_with_a_16mb_cap(center, tmp_path, closing_node
     assert Blob.get().at_center
     held = (center.dir / "blobs" / blob.sha256[:2] / blob.sha256).read_bytes()
     assert held == (node / "scans" / blob.sha256[:2] / blob.sha256).read_bytes()
+
+
+def _wait_for_job(client) -> dict:
+    import time
+    for _ in range(600):
+        status = client.get("/usb/status.json").get_json()
+        if status["state"] != "running":
+            return status
+        time.sleep(0.05)
+    raise AssertionError("USB job never finished")
+
+
+def test_clerk_exports_and_imports_on_the_usb_page(center, tmp_path, closing_node_db):
+    import re
+    from node import create_app
+    from node.users import add_user
+    from tests.conftest import CLERK_PASSWORD
+    stick = tmp_path / "usb"
+    node = make_node(tmp_path, "07001", "Quan Lạn", center.url, center.token("07001"))
+    add_dossiers(node, 2, scan_bytes=100_000)
+    app = create_app({"DATA_DIR": str(node), "TESTING": True})
+    add_user("lan", CLERK_PASSWORD, "clerk", "Trần Thị Lan")
+    client = app.test_client()
+
+    def csrf(url):
+        return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text).group(1)
+    assert client.post("/login", data={"username": "lan", "password": CLERK_PASSWORD,
+                                       "csrf_token": csrf("/login")}).status_code == 302
+    page = client.get("/usb").text
+    assert "Xuất ra USB" in page and "Nhập từ USB" in page
+    token = csrf("/usb")
+    assert client.post("/usb/export", data={"folder": "relative/path", "csrf_token": token},
+                       follow_redirects=True).text.count("đường dẫn đầy đủ") == 1
+    assert client.post("/usb/export", data={"folder": str(stick)}).status_code == 400   # no CSRF
+    assert client.post("/usb/export", data={"folder": str(stick), "max_mb": "50",
+                                            "csrf_token": token}).status_code == 302
+    status = _wait_for_job(client)
+    assert status["state"] == "done" and status["percent"] == 100, status
+    assert "1 gói hồ sơ (4 sự kiện), 2 mảnh tệp quét" in " ".join(status["report"]["went"])
+    assert "Không còn gì chờ chuyến sau" in client.get("/usb").text
+    center_import(center, stick)
+    client.post("/usb/import", data={"folder": str(stick), "csrf_token": token})
+    status = _wait_for_job(client)
+    assert status["state"] == "done" and not status["report"]["refused"], status
+    summary = client.get("/usb").text
+    assert "1 biên nhận gói hồ sơ (4 sự kiện)" in summary and "tệp quét trung tâm đã đủ" in summary
+    assert pending(node) == 0

@@ -78,4 +78,16 @@
       .then(function (p) { due.textContent = p.due_at; var rc = $("#recv-preview"); if (rc) rc.textContent = p.received_at; });
   }
   if (due) { setInterval(refresh, 60000); }
+
+  // USB transfer: poll the status while the background thread works, then show the summary.
+  var usb = $("[data-ferry-status]");
+  if (usb && usb.getAttribute("data-state") === "running") {
+    var poll = setInterval(function () {
+      fetch(usb.getAttribute("data-ferry-status"), {credentials: "same-origin"}).then(function (r) { return r.json(); })
+        .then(function (s) {
+          $("#usb-progress").value = s.percent; $("#usb-label").textContent = s.label + " (" + s.percent + "%)";
+          if (s.state !== "running") { clearInterval(poll); window.location.reload(); }
+        });
+    }, 500);
+  }
 })();
