@@ -64,7 +64,8 @@ def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | No
         if point.key_status == "revoked":
             raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
         waiting = (DownParcel.select().where((DownParcel.point_id == point.id)
-                                             & DownParcel.acked_at.is_null() & (DownParcel.seq > after_seq))
+                                             & DownParcel.acked_at.is_null()
+                                             & (DownParcel.seq > after_seq))
                    .order_by(DownParcel.seq).first())
         if waiting is not None:
             return bytes(waiting.parcel)

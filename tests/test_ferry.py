@@ -127,8 +127,12 @@ def test_three_points_share_one_stick_both_ways(center, tmp_path, closing_node_d
     use(nodes["07001"])
     assert Blob.select().where(~Blob.at_center).count() == 0
 
+    half = stick / "motcua" / "07002" / "up" / ".07002_central_0000000002_ab.mcp.1f2e.tmp"
+    half.write_bytes(b"MCP1\x01 a stick pulled out mid-write")   # what write_atomic can leave
+    assert verify(stick).returncode == 0                        # never mistaken for a parcel
     for node in nodes.values():       # second trip: the point's receipts for the down parcel go up
         export(node, stick)
+    assert not half.exists()                                    # swept by the lane's writer
     assert not list((stick / "motcua" / "07001" / "up").glob("*.mcp"))   # acknowledged: pruned
     center_import(center, stick)
     assert center_state(center)["owed"] == 0
