@@ -39,10 +39,21 @@ class CenterBlobs:
         self.root = Path(root)
 
     def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or sha256.strip("0123456789abcdef"):
+            raise ValueError(f"not a sha256: {sha256[:80]!r}")     # never a path outside root
         return self.root / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
+
+    def confirm_held(self, sha256: str, *, now: datetime) -> bool:
+        """True when the whole scan is here, recording it first if a crash came between the file's
+        rename and its row (a node told "held" must find the scan counted at the center)."""
+        path = self.path_for(sha256)
+        if not path.exists():
+            return False
+        self._record(sha256, path.stat().st_size, now)
+        return True
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()

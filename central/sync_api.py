@@ -203,9 +203,9 @@ def blobs_have():
     blobs = current_app.extensions["motcua.ingestor"].blobs
     held, partial = [], {}
     for sha in wanted:
-        if not isinstance(sha, str) or len(sha) != 64:
+        if not isinstance(sha, str) or len(sha) != 64 or sha.strip("0123456789abcdef"):
             continue
-        if blobs.has(sha):
+        if blobs.confirm_held(sha, now=datetime.now()):
             held.append(sha)
         elif offsets := blobs.partial_offsets(sha):
             partial[sha] = offsets
