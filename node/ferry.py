@@ -14,7 +14,7 @@ import logging
 import os
 from pathlib import Path
 
-from node.enroll import node_identity, pinned_center_keys
+from node.enroll import EnrollRefused, node_identity, pinned_center_keys
 from node.inbox import take_down_parcel
 from node.models import Blob, Event
 from node.scans import BlobStore
@@ -25,7 +25,6 @@ from sync.crypto import sha256_hex
 from sync.outbox import Spool
 from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256,
                          peek_header, verify_receipt)
-from sync.transport import TransportError
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,8 @@ class _Point:
         self.identity = node_identity(data_dir)
         self.center = pinned_center_keys()
         if self.center is None:
-            raise TransportError("Điểm chưa ghi danh với trung tâm.", retryable=False)
+            raise EnrollRefused("Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
+                                code="not_enrolled")
         self.spool = Spool(data_dir / "outbox")
         self.store = BlobStore(data_dir / "scans")
 

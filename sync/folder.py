@@ -238,6 +238,9 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
     """Check signatures, hashes and completeness of everything on a stick, with public keys only;
     decrypts nothing and prints no content (file names, kinds, seq numbers, sizes)."""
     report = VerifyReport()
+    if not ferry_root(folder).is_dir():
+        report.bad(f"không thấy thư mục {ROOT_NAME}/ trong {folder}: đúng USB chưa?")
+        return report
     try:
         keys = read_public_keys(folder)
     except ValueError as exc:
