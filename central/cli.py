@@ -210,3 +210,40 @@ def export_cmd(data_dir, folder, units):
     from central.ferry import export_to
     _open(data_dir)
     _echo_ferry(export_to(data_dir, folder, list(units)))
+
+
+@central_group.group("point")
+def point_group():
+    """The reception points enrolled at this center."""
+
+
+@point_group.command("list")
+@DATA_DIR
+def point_list_cmd(data_dir):
+    """Each point: last contact, backlogs, clock skew, key status, refused parcels.
+
+    Example: motcua central point list --data-dir D
+    """
+    from central.points import list_points
+    _open(data_dir)
+    for p in list_points():
+        skew = f"{p['clock_skew_ms'] / 1000:+.0f} s" if p["clock_skew_ms"] is not None else "?"
+        click.echo(f"{p['unit_code']:<8} {p['name']:<20} khoá: {p['key_status']:<8} "
+                   f"liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
+                   f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
+
+
+@point_group.command("revoke")
+@DATA_DIR
+@click.option("--unit-code", required=True, help="The point whose keys are no longer trusted.")
+@fail_on_domain_error
+def point_revoke_cmd(data_dir, unit_code):
+    """Refuse every parcel signed with this point's keys from now on (a stolen or lost PC).
+
+    The point must enroll again with a new one-time token to send anything.
+    Example: motcua central point revoke --data-dir D --unit-code 07024
+    """
+    from central.points import revoke_point
+    _open(data_dir)
+    point = revoke_point(unit_code)
+    click.echo(f"Đã thu hồi khoá của điểm {point.unit_code} {point.name}: mọi gói từ khoá này sẽ bị từ chối.")
