@@ -10,26 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import secrets
 from datetime import datetime
 from pathlib import Path
 
 from central.db import db
 from central.models import Attachment, Blob
+from motcua.files import write_durably
 from sync.parcel import BlobChunk, assemble_blob
 
 logger = logging.getLogger(__name__)
 
 
-def write_durably(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so a crash leaves the old file, the new one, or nothing: never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class CenterBlobs:

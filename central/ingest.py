@@ -16,11 +16,12 @@ from pathlib import Path
 
 from central import downstream
 from central.apply import apply_events
-from central.blobstore import CenterBlobs, write_durably
+from central.blobstore import CenterBlobs
 from central.db import is_postgres, write_transaction
 from central.keys import CENTER_ID
 from central.models import Point, SeenParcel
 from central.points import note_contact, note_refusal
+from motcua.files import write_durably
 from sync import crypto, hlc
 from sync.parcel import (ParcelHeader, ParcelRefused, build_receipt, check_sequence, open_parcel,
                          parcel_sha256, peek_header)

@@ -6,23 +6,13 @@ go down to which point. Everything else is bookkeeping for points, people and pa
 """
 from __future__ import annotations
 
-import json
-
 from peewee import (AutoField, BigIntegerField, BlobField, BooleanField, CharField, DateTimeField,
                     ForeignKeyField, IntegerField, Model, TextField)
 
 from central.db import db
+from motcua.dbfields import JSONField
 
 
-class JSONField(TextField):
-    """A dict or list stored as compact JSON text (Vietnamese kept readable, not \\u-escaped)."""
-
-    def db_value(self, value):
-        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True,
-                                                     separators=(",", ":"))
-
-    def python_value(self, value):
-        return None if value is None else json.loads(value)
 
 
 class BaseModel(Model):

@@ -120,7 +120,7 @@ class UploadStore:
     def finish(self, upload_id: str, receipt_bytes: bytes) -> None:
         """Keep the receipt and drop the bytes: the parcel is applied, held elsewhere or refused."""
         part, _, receipt = self._paths(upload_id)
-        from central.blobstore import write_durably
+        from motcua.files import write_durably
         write_durably(receipt, receipt_bytes)
         part.unlink(missing_ok=True)
 

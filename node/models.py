@@ -6,23 +6,13 @@ columns (never shipped) are marked so.
 """
 from __future__ import annotations
 
-import json
-
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, Model, TextField)
 
+from motcua.dbfields import JSONField
 from node.db import db
 
 
-class JSONField(TextField):
-    """A dict or list stored as compact JSON text (Vietnamese kept readable, not \\u-escaped)."""
-
-    def db_value(self, value):
-        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True,
-                                                     separators=(",", ":"))
-
-    def python_value(self, value):
-        return None if value is None else json.loads(value)
 
 
 class BaseModel(Model):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 from motcua.errors import InvalidInput, TooLarge
+from motcua.files import TMP_GLOB, sweep_temporaries, write_durably
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +46,6 @@ def check_scan(data: bytes, max_bytes: int) -> str:
     return mime
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class BlobStore:
     """Files named by their SHA-256 under `root/ab/abcdef…`."""
 
@@ -75,14 +67,7 @@ class BlobStore:
         final = self.path_for(sha)
         if final.exists():
             return sha
-        final.parent.mkdir(exist_ok=True)
-        tmp = final.with_name(f"{sha}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        write_durably(final, data)
         return sha
 
     def read(self, sha256: str) -> bytes:
@@ -90,10 +75,7 @@ class BlobStore:
 
     def sweep_temporaries(self) -> int:
         """Remove `.tmp` files a crash left behind; returns how many."""
-        count = 0
-        for tmp in self.root.glob("*/*.tmp"):
-            tmp.unlink(missing_ok=True)
-            count += 1
+        count = sweep_temporaries(self.root, f"*/{TMP_GLOB}")
         if count:
             logger.info("removed %d unfinished scan files", count)
         return count

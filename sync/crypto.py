@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from motcua.files import write_durably
+
 KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 TAG_BYTES = 16
@@ -118,19 +120,7 @@ def generate_identity() -> Identity:
 
 def save_identity(identity: Identity, path: str | os.PathLike) -> None:
     """Write the private keys with mode 0600: tmp file, fsync, rename, so a power cut leaves old or new."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(identity.to_bytes())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+    write_durably(path, identity.to_bytes(), mode=0o600)
 
 
 def load_identity(path: str | os.PathLike) -> Identity:
@@ -285,14 +275,3 @@ def _decode_key_text(text: str) -> bytes:
         return bytes.fromhex(text)
     return base64.b64decode(text, validate=True)
 
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; Windows cannot open a folder, and NTFS journals renames anyway.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

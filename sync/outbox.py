@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from motcua.files import sweep_temporaries, write_durably
 from sync import crypto
 from sync.events import Event
 from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelHeader, build_parcel, encode_body, seal_parcel)
@@ -39,13 +39,6 @@ class Spooled:
         return self.path.read_bytes()
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class Spool:
@@ -54,8 +47,7 @@ class Spool:
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         (self.folder / "blobs").mkdir(parents=True, exist_ok=True)
-        for tmp in self.folder.glob("**/.*.tmp"):
-            tmp.unlink(missing_ok=True)
+        sweep_temporaries(self.folder)
         self._recover()
 
     def chain(self) -> dict:
@@ -69,7 +61,7 @@ class Spool:
         for item in self.waiting():
             if item.seq > chain["last_seq"]:       # built, but the crash came before chain.json
                 chain = {"last_seq": item.seq, "last_hash": item.sha256, "through": item.last}
-                _write(self.folder / "chain.json", json.dumps(chain).encode())
+                write_durably(self.folder / "chain.json", json.dumps(chain).encode())
                 logger.info("spool: adopted parcel %d written before a crash", item.seq)
 
     def waiting(self) -> list[Spooled]:
@@ -109,11 +101,11 @@ class Spool:
                                 chain["last_hash"], created_at, "events", [e for _, e in batch])
             item = Spooled(seq, self.folder / f"{seq:010d}.mcp", batch[0][0], batch[-1][0],
                            crypto.sha256_hex(data))
-            _write(self.folder / f"{seq:010d}.json", json.dumps(
+            write_durably(self.folder / f"{seq:010d}.json", json.dumps(
                 {"first": item.first, "last": item.last, "sha256": item.sha256}).encode())
-            _write(item.path, data)
+            write_durably(item.path, data)
             chain = {"last_seq": seq, "last_hash": item.sha256, "through": item.last}
-            _write(self.folder / "chain.json", json.dumps(chain).encode())
+            write_durably(self.folder / "chain.json", json.dumps(chain).encode())
             built.append(item)
             logger.info("parcel %d spooled (%d events)", seq, len(batch))
         return built
@@ -134,5 +126,5 @@ class Spool:
         header = ParcelHeader(sender, recipient, 0, "", created_at, "blob-chunk",
                               crypto.sha256_hex(chunk), len(chunk), blob_sha256, len(blob), offset)
         data = seal_parcel(header, chunk, identity, recipient_enc_pub)
-        _write(path, data)
+        write_durably(path, data)
         return path, data
