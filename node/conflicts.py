@@ -33,7 +33,8 @@ def record_conflicts(state: DossierState, now: datetime) -> list[str]:
     when they were raised). Call inside the re-fold's write transaction. Returns the ids changed."""
     uid = state.dossier_id
     found = {c.id: c for c in state.conflicts}
-    have = {r.conflict_id: r for r in ConflictRecord.select().where(ConflictRecord.dossier_uid == uid)}
+    have = {r.conflict_id: r
+            for r in ConflictRecord.select().where(ConflictRecord.dossier_uid == uid)}
     gone = [cid for cid in have if cid not in found]
     if gone:
         ConflictRecord.delete().where(ConflictRecord.conflict_id.in_(gone)).execute()

@@ -78,5 +78,6 @@ def verify_node(batch: int = 2000) -> tuple[int, list[str]]:
     for uid in events_by_dossier:
         problems.append(f"hồ sơ {uid}: có sự kiện nhưng không có bản ghi hồ sơ")
     for uid, stored in conflicts.items():
-        problems.extend(f"xung đột {cid}: hồ sơ {uid} không có ở điểm này" for cid in sorted(stored))
+        problems.extend(f"xung đột {cid}: hồ sơ {uid} không có ở điểm này"
+                        for cid in sorted(stored))
     return checked, problems

@@ -93,7 +93,8 @@ def test_resolve_keep_b_closes_here_and_queues_the_decision_up(clash, api):
     from node.verify import verify_node
     d, _, _ = clash
     cid = _conflict_id(clash)
-    r = api.post(f"/api/v1/conflicts/{cid}/resolve", json={"decision": "keep_b", "note": " đã gọi "})
+    r = api.post(f"/api/v1/conflicts/{cid}/resolve",
+                 json={"decision": "keep_b", "note": " đã gọi "})
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["open"] is False and body["resolution"]["decision"] == "keep_b"
@@ -141,7 +142,8 @@ def test_bad_decisions_change_nothing(clash, api, body, code):
 
 def test_unknown_conflict_and_bad_json(clash, api):
     before = _snapshot()
-    assert api.post("/api/v1/conflicts/nope/resolve", json={"decision": "keep_a"}).status_code == 404
+    nope = api.post("/api/v1/conflicts/nope/resolve", json={"decision": "keep_a"})
+    assert nope.status_code == 404
     assert api.get("/api/v1/conflicts/nope").get_json()["error"]["code"] == "conflict_not_found"
     assert api.post(f"/api/v1/conflicts/{_conflict_id(clash)}/resolve", data="[").status_code == 422
     assert api.get("/api/v1/conflicts", headers={"Authorization": "Bearer x"}).status_code == 401
