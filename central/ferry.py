@@ -14,6 +14,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from motcua.files import sweep_temporaries, write_durably
 from central import downstream
 from central.ingest import Ingestor
 from central.keys import CENTER_ID, center_identity
@@ -38,7 +39,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     total, done = sum(len(v) for v in files.values()) or 1, 0
     for unit in units:
         up, down = stick.lane(folder, unit, "up"), stick.lane(folder, unit, "down")
-        _sweep(down)
+        sweep_temporaries(down)
         for path in stick.receipt_files(up):
             try:
                 report.add("down_events_acked", downstream.accept_receipt(unit, path.read_bytes()))
@@ -60,7 +61,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             except ParcelRefused:
                 pass                     # the Ingestor refuses it, logs why and signs a receipt
             result = ingestor.ingest(data)
-            stick.write_atomic(stick.receipt_path(down, parcel_sha256(data)), result.receipt)
+            write_durably(stick.receipt_path(down, parcel_sha256(data)), result.receipt)
             report.add(kind + result.result)
             report.add("events_applied", result.events_applied)
             if result.result == "refused":
@@ -111,7 +112,7 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
         name = parcel_file_name(data)
         path = down / name
         if not (path.exists() and path.read_bytes() == data):
-            stick.write_atomic(path, data)
+            write_durably(path, data)
             written += 1
         keep.add(name)
     up_shas = {parcel_sha256(p.read_bytes()) for p in stick.parcel_files(stick.lane(folder, unit, "up"))}
@@ -145,7 +146,3 @@ def _in_order(paths: list[Path]):
     for _, path in sorted(keyed):
         yield path, path.read_bytes()      # one parcel in memory at a time
 
-
-def _sweep(lane_dir: Path) -> None:
-    for tmp in lane_dir.glob("**/.*.tmp"):
-        tmp.unlink(missing_ok=True)

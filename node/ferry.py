@@ -14,6 +14,7 @@ import logging
 import os
 from pathlib import Path
 
+from motcua.files import sweep_temporaries, write_durably
 from node.enroll import EnrollRefused, node_identity, pinned_center_keys
 from node.inbox import take_down_parcel
 from node.models import Blob, Event
@@ -57,7 +58,7 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         me = _Point(data_dir)
         up = stick.lane(folder, me.id, "up")
         up.mkdir(parents=True, exist_ok=True)
-        _sweep(up)
+        sweep_temporaries(up)
         spool_pending_events(me.spool, me.id, me.identity, me.center.enc_pub)
         down_shas = {parcel_sha256(p.read_bytes()) for p in
                      stick.parcel_files(stick.lane(folder, me.id, "down"))}
@@ -156,7 +157,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         for seq, name, data in sorted(chained):
             result, receipt = take_down_parcel(data, node_id=me.id, identity=me.identity,
                                                center_keys=me.center)
-            stick.write_atomic(stick.receipt_path(up, parcel_sha256(data)), receipt)
+            write_durably(stick.receipt_path(up, parcel_sha256(data)), receipt)
             wrote = True
             if result in ("applied", "duplicate"):
                 report.add(f"down_{result}")
@@ -214,7 +215,7 @@ def _take_receipts(me: _Point, paths: list[Path], report: stick.FerryReport, tic
         else:
             header = peek_header(chunk.read_bytes())
             marker = chunk.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
-            stick.write_atomic(marker, str(header.content_length).encode())
+            write_durably(marker, str(header.content_length).encode())
             chunk.unlink(missing_ok=True)
             touched.add((header.blob_sha256, header.blob_length))
             report.add("acked_chunks")
@@ -255,13 +256,9 @@ def _put(up: Path, name: str, data: bytes) -> int:
     path = up / name
     if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
         return 0
-    stick.write_atomic(path, data)
+    write_durably(path, data)
     return len(data)
 
-
-def _sweep(lane_dir: Path) -> None:
-    for tmp in lane_dir.glob("**/.*.tmp"):
-        tmp.unlink(missing_ok=True)
 
 
 def peek_json_reason(receipt: bytes) -> str:

@@ -21,13 +21,13 @@ import base64
 import json
 import os
 import re
-import secrets
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from motcua import files
 from sync import crypto
 from sync.parcel import (ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel,
                          verify_receipt)
@@ -70,27 +70,6 @@ class FerryReport:
                 "ignored": [{"file": f, "why": w} for f, w in self.ignored]}
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write so a pulled stick or power cut leaves the old file, the new one, or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:                  # pragma: no cover - Windows cannot open a directory
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def ferry_root(folder: str | os.PathLike) -> Path:
@@ -136,11 +115,7 @@ def free_bytes(folder: str | os.PathLike) -> int:
 
 def sweep_temporaries(folder: str | os.PathLike) -> int:
     """Remove `.tmp` leftovers of writes a pulled stick interrupted; returns how many."""
-    count = 0
-    for tmp in ferry_root(folder).glob("**/.*.tmp"):
-        tmp.unlink(missing_ok=True)
-        count += 1
-    return count
+    return files.sweep_temporaries(ferry_root(folder))
 
 
 def write_manifest(lane_dir: Path, writer: str, reader: str, identity: crypto.Identity,
@@ -154,7 +129,7 @@ def write_manifest(lane_dir: Path, writer: str, reader: str, identity: crypto.Id
     body = {"v": 1, "writer": writer, "reader": reader, "files": entries, "left": left or {},
             "written_at": datetime.now().isoformat(timespec="seconds")}
     signature = crypto.sign(canonical_json(body), identity, purpose="ferry-manifest")
-    write_atomic(lane_dir / MANIFEST_NAME, canonical_json(
+    files.write_durably(lane_dir / MANIFEST_NAME, canonical_json(
         {"manifest": body, "signature": base64.b64encode(signature).decode()}))
     return body
 
@@ -184,7 +159,7 @@ def write_public_keys(folder: str | os.PathLike, center_id: str, identity: crypt
     body = {"v": 1, "center": {"id": center_id, **identity.public_keys().to_dict()},
             "points": {unit: keys.to_dict() for unit, keys in sorted(points.items())}}
     signature = crypto.sign(canonical_json(body), identity, purpose="ferry-keys")
-    write_atomic(ferry_root(folder) / KEYS_NAME, canonical_json(
+    files.write_durably(ferry_root(folder) / KEYS_NAME, canonical_json(
         {"keys": body, "signature": base64.b64encode(signature).decode()}))
 
 
