@@ -135,16 +135,29 @@ def token_create_cmd(data_dir, username, label):
 @click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
 @click.option("--ttl", default="24h", show_default=True, help="Lifetime: 30m, 24h, 7d.")
+@click.option("--file", "offer_file", type=click.Path(dir_okay=False), default=None,
+              help="Write a signed enrollment file (token + center keys) for a point with no link.")
 @fail_on_domain_error
-def enroll_token_cmd(data_dir, unit_code, name, ttl):
-    """Print a one-time, expiring token a technician gives to `motcua node enroll`.
+def enroll_token_cmd(data_dir, unit_code, name, ttl, offer_file):
+    """Print a one-time, expiring token a technician gives to `motcua node enroll`, or write it
+    with the center's keys into an enrollment file for `motcua node enroll --enroll-file`.
 
     Example: motcua central enroll-token --data-dir D --unit-code 07024 --name "Quan Lạn" --ttl 24h
+    Example: motcua central enroll-token --data-dir D --unit-code 07027 --name "Ngọc Vừng" --ttl 7d --file /media/usb/ngoc-vung.enroll
     """
-    from central.enrollment import issue_enroll_token
+    from central.enrollment import issue_enroll_offer, issue_enroll_token
+    from central.keys import center_identity
+    from motcua.files import write_durably
     lifetime = parse_ttl(ttl)
     _open(data_dir)
-    click.echo(issue_enroll_token(unit_code, name, ttl=lifetime, now=datetime.now()))
+    if offer_file is None:
+        click.echo(issue_enroll_token(unit_code, name, ttl=lifetime, now=datetime.now()))
+        return
+    identity = center_identity(data_dir)
+    write_durably(offer_file, issue_enroll_offer(unit_code, name, identity, ttl=lifetime,
+                                                 now=datetime.now()), mode=0o600)
+    click.echo(f"Đã ghi tệp ghi danh cho {unit_code} vào {offer_file} (dùng một lần, hết hạn sau "
+               f"{ttl}). Dấu vân tay trung tâm: {identity.public_keys().fingerprint()}")
 
 
 @central_group.command("verify")

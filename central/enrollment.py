@@ -93,3 +93,33 @@ def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: 
             point = Point.get_by_id(point.id)
     logger.info("point %s enrolled", point.unit_code)
     return point
+
+
+def issue_enroll_offer(unit_code: str, name: str, identity, *, ttl: timedelta,
+                       now: datetime) -> bytes:
+    """A one-time token packed with the center's keys in a signed file, for a point with no link
+    (see `sync.enrollfile`)."""
+    from sync.enrollfile import build_offer
+    token = issue_enroll_token(unit_code, name, ttl=ttl, now=now)
+    row = EnrollToken.get(EnrollToken.token_sha256 == token_digest(token))
+    return build_offer(identity, row.unit_code, row.name, token, row.expires_at)
+
+
+def redeem_enroll_request(data: bytes, identity, *, lane_unit: str, now: datetime) -> Point | None:
+    """Enroll a point from the sealed request it sent by stick; None when it is already enrolled
+    with exactly these keys (the same stick read twice).
+
+    :raises InvalidInput: a bad request or one in another point's lane; Unauthorized/Forbidden:
+        the token is unknown, used, expired or for another point.
+    """
+    from sync.enrollfile import open_request
+    unit_code, keys, token = open_request(data, identity)
+    if unit_code != lane_unit:
+        raise InvalidInput(f"Yêu cầu ghi danh của {unit_code} nằm trong thư mục của {lane_unit}.",
+                           code="bad_enroll_file")
+    point = Point.get_or_none(Point.unit_code == unit_code)
+    mine = keys.to_dict()
+    if point is not None and point.key_status == "active" and \
+            (point.sign_pub, point.enc_pub) == (mine["sign_pub"], mine["enc_pub"]):
+        return None
+    return redeem_enroll_token(token, unit_code, keys, now=now)

@@ -14,6 +14,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from motcua.errors import DomainError
 from motcua.files import sweep_temporaries, write_durably
 from central import downstream
 from central.ingest import Ingestor
@@ -21,6 +22,7 @@ from central.keys import CENTER_ID, center_identity
 from central.models import Point
 from sync import crypto
 from sync import folder as stick
+from sync.enrollfile import REQUEST_FILE_NAME
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     for unit in units:
         up, down = stick.lane(folder, unit, "up"), stick.lane(folder, unit, "down")
         sweep_temporaries(down)
+        _redeem_enroll_request(data_dir, identity, unit, up, report)
         for path in stick.receipt_files(up):
             try:
                 report.add("down_events_acked", downstream.accept_receipt(unit, path.read_bytes()))
@@ -76,6 +79,23 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                        f"{c.get('point_receipts', 0)} biên nhận của điểm")
     logger.info("ferry import at the center: %s", c)
     return report
+
+
+def _redeem_enroll_request(data_dir, identity: crypto.Identity, unit: str, up: Path,
+                           report: stick.FerryReport) -> None:
+    """Enroll a point that joined by file, before its parcels are read (they need its keys)."""
+    from central.enrollment import redeem_enroll_request
+    path = up / REQUEST_FILE_NAME
+    if not path.exists():
+        return
+    try:
+        point = redeem_enroll_request(path.read_bytes(), identity, lane_unit=unit,
+                                      now=datetime.now())
+    except DomainError as exc:
+        report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.message_vi))
+        return
+    if point is not None:
+        report.came.append(f"ghi danh điểm {point.unit_code} {point.name} (qua USB)")
 
 
 def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike,

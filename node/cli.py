@@ -221,20 +221,31 @@ def purge_scans_cmd(data_dir, days):
 
 @node_group.command("enroll")
 @DATA_DIR
-@click.option("--central", "central_url", required=True, help="The center's URL, e.g. http://10.0.0.5:8700.")
-@click.option("--token", required=True, help="The one-time token from `motcua central enroll-token`.")
+@click.option("--central", "central_url", default=None, help="The center's URL, e.g. http://10.0.0.5:8700.")
+@click.option("--token", default=None, help="The one-time token from `motcua central enroll-token`.")
+@click.option("--enroll-file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Or: the enrollment file the center wrote (no network needed; the request "
+                   "travels on the next USB export).")
 @click.option("--center-fingerprint", default=None,
               help="The center key fingerprint you were given (xxxx-xxxx-xxxx-xxxx); refused if it differs.")
 @fail_on_domain_error
-def enroll_cmd(data_dir, central_url, token, center_fingerprint):
+def enroll_cmd(data_dir, central_url, token, enroll_file, center_fingerprint):
     """Join a center: make this point's keys here, register them, pin the center's keys.
 
     Example: motcua node enroll --data-dir D --central http://10.0.0.5:8700 --token enr_…
+    Example: motcua node enroll --data-dir D --enroll-file /media/usb/quan-lan.enroll
     """
-    from node.enroll import enroll
+    from node.enroll import enroll, enroll_from_file
     _open(data_dir)
-    result = enroll(data_dir, central_url, token, expected_fingerprint=center_fingerprint)
-    click.echo(f"Đã ghi danh điểm {result['unit_code']} với {result['central_url']}.")
+    if enroll_file and not (central_url or token):
+        result = enroll_from_file(data_dir, enroll_file, expected_fingerprint=center_fingerprint)
+        click.echo(f"Đã ghi danh điểm {result['unit_code']} bằng tệp; yêu cầu sẽ theo lần "
+                   f"`motcua node export` tới đến trung tâm.")
+    elif central_url and token and not enroll_file:
+        result = enroll(data_dir, central_url, token, expected_fingerprint=center_fingerprint)
+        click.echo(f"Đã ghi danh điểm {result['unit_code']} với {result['central_url']}.")
+    else:
+        raise click.UsageError("Dùng --central cùng --token, hoặc chỉ --enroll-file.")
     click.echo(f"  Khóa trung tâm: {result['center_fingerprint']}")
     click.echo(f"  Khóa của điểm:  {result['node_fingerprint']}")
 

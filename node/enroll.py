@@ -10,6 +10,7 @@ import base64
 import json
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -66,12 +67,7 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
                             code="center_unreachable") from None
     _check_center(center, expected_fingerprint)
 
-    path = keys_path(data_dir)
-    if path.exists():
-        identity = crypto.load_identity(path)
-    else:
-        identity = crypto.generate_identity()
-        crypto.save_identity(identity, path)          # 0600; never leaves this folder
+    identity = _own_identity(data_dir)
     mine = identity.public_keys()
     proof = crypto.sign(token.encode(), identity, purpose="enrollment")
     try:
@@ -106,6 +102,61 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
             "node_fingerprint": mine.fingerprint()}
 
 
+def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike, *,
+                     expected_fingerprint: str | None = None, now: datetime | None = None) -> dict:
+    """Join a center with no network: read its signed enrollment file, make this point's keys,
+    pin the center's, and keep a sealed request for the next USB export (`sync.enrollfile`).
+
+    :raises InvalidInput: not a valid file; EnrollRefused: for another point, expired, or the center
+        keys are not the expected or pinned ones.
+    """
+    from sync.enrollfile import build_request, read_offer
+    try:
+        offer = read_offer(Path(offer_path).read_bytes())
+    except OSError as exc:
+        raise EnrollRefused(f"Không đọc được tệp ghi danh: {exc.strerror}.", code="bad_enroll_file") from None
+    me = unit_code()
+    if offer.unit_code != me:
+        raise EnrollRefused(f"Tệp ghi danh này dành cho điểm {offer.unit_code}, không phải {me}.",
+                            code="enroll_token_wrong_unit")
+    if (now or datetime.now()) > offer.expires_at:
+        raise EnrollRefused("Tệp ghi danh đã hết hạn: xin trung tâm cấp tệp mới "
+                            "(hoặc kiểm tra đồng hồ của máy này).", code="enroll_token_expired")
+    _check_center(offer.center_keys, expected_fingerprint)
+    identity = _own_identity(data_dir)
+    set_state("central_keys", json.dumps(offer.center_keys.to_dict()))
+    set_state("central_fingerprint", offer.center_keys.fingerprint())
+    set_state("enroll:request", base64.b64encode(
+        build_request(identity, me, offer.token, offer.center_keys.enc_pub)).decode())
+    logger.info("enrolled %s by file (center %s); request waits for the next export", me,
+                offer.center_keys.fingerprint())
+    return {"unit_code": me, "central_url": None,
+            "center_fingerprint": offer.center_keys.fingerprint(),
+            "node_fingerprint": identity.public_keys().fingerprint()}
+
+
+def pending_request() -> bytes | None:
+    """The sealed enrollment request still to carry to the center, if this point enrolled by file."""
+    raw = get_state("enroll:request")
+    return base64.b64decode(raw) if raw else None
+
+
+def forget_request() -> None:
+    """The center has answered this point's parcels: the request has done its work."""
+    from node.models import State
+    State.delete().where(State.key == "enroll:request").execute()
+
+
+def _own_identity(data_dir: str | os.PathLike) -> crypto.Identity:
+    """This point's keys, made here on first use (0600; they never leave this folder)."""
+    path = keys_path(data_dir)
+    if path.exists():
+        return crypto.load_identity(path)
+    identity = crypto.generate_identity()
+    crypto.save_identity(identity, path)
+    return identity
+
+
 def _check_center(center: crypto.PublicKeys, expected_fingerprint: str | None) -> None:
     if expected_fingerprint and center.fingerprint() != expected_fingerprint.strip().lower():
         raise EnrollRefused(f"Khóa trung tâm ({center.fingerprint()}) không khớp dấu vân tay được "
@@ -116,4 +167,5 @@ def _check_center(center: crypto.PublicKeys, expected_fingerprint: str | None) -
                             f"{pinned.fingerprint()}.", code="wrong_center_key")
 
 
-__all__ = ["DomainError", "EnrollRefused", "enroll", "node_identity", "pinned_center_keys"]
+__all__ = ["DomainError", "EnrollRefused", "enroll", "enroll_from_file", "forget_request",
+           "node_identity", "pending_request", "pinned_center_keys"]

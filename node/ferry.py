@@ -15,7 +15,8 @@ import os
 from pathlib import Path
 
 from motcua.files import sweep_temporaries, write_durably
-from node.enroll import EnrollRefused, node_identity, pinned_center_keys
+from node.enroll import (EnrollRefused, forget_request, node_identity, pending_request,
+                         pinned_center_keys)
 from node.inbox import take_down_parcel
 from node.models import Blob, Event
 from node.scans import BlobStore
@@ -23,6 +24,7 @@ from node.state import unit_code
 from node.sync_client import acknowledge_spooled, current_stamp, exclusive, spool_pending_events
 from sync import folder as stick
 from sync.crypto import sha256_hex
+from sync.enrollfile import REQUEST_FILE_NAME
 from sync.outbox import Spool
 from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256,
                          peek_header, verify_receipt)
@@ -59,6 +61,7 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         up = stick.lane(folder, me.id, "up")
         up.mkdir(parents=True, exist_ok=True)
         sweep_temporaries(up)
+        _carry_enroll_request(up, report)
         spool_pending_events(me.spool, me.id, me.identity, me.center.enc_pub)
         down_shas = {parcel_sha256(p.read_bytes()) for p in
                      stick.parcel_files(stick.lane(folder, me.id, "down"))}
@@ -141,6 +144,8 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         receipts, parcels = stick.receipt_files(down), stick.parcel_files(down)
         total, done = len(receipts) + len(parcels), 0
         _take_receipts(me, receipts, report, lambda: progress(done, total, "biên nhận"))
+        if report.counts.get("acked_parcels") or report.counts.get("acked_chunks"):
+            forget_request()                 # the center knows this point's keys now
         done = len(receipts)
         chained, wrote = [], False
         for path in parcels:
@@ -179,6 +184,17 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         report.ignored.append((f"{c['stale_receipts']} biên nhận", "gói đã được xác nhận từ trước"))
     logger.info("ferry import %s: %s", me.id, c)
     return report
+
+
+def _carry_enroll_request(up: Path, report: stick.FerryReport) -> None:
+    """A point enrolled by file carries its sealed request until the center has answered."""
+    path = up / REQUEST_FILE_NAME
+    request = pending_request()
+    if request is None:
+        path.unlink(missing_ok=True)
+        return
+    write_durably(path, request)
+    report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
 
 
 def _take_receipts(me: _Point, paths: list[Path], report: stick.FerryReport, tick) -> None:
