@@ -16,7 +16,8 @@ def status_dict() -> dict:
         "last_contact": get_state("sync:last_contact"),
         "last_error": get_state("sync:last_error"),
         "central_url": get_state("central_url"),
-        "enrolled": bool(get_state("central_url")),
+        "enrolled": bool(get_state("central_keys")),      # by HTTP or by file (USB only)
+        "enroll_request_waiting": bool(get_state("enroll:request")),
         "pending_events": pending_count(),
         "pending_blobs": pending_blobs.count(),
         "pending_bytes": sum(b.size for b in pending_blobs),
