@@ -4,6 +4,8 @@ Reads only; the sync client (`sync/`) writes `state` keys `sync:last_contact`, `
 """
 from __future__ import annotations
 
+from peewee import fn
+
 from node.conflicts import count_open_conflicts
 from node.journal import pending_count
 from node.models import Blob, Event
@@ -20,7 +22,7 @@ def status_dict() -> dict:
         "enroll_request_waiting": bool(get_state("enroll:request")),
         "pending_events": pending_count(),
         "pending_blobs": pending_blobs.count(),
-        "pending_bytes": sum(b.size for b in pending_blobs),
+        "pending_bytes": pending_blobs.select(fn.COALESCE(fn.SUM(Blob.size), 0)).scalar(),
         "acknowledged_events": Event.select().where(Event.acked_at.is_null(False)).count(),
         "open_conflicts": count_open_conflicts(),
     }
