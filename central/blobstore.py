@@ -2,7 +2,7 @@
 
 Each decrypted chunk is written to `blobs/partial/<sha>/<offset>` (tmp → fsync → rename), so chunks
 may arrive in any order, twice, from any center process sharing the folder. When the chunks cover the
-scan, it is rejoined, checked against its hash (`sync.parcel.assemble_blob`) and stored under
+scan, it is rejoined, checked against its hash (`sync.blobs.assemble_blob`) and stored under
 `blobs/<sha[:2]>/<sha>`; only then does the database learn that the center holds it.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from central.db import db
 from central.models import Attachment, Blob
 from motcua.files import write_durably
-from sync.parcel import BlobChunk, assemble_blob
+from sync.blobs import BlobChunk, assemble_blob
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from central.keys import CENTER_ID
 from central.models import BaseModel, Point
 from central.outbound import ack_outbound, allocate_seq_out, pending_outbound
 from sync import crypto, hlc
-from sync.parcel import ParcelRefused, build_parcel, canonical_json, verify_receipt
+from sync.parcel import ParcelRefused, build_parcel, canonical_json
+from sync.receipt import verify_receipt
 
 logger = logging.getLogger(__name__)
 

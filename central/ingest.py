@@ -23,8 +23,8 @@ from central.models import Point, SeenParcel
 from central.points import note_contact, note_refusal
 from motcua.files import write_durably
 from sync import crypto, hlc
-from sync.parcel import (ParcelHeader, ParcelRefused, build_receipt, check_sequence, open_parcel,
-                         parcel_sha256, peek_header)
+from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 class IngestResult:
     result: str                 # applied | duplicate | held | refused
     reason: str                 # the refusal code, "" otherwise
-    receipt: bytes              # signed by the center (sync.parcel.build_receipt)
+    receipt: bytes              # signed by the center (sync.receipt.build_receipt)
     sender: str | None
     seq: int | None
     events_applied: int = 0

@@ -26,8 +26,8 @@ from sync import folder as stick
 from sync.crypto import sha256_hex
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.outbox import Spool
-from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256,
-                         peek_header, verify_receipt)
+from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header)
+from sync.receipt import verify_receipt
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from node.models import Dossier, Event, db
 from node.state import get_state, set_state
 from sync import crypto, hlc, merge
 from sync.events import Event as WireEvent
-from sync.parcel import (ParcelHeader, ParcelRefused, build_receipt, check_sequence, open_parcel,
-                         parcel_sha256, peek_header)
+from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
             last_hash = get_state("sync:down_last_hash", "") or ""
             decision = check_sequence(last_seq, last_hash, header, parcel_sha256=psha)
             if decision == "apply":
-                count = apply_center_events(opened.body if header.kind == "events" else [], now=now)
+                apply_center_events(opened.body if header.kind == "events" else [], now=now)
                 set_state("sync:down_last_seq", str(header.seq))
                 set_state("sync:down_last_hash", psha)
     except (ParcelRefused, ValueError) as exc:

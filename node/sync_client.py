@@ -24,7 +24,8 @@ from node.scans import BlobStore
 from node.state import get_state, set_state, unit_code
 from sync import hlc
 from sync.outbox import Spool
-from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, verify_receipt
+from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused
+from sync.receipt import verify_receipt
 from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
 
 try:

@@ -29,8 +29,8 @@ from typing import Callable
 
 from motcua import files
 from sync import crypto
-from sync.parcel import (ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel,
-                         verify_receipt)
+from sync.parcel import ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel
+from sync.receipt import verify_receipt
 
 ROOT_NAME = "motcua"
 KEYS_NAME = "public_keys.json"

@@ -7,16 +7,16 @@ Byte layout (all integers big-endian; see docs/protocol.md):
 The header is canonical JSON readable without keys (routing, `motcua parcel verify`); it is AEAD
 associated data and covered by the sender's Ed25519 signature. The ciphertext seals the
 zstd-compressed (level 3) body for the recipient only. Pure functions: callers pass keys, clocks and
-the receiver's sequence state in. Receipts and blob chunks live here too, since they ride in parcels.
+the receiver's sequence state in. Receipts are in
+`sync.receipt`, scan chunking in `sync.blobs`.
 """
 from __future__ import annotations
 
-import base64
 import json
 import re
 import struct
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import zstandard
 
@@ -32,7 +32,6 @@ CHAINED_KINDS = KINDS - {"blob-chunk"}   # blob chunks are content-addressed, ou
 MAX_HEADER_BYTES = 16 * 1024
 MAX_CONTENT_BYTES = 512 * 1024 * 1024
 DEFAULT_CHUNK_BYTES = 1024 * 1024
-RECEIPT_RESULTS = frozenset({"applied", "duplicate", "held", "refused"})
 ZSTD_LEVEL = 3
 
 _PREFIX = struct.Struct(">4sBI")          # magic, version, header length
@@ -181,12 +180,6 @@ class OpenedParcel:
     parcel_sha256: str
 
 
-@dataclass(frozen=True)
-class BlobChunk:
-    offset: int
-    data: bytes
-
-
 def canonical_json(value: Any) -> bytes:
     """The one JSON form that is hashed and signed: sorted keys, no spaces, UTF-8."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
@@ -300,82 +293,6 @@ def parcel_file_name(data: bytes) -> str:
     if header.kind == "blob-chunk":
         return f"{header.sender}_{header.recipient}_blob_{digest[:32]}.mcp"
     return f"{header.sender}_{header.recipient}_{header.seq:010d}_{digest[:16]}.mcp"
-
-
-def build_receipt(center_identity: crypto.Identity, parcel_header: ParcelHeader, parcel_sha256: str,
-                  applied_at_hlc: str, result: str, reason: str = "") -> bytes:
-    """A receipt signed by whoever received the parcel (the center, or a node downstream).
-    Only "applied" and "duplicate" let the sender forget the parcel."""
-    if result not in RECEIPT_RESULTS:
-        raise ValueError(f"unknown receipt result {result!r}")
-    body = {"v": 1, "parcel_sha256": parcel_sha256, "sender": parcel_header.sender,
-            "recipient": parcel_header.recipient, "seq": parcel_header.seq,
-            "kind": parcel_header.kind, "content_sha256": parcel_header.content_sha256,
-            "applied_at": str(applied_at_hlc), "result": result, "reason": reason}
-    signature = crypto.sign(canonical_json(body), center_identity, purpose="receipt")
-    return canonical_json({"receipt": body, "signature": base64.b64encode(signature).decode()})
-
-
-def verify_receipt(receipt_bytes: bytes, center_sign_pub: bytes,
-                   expected_parcel_sha256: str) -> dict[str, Any]:
-    """The receipt's body once its signature and parcel hash check out.
-    :raises ParcelRefused: malformed_receipt, bad_signature (forged), receipt_mismatch."""
-    try:
-        doc = json.loads(bytes(receipt_bytes).decode("utf-8"))
-        body, signature = doc["receipt"], base64.b64decode(doc["signature"], validate=True)
-        if not isinstance(body, dict):
-            raise TypeError("receipt body is not an object")
-        signed = canonical_json(body)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
-        raise ParcelRefused("malformed_receipt", "Biên nhận không đọc được.") from None
-    try:
-        crypto.verify(signed, signature, center_sign_pub, purpose="receipt")
-    except crypto.CryptoRefused:
-        raise ParcelRefused("bad_signature", "Chữ ký trên biên nhận không hợp lệ.") from None
-    if not crypto.constant_time_equal(str(body.get("parcel_sha256", "")), expected_parcel_sha256):
-        raise ParcelRefused("receipt_mismatch", "Biên nhận này là của một gói khác.")
-    return body
-
-
-def split_blob(blob: bytes, chunk_size: int = DEFAULT_CHUNK_BYTES) -> list[BlobChunk]:
-    """Cut a scan into chunks with their offsets (an empty scan is one empty chunk)."""
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be positive")
-    return [BlobChunk(off, bytes(blob[off:off + chunk_size]))
-            for off in range(0, max(len(blob), 1), chunk_size)]
-
-
-def build_blob_parcels(sender_id: str, sender_identity: crypto.Identity, recipient_id: str,
-                       recipient_enc_pub: bytes, created_at: str, blob: bytes,
-                       chunk_size: int = DEFAULT_CHUNK_BYTES) -> list[bytes]:
-    """One sealed "blob-chunk" parcel per chunk of a scan, addressed by the scan's sha256."""
-    blob_sha256 = crypto.sha256_hex(blob)
-    parcels = []
-    for chunk in split_blob(blob, chunk_size):
-        header = ParcelHeader(sender_id, recipient_id, 0, "", str(created_at), "blob-chunk",
-                              crypto.sha256_hex(chunk.data), len(chunk.data), blob_sha256,
-                              len(blob), chunk.offset)
-        parcels.append(seal_parcel(header, chunk.data, sender_identity, recipient_enc_pub))
-    return parcels
-
-
-def assemble_blob(chunks: Iterable[BlobChunk], blob_sha256: str, blob_length: int) -> bytes:
-    """Rejoin chunks (any order, duplicates allowed) and check the scan's hash.
-    :raises ParcelRefused: blob_incomplete, blob_hash_mismatch."""
-    buffer = bytearray(blob_length)
-    reached = 0                    # chunks sorted by offset must cover [0, blob_length) without a hole
-    for chunk in sorted(chunks, key=lambda c: c.offset):
-        if chunk.offset + len(chunk.data) > blob_length:
-            raise ParcelRefused("blob_hash_mismatch", "Mảnh tệp quét nằm ngoài kích thước tệp.")
-        if chunk.offset > reached:
-            break
-        buffer[chunk.offset:chunk.offset + len(chunk.data)] = chunk.data
-        reached = max(reached, chunk.offset + len(chunk.data))
-    if reached < blob_length:
-        raise ParcelRefused("blob_incomplete", "Tệp quét chưa nhận đủ các mảnh.")
-    if crypto.sha256_hex(bytes(buffer)) != blob_sha256:
-        raise ParcelRefused("blob_hash_mismatch", "Tệp quét ghép lại không khớp mã băm.")
-    return bytes(buffer)
 
 
 def _verified(data: bytes, lookup: KeysLookup,

@@ -6,7 +6,9 @@ import random
 import pytest
 
 from sync import crypto
+from sync import blobs as B
 from sync import parcel as P
+from sync import receipt as R
 from sync.events import Event
 from sync.parcel import ParcelHeader, ParcelRefused
 
@@ -300,49 +302,49 @@ def test_blob_chunks_are_outside_the_chain():
 def test_receipt_round_trip(node, center, lookup):
     data = build(node, center)
     opened = open_(data, center, lookup)
-    receipt = P.build_receipt(center, opened.header, opened.parcel_sha256, T2, "applied")
-    body = P.verify_receipt(receipt, center.public_keys().sign_pub, P.parcel_sha256(data))
+    receipt = R.build_receipt(center, opened.header, opened.parcel_sha256, T2, "applied")
+    body = R.verify_receipt(receipt, center.public_keys().sign_pub, P.parcel_sha256(data))
     assert (body["seq"], body["result"], body["applied_at"]) == (1, "applied", T2)
 
 
 def test_forged_receipt(node, center):
     header = P.peek_header(build(node, center))
-    forged = P.build_receipt(node, header, "a" * 64, T2, "applied")   # not the center's key
-    refused("bad_signature", P.verify_receipt, forged, center.public_keys().sign_pub, "a" * 64)
+    forged = R.build_receipt(node, header, "a" * 64, T2, "applied")   # not the center's key
+    refused("bad_signature", R.verify_receipt, forged, center.public_keys().sign_pub, "a" * 64)
 
 
 def test_tampered_receipt(node, center):
     header = P.peek_header(build(node, center))
-    doc = json.loads(P.build_receipt(center, header, "a" * 64, T2, "refused"))
+    doc = json.loads(R.build_receipt(center, header, "a" * 64, T2, "refused"))
     doc["receipt"]["result"] = "applied"
-    refused("bad_signature", P.verify_receipt, json.dumps(doc).encode(),
+    refused("bad_signature", R.verify_receipt, json.dumps(doc).encode(),
             center.public_keys().sign_pub, "a" * 64)
 
 
 def test_receipt_for_another_parcel(node, center):
     header = P.peek_header(build(node, center))
-    receipt = P.build_receipt(center, header, "a" * 64, T2, "applied")
-    refused("receipt_mismatch", P.verify_receipt, receipt, center.public_keys().sign_pub, "b" * 64)
+    receipt = R.build_receipt(center, header, "a" * 64, T2, "applied")
+    refused("receipt_mismatch", R.verify_receipt, receipt, center.public_keys().sign_pub, "b" * 64)
 
 
 @pytest.mark.parametrize("raw", [b"", b"not json", b'{"receipt": [], "signature": "AA=="}',
                                  b'{"receipt": {}, "signature": "***"}'])
 def test_malformed_receipt(center, raw):
-    refused("malformed_receipt", P.verify_receipt, raw, center.public_keys().sign_pub, "a" * 64)
+    refused("malformed_receipt", R.verify_receipt, raw, center.public_keys().sign_pub, "a" * 64)
 
 
 # --- blobs -----------------------------------------------------------------------------------------
 
 def test_blob_chunks_round_trip_in_any_order(node, center, lookup):
     scan = random.Random(3).randbytes(250_000)
-    parcels = P.build_blob_parcels(NODE, node, CENTER, center.public_keys().enc_pub, T1, scan,
+    parcels = B.build_blob_parcels(NODE, node, CENTER, center.public_keys().enc_pub, T1, scan,
                                    chunk_size=100_000)
     assert len(parcels) == 3
     opened = [open_(p, center, lookup) for p in reversed(parcels)]
-    chunks = [P.BlobChunk(o.header.offset, o.body) for o in opened] + [P.BlobChunk(0, scan[:100_000])]
+    chunks = [B.BlobChunk(o.header.offset, o.body) for o in opened] + [B.BlobChunk(0, scan[:100_000])]
     header = opened[0].header
     assert header.blob_sha256 == crypto.sha256_hex(scan) and header.blob_length == len(scan)
-    assert P.assemble_blob(chunks, header.blob_sha256, header.blob_length) == scan
+    assert B.assemble_blob(chunks, header.blob_sha256, header.blob_length) == scan
     for data in parcels:                       # names reveal neither the scan nor its hash
         name = P.parcel_file_name(data)
         assert crypto.sha256_hex(scan)[:16] not in name and name.startswith("07024_central_blob_")
@@ -350,18 +352,18 @@ def test_blob_chunks_round_trip_in_any_order(node, center, lookup):
 
 def test_blob_incomplete_or_altered():
     scan = bytes(range(256)) * 10
-    chunks = P.split_blob(scan, 1000)
+    chunks = B.split_blob(scan, 1000)
     assert [c.offset for c in chunks] == [0, 1000, 2000]
     digest = crypto.sha256_hex(scan)
-    refused("blob_incomplete", P.assemble_blob, chunks[:2], digest, len(scan))
-    bad = chunks[:2] + [P.BlobChunk(2000, b"\x00" * len(chunks[2].data))]
-    refused("blob_hash_mismatch", P.assemble_blob, bad, digest, len(scan))
+    refused("blob_incomplete", B.assemble_blob, chunks[:2], digest, len(scan))
+    bad = chunks[:2] + [B.BlobChunk(2000, b"\x00" * len(chunks[2].data))]
+    refused("blob_hash_mismatch", B.assemble_blob, bad, digest, len(scan))
 
 
 def test_empty_blob(node, center, lookup):
-    parcels = P.build_blob_parcels(NODE, node, CENTER, center.public_keys().enc_pub, T1, b"")
+    parcels = B.build_blob_parcels(NODE, node, CENTER, center.public_keys().enc_pub, T1, b"")
     opened = open_(parcels[0], center, lookup)
-    assert P.assemble_blob([P.BlobChunk(0, opened.body)], crypto.sha256_hex(b""), 0) == b""
+    assert B.assemble_blob([B.BlobChunk(0, opened.body)], crypto.sha256_hex(b""), 0) == b""
 
 
 def test_parcel_file_name_orders_by_seq(node, center):
@@ -371,15 +373,16 @@ def test_parcel_file_name_orders_by_seq(node, center):
 
 def test_blob_with_a_hole_is_incomplete():
     scan = bytes(range(256)) * 10
-    chunks = P.split_blob(scan, 1000)
-    refused("blob_incomplete", P.assemble_blob, [chunks[0], chunks[2]], crypto.sha256_hex(scan), len(scan))
+    chunks = B.split_blob(scan, 1000)
+    refused("blob_incomplete", B.assemble_blob, [chunks[0], chunks[2]], crypto.sha256_hex(scan), len(scan))
 
 
 def test_docs_list_every_refusal_code():
     import re
     from pathlib import Path
     root = Path(__file__).resolve().parent.parent
-    source = (root / "sync/parcel.py").read_text() + (root / "sync/crypto.py").read_text()
+    source = "".join((root / f"sync/{name}.py").read_text()
+                     for name in ("parcel", "crypto", "receipt", "blobs"))
     codes = set(re.findall(r'(?:ParcelRefused|CryptoRefused)\(\s*"([a-z_]+)"', source))
     assert {"bad_signature", "truncated", "replayed", "chain_broken"} <= codes
     table = (root / "docs/protocol.md").read_text()

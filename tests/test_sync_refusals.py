@@ -13,7 +13,8 @@ import requests
 from central_fixtures import received
 from sync import crypto
 from sync.hlc import Stamp
-from sync.parcel import ParcelHeader, build_parcel, canonical_json, seal_parcel, verify_receipt
+from sync.parcel import ParcelHeader, build_parcel, canonical_json, seal_parcel
+from sync.receipt import verify_receipt
 from sync.transport import HttpTransport
 from tests.sync_env import FAST_RETRY, Center, proxy_to
 

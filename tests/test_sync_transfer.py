@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from tests.sync_env import Center, FAST_RETRY, add_dossiers, make_node, proxy_to, sync_until_clean
+from tests.sync_env import Center, add_dossiers, make_node, proxy_to, sync_until_clean
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def _center_counts(center):
 def test_200_dossiers_with_scans_arrive_exactly_once_over_a_bad_link(center, tmp_path,
                                                                      closing_node_db):
     from node.models import Blob, Event
-    from sync.parcel import verify_receipt
+    from sync.receipt import verify_receipt
     proxy = proxy_to(center, rate_kbit=8000, latency_ms=15, cut_every_bytes=96 * 1024,
                      outage_every_s=6, outage_s=1.0)
     try:
