@@ -5,38 +5,19 @@ owes it to the dossier's point; nothing here writes the `dossier` table directly
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from peewee import IntegrityError
 
 from motcua import deadlines
 from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.identity import fold_for_search, to_nfc
-from motcua.lifecycle import Status, TransitionRefused, check_transition, parse_status
+from motcua.identity import to_nfc
+from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
+from motcua.paging import Page, check_paging, page_of, search_words, status_filter
 from central.apply import record_center_event
 from central.db import write_transaction
 from central.models import Attachment, Dossier, Event
 
-MAX_REASON = 2000
-REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: "Hãy ghi rõ giấy tờ cần bổ sung.",
-                   Status.REFUSED: "Hãy ghi rõ lý do từ chối."}
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    has_more: bool
-
-
-def _like_words(q: str) -> list[str]:
-    folded = fold_for_search(q)
-    folded = re.sub(r"(?<=\d)[ .](?=\d)", "", folded)                  # 0912 345 678 → 0912345678
-    words = re.findall(r"\w+", folded)[:8]
-    return [w.replace("\\", "").replace("%", "").replace("_", "") for w in words]
 
 
 def search_dossiers(q: str | None = None, *, point: str | None = None, status=None,
@@ -45,28 +26,16 @@ def search_dossiers(q: str | None = None, *, point: str | None = None, status=No
 
     :raises InvalidInput: bad status, paging or query.
     """
-    if not isinstance(page, int) or page < 1:
-        raise InvalidInput("Số trang phải là số nguyên dương.", field="page")
-    if not isinstance(per_page, int) or not 1 <= per_page <= max_per_page:
-        raise InvalidInput(f"Số dòng mỗi trang từ 1 đến {max_per_page}.", field="per_page")
+    check_paging(page, per_page, max_per_page)
     query = Dossier.select()
-    if q and q.strip():
-        if len(q) > 200:
-            raise InvalidInput("Từ khoá tìm kiếm quá dài.", field="q")
-        for word in _like_words(q):
-            if word:
-                query = query.where(Dossier.search_text.contains(word))
+    for word in search_words(q):
+        query = query.where(Dossier.search_text.contains(word))
     if point:
         query = query.where(Dossier.origin == point.strip())
-    if status not in (None, ""):
-        try:
-            statuses = [int(parse_status(s)) for s in str(status).split(",")]
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="status", code="bad_status") from None
+    statuses = status_filter(status)
+    if statuses:
         query = query.where(Dossier.status.in_(statuses))
-    rows = list(query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
-                .offset((page - 1) * per_page).limit(per_page + 1))
-    return Page(items=rows[:per_page], page=page, per_page=per_page, has_more=len(rows) > per_page)
+    return page_of(query.order_by(Dossier.received_at.desc(), Dossier.id.desc()), page, per_page)
 
 
 def get_dossier(code: str) -> Dossier:
@@ -99,17 +68,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
         lifecycle refuses, with the Vietnamese reason.
     """
     now = (now or datetime.now()).replace(microsecond=0)
-    try:
-        target = parse_status(to)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="to", code="bad_status") from None
-    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-        raise InvalidInput(f"Lý do phải là văn bản, tối đa {MAX_REASON} ký tự.", field="reason")
-    reason = to_nfc(reason) if reason else None
-    if target in REASON_REQUIRED and not reason:
-        raise InvalidInput(REASON_REQUIRED[target], field="reason", code="reason_required")
-    if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):
-        raise InvalidInput("Tên người nhận kết quả không hợp lệ.", field="returned_to")
+    target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with write_transaction():
         dossier = get_dossier(code)
         current = Status(dossier.status)

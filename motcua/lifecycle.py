@@ -115,6 +115,33 @@ def check_transition(current: int, target: int) -> Status:
     raise TransitionRefused(cur, tgt, reason)
 
 
+MAX_REASON = 2000
+REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: "Hãy ghi rõ giấy tờ cần bổ sung.",
+                   Status.REFUSED: "Hãy ghi rõ lý do từ chối."}
+
+
+def read_transition_request(to, reason=None, returned_to=None) -> tuple[Status, str | None, str | None]:
+    """Check what a person asked for (target, reason, who took the result) before any state is read.
+
+    :raises InvalidInput: a target that is not a status, a reason that is missing or not text, or a
+        receiver name that is not a short text.
+    """
+    from motcua.errors import InvalidInput
+    from motcua.identity import to_nfc
+    try:
+        target = parse_status(to)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="to", code="bad_status") from None
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
+        raise InvalidInput(f"Lý do phải là văn bản, tối đa {MAX_REASON} ký tự.", field="reason")
+    reason = to_nfc(reason) if reason else None
+    if target in REASON_REQUIRED and not reason:
+        raise InvalidInput(REASON_REQUIRED[target], field="reason", code="reason_required")
+    if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):
+        raise InvalidInput("Tên người nhận kết quả không hợp lệ.", field="returned_to")
+    return target, reason, to_nfc(returned_to) if returned_to else None
+
+
 def next_statuses(current: int) -> list[Status]:
     """The statuses reachable in one step, in code order (what the UI offers as actions)."""
     return sorted(ALLOWED_TRANSITIONS[Status(current)])

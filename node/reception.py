@@ -16,7 +16,7 @@ from motcua import deadlines
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.identity import (fold_for_search, normalize_phone, parse_date_vi, to_nfc,
                              validate_email, validate_full_name, validate_id_number)
-from motcua.lifecycle import Status, TransitionRefused, check_transition, parse_status
+from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
 from node import catalogue
 from node.holidays import work_calendar
 from node.journal import record_event
@@ -246,8 +246,6 @@ def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = 
     return dossier
 
 
-REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: "Hãy ghi rõ giấy tờ cần bổ sung.",
-                   Status.REFUSED: "Hãy ghi rõ lý do từ chối."}
 
 
 def transition(code: str, to, actor: str, *, reason: str | None = None,
@@ -258,17 +256,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     :raises InvalidInput: bad status code or a missing reason; Conflict: the lifecycle refuses.
     """
     now = (now or datetime.now()).replace(microsecond=0)
-    try:
-        target = parse_status(to)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="to", code="bad_status") from None
-    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_NOTES):
-        raise InvalidInput(f"Lý do phải là văn bản, tối đa {MAX_NOTES} ký tự.", field="reason")
-    reason = to_nfc(reason) if reason else None
-    if target in REASON_REQUIRED and not reason:
-        raise InvalidInput(REASON_REQUIRED[target], field="reason", code="reason_required")
-    if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):
-        raise InvalidInput("Tên người nhận kết quả không hợp lệ.", field="returned_to")
+    target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
         current = Status(dossier.status)
@@ -290,7 +278,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
             dossier.finished_at = now
         if target == Status.RETURNED:
             dossier.returned_at = now
-            dossier.returned_to = to_nfc(returned_to) if returned_to else \
+            dossier.returned_to = returned_to or \
                 dossier.applicant.get("full_name")
             payload["returned_to"] = dossier.returned_to
         if reason:
