@@ -13,7 +13,14 @@ import tempfile
 import uuid
 from pathlib import Path
 
-PG_BIN = Path(os.environ.get("MOTCUA_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _newest_pg_bin() -> str:
+    """Debian's newest installed server (15 on Debian 12), unless MOTCUA_PG_BIN says otherwise."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return str(found[-1].parent) if found else "/usr/lib/postgresql/15/bin"
+
+
+PG_BIN = Path(os.environ.get("MOTCUA_PG_BIN") or _newest_pg_bin())
 
 
 def missing_reason() -> str | None:
