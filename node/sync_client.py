@@ -158,6 +158,14 @@ class _Round:
                                      retryable=False)
             path.unlink(missing_ok=True)
             self.report.blob_bytes_up += len(parcel)
+        # A scan counts as delivered only when the center says it holds it WHOLE. Chunks it said it
+        # held may never have been joined (a crash between the last chunk and the join): then send
+        # every chunk again, and the last one to land joins them.
+        if sha not in self.t.have_blobs([sha]).get("held", []):
+            if offsets_held:
+                logger.info("blob %s not joined at the center: sending all chunks", sha[:12])
+                return self.push_blob(sha, set())
+            raise TransportError("Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.")
         Blob.update(at_center=True).where(Blob.sha256 == sha).execute()
         self.report.blobs_up += 1
         logger.info("blob %s applied", sha[:12])
