@@ -74,7 +74,8 @@ def show_stats():
 @bp.get("/nodes")
 @token_required
 def list_nodes():
-    """Each point: last contact, backlog, clock skew, key status, refused parcels."""
+    """Each point: key status, fingerprint and last rotation, last contact, backlog, clock skew,
+    refused parcels."""
     return jsonify({"items": points.list_points()})
 
 

@@ -201,8 +201,8 @@ def import_cmd(data_dir, folder):
     Example: motcua central import --data-dir /var/lib/motcua-central --from /media/usb
     """
     from central.ferry import import_from
-    _open(data_dir)
-    report = import_from(data_dir, folder)
+    app = _open(data_dir)
+    report = import_from(data_dir, folder, key_grace=timedelta(days=float(app.config["KEY_GRACE_DAYS"])))
     _echo_ferry(report)
     if report.refused:
         sys.exit(1)
@@ -233,7 +233,8 @@ def point_group():
 @point_group.command("list")
 @DATA_DIR
 def point_list_cmd(data_dir):
-    """Each point: last contact, backlogs, clock skew, key status, refused parcels.
+    """Each point: key status and fingerprint (and when it was last rotated), last contact,
+    backlogs, clock skew, refused parcels.
 
     Example: motcua central point list --data-dir D
     """
@@ -241,8 +242,9 @@ def point_list_cmd(data_dir):
     _open(data_dir)
     for p in list_points():
         skew = f"{p['clock_skew_ms'] / 1000:+.0f} s" if p["clock_skew_ms"] is not None else "?"
+        rotated = f" (đổi {p['rotated_at']})" if p["rotated_at"] else ""
         click.echo(f"{p['unit_code']:<8} {p['name']:<20} khoá: {p['key_status']:<8} "
-                   f"liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
+                   f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
                    f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
 
 

@@ -15,6 +15,8 @@ SETTINGS = [
     Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
             "many days is flagged as a possible duplicate."),
     Setting("ENROLL_TOKEN_TTL_HOURS", 24, "Default lifetime of a one-time enrollment token."),
+    Setting("KEY_GRACE_DAYS", 30, "After a point rotates its keys, parcels signed with its old key "
+            "are still taken for this many days, or until one signed with the new key is applied."),
     Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),

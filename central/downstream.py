@@ -107,9 +107,7 @@ def accept_receipt(unit_code: str, receipt, *, now: datetime | None = None) -> i
     row = DownParcel.get_or_none((DownParcel.point_id == point.id) & (DownParcel.sha256 == parcel_sha))
     if row is None:
         raise ParcelRefused("receipt_mismatch", "Biên nhận cho một gói trung tâm không gửi.")
-    sign_pub = crypto.PublicKeys.from_dict({"sign_pub": point.sign_pub,
-                                            "enc_pub": point.enc_pub}).sign_pub
-    body = verify_receipt(bytes(raw), sign_pub, row.sha256)
+    body = _verify_point_receipt(bytes(raw), point, row.sha256)
     if body.get("result") not in ("applied", "duplicate"):
         logger.warning("point %s answered %s for down parcel %d: %s", unit_code,
                        body.get("result"), row.seq, body.get("reason"))
@@ -120,3 +118,16 @@ def accept_receipt(unit_code: str, receipt, *, now: datetime | None = None) -> i
         count = ack_outbound(unit_code, json.loads(row.event_ids), now=now)
     logger.info("down parcel %d acknowledged by %s (%d events)", row.seq, unit_code, count)
     return count
+
+
+def _verify_point_receipt(raw: bytes, point: Point, parcel_sha: str) -> dict:
+    """A receipt signed with the point's current key, or the one a rotation replaced (receipts
+    written before the point switched, still on a stick). :raises ParcelRefused: bad_signature…"""
+    from central.rotation import accepted_keys
+    keys = accepted_keys(point)
+    for key in keys[1:]:
+        try:
+            return verify_receipt(raw, key.sign_pub, parcel_sha)
+        except ParcelRefused:
+            continue
+    return verify_receipt(raw, keys[0].sign_pub, parcel_sha)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from motcua.errors import DomainError
@@ -20,9 +20,11 @@ from central import downstream
 from central.ingest import Ingestor
 from central.keys import CENTER_ID, center_identity
 from central.models import Point
+from central.rotation import DEFAULT_GRACE, accepted_keys
 from sync import crypto
 from sync import folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
+from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ MAX_DOWN_PARCELS = 200        # per point and trip (500 events each): far beyond
 
 
 def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
-                progress: stick.Progress = stick._no_progress) -> stick.FerryReport:
+                progress: stick.Progress = stick._no_progress,
+                key_grace: timedelta = DEFAULT_GRACE) -> stick.FerryReport:
     """Ingest every lane on the stick, then write receipts and down parcels for each point."""
     identity = center_identity(data_dir)
     ingestor = Ingestor(identity, data_dir)
@@ -43,6 +46,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         up, down = stick.lane(folder, unit, "up"), stick.lane(folder, unit, "down")
         sweep_temporaries(down)
         _redeem_enroll_request(data_dir, identity, unit, up, report)
+        answer = _redeem_rotation_request(identity, unit, up, report, key_grace)
         for path in stick.receipt_files(up):
             try:
                 report.add("down_events_acked", downstream.accept_receipt(unit, path.read_bytes()))
@@ -71,6 +75,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 report.refused.append((f"{unit}/up/{path.name}", result.reason,
                                        "từ chối, đã ghi nhật ký; điểm sẽ gửi lại bản đúng"))
         _write_down(unit, folder, identity, report)
+        _put_rotation_answer(down, answer)
     _write_keys(folder, identity, units)
     c = report.counts
     report.came.append(f"{c.get('applied', 0)} gói áp dụng ({c.get('events_applied', 0)} sự kiện), "
@@ -96,6 +101,32 @@ def _redeem_enroll_request(data_dir, identity: crypto.Identity, unit: str, up: P
         return
     if point is not None:
         report.came.append(f"ghi danh điểm {point.unit_code} {point.name} (qua USB)")
+
+
+def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
+                             report: stick.FerryReport, grace: timedelta) -> bytes | None:
+    """Take a point's new keys before its parcels are read (those signed with the old key still
+    go in: grace); returns the signed answer for its down lane, None when there is no request."""
+    from central.rotation import rotate_point_keys
+    path = up / ROTATE_REQUEST
+    if not path.exists():
+        return None
+    try:
+        answer = rotate_point_keys(path.read_bytes(), identity, lane_unit=unit, grace=grace)
+    except DomainError as exc:
+        report.refused.append((f"{unit}/up/{ROTATE_REQUEST}", exc.code, exc.message_vi))
+        return None
+    report.came.append(f"đổi khóa điểm {unit} (qua USB)")
+    return answer
+
+
+def _put_rotation_answer(down: Path, answer: bytes | None) -> None:
+    """The answer lies in the down lane while the point's request lies in its up lane."""
+    path = down / ROTATE_ANSWER
+    if answer is None:
+        path.unlink(missing_ok=True)
+    elif down.is_dir():
+        write_durably(path, answer)
 
 
 def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike,
@@ -146,8 +177,8 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
 
 
 def _write_keys(folder, identity: crypto.Identity, units: list[str]) -> None:
-    points = {p.unit_code: crypto.PublicKeys.from_dict({"sign_pub": p.sign_pub, "enc_pub": p.enc_pub})
-              for p in Point.select().where(Point.unit_code.in_(list(units)) & Point.sign_pub.is_null(False))}
+    points = {p.unit_code: accepted_keys(p) for p in Point.select().where(
+        Point.unit_code.in_(list(units)) & Point.sign_pub.is_null(False))}
     stick.write_public_keys(folder, CENTER_ID, identity, points)
 
 

@@ -21,6 +21,7 @@ from central.db import is_postgres, write_transaction
 from central.keys import CENTER_ID
 from central.models import Point, SeenParcel
 from central.points import note_contact, note_refusal
+from central.rotation import accepted_keys, end_grace
 from motcua.files import write_durably
 from sync import crypto, hlc
 from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
@@ -65,6 +66,8 @@ class Ingestor:
                 result = self._take_chunk(header, opened.body, psha, now)
             else:
                 result = self._take_chained(header, opened.body, data, psha, now)
+                if result.result == "applied":
+                    self._note_signer(header.sender, opened.signed_by, now)
         except ParcelRefused as exc:
             return self._refuse(header, psha, exc, now)
         note_contact(header.sender, now=now,
@@ -73,6 +76,14 @@ class Ingestor:
         if result.result == "applied" and header.kind != "blob-chunk":
             self._drain_held(header.sender, header.seq + 1, now)
         return result
+
+    @staticmethod
+    def _note_signer(sender: str, signed_by, now: datetime) -> None:
+        """A chained parcel signed with the current key: every older one is in (chain order),
+        so a rotated point's old key is no longer needed."""
+        current = point_keys(sender)
+        if current and signed_by == current[0] and len(current) > 1:
+            end_grace(sender, now=now)
 
     def _receipt(self, header: ParcelHeader, psha: str, result: str, now: datetime,
                  reason: str = "") -> bytes:
@@ -162,11 +173,12 @@ class Ingestor:
         return IngestResult("refused", exc.reason, receipt, sender, header.seq)
 
 
-def point_keys(unit_code: str):
-    """The pinned keys of an enrolled point, None when unknown. :raises ParcelRefused: revoked."""
+def point_keys(unit_code: str) -> list[crypto.PublicKeys] | None:
+    """The pinned keys of an enrolled point (current first, then the replaced ones during a
+    rotation's grace), None when unknown. :raises ParcelRefused: revoked."""
     point = Point.get_or_none(Point.unit_code == unit_code)
     if point is None or not point.sign_pub:
         return None
     if point.key_status == "revoked":
         raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
-    return crypto.PublicKeys.from_dict({"sign_pub": point.sign_pub, "enc_pub": point.enc_pub})
+    return accepted_keys(point)

@@ -69,7 +69,14 @@ def _v2_down_parcels(database) -> None:
         database.execute_sql(statement.format(**_TYPES[_dialect(database)]))
 
 
-MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels]
+V3_KEY_ROTATION = [
+    """ALTER TABLE "point" ADD COLUMN "prev_sign_pub" TEXT""",
+    """ALTER TABLE "point" ADD COLUMN "prev_enc_pub" TEXT""",
+    """ALTER TABLE "point" ADD COLUMN "prev_until" {ts}""",
+    """ALTER TABLE "point" ADD COLUMN "rotated_at" {ts}""",
+]
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION]
 LATEST = len(MIGRATIONS)
 
 

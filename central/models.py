@@ -43,6 +43,11 @@ class Point(BaseModel):
     clock_skew_ms = BigIntegerField(null=True)   # apparent: its clock minus ours, at last contact
     backlog_reported = IntegerField(null=True)   # what it said was still waiting to go up
     refused_count = IntegerField(default=0)
+    # Key rotation (central.rotation): the keys replaced last, accepted until `prev_until`.
+    prev_sign_pub = TextField(null=True)
+    prev_enc_pub = TextField(null=True)
+    prev_until = DateTimeField(null=True)
+    rotated_at = DateTimeField(null=True)
 
 
 class EnrollToken(BaseModel):

@@ -59,9 +59,21 @@ def list_points() -> list[dict]:
     down = backlogs()
     return [{
         "unit_code": p.unit_code, "name": p.name, "key_status": p.key_status,
+        "key_fingerprint": _fingerprint(p.sign_pub, p.enc_pub),
+        "rotated_at": p.rotated_at.isoformat() if p.rotated_at else None,
+        "previous_key_until": (p.prev_until.isoformat()
+                               if p.prev_until and p.prev_until > datetime.now() else None),
         "enrolled_at": p.enrolled_at.isoformat() if p.enrolled_at else None,
         "last_contact": p.last_contact.isoformat() if p.last_contact else None,
         "clock_skew_ms": p.clock_skew_ms, "backlog_up": p.backlog_reported,
         "backlog_down": down.get(p.id, 0), "refused_parcels": p.refused_count,
         "last_seq_in": p.last_seq_in, "next_seq_out": p.next_seq_out,
     } for p in Point.select().order_by(Point.unit_code)]
+
+
+def _fingerprint(sign_pub: str | None, enc_pub: str | None) -> str | None:
+    from sync.crypto import CryptoRefused, PublicKeys
+    try:
+        return PublicKeys.from_dict({"sign_pub": sign_pub, "enc_pub": enc_pub}).fingerprint()
+    except CryptoRefused:             # not enrolled yet, or keys unreadable: nothing to show
+        return None

@@ -7,8 +7,9 @@ Thin views over `central.uploads` (bytes on disk), `central.ingest` (verify + ap
 from __future__ import annotations
 
 import base64
+import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -18,6 +19,7 @@ from central import downstream
 from central.enrollment import redeem_enroll_token
 from central.ingest import Ingestor, point_keys
 from central.keys import CENTER_ID, center_identity
+from central.rotation import rotate_point_keys
 from central.uploads import OffsetMismatch, UploadStore
 from sync import crypto
 from sync.parcel import ParcelRefused
@@ -73,19 +75,21 @@ def _int_header(name: str) -> int:
 
 
 def _signed_node() -> str:
-    """The enrolled, active node that signed this request. :raises Unauthorized."""
-    def sign_pub_for(node_id: str):
-        try:
-            keys = point_keys(node_id)
-        except ParcelRefused:
-            return None
-        return keys.sign_pub if keys else None
+    """The enrolled, active node that signed this request (with its current key, or the one it
+    replaced while the rotation's grace lasts). :raises Unauthorized."""
+    node_id = request.headers.get("Motcua-Node", "")
     try:
-        return verify_request(request.headers, request.method, request.path, request.get_data(),
-                              sign_pub_for)
-    except crypto.CryptoRefused:
-        raise Unauthorized("Yêu cầu không mang chữ ký của một điểm đã ghi danh.",
-                           code="bad_request_signature") from None
+        keys = point_keys(node_id) if node_id else None
+    except ParcelRefused:
+        keys = None
+    for key in keys or []:
+        try:
+            return verify_request(request.headers, request.method, request.path,
+                                  request.get_data(), lambda _unit, k=key: k.sign_pub)
+        except crypto.CryptoRefused:
+            continue
+    raise Unauthorized("Yêu cầu không mang chữ ký của một điểm đã ghi danh.",
+                       code="bad_request_signature")
 
 
 def _signed_answer(payload: dict) -> Response:
@@ -127,6 +131,16 @@ def enroll():
     answer["signature"] = base64.b64encode(proof).decode()
     logger.info("point %s enrolled over HTTP", point.unit_code)
     return jsonify(answer), 201
+
+
+@bp.post("/rotate")
+def rotate_keys():
+    """A point's key rotation request → the center's signed answer (the same request again: the
+    same answer, nothing changed). Authenticated by the endorsement inside, made with the point's
+    current key; the answer is bound to this request's signature."""
+    answer = rotate_point_keys(request.get_data(), _identity(), grace=timedelta(
+        days=float(current_app.config["KEY_GRACE_DAYS"])))
+    return _signed_answer({"answer": json.loads(answer)})
 
 
 @bp.post("/uploads")

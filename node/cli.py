@@ -250,6 +250,42 @@ def enroll_cmd(data_dir, central_url, token, enroll_file, center_fingerprint):
     click.echo(f"  Khóa của điểm:  {result['node_fingerprint']}")
 
 
+@node_group.command("rotate-keys")
+@DATA_DIR
+@click.option("--by-usb", is_flag=True,
+              help="Send the request on the next `motcua node export` even if the center has a URL.")
+@fail_on_domain_error
+def rotate_keys_cmd(data_dir, by_usb):
+    """Make new keys for this point, endorsed by the old ones; use them once the center confirms.
+
+    Over HTTP when the point enrolled with a URL (a failed attempt is retried by the next sync);
+    otherwise, or with --by-usb, the request travels on the next USB export and the point switches
+    when it imports the center's answer.
+
+    Example: motcua node rotate-keys --data-dir D
+    Example: motcua node rotate-keys --data-dir D --by-usb
+    """
+    from node.keyrotation import start_rotation
+    from node.sync_client import exclusive, rotate_now
+    from sync.transport import TransportError
+    _open(data_dir)
+    with exclusive(data_dir):
+        started = start_rotation(data_dir)
+    click.echo(f"Khóa hiện hành: {started['old_fingerprint']}")
+    click.echo(f"Khóa mới:       {started['new_fingerprint']}")
+    if by_usb or not started["central_url"]:
+        click.echo("Yêu cầu đổi khóa sẽ theo lần `motcua node export` tới; điểm dùng khóa mới khi "
+                   "nhập xác nhận của trung tâm (`motcua node import`).")
+        return
+    try:
+        rotate_now(data_dir)
+    except TransportError as exc:
+        click.echo(f"Chưa đổi được khóa: {exc.message_vi} Điểm vẫn dùng khóa cũ; lần đồng bộ "
+                   "sau sẽ gửi lại yêu cầu.", err=True)
+        raise SystemExit(1)
+    click.echo("Trung tâm đã xác nhận: điểm dùng khóa mới từ nay.")
+
+
 @node_group.command("sync")
 @DATA_DIR
 @click.option("--no-blobs", is_flag=True, help="Send records only, leave scans for later.")

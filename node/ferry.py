@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 from motcua.files import sweep_temporaries, write_durably
+from motcua.errors import DomainError
+from node import keyrotation as rotation
 from node.enroll import (EnrollRefused, forget_request, node_identity, pending_request,
                          pinned_center_keys)
 from node.inbox import take_down_parcel
@@ -25,6 +27,7 @@ from node.sync_client import acknowledge_spooled, current_stamp, exclusive, spoo
 from sync import folder as stick
 from sync.crypto import sha256_hex
 from sync.enrollfile import REQUEST_FILE_NAME
+from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.outbox import Spool
 from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header)
 from sync.receipt import verify_receipt
@@ -62,6 +65,7 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         up.mkdir(parents=True, exist_ok=True)
         sweep_temporaries(up)
         _carry_enroll_request(up, report)
+        _carry_rotation_request(data_dir, up, report)
         spool_pending_events(me.spool, me.id, me.identity, me.center.enc_pub)
         down_shas = {parcel_sha256(p.read_bytes()) for p in
                      stick.parcel_files(stick.lane(folder, me.id, "down"))}
@@ -146,6 +150,8 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         _take_receipts(me, receipts, report, lambda: progress(done, total, "biên nhận"))
         if report.counts.get("acked_parcels") or report.counts.get("acked_chunks"):
             forget_request()                 # the center knows this point's keys now
+        if _take_rotation_answer(data_dir, down, report):
+            me.identity = node_identity(data_dir)
         done = len(receipts)
         chained, wrote = [], False
         for path in parcels:
@@ -161,7 +167,8 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             chained.append((header.seq, path.name, data))
         for seq, name, data in sorted(chained):
             result, receipt = take_down_parcel(data, node_id=me.id, identity=me.identity,
-                                               center_keys=me.center)
+                                               center_keys=me.center,
+                                               older=rotation.decrypting_identities(data_dir))
             write_durably(stick.receipt_path(up, parcel_sha256(data)), receipt)
             wrote = True
             if result in ("applied", "duplicate"):
@@ -195,6 +202,32 @@ def _carry_enroll_request(up: Path, report: stick.FerryReport) -> None:
         return
     write_durably(path, request)
     report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
+
+
+def _carry_rotation_request(data_dir: Path, up: Path, report: stick.FerryReport) -> None:
+    """A key rotation waiting for the center travels in the lane until the center has answered."""
+    path = up / ROTATE_REQUEST
+    request = rotation.pending_request(data_dir)
+    if request is None:
+        path.unlink(missing_ok=True)
+        return
+    write_durably(path, request)
+    report.went.append("yêu cầu đổi khóa (khóa mới ký bằng khóa cũ)")
+
+
+def _take_rotation_answer(data_dir: Path, down: Path, report: stick.FerryReport) -> bool:
+    """Switch keys on the center's signed answer in the down lane; True when switched."""
+    path = down / ROTATE_ANSWER
+    if not path.exists() or rotation.pending_request(data_dir) is None:
+        return False
+    try:
+        switched = rotation.accept_answer(data_dir, path.read_bytes())
+    except DomainError as exc:
+        report.refused.append((path.name, exc.code, exc.message_vi))
+        return False
+    if switched:
+        report.came.append("trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay")
+    return switched
 
 
 def _take_receipts(me: _Point, paths: list[Path], report: stick.FerryReport, tick) -> None:

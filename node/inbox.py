@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Sequence
 
 from sync.folding import dossier_row
 from node import catalogue, holidays
@@ -30,8 +31,10 @@ _FOLDED = ("status", "due_at", "paused_at", "finished_at", "returned_at", "retur
 
 
 def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
-                     center_keys: crypto.PublicKeys, now: datetime | None = None) -> tuple[str, bytes]:
-    """Open, check and apply one down parcel; returns (result, this node's signed receipt)."""
+                     center_keys: crypto.PublicKeys, now: datetime | None = None,
+                     older: Sequence[crypto.Identity] = ()) -> tuple[str, bytes]:
+    """Open, check and apply one down parcel; returns (result, this node's signed receipt).
+    `older`: keys to try when `identity` cannot decrypt it (sealed before a key rotation)."""
     now = now or datetime.now()
     psha = parcel_sha256(data)
     stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
@@ -43,8 +46,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
         return "refused", build_receipt(identity, blank, psha, stamp, "refused", exc.reason)
     logger.info("down parcel %s seq %d apply start", psha[:16], header.seq)
     try:
-        opened = open_parcel(data, expected_recipient=node_id, recipient_identity=identity,
-                             sender_keys_lookup=lambda s: center_keys if s == "central" else None)
+        opened = _open_down(data, node_id, center_keys, [identity, *older])
         with db.atomic("IMMEDIATE"):
             last_seq = int(get_state("sync:down_last_seq", "0"))
             last_hash = get_state("sync:down_last_hash", "") or ""
@@ -60,6 +62,21 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
     result = {"apply": "applied", "duplicate": "duplicate", "hold": "held"}[decision]
     logger.info("down parcel %s seq %d %s", psha[:16], header.seq, result)
     return result, build_receipt(identity, header, psha, stamp, result)
+
+
+def _open_down(data: bytes, node_id: str, center_keys: crypto.PublicKeys,
+               identities: list[crypto.Identity]):
+    """Open with the keys in use, then with older ones; the first refusal stands otherwise."""
+    first = None
+    for identity in identities:
+        try:
+            return open_parcel(data, expected_recipient=node_id, recipient_identity=identity,
+                               sender_keys_lookup=lambda s: center_keys if s == "central" else None)
+        except ParcelRefused as exc:
+            if exc.reason != "decrypt_failed":
+                raise
+            first = first or exc
+    raise first
 
 
 def apply_center_events(events: list[WireEvent], *, now: datetime) -> int:

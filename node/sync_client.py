@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from motcua.errors import DomainError
+from node import keyrotation as rotation
 from node.enroll import node_identity, pinned_center_keys
 from node.inbox import take_down_parcel
 from node.journal import pending_count, pending_events, to_wire
@@ -52,6 +54,7 @@ class RoundReport:
     left_blobs: int = 0
     error: str | None = None
     held: list[str] = field(default_factory=list)
+    keys_rotated: bool = False
 
     @property
     def clean(self) -> bool:
@@ -91,6 +94,16 @@ class _Round:
     def contact(self) -> None:
         set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
 
+    def rotate_if_pending(self) -> None:
+        """Finish a key rotation that waits for the center's answer, then sign with the new keys."""
+        request = rotation.pending_request(self.data_dir)
+        if request is None:
+            return
+        if rotation.accept_answer(self.data_dir, self.t.rotate_keys(request)):
+            self.identity = node_identity(self.data_dir)
+            self.t.identity = self.identity
+            self.report.keys_rotated = True
+
     def push_events(self) -> None:
         """Spool what is not yet in a parcel, then deliver every waiting parcel in order."""
         spool_pending_events(self.spool, self.node_id, self.identity, self.center.enc_pub)
@@ -114,8 +127,9 @@ class _Round:
             self.contact()
             if parcel is None:
                 return
-            result, receipt = take_down_parcel(parcel, node_id=self.node_id,
-                                               identity=self.identity, center_keys=self.center)
+            result, receipt = take_down_parcel(
+                parcel, node_id=self.node_id, identity=self.identity, center_keys=self.center,
+                older=rotation.decrypting_identities(self.data_dir))
             self.t.send_down_receipt(receipt)
             self.report.parcels_down += 1
             if result not in ("applied", "duplicate"):
@@ -247,18 +261,36 @@ def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None =
         except (TransportError, ParcelRefused) as exc:
             return _finish(RoundReport(error=getattr(exc, "message_vi", str(exc))))
         try:
+            r.rotate_if_pending()
             r.push_events()
             r.pull_down()
             if include_blobs:
                 r.push_blobs()
             if pending_count():
                 r.push_events()
-        except (TransportError, ParcelRefused) as exc:
+        except (TransportError, ParcelRefused, DomainError) as exc:
             r.report.error = getattr(exc, "message_vi", str(exc))
         finally:
             if transport is None:
                 r.t.close()
         return _finish(r.report)
+
+
+def rotate_now(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
+               policy: RetryPolicy | None = None) -> bool:
+    """Send a waiting key rotation to the center now and switch on its signed answer; True when
+    the keys were switched. :raises TransportError: unreachable or refused (the request waits);
+    DomainError: an answer that does not name this point's new keys."""
+    data_dir = Path(data_dir)
+    with exclusive(data_dir):
+        r = _Round(data_dir, transport, DEFAULT_CHUNK_BYTES, policy or retry_policy_from_env(),
+                   HTTP_CHUNK_BYTES)
+        try:
+            r.rotate_if_pending()
+        finally:
+            if transport is None:
+                r.t.close()
+        return r.report.keys_rotated
 
 
 def _finish(report: RoundReport) -> RoundReport:

@@ -154,18 +154,25 @@ def read_manifest(lane_dir: Path, writer_sign_pub: bytes | None) -> dict | None:
 
 
 def write_public_keys(folder: str | os.PathLike, center_id: str, identity: crypto.Identity,
-                      points: dict[str, crypto.PublicKeys]) -> None:
-    """The center's and points' PUBLIC keys, signed by the center, so anyone can run verify."""
+                      points: dict[str, list[crypto.PublicKeys]]) -> None:
+    """The center's and points' PUBLIC keys, signed by the center, so anyone can run verify.
+    A point's keys are listed current first; keys replaced by a rotation still in their grace go
+    under "previous" (files on the stick may still be signed with them)."""
+    def entry(keys: list[crypto.PublicKeys]) -> dict:
+        doc = keys[0].to_dict()
+        if keys[1:]:
+            doc["previous"] = [k.to_dict() for k in keys[1:]]
+        return doc
     body = {"v": 1, "center": {"id": center_id, **identity.public_keys().to_dict()},
-            "points": {unit: keys.to_dict() for unit, keys in sorted(points.items())}}
+            "points": {unit: entry(keys) for unit, keys in sorted(points.items())}}
     signature = crypto.sign(canonical_json(body), identity, purpose="ferry-keys")
     files.write_durably(ferry_root(folder) / KEYS_NAME, canonical_json(
         {"keys": body, "signature": base64.b64encode(signature).decode()}))
 
 
 def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
-                                                         dict[str, crypto.PublicKeys]] | None:
-    """(center id, center keys, {unit: keys}) from the stick, self-consistent (signed by the
+                                                         dict[str, list[crypto.PublicKeys]]] | None:
+    """(center id, center keys, {unit: [current keys, previous…]}) from the stick, self-consistent (signed by the
     center key it names; compare that key's fingerprint with the one you trust). None if absent.
     :raises ValueError: unreadable or not signed by the center key it names."""
     path = ferry_root(folder) / KEYS_NAME
@@ -177,7 +184,9 @@ def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
         center = crypto.PublicKeys.from_dict(body["center"])
         crypto.verify(canonical_json(body), base64.b64decode(doc["signature"], validate=True),
                       center.sign_pub, purpose="ferry-keys")
-        points = {u: crypto.PublicKeys.from_dict(k) for u, k in body["points"].items()}
+        points = {u: [crypto.PublicKeys.from_dict(k)]
+                  + [crypto.PublicKeys.from_dict(p) for p in k.get("previous", [])]
+                  for u, k in body["points"].items()}
     except (ValueError, KeyError, TypeError, crypto.CryptoRefused):
         raise ValueError("public keys file unreadable or not signed by its center") from None
     return body["center"]["id"], center, points
@@ -231,8 +240,8 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
         if center_fingerprint and center.fingerprint() != center_fingerprint.strip().lower():
             report.bad(f"{KEYS_NAME}: khóa trung tâm khác dấu vân tay {center_fingerprint}")
 
-    def keys_of(party: str):
-        return center if party == center_id else points.get(party)
+    def keys_of(party: str) -> list[crypto.PublicKeys] | None:
+        return [center] if party == center_id else points.get(party)
 
     for unit in units_on(folder):
         for direction in ("up", "down"):
@@ -248,11 +257,15 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
 def _verify_lane(report: VerifyReport, lane_dir: Path, label: str, writer: str, reader: str,
                  keys_of, signed: bool) -> None:
     writer_keys = keys_of(writer)
-    try:
-        manifest = read_manifest(lane_dir, writer_keys.sign_pub if writer_keys else None)
-    except ValueError as exc:
-        manifest = None
-        report.bad(f"{label}/{MANIFEST_NAME}: {exc}")
+    manifest, error = None, None
+    for key in writer_keys or [None]:
+        try:
+            manifest = read_manifest(lane_dir, key.sign_pub if key else None)
+            break
+        except ValueError as exc:
+            error = error or exc
+    if manifest is None and error is not None:
+        report.bad(f"{label}/{MANIFEST_NAME}: {error}")
     listed = {e["name"]: e for e in (manifest or {}).get("files", [])}
     if manifest is None and (parcel_files(lane_dir) or receipt_files(lane_dir)):
         report.bad(f"{label}: không có bản kê (manifest) hợp lệ")
@@ -305,8 +318,19 @@ def _verify_lane(report: VerifyReport, lane_dir: Path, label: str, writer: str, 
             report.bad(f"{label}/{name}: không có khóa công khai của {writer}")
         elif signed:
             try:
-                verify_receipt(path.read_bytes(), writer_keys.sign_pub, path.stem)
+                _verify_receipt_any(path.read_bytes(), writer_keys, path.stem)
             except ParcelRefused as exc:
                 report.bad(f"{label}/{name}: biên nhận {exc.reason}")
                 continue
         report.lines.append(f"tốt  {label}/{name} biên nhận")
+
+
+def _verify_receipt_any(data: bytes, keys: list[crypto.PublicKeys], parcel_sha: str) -> None:
+    """A receipt signed with any of the writer's listed keys (current or within a rotation's grace)."""
+    for key in keys[1:]:
+        try:
+            verify_receipt(data, key.sign_pub, parcel_sha)
+            return
+        except ParcelRefused:
+            continue
+    verify_receipt(data, keys[0].sign_pub, parcel_sha)

@@ -178,6 +178,7 @@ class OpenedParcel:
     header: ParcelHeader
     body: Any
     parcel_sha256: str
+    signed_by: crypto.PublicKeys | None = None    # which of the sender's keys verified (rotation)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -250,7 +251,7 @@ def open_parcel(data: bytes, *, expected_recipient: str, sender_keys_lookup: Key
     if len(content) != header.content_length or crypto.sha256_hex(content) != header.content_sha256:
         raise ParcelRefused("content_hash_mismatch",
                             "Nội dung gói không khớp mã băm trong phần đầu gói.")
-    return OpenedParcel(header, _decode_body(header.kind, content), parcel_sha256(data))
+    return OpenedParcel(header, _decode_body(header.kind, content), parcel_sha256(data), keys)
 
 
 def parcel_sha256(data: bytes) -> str:

@@ -243,6 +243,12 @@ class HttpTransport:
         """{"held": [sha…], "partial": {sha: [offset…]}} as signed by the center."""
         return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, "hỏi tệp quét")
 
+    def rotate_keys(self, request_doc: bytes) -> dict:
+        """Send a key rotation request (`sync.keyrotation`); the center's signed answer document.
+        :raises TransportError: unreachable, or refused (revoked point, bad endorsement)."""
+        payload = json.loads(request_doc)
+        return self._signed_json("/sync/v1/rotate", payload, "đổi khóa")["answer"]
+
     def next_down_parcel(self) -> bytes | None:
         """The next parcel the center has for this node, or None when nothing is owed."""
         def step():

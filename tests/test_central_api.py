@@ -106,6 +106,30 @@ def test_nodes_and_conflicts(seeded, api):
     assert {items[0]["a"]["origin"], items[0]["b"]["origin"]} == {"central", "07024"}
 
 
+def test_nodes_show_key_fingerprint_and_rotation(central_app, api):
+    """A rotation (on either database) shows in /api/v1/nodes: new fingerprint, when, grace."""
+    from datetime import timedelta
+    from central.enrollment import issue_enroll_token, redeem_enroll_token
+    from central.rotation import accepted_keys, rotate_point_keys
+    from central.models import Point
+    from sync import crypto
+    from sync.keyrotation import build_request, read_answer
+    center, old, new = (crypto.generate_identity() for _ in range(3))
+    token = issue_enroll_token("07040", "Thắng Lợi", ttl=timedelta(hours=1), now=NOW)
+    redeem_enroll_token(token, "07040", old.public_keys(), now=NOW)
+    nodes = {n["unit_code"]: n for n in api.get("/api/v1/nodes").get_json()["items"]}
+    assert nodes["07040"]["key_fingerprint"] == old.public_keys().fingerprint()
+    assert nodes["07040"]["rotated_at"] is None
+    answer = rotate_point_keys(build_request(old, new.public_keys(), "07040"), center,
+                               now=datetime.now())
+    assert read_answer(answer, center.public_keys().sign_pub, "07040") == new.public_keys()
+    nodes = {n["unit_code"]: n for n in api.get("/api/v1/nodes").get_json()["items"]}
+    assert nodes["07040"]["key_fingerprint"] == new.public_keys().fingerprint()
+    assert nodes["07040"]["rotated_at"] and nodes["07040"]["previous_key_until"]
+    assert accepted_keys(Point.get(Point.unit_code == "07040")) == [new.public_keys(),
+                                                                     old.public_keys()]
+
+
 BAD = [
     ("get", "/api/v1/dossiers?status=99", None, 422),
     ("get", "/api/v1/dossiers?status=abc", None, 422),
