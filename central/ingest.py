@@ -66,10 +66,10 @@ class Ingestor:
                 result = self._take_chunk(header, opened.body, psha, now)
             else:
                 result = self._take_chained(header, opened.body, data, psha, now)
-                if result.result == "applied":
-                    self._note_signer(header.sender, opened.signed_by, now)
         except ParcelRefused as exc:
             return self._refuse(header, psha, exc, now)
+        if result.result == "applied" and header.kind != "blob-chunk":
+            self._note_signer(header.sender, opened.signed_by, now)
         note_contact(header.sender, now=now,
                      sender_clock_ms=hlc.Stamp.parse(header.created_at).wall_ms)
         logger.info("parcel %s %s (%d events)", psha[:16], result.result, result.events_applied)
@@ -81,7 +81,10 @@ class Ingestor:
     def _note_signer(sender: str, signed_by, now: datetime) -> None:
         """A chained parcel signed with the current key: every older one is in (chain order),
         so a rotated point's old key is no longer needed."""
-        current = point_keys(sender)
+        try:
+            current = point_keys(sender)
+        except ParcelRefused:          # revoked meanwhile: the parcel is applied all the same
+            return
         if current and signed_by == current[0] and len(current) > 1:
             end_grace(sender, now=now)
 
