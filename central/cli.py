@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from motcua.clikit import data_dir_option, fail_on_domain_error
+from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
 
 DATA_DIR = data_dir_option("center")
 
@@ -86,48 +86,9 @@ def serve_cmd(data_dir, host, port, threads):
     serve(app, host=host, port=port, threads=threads, ident="motcua")
 
 
-@central_group.group("user")
-def user_group():
-    """Officer, leader and admin accounts."""
-
-
-@user_group.command("add")
-@DATA_DIR
-@click.option("--username", required=True, help="Login name.")
-@click.option("--role", type=click.Choice(["officer", "leader", "admin"]), required=True,
-              help="officer (handles dossiers), leader (reads figures) or admin.")
-@click.option("--full-name", default=None, help="Name shown in the journal.")
-@fail_on_domain_error
-def user_add_cmd(data_dir, username, role, full_name):
-    """Add an account; the password is read from stdin.
-
-    Example: echo 'mật-khẩu-dài' | motcua central user add --data-dir D --username hoa --role officer
-    """
-    from central.users import add_user
-    _open(data_dir)
-    password = sys.stdin.readline().rstrip("\n")
-    user = add_user(username, password, role, full_name)
-    click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
-
-
-@central_group.group("token")
-def token_group():
-    """API tokens for scripts."""
-
-
-@token_group.command("create")
-@DATA_DIR
-@click.option("--username", required=True, help="Whose token.")
-@click.option("--label", default=None, help="What the token is for.")
-@fail_on_domain_error
-def token_create_cmd(data_dir, username, label):
-    """Print a new API token (shown once).
-
-    Example: motcua central token create --data-dir D --username hoa
-    """
-    from central.users import create_token
-    _open(data_dir)
-    click.echo(create_token(username, label))
+add_account_commands(central_group, whose="center", open_folder=_open, users_module="central.users",
+                     roles=("officer", "leader", "admin"), default_role=None,
+                     role_help="officer (handles dossiers), leader (reads figures) or admin.", example_user="hoa")
 
 
 @central_group.command("enroll-token")

@@ -28,3 +28,55 @@ def fail_on_domain_error(fn):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise click.ClickException(f"Không mở được cơ sở dữ liệu: {first}") from None
     return wrapped
+
+
+def add_account_commands(group: click.Group, *, whose: str, open_folder, users_module: str,
+                         roles: tuple[str, ...], default_role: str | None, role_help: str,
+                         example_user: str) -> None:
+    """`<group> user add` and `<group> token create`, the same on the node and at the center.
+
+    `open_folder(data_dir)` opens the app's database (or exits with a reason); `users_module` names
+    the module with `add_user` and `create_token` bound to that app's tables.
+    """
+    import importlib
+    import sys
+
+    data_dir = data_dir_option(whose)
+    prog = f"motcua {group.name}"
+
+    @group.group("user")
+    def user_group():
+        """Accounts of people."""
+
+    @user_group.command("add", help=f"""Add an account; the password is read from stdin.
+
+    Example: echo 'mật-khẩu-dài' | {prog} user add --data-dir D --username {example_user} --role {roles[0]}
+    """)
+    @data_dir
+    @click.option("--username", required=True, help="Login name.")
+    @click.option("--role", type=click.Choice(roles), default=default_role,
+                  required=default_role is None, show_default=default_role is not None,
+                  help=role_help)
+    @click.option("--full-name", default=None, help="Name shown in the journal and on forms.")
+    @fail_on_domain_error
+    def user_add_cmd(data_dir, username, role, full_name):
+        open_folder(data_dir)
+        password = sys.stdin.readline().rstrip("\n")
+        user = importlib.import_module(users_module).add_user(username, password, role, full_name)
+        click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
+
+    @group.group("token")
+    def token_group():
+        """API tokens for scripts."""
+
+    @token_group.command("create", help=f"""Print a new API token (shown once).
+
+    Example: {prog} token create --data-dir D --username {example_user}
+    """)
+    @data_dir
+    @click.option("--username", required=True, help="Whose token.")
+    @click.option("--label", default=None, help="What the token is for.")
+    @fail_on_domain_error
+    def token_create_cmd(data_dir, username, label):
+        open_folder(data_dir)
+        click.echo(importlib.import_module(users_module).create_token(username, label))

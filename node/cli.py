@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from motcua.clikit import data_dir_option, fail_on_domain_error
+from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
 
 DATA_DIR = data_dir_option("node")
 
@@ -62,48 +62,9 @@ def serve_cmd(data_dir, host, port, threads):
     serve(app, host=host, port=port, threads=threads, ident="motcua")
 
 
-@node_group.group("user")
-def user_group():
-    """Clerk and admin accounts."""
-
-
-@user_group.command("add")
-@DATA_DIR
-@click.option("--username", required=True, help="Login name.")
-@click.option("--role", type=click.Choice(["clerk", "admin"]), default="clerk", show_default=True,
-              help="clerk or admin.")
-@click.option("--full-name", default=None, help="Name shown in the journal and on forms.")
-@fail_on_domain_error
-def user_add_cmd(data_dir, username, role, full_name):
-    """Add an account; the password is read from stdin.
-
-    Example: echo 'mật-khẩu-dài' | motcua node user add --data-dir D --username lan --role clerk
-    """
-    from node.users import add_user
-    _open(data_dir)
-    password = sys.stdin.readline().rstrip("\n")
-    user = add_user(username, password, role, full_name)
-    click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
-
-
-@node_group.group("token")
-def token_group():
-    """API tokens for scripts."""
-
-
-@token_group.command("create")
-@DATA_DIR
-@click.option("--username", required=True, help="Whose token.")
-@click.option("--label", default=None, help="What the token is for.")
-@fail_on_domain_error
-def token_create_cmd(data_dir, username, label):
-    """Print a new API token (shown once).
-
-    Example: motcua node token create --data-dir D --username lan
-    """
-    from node.users import create_token
-    _open(data_dir)
-    click.echo(create_token(username, label))
+add_account_commands(node_group, whose="node", open_folder=_open, users_module="node.users",
+                     roles=("clerk", "admin"), default_role="clerk",
+                     role_help="clerk or admin.", example_user="lan")
 
 
 @node_group.command("status")

@@ -1,65 +1,15 @@
-"""Clerks and admins of a node: accounts, passwords and API tokens."""
+"""Clerks and admins of a node: accounts, passwords and API tokens (rules in `motcua.accounts`)."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from peewee import IntegrityError
-
-from motcua.errors import Conflict, InvalidInput, Unauthorized
-from motcua.passwords import (check_new_password, hash_password, new_api_token, token_digest,
-                              verify_password)
-from node.models import ApiToken, User, db
+from motcua.accounts import Accounts
+from node.models import ApiToken, User
 
 ROLES = ("clerk", "admin")
-
-
-def add_user(username: str, password: str, role: str, full_name: str | None = None) -> User:
-    """Create an account. :raises InvalidInput: bad role/name/password; Conflict: name taken."""
-    username = (username or "").strip()
-    if not username or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
-        raise InvalidInput("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới.", field="username")
-    if role not in ROLES:
-        raise InvalidInput(f"Vai trò phải là một trong: {', '.join(ROLES)}.", field="role")
-    try:
-        check_new_password(password)
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="password") from None
-    try:
-        with db.atomic():
-            return User.create(username=username, full_name=full_name or username, role=role,
-                               password_hash=hash_password(password), created_at=datetime.now())
-    except IntegrityError:
-        raise Conflict(f"Tên đăng nhập “{username}” đã có.", field="username",
-                       code="username_taken") from None
-
-
-def authenticate(username: str, password: str) -> User:
-    """The active user with these credentials. :raises Unauthorized: otherwise (same message either way)."""
-    user = User.get_or_none(User.username == (username or "").strip())
-    if user is None or not user.active or not verify_password(password or "", user.password_hash):
-        raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
-    return user
-
-
-def create_token(username: str, label: str | None = None) -> str:
-    """Issue an API token for a user; only its digest is stored. :raises InvalidInput: unknown user."""
-    user = User.get_or_none(User.username == username)
-    if user is None:
-        raise InvalidInput(f"Không có người dùng “{username}”.", field="username")
-    token = new_api_token()
-    ApiToken.create(user=user, token_sha256=token_digest(token), label=label,
-                    created_at=datetime.now())
-    return token
-
-
-def user_for_token(token: str) -> User:
-    """:raises Unauthorized: when the token is unknown, revoked or its user disabled."""
-    row = (ApiToken.select(ApiToken, User).join(User)
-           .where((ApiToken.token_sha256 == token_digest(token or "")) & (~ApiToken.revoked))
-           .first())
-    if row is None or not row.user.active:
-        raise Unauthorized("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.", code="bad_token")
-    return row.user
+_accounts = Accounts(User, ApiToken, ROLES)
+add_user = _accounts.add_user
+authenticate = _accounts.authenticate
+create_token = _accounts.create_token
+user_for_token = _accounts.user_for_token
 
 
 def actor_name(user: User) -> str:
