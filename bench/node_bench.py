@@ -3,6 +3,7 @@
 Runs a real `motcua node serve` (waitress) on 127.0.0.1 and reads each response's Server-Timing
 header, so the figures are the server's own time, not the client's.
 Usage: .venv/bin/python bench/node_bench.py [--dossiers 100000] [--intakes 60] [--searches 200]
+       [--server-python /path/to/node-venv/bin/python]
 Goals on this machine: intake p95 ≤ 150 ms, search p95 ≤ 50 ms at 100k, ≤ 80 MB resident.
 """
 from __future__ import annotations
@@ -45,6 +46,9 @@ def main():
     ap.add_argument("--dossiers", type=int, default=100_000)
     ap.add_argument("--intakes", type=int, default=60)
     ap.add_argument("--searches", type=int, default=200)
+    ap.add_argument("--server-python", default=None,
+                    help="Interpreter of a venv made with plain `pip install .` (what a node PC "
+                         "has): the dev venv also holds psycopg, which peewee loads (~12 MB).")
     args = ap.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="motcua-bench-")) / "node"
     motcua("node", "init", "--data-dir", data_dir, "--unit-code", "07024", "--name", "Quan Lạn")
@@ -61,7 +65,8 @@ def main():
     print(f"filled {args.dossiers} dossiers in {time.perf_counter() - t0:.1f} s")
 
     port = free_port()
-    proc = start_server(["node", "serve", "--data-dir", data_dir, "--port", port], port)
+    proc = start_server(["node", "serve", "--data-dir", data_dir, "--port", port], port,
+                        python=args.server_python)
     base, headers = f"http://127.0.0.1:{port}/api/v1", {"Authorization": f"Bearer {token}"}
     try:
         scans = [png_bytes(300_000, seed=i) for i in range(3)]

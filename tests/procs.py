@@ -27,9 +27,10 @@ def motcua(*args, input_text: str | None = None, check: bool = True, env=None) -
 
 
 def start_server(args: list, port: int, *, path: str = "/api/v1/procedures",
-                 timeout: float = 20.0, env=None) -> subprocess.Popen:
-    """Start `python -m motcua <args>` and wait until it answers HTTP on `port`."""
-    proc = subprocess.Popen([sys.executable, "-m", "motcua", *map(str, args)],
+                 timeout: float = 20.0, env=None, python: str | None = None) -> subprocess.Popen:
+    """Start `python -m motcua <args>` (with `python`, default this interpreter) and wait until it
+    answers HTTP on `port`."""
+    proc = subprocess.Popen([python or sys.executable, "-m", "motcua", *map(str, args)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, **(env or {})})
     deadline = time.monotonic() + timeout
