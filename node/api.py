@@ -155,7 +155,8 @@ def make_transition(code):
 @bp.post("/dossiers/<code>/rating")
 @token_required
 def rate_dossier(code):
-    d = reception.rate(code, json_body().get("rating"), actor_name(g.user))
+    d = reception.rate(code, json_body().get("rating"), actor_name(g.user),
+                       scale=current_app.config["RATING_SCALE"])
     return jsonify({"code": d.code, "rating": d.rating})
 
 

@@ -20,6 +20,9 @@ SETTINGS = [
     Setting("CENTRAL_URL", None, "The center this node reports to (set by `node enroll`)."),
     Setting("SCAN_RETENTION_DAYS", 90, "Drop the local copy of a scan this many days after its "
             "dossier closed, once the center holds it (0 keeps scans forever)."),
+    Setting("RATING_SCALE", {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
+                             "not_satisfied": "Không hài lòng"},
+            "The citizen's satisfaction scale, code → Vietnamese label (JSON in NODE_RATING_SCALE)."),
     Setting("LANGUAGE", "vi", "Default UI language: vi or en."),
     Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only."),
 ]

@@ -25,8 +25,8 @@ from node.state import next_counter, unit_code
 
 CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
 APPLICANT_FIELDS = ("full_name", "id_number", "date_of_birth", "phone", "address", "email")
-RATINGS = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
-           "not_satisfied": "Không hài lòng"}
+RATINGS = {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",     # the default scale;
+           "not_satisfied": "Không hài lòng"}                               # NODE_RATING_SCALE changes it
 LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud at a kiosk
 MAX_NOTES = 2000
 
@@ -290,10 +290,12 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     return dossier
 
 
-def rate(code: str, rating: str, actor: str, *, now: datetime | None = None) -> Dossier:
-    """Record the citizen's rating once the result is ready or returned."""
-    if rating not in RATINGS:
-        raise InvalidInput("Mức đánh giá phải là: " + ", ".join(RATINGS.values()) + ".",
+def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
+         now: datetime | None = None) -> Dossier:
+    """Record the citizen's rating, on the scale in force (a setting: the scale is not fixed by
+    law), once the result is ready or returned."""
+    if rating not in scale:
+        raise InvalidInput("Mức đánh giá phải là: " + ", ".join(scale.values()) + ".",
                            field="rating")
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)

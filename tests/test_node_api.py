@@ -135,3 +135,22 @@ def test_requires_token(app):
     assert resp.get_json()["error"]["message"].startswith("Thiếu mã truy cập")
     bad = client.get("/api/v1/dossiers", headers={"Authorization": "Bearer mc_nope"})
     assert bad.status_code == 401
+
+
+def test_rating_scale_is_a_setting(node_dir):
+    """The satisfaction scale is not fixed by law: a point may run another one."""
+    from node import create_app
+    from node.users import add_user, create_token
+    app = create_app({"DATA_DIR": str(node_dir), "TESTING": True,
+                      "RATING_SCALE": {"tot": "Tốt", "chua_tot": "Chưa tốt"}})
+    add_user("lan", "mat-khau-dai-1", "clerk")
+    headers = {"Authorization": f"Bearer {create_token('lan')}"}
+    client = app.test_client()
+    code = client.post("/api/v1/dossiers", json=dossier_body(), headers=headers).get_json()["code"]
+    for step in (4, 9):
+        client.post(f"/api/v1/dossiers/{code}/transitions", json={"to": step}, headers=headers)
+    default = client.post(f"/api/v1/dossiers/{code}/rating", json={"rating": "satisfied"},
+                          headers=headers)
+    assert default.status_code == 422 and "Tốt, Chưa tốt" in default.get_json()["error"]["message"]
+    ok = client.post(f"/api/v1/dossiers/{code}/rating", json={"rating": "tot"}, headers=headers)
+    assert ok.status_code == 200 and ok.get_json()["rating"] == "tot"

@@ -10,7 +10,7 @@ from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from node import catalogue, conflicts, desk, reception, search
 from node.journal import dossier_history
-from node.reception import CHANNELS, RATINGS
+from node.reception import CHANNELS
 from node.state import unit_code
 from node.users import actor_name
 from webui.desk import desk_rules
@@ -63,7 +63,7 @@ def show(code):
         here=unit_code(), attachments=reception.active_attachments(d),
         components=desk.components_of(d), actions=next_statuses(d.status),
         apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
-        ratings=RATINGS, can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
+        ratings=current_app.config["RATING_SCALE"], can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
         can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
 
 
@@ -91,7 +91,8 @@ def transition(code):
 @login_required
 def rating(code):
     try:
-        reception.rate(code, request.form.get("rating", ""), actor_name(g.user))
+        reception.rate(code, request.form.get("rating", ""), actor_name(g.user),
+                       scale=current_app.config["RATING_SCALE"])
     except DomainError as exc:
         return _back(code, exc.message_vi)
     flash("Đã ghi nhận đánh giá.", "ok")
