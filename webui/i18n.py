@@ -8,6 +8,9 @@ from __future__ import annotations
 from flask import current_app, session
 
 from motcua.lifecycle import STATUS_LABELS_EN, STATUS_LABELS_VI, Status
+from sync.conflict_view import DECISION_LABELS_VI, KIND_LABELS_VI
+from sync.conflicts import (CONCURRENT_TRANSITION, POSSIBLE_DUPLICATE, RECEIVED_TWICE,
+                            STATUS_STALE)
 
 LANGUAGES = ("vi", "en")
 
@@ -88,6 +91,87 @@ WORDS: dict[str, tuple[str, str]] = {
     "show": ("Xem", "Show"),
     "remove": ("Bỏ", "Remove"),
     "choose": ("Chọn", "Choose"),
+    # conflicts (the clerk's pages and the fragments shared with the center's officers)
+    "cf_waiting": ("Xung đột chờ người quyết định", "Conflicts waiting for a person"),
+    "cf_list_help": ("Máy không tự quyết được những trường hợp này: hai bên (điểm tiếp nhận và trung tâm) "
+                     "đã ghi khác nhau. Hồ sơ đang theo kết quả tạm thời cho đến khi một người quyết định, "
+                     "ở đây hoặc tại trung tâm.",
+                     "The computer cannot settle these by itself: the two sides (this point and the "
+                     "center) recorded different things. The dossier follows a provisional result until "
+                     "a person decides, here or at the center."),
+    "cf_none": ("Không có xung đột nào đang chờ.", "No conflicts are waiting."),
+    "cf_all": ("← Danh sách xung đột", "← All conflicts"),
+    "cf_kind": ("Loại", "Kind"),
+    "cf_dossier": ("Hồ sơ", "Dossier"),
+    "cf_side_a": ("Phiên bản A", "Version A"),
+    "cf_side_b": ("Phiên bản B", "Version B"),
+    "cf_review": ("Xem và quyết định", "Review and decide"),
+    "cf_current_status": ("trạng thái hiện tại", "current status"),
+    "cf_provisional": ("(tạm thời)", "(provisional)"),
+    "cf_resolved": ("Đã giải quyết", "Resolved"),
+    "cf_decision": ("Quyết định", "Decision"),
+    "cf_decide_help": ("Phiên bản A là bản máy tạm giữ (ghi trước theo đồng hồ). Quyết định được ghi vào "
+                       "nhật ký, gửi lên trung tâm ở lần đồng bộ tới, và đóng xung đột ở cả hai nơi.",
+                       "Version A is the one kept for now (recorded first by the clock). The decision is "
+                       "written to the log, sent to the center at the next sync, and closes the conflict "
+                       "in both places."),
+    "cf_decided": ("Đã ghi quyết định; quyết định sẽ được gửi lên trung tâm ở lần đồng bộ tới.",
+                   "Decision recorded; it goes to the center at the next sync."),
+    "cf_note": ("Ghi chú (không bắt buộc)", "Note (optional)"),
+    "cf_keep_both": ("Giữ cả hai (hai hồ sơ khác nhau)", "Keep both (two different dossiers)"),
+    "cf_b_duplicate": ("B là hồ sơ trùng", "B is a duplicate"),
+    "cf_right_status": ("Trạng thái đúng", "Correct status"),
+    "cf_where": ("Nơi ghi", "Recorded at"),
+    "cf_who": ("Người ghi", "Recorded by"),
+    "cf_when": ("Thời điểm", "Time"),
+    "cf_action": ("Thao tác", "Action"),
+    "cf_version_status": ("Trạng thái theo phiên bản này", "Status under this version"),
+    # conflict kinds and decisions: the Vietnamese is the domain's own label (sync.conflict_view)
+    **{f"cf_kind_{kind}": (KIND_LABELS_VI[kind], en) for kind, en in (
+        (CONCURRENT_TRANSITION, "Both sides changed the status"),
+        (STATUS_STALE, "A status change that no longer fits"),
+        (RECEIVED_TWICE, "Dossier received twice"),
+        (POSSIBLE_DUPLICATE, "Possibly submitted twice at two points"))},
+    **{f"cf_decision_{d}": (DECISION_LABELS_VI[d], en) for d, en in (
+        ("keep_a", "Keep version A"), ("keep_b", "Keep version B"),
+        ("value", "Enter the correct value"))},
+    # USB transfer
+    "usb_title": ("Mang dữ liệu bằng USB", "Carry data on a USB stick"),
+    "usb_intro_1": ("Khi mất mạng lâu ngày:", "When the network is down for days:"),
+    "usb_intro_2": ("trước khi gửi USB lên trung tâm; khi USB về,",
+                    "before sending the stick to the center; when it comes back,"),
+    "usb_intro_3": ("Dữ liệu trên USB đã được mã hóa; tên tệp không chứa thông tin công dân. Một USB dùng "
+                    "chung cho nhiều xã: máy này chỉ đọc phần của mình và để nguyên phần của xã khác.",
+                    "The data on the stick is encrypted; file names carry no citizen's details. One stick "
+                    "can serve several communes: this PC reads only its own part and leaves the others' "
+                    "untouched."),
+    "usb_export": ("Xuất ra USB", "Export to USB"),
+    "usb_import": ("Nhập từ USB", "Import from USB"),
+    "usb_folder": ("Thư mục USB trên máy này", "USB folder on this PC"),
+    "usb_folder_example": ("/media/usb hoặc E:\\", "/media/usb or E:\\"),
+    "usb_max_mb": ("Giới hạn dung lượng, MB", "Size limit, MB"),
+    "usb_max_mb_hint": ("(để trống: chép hết những gì vừa)", "(leave empty: copy all that fits)"),
+    "usb_exporting": ("Xuất ra", "Export to"),
+    "usb_importing": ("Nhập từ", "Import from"),
+    "usb_starting": ("Đang bắt đầu…", "Starting…"),
+    "usb_done": ("Xong.", "Done."),
+    "usb_failed": ("Dừng vì lỗi.", "Stopped by an error."),
+    "usb_summary": ("Tóm tắt", "Summary"),
+    "usb_went": ("Đã ghi ra USB", "Written to the stick"),
+    "usb_came": ("Đã nhận", "Received"),
+    "usb_refused": ("Bị từ chối", "Refused"),
+    "usb_ignored": ("Bỏ qua", "Skipped"),
+    "usb_left": ("Còn lại cho chuyến sau", "Left for the next trip"),
+    "usb_nothing_left": ("Không còn gì chờ chuyến sau.", "Nothing left for the next trip."),
+    "usb_verify": ("Kiểm tra USB mà không nhập (không cần khóa bí mật):",
+                   "Check a stick without importing it (no secret key needed):"),
+    "usb_folder_arg": ("thư mục USB", "USB folder"),
+    "usb_busy": ("Đang có một lần chép USB chưa xong.", "A USB transfer is still running."),
+    "usb_need_path": ("Nhập đường dẫn đầy đủ tới thư mục USB, ví dụ /media/usb hoặc E:\\.",
+                      "Enter the full path to the USB folder, e.g. /media/usb or E:\\."),
+    "usb_no_folder": ("Không thấy thư mục {path}. USB đã cắm chưa?",
+                      "Folder {path} not found. Is the USB stick plugged in?"),
+    "usb_bad_mb": ("Giới hạn dung lượng phải là một số (MB).", "The size limit must be a number (MB)."),
 }
 
 

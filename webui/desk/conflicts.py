@@ -11,7 +11,8 @@ from motcua.errors import DomainError
 from motcua.lifecycle import STATUS_LABELS_VI
 from node import conflicts
 from node.users import actor_name
-from sync.conflict_view import DECISION_LABELS_VI, field_names, form_value
+from sync.conflict_view import field_names, form_value
+from webui import i18n
 from webui.security import login_required
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
@@ -19,7 +20,7 @@ bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 
 def _page(c: dict, error: str | None = None, status: int = 200):
     return render_template("node/conflict.html", c=c, error=error, statuses=STATUS_LABELS_VI,
-                           labels=DECISION_LABELS_VI, field_names=field_names(c)), status
+                           field_names=field_names(c)), status
 
 
 @bp.get("/")
@@ -48,5 +49,5 @@ def resolve(conflict_id):
                                    note=request.form.get("note") or None)
     except DomainError as exc:
         return _page(conflicts.get_conflict(conflict_id), exc.message_vi, exc.status)
-    flash("Đã ghi quyết định; quyết định sẽ được gửi lên trung tâm ở lần đồng bộ tới.", "ok")
+    flash(i18n.t("cf_decided"), "ok")
     return redirect(url_for("conflicts.show", conflict_id=conflict_id))

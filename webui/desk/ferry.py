@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 
+from webui import i18n
 from webui.security import login_required
 
 logger = logging.getLogger(__name__)
@@ -60,14 +61,14 @@ def _run(job: FerryJob, data_dir: str, max_bytes: int | None) -> None:
 
 
 def _check_folder(raw: str, direction: str) -> str:
-    """:raises ValueError: a Vietnamese reason the path cannot be used."""
+    """:raises ValueError: the reason the path cannot be used, in the session's language."""
     path = Path(raw.strip())
     if not raw.strip() or not path.is_absolute():
-        raise ValueError("Nhập đường dẫn đầy đủ tới thư mục USB, ví dụ /media/usb hoặc E:\\.")
+        raise ValueError(i18n.t("usb_need_path"))
     if direction == "import" and not path.is_dir():
-        raise ValueError(f"Không thấy thư mục {path}. USB đã cắm chưa?")
+        raise ValueError(i18n.t("usb_no_folder", path=path))
     if direction == "export" and not path.parent.is_dir():
-        raise ValueError(f"Không thấy thư mục {path.parent}. USB đã cắm chưa?")
+        raise ValueError(i18n.t("usb_no_folder", path=path.parent))
     return str(path)
 
 
@@ -88,17 +89,21 @@ def start(direction):
         return redirect(url_for("ferry.index"))
     job = current_app.extensions.get("motcua.ferry_job")
     if job is not None and job.state == "running":
-        flash("Đang có một lần chép USB chưa xong.", "error")
+        flash(i18n.t("usb_busy"), "error")
         return redirect(url_for("ferry.index"))
     try:
         folder = _check_folder(request.form.get("folder", ""), direction)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("ferry.index"))
+    try:
         mb = request.form.get("max_mb", "").strip()
         max_bytes = int(float(mb) * 1_000_000) if mb else None
-    except ValueError as exc:
-        flash(str(exc) if "USB" in str(exc) or "đường dẫn" in str(exc)
-              else "Giới hạn dung lượng phải là một số (MB).", "error")
+    except ValueError:
+        flash(i18n.t("usb_bad_mb"), "error")
         return redirect(url_for("ferry.index"))
     job = FerryJob(direction, folder)
+    job.label = i18n.t("usb_starting")
     current_app.extensions["motcua.ferry_job"] = job
     threading.Thread(target=_run, args=(job, current_app.config["DATA_DIR"], max_bytes),
                      name=f"motcua-usb-{direction}", daemon=True).start()
