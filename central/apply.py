@@ -217,7 +217,8 @@ def _queue(new: list[WireEvent], states: dict, source_point: str, now: datetime)
 
 
 def _center_stamp(after: str | None, now: datetime) -> hlc.Stamp:
-    """Advance the center's persisted HLC, past `after` (the dossier's newest stamp) if given.
+    """Advance the center's persisted HLC and stamp a new event after `after` (the dossier's
+    newest stamp) if given; a stamp too far ahead is followed by that event only (`hlc.stamp_after`).
 
     On PostgreSQL the row is locked, so two center processes never hand out the same stamp.
     """
@@ -225,12 +226,15 @@ def _center_stamp(after: str | None, now: datetime) -> hlc.Stamp:
     row = (query.for_update() if is_postgres() else query).first()
     last = hlc.Stamp.parse(row.value) if row else hlc.ZERO
     now_ms = int(now.timestamp() * 1000) if now else int(time.time() * 1000)
-    stamp = hlc.observe(last, hlc.Stamp.parse(after), now_ms) if after else hlc.tick(last, now_ms)
+    if after:     # after the dossier's newest event, yet never dragged ahead by a wrong clock
+        stamp, clock = hlc.stamp_after(last, hlc.Stamp.parse(after), now_ms, hlc.MAX_AHEAD_MS)
+    else:
+        stamp = clock = hlc.tick(last, now_ms)
     if row is None:
-        State.insert(key="hlc", value=str(stamp)).on_conflict(
+        State.insert(key="hlc", value=str(clock)).on_conflict(
             conflict_target=[State.key], preserve=[State.value]).execute()
     else:
-        State.update(value=str(stamp)).where(State.key == "hlc").execute()
+        State.update(value=str(clock)).where(State.key == "hlc").execute()
     return stamp
 
 

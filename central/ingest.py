@@ -19,11 +19,11 @@ from central.apply import apply_events
 from central.blobstore import CenterBlobs
 from central.db import is_postgres, write_transaction
 from central.keys import CENTER_ID
-from central.models import Point, SeenParcel
+from central.models import Dossier, Point, SeenParcel
 from central.points import note_contact, note_refusal
 from central.rotation import accepted_keys, end_grace
 from motcua.files import write_durably
-from sync import crypto, hlc
+from sync import crypto, hlc, policy
 from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
 from sync.receipt import build_receipt
 
@@ -38,6 +38,7 @@ class IngestResult:
     sender: str | None
     seq: int | None
     events_applied: int = 0
+    chain_advanced: bool = False   # a refused parcel that took its place in the chain
 
 
 class Ingestor:
@@ -67,13 +68,29 @@ class Ingestor:
             else:
                 result = self._take_chained(header, opened.body, data, psha, now)
         except ParcelRefused as exc:
+            if exc.reason == "malformed_plaintext" and header.kind != "blob-chunk":
+                # Signed and sealed by the sender, but its body is not what the kind promises.
+                return self._after_content_refusal(
+                    self._refuse_content(header, psha, exc, now, data), header, now)
             return self._refuse(header, psha, exc, now)
+        except Exception:      # never a 500 and never a dead round for what a parcel carries
+            logger.exception("parcel %s from %s: unexpected error", psha[:16], header.sender)
+            return self._refuse(header, psha, ParcelRefused(
+                "internal_error", "Trung tâm gặp lỗi khi xử lý gói; đã ghi nhật ký."), now)
+        if result.result == "refused":
+            return self._after_content_refusal(result, header, now)
         if result.result == "applied" and header.kind != "blob-chunk":
             self._note_signer(header.sender, opened.signed_by, now)
         note_contact(header.sender, now=now,
                      sender_clock_ms=hlc.Stamp.parse(header.created_at).wall_ms)
         logger.info("parcel %s %s (%d events)", psha[:16], result.result, result.events_applied)
         if result.result == "applied" and header.kind != "blob-chunk":
+            self._drain_held(header.sender, header.seq + 1, now)
+        return result
+
+    def _after_content_refusal(self, result: IngestResult, header: ParcelHeader,
+                               now: datetime) -> IngestResult:
+        if result.chain_advanced:
             self._drain_held(header.sender, header.seq + 1, now)
         return result
 
@@ -102,15 +119,10 @@ class Ingestor:
 
     def _take_chained(self, header: ParcelHeader, body, data: bytes, psha: str,
                       now: datetime) -> IngestResult:
-        if header.kind == "events":
-            strangers = {ev.origin for ev in body} - {header.sender}
-            if strangers:        # a point speaks only for itself
-                raise ParcelRefused("malformed_plaintext", "Gói chứa sự kiện của nơi khác: "
-                                    f"{', '.join(sorted(strangers))}.")
+        refusal = None
         try:
             with write_transaction():
-                query = Point.select().where(Point.unit_code == header.sender)
-                point = (query.for_update() if is_postgres() else query).get()
+                point = self._locked_point(header.sender)
                 seen = SeenParcel.get_or_none((SeenParcel.sender == header.sender)
                                               & (SeenParcel.seq == header.seq))
                 decision = check_sequence(point.last_seq_in, point.last_hash_in or "", header,
@@ -125,27 +137,97 @@ class Ingestor:
                                   data)
                     return IngestResult("held", "", self._receipt(header, psha, "held", now),
                                         header.sender, header.seq)
-                applied = self._apply_body(header, body, psha, now)
-                receipt = self._receipt(header, psha, "applied", now)
-                SeenParcel.create(sender=header.sender, seq=header.seq, sha256=psha,
-                                  receipt=receipt, applied_at=now)
-                Point.update(last_seq_in=header.seq, last_hash_in=psha).where(
-                    Point.id == point.id).execute()
-        except ValueError as exc:      # apply_events found an event it cannot take: roll back
-            raise ParcelRefused("malformed_plaintext",
-                                f"Nội dung gói giải mã ra không hợp lệ ({exc}).") from None
+                refusal = self._judge(header, body)
+                if refusal is None:
+                    applied = self._apply_body(header, body, psha, now)
+                    receipt = self._receipt(header, psha, "applied", now)
+                    self._advance_chain(point, header, psha, receipt, now)
+        except ValueError as exc:      # apply_events found an event it cannot take: rolled back
+            refusal = ParcelRefused("malformed_plaintext",
+                                    f"Nội dung gói giải mã ra không hợp lệ ({exc}).")
+        if refusal is not None:
+            return self._refuse_content(header, psha, refusal, now, data)
         return IngestResult("applied", "", receipt, header.sender, header.seq, applied)
+
+    @staticmethod
+    def _locked_point(sender: str) -> Point:
+        query = Point.select().where(Point.unit_code == sender)
+        return (query.for_update() if is_postgres() else query).get()
+
+    @staticmethod
+    def _advance_chain(point: Point, header: ParcelHeader, psha: str, receipt: bytes,
+                       now: datetime) -> None:
+        SeenParcel.create(sender=header.sender, seq=header.seq, sha256=psha, receipt=receipt,
+                          applied_at=now)
+        Point.update(last_seq_in=header.seq, last_hash_in=psha).where(
+            Point.id == point.id).execute()
+
+    @staticmethod
+    def _judge(header: ParcelHeader, body) -> ParcelRefused | None:
+        """Schema and authorization of a verified parcel's events (`sync.policy`), before any is
+        applied; reads who owns each dossier inside the parcel's transaction."""
+        if header.kind != "events":
+            return None
+        uids = sorted({ev.dossier_id for ev in body if isinstance(ev.dossier_id, str)})
+        owners: dict[str, str] = {}
+        for start in range(0, len(uids), 500):
+            owners.update(Dossier.select(Dossier.uid, Dossier.origin)
+                          .where(Dossier.uid.in_(uids[start:start + 500])).tuples())
+        found = policy.judge_events(body, sender=header.sender, owners=owners)
+        if found is None:
+            return None
+        return ParcelRefused("bad_payload" if found.code == "bad_payload" else "unauthorized",
+                             found.message_vi)
+
+    def _refuse_content(self, header: ParcelHeader, psha: str, refusal: ParcelRefused,
+                        now: datetime, data: bytes) -> IngestResult:
+        """Refuse a verified parcel for what it carries, yet take its place in the sender's chain
+        (nothing of it applied), so the sender's later good parcels still go through and a resend
+        gets the same refusal back."""
+        receipt = self._receipt(header, psha, "refused", now, refusal.reason)
+        with write_transaction():
+            point = self._locked_point(header.sender)
+            seen = SeenParcel.get_or_none((SeenParcel.sender == header.sender)
+                                          & (SeenParcel.seq == header.seq))
+            try:
+                decision = check_sequence(point.last_seq_in, point.last_hash_in or "", header,
+                                          parcel_sha256=psha,
+                                          applied_sha256=seen.sha256 if seen else None)
+            except ParcelRefused as exc:
+                decision, refusal = "refused", exc
+            if decision == "apply":
+                self._advance_chain(point, header, psha, receipt, now)
+            elif decision == "hold":       # judged when the gap before it fills
+                write_durably(self.held_dir / header.sender / f"{header.seq:015d}_{psha}.mcp",
+                              data)
+                return IngestResult("held", "", self._receipt(header, psha, "held", now),
+                                    header.sender, header.seq)
+            elif decision == "duplicate":
+                receipt = (bytes(seen.receipt) if seen and seen.sha256 == psha
+                           else self._receipt(header, psha, "duplicate", now))
+                return IngestResult("duplicate", "", receipt, header.sender, header.seq)
+        if decision != "apply":
+            return self._refuse(header, psha, refusal, now)
+        note_refusal(header.sender, refusal.reason, f"parcel {psha[:16]}: {refusal.message_vi}",
+                     now=now)
+        return IngestResult("refused", refusal.reason, receipt, header.sender, header.seq,
+                            chain_advanced=True)
 
     def _apply_body(self, header: ParcelHeader, body, psha: str, now: datetime) -> int:
         if header.kind == "events":
             return len(apply_events(body, source_point=header.sender, now=now,
                                     parcel_id=psha).applied)
         if header.kind == "receipt-batch":      # the point's receipts for down-going parcels
-            for doc in body:
-                downstream.accept_receipt(header.sender, doc, now=now)
+            for doc in body:     # each receipt stands alone: a bad one never blocks the chain
+                try:
+                    downstream.accept_receipt(header.sender, doc, now=now)
+                except (ParcelRefused, ValueError, TypeError) as exc:
+                    logger.warning("receipt from %s ignored: %s", header.sender,
+                                   getattr(exc, "reason", type(exc).__name__))
             return 0
-        if isinstance(body.get("backlog"), int):    # "control": what still waits at the point
-            Point.update(backlog_reported=body["backlog"]).where(
+        backlog = body.get("backlog")                # "control": what still waits at the point
+        if isinstance(backlog, int) and not isinstance(backlog, bool) and 0 <= backlog < 2 ** 31:
+            Point.update(backlog_reported=backlog).where(
                 Point.unit_code == header.sender).execute()
         return 0
 
@@ -160,9 +242,9 @@ class Ingestor:
             for path in waiting:
                 outcome = self.ingest(path.read_bytes(), now=now)
                 path.unlink(missing_ok=True)
-                if outcome.result == "applied":
+                if outcome.result == "applied" or outcome.chain_advanced:
                     break
-            if outcome is None or outcome.result != "applied":
+            if outcome is None or not (outcome.result == "applied" or outcome.chain_advanced):
                 return
             seq += 1          # ingest() drained further itself; loop ends at the next gap
 

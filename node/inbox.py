@@ -19,7 +19,7 @@ from node.conflicts import record_conflicts
 from node.journal import observe_stamp, to_wire
 from node.models import Dossier, Event, db
 from node.state import get_state, set_state
-from sync import crypto, hlc, merge
+from sync import crypto, hlc, merge, policy
 from sync.events import Event as WireEvent
 from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
 from sync.receipt import build_receipt
@@ -45,6 +45,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
         blank = ParcelHeader("central", node_id, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
         return "refused", build_receipt(identity, blank, psha, stamp, "refused", exc.reason)
     logger.info("down parcel %s seq %d apply start", psha[:16], header.seq)
+    refusal = None
     try:
         opened = _open_down(data, node_id, center_keys, [identity, *older])
         with db.atomic("IMMEDIATE"):
@@ -52,16 +53,42 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
             last_hash = get_state("sync:down_last_hash", "") or ""
             decision = check_sequence(last_seq, last_hash, header, parcel_sha256=psha)
             if decision == "apply":
-                apply_center_events(opened.body if header.kind == "events" else [], now=now)
+                events = opened.body if header.kind == "events" else []
+                refusal = _judge(events, node_id)
+                if refusal is None:
+                    apply_center_events(events, now=now)
+                # A refused parcel still takes its place in the chain: nothing of it is applied,
+                # and the center's later parcels go on being applied.
                 set_state("sync:down_last_seq", str(header.seq))
                 set_state("sync:down_last_hash", psha)
     except (ParcelRefused, ValueError) as exc:
-        reason = getattr(exc, "reason", "malformed_plaintext")
-        logger.warning("down parcel %s refused: %s", psha[:16], reason)
+        refusal = exc
+    except Exception as exc:        # a bug must not stop the round: the clerk's scans still leave
+        logger.exception("down parcel %s: unexpected error", psha[:16])
+        refusal = ParcelRefused("internal_error", f"Lỗi khi áp dụng gói: {type(exc).__name__}.")
+    if refusal is not None:
+        reason = getattr(refusal, "reason", "malformed_plaintext")
+        logger.warning("down parcel %s refused: %s %s", psha[:16], reason,
+                       getattr(refusal, "message_vi", refusal))
+        set_state("sync:down_refused", f"{now.isoformat(timespec='seconds')} gói {header.seq}: "
+                                       f"{getattr(refusal, 'message_vi', reason)}"[:500])
         return "refused", build_receipt(identity, header, psha, stamp, "refused", reason)
     result = {"apply": "applied", "duplicate": "duplicate", "hold": "held"}[decision]
     logger.info("down parcel %s seq %d %s", psha[:16], header.seq, result)
     return result, build_receipt(identity, header, psha, stamp, result)
+
+
+def _judge(events: list[WireEvent], node_id: str) -> ParcelRefused | None:
+    """Schema and authorization (`sync.policy`) of the center's events: only dossiers of this
+    point, rules only from the center."""
+    uids = sorted({ev.dossier_id for ev in events if isinstance(ev.dossier_id, str)})
+    owned = {uid for (uid,) in Dossier.select(Dossier.uid).where(Dossier.uid.in_(uids)).tuples()}
+    found = policy.judge_events(events, sender=policy.CENTER, receiver=node_id,
+                                owners={uid: node_id for uid in owned})
+    if found is None:
+        return None
+    return ParcelRefused("bad_payload" if found.code == "bad_payload" else "unauthorized",
+                         found.message_vi)
 
 
 def _open_down(data: bytes, node_id: str, center_keys: crypto.PublicKeys,

@@ -16,8 +16,31 @@ from sync import hlc
 from sync.events import KINDS, Event as WireEvent, new_event_id
 
 
+CENTER_OFFSET_KEY = "clock:center_offset_ms"
+
+
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    """The wall clock for stamps: this PC's, or the center's time (learned from its signed
+    receipts) when the PC's clock is off from it by more than `hlc.MAX_AHEAD_MS`."""
+    local = int(time.time() * 1000)
+    offset = center_offset_ms()
+    return local + offset if offset is not None and abs(offset) > hlc.MAX_AHEAD_MS else local
+
+
+def center_offset_ms() -> int | None:
+    """How far the center's clock was ahead (+) of this PC's at the last signed receipt."""
+    value = get_state(CENTER_OFFSET_KEY)
+    return int(value) if value not in (None, "") else None
+
+
+def note_center_time(center_stamp: str, local_ms: int | None = None) -> None:
+    """Remember the center's time from a verified receipt's stamp (its `applied_at`)."""
+    try:
+        center_ms = hlc.Stamp.parse(center_stamp).wall_ms
+    except ValueError:
+        return
+    local = int(time.time() * 1000) if local_ms is None else local_ms
+    set_state(CENTER_OFFSET_KEY, str(center_ms - local))
 
 
 def next_stamp(now_ms: int | None = None) -> hlc.Stamp:
@@ -29,9 +52,11 @@ def next_stamp(now_ms: int | None = None) -> hlc.Stamp:
 
 
 def observe_stamp(remote: str, now_ms: int | None = None) -> hlc.Stamp:
-    """Advance the HLC past a stamp received from elsewhere (the center), so later local events follow it."""
+    """Advance the HLC past a stamp received from the center, so later local events follow it;
+    a stamp too far ahead of this clock is not followed (`hlc.observe`)."""
     last = hlc.Stamp.parse(get_state("hlc", str(hlc.ZERO)))
-    stamp = hlc.observe(last, hlc.Stamp.parse(remote), _now_ms() if now_ms is None else now_ms)
+    stamp = hlc.observe(last, hlc.Stamp.parse(remote), _now_ms() if now_ms is None else now_ms,
+                        hlc.MAX_AHEAD_MS)
     set_state("hlc", str(stamp))
     return stamp
 

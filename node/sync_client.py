@@ -20,14 +20,14 @@ from motcua.errors import DomainError
 from node import keyrotation as rotation
 from node.enroll import node_identity, pinned_center_keys
 from node.inbox import take_down_parcel
-from node.journal import pending_count, pending_events, to_wire
+from node.journal import note_center_time, pending_count, pending_events, to_wire
 from node.models import Blob, Event, db
 from node.scans import BlobStore
 from node.state import get_state, set_state, unit_code
 from sync import hlc
 from sync.outbox import Spool
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused
-from sync.receipt import verify_receipt
+from sync.receipt import FINAL_REFUSALS, verify_receipt
 from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
 
 try:
@@ -112,6 +112,10 @@ class _Round:
             receipt = self.t.upload_parcel(item.read())
             body = verify_receipt(receipt, self.center.sign_pub, item.sha256)
             self.contact()
+            note_center_time(str(body.get("applied_at", "")))
+            if body["result"] == "refused" and body.get("reason") in FINAL_REFUSALS:
+                self.drop_refused(item, body)
+                continue
             if body["result"] not in ("applied", "duplicate"):
                 raise TransportError(f"Trung tâm không nhận gói số {item.seq}: "
                                      f"{body['result']} {body.get('reason', '')}.", retryable=False)
@@ -120,6 +124,17 @@ class _Round:
             self.report.events_acked += acked
             logger.info("parcel %d applied (%s, %d events acknowledged)", item.seq,
                         body["result"], acked)
+
+    def drop_refused(self, item, body: dict) -> None:
+        """The center refused this parcel for what it carries and took its place in our chain:
+        it will never be applied, so stop sending it; say so to the clerk and the technician."""
+        acked = acknowledge_spooled(self.spool, item)
+        note = (f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): "
+                f"{body.get('reason')}. Báo kỹ thuật viên.")
+        set_state("sync:up_refused", f"{datetime.now().isoformat(timespec='seconds')} {note}")
+        logger.error("parcel %d refused by the center for its content: %s", item.seq,
+                     body.get("reason"))
+        self.report.error = note
 
     def pull_down(self) -> None:
         while True:

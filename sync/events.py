@@ -60,6 +60,8 @@ class Event:
     def from_wire(cls, data: dict[str, Any]) -> "Event":
         """Build an event from its wire dict. :raises ValueError: on a malformed one."""
         from sync.hlc import Stamp
+        if not isinstance(data, dict) or not isinstance(data.get("payload", {}), (dict, type(None))):
+            raise ValueError("malformed event: an event and its payload are JSON objects")
         try:
             ev = cls(id=str(data["id"]), kind=str(data["kind"]),
                      dossier_id=None if data.get("dossier_id") is None else str(data["dossier_id"]),

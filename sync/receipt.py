@@ -15,6 +15,12 @@ from sync.parcel import ParcelHeader, ParcelRefused, canonical_json
 RECEIPT_RESULTS = frozenset({"applied", "duplicate", "held", "refused"})
 
 
+# Refusals of a verified parcel for what it carries. The receiver took the parcel's place in the
+# sender's chain without applying any of it, so sending it again cannot help: the sender drops it
+# and reports it, and its later parcels go through.
+FINAL_REFUSALS = frozenset({"malformed_plaintext", "bad_payload", "unauthorized"})
+
+
 def build_receipt(center_identity: crypto.Identity, parcel_header: ParcelHeader, parcel_sha256: str,
                   applied_at_hlc: str, result: str, reason: str = "") -> bytes:
     """A receipt signed by whoever received the parcel (the center, or a node downstream).

@@ -1,0 +1,135 @@
+"""Who may change what: the authorization policy for journal events, pure, used on both sides.
+
+A valid signature says who sent a parcel, not what it may change. Before any event is applied —
+at the center's ingest and at a point's inbox — every event of the parcel goes through `authorize`,
+and one refused event refuses the parcel whole. The rules:
+
+- **Rules, users, keys** (`CENTER_ONLY_KINDS`) come only from the center.
+- **A point speaks only for itself**: an event's origin is the parcel's sender, except that the
+  center relays what it holds.
+- **A dossier belongs to the point that received it.** Its `dossier.received` must come from that
+  point, carry that point's unit code as the code's prefix (`07024-260101-0001`), and name a uid no
+  other point already holds. Every later event on it comes from its point or from the center.
+- **A conflict decision** (`conflict.resolved`) only by a party of the conflict: the dossier's point
+  or the center (possible duplicates across points are decided at the center).
+
+`owners` maps each dossier uid the receiver already knows to the point that owns it. The table in
+`docs/protocol.md` ("Authorization") is generated from `policy_table()` and a test keeps them equal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from sync.events import KINDS, Event
+from sync.schema import SchemaError, check_event
+
+CENTER = "central"
+CENTER_ONLY_KINDS = frozenset({"catalogue.updated", "holidays.updated"})
+DOSSIER_KINDS = KINDS - CENTER_ONLY_KINDS
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one event is outside the policy: a stable code and a sentence for the technician."""
+    code: str
+    event_id: str
+    message_vi: str
+
+
+def code_prefix(code: object) -> str:
+    """The unit code a dossier code starts with (`07024-260101-0001` → `07024`)."""
+    return str(code).split("-", 1)[0] if isinstance(code, str) else ""
+
+
+def authorize(ev: Event, *, sender: str, owner: str | None,
+              receiver: str = CENTER) -> Refusal | None:
+    """None when `sender` may deliver `ev` to `receiver`, given the dossier's known `owner`;
+    else why not. A point (`receiver` ≠ center) takes events only on dossiers it owns."""
+    def refuse(code: str, why: str) -> Refusal:
+        return Refusal(code, ev.id, f"Sự kiện {ev.kind} ({ev.id[:12]}) từ {ev.origin}: {why}")
+
+    if sender != CENTER and ev.origin != sender:
+        return refuse("foreign_origin", f"gói của {sender} chỉ được mang sự kiện của chính nó.")
+    if ev.kind in CENTER_ONLY_KINDS:
+        if ev.origin != CENTER:
+            return refuse("center_only", "chỉ trung tâm được ban hành quy định (danh mục, lịch nghỉ).")
+        if ev.dossier_id is not None:
+            return refuse("center_only", "sự kiện quy định không thuộc hồ sơ nào.")
+        return None
+    if not ev.dossier_id:
+        return refuse("no_dossier", "sự kiện hồ sơ phải nêu mã hồ sơ.")
+    if receiver != CENTER and (owner or ev.origin) != receiver:
+        return refuse("not_owner", f"hồ sơ này không thuộc điểm {receiver}.")
+    if ev.kind == "dossier.received":
+        if ev.origin == CENTER:
+            return refuse("not_owner", "hồ sơ chỉ được tiếp nhận tại điểm tiếp nhận.")
+        if code_prefix(ev.payload.get("code")) != ev.origin:
+            return refuse("code_prefix", "mã hồ sơ phải bắt đầu bằng mã đơn vị của điểm nhận.")
+        if owner is not None and owner != ev.origin:
+            return refuse("not_owner", f"hồ sơ này thuộc điểm {owner}.")
+        return None
+    if owner is None:
+        return refuse("unknown_dossier", "nơi nhận không có hồ sơ này.")
+    if ev.origin not in (owner, CENTER):
+        return refuse("not_owner", f"hồ sơ này thuộc điểm {owner}; chỉ điểm đó hoặc trung tâm "
+                                   "được thay đổi.")
+    return None
+
+
+def authorize_all(events: Iterable[Event], *, sender: str, owners: Mapping[str, str],
+                  receiver: str = CENTER) -> list[Refusal]:
+    """Every refusal among `events` in order; a dossier received earlier in the same list counts as
+    owned by its point for the events after it (a point ships a dossier with its first scans)."""
+    known = dict(owners)
+    out = []
+    for ev in events:
+        refusal = authorize(ev, sender=sender, owner=known.get(ev.dossier_id or ""),
+                            receiver=receiver)
+        if refusal is not None:
+            out.append(refusal)
+        elif ev.kind == "dossier.received":
+            known.setdefault(ev.dossier_id, ev.origin)
+    return out
+
+
+# --- the table in docs/protocol.md ----------------------------------------------------------------
+
+_POINT, _OTHER = "07024", "07027"
+ORIGINS = {"the center": CENTER, "the dossier's point": _POINT, "another point": _OTHER}
+
+
+def _sample(kind: str, origin: str) -> Event:
+    payload = {"code": f"{origin}-260101-0001"} if kind == "dossier.received" else {}
+    dossier = None if kind in CENTER_ONLY_KINDS else "d" * 32
+    return Event("e" * 32, kind, dossier, origin, "x", "0" * 15 + "-00000", payload)
+
+
+def policy_table() -> list[tuple[str, str, str]]:
+    """(kind, origin, verdict) for each kind and each origin, with the dossier owned by
+    "the dossier's point" (and, for `dossier.received`, not yet known)."""
+    rows = []
+    for kind in sorted(KINDS):
+        for label, origin in ORIGINS.items():
+            owner = None if kind == "dossier.received" else _POINT
+            ev = _sample(kind, origin)
+            if kind == "dossier.received" and origin == _OTHER:
+                owner = _POINT        # the uid is already held by another point
+            refusal = authorize(ev, sender=origin, owner=owner)
+            rows.append((kind, label, "allow" if refusal is None else f"refuse ({refusal.code})"))
+    return rows
+
+
+def judge_events(events: Iterable[Event], *, sender: str, owners: Mapping[str, str],
+                 receiver: str = CENTER) -> Refusal | None:
+    """The first reason to refuse a parcel of `events` whole: a payload outside its kind's schema
+    (`sync.schema`), then an event outside the policy; None when every event may be applied."""
+    events = list(events)
+    for ev in events:
+        try:
+            check_event(ev)
+        except (SchemaError, ValueError) as exc:
+            return Refusal("bad_payload", ev.id,
+                           f"Sự kiện {str(ev.kind)[:40]} ({str(ev.id)[:12]}) sai dạng: {exc}")
+    refusals = authorize_all(events, sender=sender, owners=owners, receiver=receiver)
+    return refusals[0] if refusals else None
