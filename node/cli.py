@@ -89,6 +89,10 @@ def status_cmd(data_dir, as_json):
     click.echo(f"  Xung đột chờ xử lý: {status['open_conflicts']}")
     if status["last_error"]:
         click.echo(f"  Lỗi gần nhất: {status['last_error']}")
+    for key, label in (("clock_warning", "Đồng hồ"), ("up_refused", "Trung tâm từ chối"),
+                       ("down_refused", "Điểm từ chối gói của trung tâm")):
+        if status[key]:
+            click.echo(f"  {label}: {status[key]}")
 
 
 @node_group.command("verify")

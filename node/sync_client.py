@@ -148,8 +148,10 @@ class _Round:
             self.t.send_down_receipt(receipt)
             self.report.parcels_down += 1
             if result not in ("applied", "duplicate"):
-                raise TransportError(f"Gói từ trung tâm không áp dụng được ({result}).",
-                                     retryable=False)
+                # Logged and reported; records and scans still go up in this round.
+                self.report.error = (f"Gói từ trung tâm không áp dụng được ({result}): "
+                                     f"{get_state('sync:down_refused') or ''}").strip()
+                return
 
     def push_blobs(self) -> None:
         waiting = [b.sha256 for b in Blob.select(Blob.sha256).where(~Blob.at_center)

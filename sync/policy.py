@@ -133,3 +133,15 @@ def judge_events(events: Iterable[Event], *, sender: str, owners: Mapping[str, s
                            f"Sự kiện {str(ev.kind)[:40]} ({str(ev.id)[:12]}) sai dạng: {exc}")
     refusals = authorize_all(events, sender=sender, owners=owners, receiver=receiver)
     return refusals[0] if refusals else None
+
+
+def policy_markdown() -> str:
+    """The policy table as it stands in docs/protocol.md: one row per kind, one column per origin."""
+    verdicts: dict[str, dict[str, str]] = {}
+    for kind, origin, verdict in policy_table():
+        verdicts.setdefault(kind, {})[origin] = verdict
+    lines = ["| kind | " + " | ".join(f"from {o}" for o in ORIGINS) + " |",
+             "|---|" + "---|" * len(ORIGINS)]
+    for kind in sorted(verdicts):
+        lines.append(f"| `{kind}` | " + " | ".join(verdicts[kind][o] for o in ORIGINS) + " |")
+    return "\n".join(lines)
