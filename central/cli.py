@@ -207,6 +207,8 @@ def point_list_cmd(data_dir):
         click.echo(f"{p['unit_code']:<8} {p['name']:<20} khoá: {p['key_status']:<8} "
                    f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
                    f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
+        if p["last_refusal"]:
+            click.echo(f"         từ chối gần nhất: {p['last_refusal']}")
 
 
 @point_group.command("revoke")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from peewee import fn
+
 from motcua.errors import NotFound
 from central.db import db
 from central.models import Point, Refusal
@@ -54,9 +56,18 @@ def revoke_point(unit_code: str) -> Point:
     return get_point(unit_code)
 
 
+def last_refusals() -> dict[str, str]:
+    """The latest refusal of each point, as a technician reads it: when, code, why."""
+    latest = (Refusal.select(Refusal.sender, fn.MAX(Refusal.id).alias("last"))
+              .where(Refusal.sender.is_null(False)).group_by(Refusal.sender))
+    rows = Refusal.select().where(Refusal.id.in_([r.last for r in latest]))
+    return {r.sender: f"{r.at:%Y-%m-%d %H:%M} {r.reason_code}: {r.message}"[:300] for r in rows}
+
+
 def list_points() -> list[dict]:
     """Each point with last contact, backlogs both ways, clock skew, key status and refusals."""
     down = backlogs()
+    refusals = last_refusals()
     return [{
         "unit_code": p.unit_code, "name": p.name, "key_status": p.key_status,
         "key_fingerprint": _fingerprint(p.sign_pub, p.enc_pub),
@@ -67,6 +78,7 @@ def list_points() -> list[dict]:
         "last_contact": p.last_contact.isoformat() if p.last_contact else None,
         "clock_skew_ms": p.clock_skew_ms, "backlog_up": p.backlog_reported,
         "backlog_down": down.get(p.id, 0), "refused_parcels": p.refused_count,
+        "last_refusal": refusals.get(p.unit_code),
         "last_seq_in": p.last_seq_in, "next_seq_out": p.next_seq_out,
     } for p in Point.select().order_by(Point.unit_code)]
 

@@ -211,3 +211,12 @@ def test_a_revoked_point_can_do_nothing(world):
     revoke_point(M)
     out = ingestor.ingest(m.parcel([received(uuid.uuid4().hex, origin=M, hlc=_now(13))]))
     assert (out.result, out.reason) == ("refused", "revoked_sender")
+
+
+def test_the_fleet_list_shows_each_points_last_refusal(world):
+    from central.points import list_points
+    ingestor, b, m, uid = world
+    ingestor.ingest(m.parcel([transitioned(uid, 2, 7, _now(14), origin=M)]))
+    rows = {p["unit_code"]: p for p in list_points()}
+    assert "unauthorized" in rows[M]["last_refusal"] and rows[M]["refused_parcels"] == 1
+    assert rows[B]["last_refusal"] is None
