@@ -161,6 +161,9 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     with exclusive(data_dir):
         me = _Point(data_dir)
         units, odd = stick.survey(folder)
+        if stick.kind_of(stick.ferry_root(folder)) is None:
+            report.ignored.append((stick.ROOT_NAME + "/", "không có trên USB: đúng USB chưa?"))
+            return report
         up = stick.require_lane(folder, me.id, "up", create=True)
         down = stick.require_lane(folder, me.id, "down")
         stick.probe_writable(up)             # before anything is acknowledged

@@ -292,3 +292,27 @@ def test_read_only_and_full_sticks_on_the_command_line(center, tmp_path, closing
     proc = run("central", "import", "--data-dir", center.dir, "--from", small_mount)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert center_state(center)["by_origin"]["07001"] == 2
+
+
+def test_parcel_commands_refuse_what_is_not_a_file(tmp_path):
+    lane = tmp_path / "usb" / "motcua" / "07001" / "up"
+    (lane / "receipts").mkdir(parents=True)
+    (lane / "zero.mcp").symlink_to("/dev/zero")
+    os.mkfifo(lane / "fifo.mcp")
+    (lane / "manifest.json").symlink_to("/dev/zero")
+    os.mkfifo(lane / "receipts" / f"{HEX_A}.json")
+    proc = run("parcel", "inspect", lane, timeout=30)
+    no_traceback(proc)
+    assert proc.returncode == 1 and "zero.mcp: symlink" in proc.stderr, proc.stderr
+    assert "fifo.mcp: special_file" in proc.stderr
+    proc = run("parcel", "verify", tmp_path / "usb", timeout=30)
+    no_traceback(proc)
+    assert proc.returncode == 1
+    for name in ("zero.mcp", "fifo.mcp", "manifest.json", f"{HEX_A}.json"):
+        assert name in proc.stdout, (name, proc.stdout)
+    elsewhere = tmp_path / "elsewhere"
+    (tmp_path / "usb" / "motcua").rename(elsewhere)
+    (tmp_path / "usb" / "motcua").symlink_to(elsewhere, target_is_directory=True)
+    proc = run("parcel", "verify", tmp_path / "usb", timeout=30)
+    no_traceback(proc)
+    assert proc.returncode == 1 and "liên kết" in proc.stdout, proc.stdout
