@@ -242,9 +242,12 @@ def sweep_temporaries(lane_dir: Path) -> int:
     for folder in (lane_dir, lane_dir / "receipts"):
         if kind_of(folder) != "dir":
             continue
-        with os.scandir(folder) as it:
-            names = [e.name for e in it if _TMP_NAME.fullmatch(e.name)
-                     and e.is_file(follow_symlinks=False)]
+        try:
+            with os.scandir(folder) as it:
+                names = [e.name for e in it if _TMP_NAME.fullmatch(e.name)
+                         and e.is_file(follow_symlinks=False)]
+        except OSError as exc:
+            raise unusable(exc, folder) from None
         for name in names:
             count += remove_file(folder / name)
     return count

@@ -199,13 +199,15 @@ def test_bounded_read_refuses_without_reading(tmp_path):
     assert stickmod.read_file(tmp_path / "ok.mcp", limit=100) == b"x" * 100
 
 
-def _fail_fsync_under(monkeypatch, folder: Path, code: int) -> None:
-    """The stick's file system refuses at fsync (where ENOSPC and EIO often show up first)."""
+def _fail_fsync_under(monkeypatch, folder: Path, code: int, only: str = "") -> None:
+    """The stick's file system refuses at fsync (where ENOSPC and EIO often show up first), for
+    files whose path holds `only`."""
     real = os.fsync
     folder = str(folder.resolve())
 
     def fsync(fd):
-        if os.readlink(f"/proc/self/fd/{fd}").startswith(folder):
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if path.startswith(folder) and only in path:
             raise OSError(code, os.strerror(code))
         return real(fd)
     monkeypatch.setattr(os, "fsync", fsync)
@@ -238,6 +240,14 @@ def test_full_stick_is_one_line_and_nothing_half_written(center, tmp_path, closi
         job = FerryJob("export", str(stick))
         _run(job, str(a), None)                              # the clerk's USB page
         assert job.state == "failed" and "đầy" in job.error and "Errno" not in job.error
+    lane = stick / "motcua" / "07001" / "up"
+    before = snapshot(lane)
+    with monkeypatch.context() as patch:             # full once the new parcel is being written
+        _fail_fsync_under(patch, stick, errno.ENOSPC, only=".mcp.")
+        with pytest.raises(DomainError) as caught:
+            export(a, stick)
+        assert "đầy" in caught.value.message_vi
+    assert not _leftovers(stick) and snapshot(lane) == before     # no half file, no .tmp
     with monkeypatch.context() as patch:
         _fail_fsync_under(patch, stick, errno.EIO)
         with pytest.raises(DomainError) as caught:
