@@ -197,6 +197,13 @@ def test_bounded_read_refuses_without_reading(tmp_path):
     assert codes == {"zero.mcp": "symlink", "fifo.mcp": "special_file", "dir.mcp": "not_a_file",
                      "big.mcp": "too_large"}
     assert stickmod.read_file(tmp_path / "ok.mcp", limit=100) == b"x" * 100
+    try:                                                     # /dev/zero itself, copied on
+        os.mknod(tmp_path / "dev.mcp", 0o644 | stat.S_IFCHR, os.makedev(1, 5))
+    except OSError:
+        return                                               # not allowed here: symlink case above
+    with pytest.raises(stickmod.StickRefused) as caught:
+        stickmod.read_file(tmp_path / "dev.mcp", limit=100)
+    assert caught.value.reason == "special_file"
 
 
 def _fail_fsync_under(monkeypatch, folder: Path, code: int, only: str = "") -> None:
