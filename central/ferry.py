@@ -6,6 +6,11 @@ every point receipt through the same `central.downstream.accept_receipt` as `POS
 The center writes only `down` lanes: its signed receipts (named by parcel hash) and the parcels it
 owes each point (`downstream.next_parcel`, built ahead of receipts since a stick is slow), plus the
 public keys file that lets anyone run `motcua parcel verify`.
+
+The stick is not trusted as a file system (`sync.stickfs`): a point whose folder or lanes are not
+real folders on the stick is refused whole (nothing read from or written through it); a parcel,
+receipt or request that is not a regular file, or is too large, is refused with its reason and the
+rest goes on; a read-only or full stick stops before anything is ingested, in one line.
 """
 from __future__ import annotations
 
@@ -15,7 +20,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from motcua.errors import DomainError
-from motcua.files import sweep_temporaries, write_durably
 from central import downstream
 from central.ingest import Ingestor
 from central.keys import CENTER_ID, center_identity
@@ -26,6 +30,7 @@ from sync import folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
+from sync.stickfs import StickRefused, probe_writable
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +44,31 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     identity = center_identity(data_dir)
     ingestor = Ingestor(identity, data_dir)
     report = stick.FerryReport()
-    units = stick.units_on(folder)
-    files = {u: stick.parcel_files(stick.lane(folder, u, "up")) for u in units}
-    total, done = sum(len(v) for v in files.values()) or 1, 0
+    units = _usable_units(folder, report)
+    lanes = {}
     for unit in units:
-        up, down = stick.lane(folder, unit, "up"), stick.lane(folder, unit, "down")
-        sweep_temporaries(down)
+        try:
+            lanes[unit] = stick.open_lane(folder, unit, "up"), stick.open_lane(folder, unit, "down")
+        except StickRefused as exc:          # nothing read from it, nothing written through it
+            report.refuse(f"motcua/{unit}", exc)
+    files = {u: stick.parcel_files(up) if up else [] for u, (up, _) in lanes.items()}
+    total, done = sum(len(v) for v in files.values()) or 1, 0
+    for unit, (up, down) in lanes.items():
+        if down is not None:
+            stick.sweep_temporaries(down)
+        if up is None:
+            _write_down(unit, folder, identity, report)
+            continue
         _redeem_enroll_request(data_dir, identity, unit, up, report)
         answer = _redeem_rotation_request(identity, unit, up, report, key_grace)
         for path in stick.receipt_files(up):
             try:
-                report.add("down_events_acked", downstream.accept_receipt(unit, path.read_bytes()))
+                report.add("down_events_acked", downstream.accept_receipt(unit, stick.read_doc(path)))
                 report.add("point_receipts")
             except ParcelRefused as exc:
-                report.refused.append((f"{unit}/up/{path.relative_to(up).as_posix()}",
-                                       exc.reason, exc.message_vi))
-        for path, data in _in_order(files[unit]):
+                report.refuse(f"{unit}/up/{path.relative_to(up).as_posix()}", exc)
+        down = stick.open_lane(folder, unit, "down", create=True)
+        for path, data in _in_order(files[unit], f"{unit}/up", report):
             done += 1
             progress(done, total, f"{unit}: {path.name}")
             kind = ""
@@ -68,15 +82,18 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             except ParcelRefused:
                 pass                     # the Ingestor refuses it, logs why and signs a receipt
             result = ingestor.ingest(data)
-            write_durably(stick.receipt_path(down, parcel_sha256(data)), result.receipt)
+            try:
+                stick.write_file(stick.receipt_path(down, parcel_sha256(data)), result.receipt)
+            except StickRefused as exc:          # a folder where the receipt goes: left as it is
+                report.refuse(f"{unit}/down/receipts/{parcel_sha256(data)}.json", exc)
             report.add(kind + result.result)
             report.add("events_applied", result.events_applied)
             if result.result == "refused":
                 report.refused.append((f"{unit}/up/{path.name}", result.reason,
                                        "từ chối, đã ghi nhật ký; điểm sẽ gửi lại bản đúng"))
         _write_down(unit, folder, identity, report)
-        _put_rotation_answer(down, answer)
-    _write_keys(folder, identity, units)
+        _put_rotation_answer(down, answer, unit, report)
+    _write_keys(folder, identity, units, report)
     c = report.counts
     report.came.append(f"{c.get('applied', 0)} gói áp dụng ({c.get('events_applied', 0)} sự kiện), "
                        f"{c.get('duplicate', 0)} gói đã có, {c.get('held', 0)} gói chờ gói trước; "
@@ -91,10 +108,10 @@ def _redeem_enroll_request(data_dir, identity: crypto.Identity, unit: str, up: P
     """Enroll a point that joined by file, before its parcels are read (they need its keys)."""
     from central.enrollment import redeem_enroll_request
     path = up / REQUEST_FILE_NAME
-    if not path.exists():
+    if not stick.present(path):
         return
     try:
-        point = redeem_enroll_request(path.read_bytes(), identity, lane_unit=unit,
+        point = redeem_enroll_request(stick.read_doc(path), identity, lane_unit=unit,
                                       now=datetime.now())
     except DomainError as exc:
         report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.message_vi))
@@ -109,10 +126,10 @@ def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
     go in: grace); returns the signed answer for its down lane, None when there is no request."""
     from central.rotation import rotate_point_keys
     path = up / ROTATE_REQUEST
-    if not path.exists():
+    if not stick.present(path):
         return None
     try:
-        answer = rotate_point_keys(path.read_bytes(), identity, lane_unit=unit, grace=grace)
+        answer = rotate_point_keys(stick.read_doc(path), identity, lane_unit=unit, grace=grace)
     except DomainError as exc:
         report.refused.append((f"{unit}/up/{ROTATE_REQUEST}", exc.code, exc.message_vi))
         return None
@@ -120,13 +137,17 @@ def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
     return answer
 
 
-def _put_rotation_answer(down: Path, answer: bytes | None) -> None:
+def _put_rotation_answer(down: Path, answer: bytes | None, unit: str,
+                         report: stick.FerryReport) -> None:
     """The answer lies in the down lane while the point's request lies in its up lane."""
     path = down / ROTATE_ANSWER
-    if answer is None:
-        path.unlink(missing_ok=True)
-    elif down.is_dir():
-        write_durably(path, answer)
+    try:
+        if answer is None:
+            stick.remove_file(path)
+        elif stick.kind_of(down) == "dir":
+            stick.write_file(path, answer)
+    except StickRefused as exc:
+        report.refuse(f"{unit}/down/{ROTATE_ANSWER}", exc)
 
 
 def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike,
@@ -135,13 +156,26 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike,
     public keys file; nothing is ingested."""
     identity = center_identity(data_dir)
     report = stick.FerryReport()
+    on_stick = _usable_units(folder, report)
     if not units:
         units = [p.unit_code for p in Point.select().where(
             Point.sign_pub.is_null(False) & (Point.key_status == "active")).order_by(Point.unit_code)]
     for unit in units:
         _write_down(unit, folder, identity, report)
-    _write_keys(folder, identity, sorted(set(units) | set(stick.units_on(folder))))
+    _write_keys(folder, identity, sorted(set(units) | set(on_stick)), report)
     return report
+
+
+def _usable_units(folder, report: stick.FerryReport) -> list[str]:
+    """The points' folders on the stick, once the stick is known to take writes; symlinks and
+    special files where a point's folder would be are refused.
+    :raises StickUnusable: read-only, full, or `motcua/` is not a real folder."""
+    root = stick.ferry_root(folder)
+    units, odd = stick.survey(folder)
+    probe_writable(root if stick.kind_of(root) == "dir" else Path(folder))
+    for name, exc in odd:
+        report.refuse(name, exc)
+    return units
 
 
 def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.FerryReport) -> None:
@@ -151,8 +185,12 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     if point is None or not point.sign_pub or point.key_status != "active":
         report.ignored.append((f"motcua/{unit}", "không phải điểm đang hoạt động của trung tâm"))
         return
-    down = stick.lane(folder, unit, "down")
-    down.mkdir(parents=True, exist_ok=True)
+    try:
+        down = stick.open_lane(folder, unit, "down", create=True)
+        up = stick.open_lane(folder, unit, "up")
+    except StickRefused as exc:
+        report.refuse(f"motcua/{unit}", exc)
+        return
     keep, seq, written = set(), 0, 0
     now = datetime.now()
     while len(keep) < MAX_DOWN_PARCELS:
@@ -162,13 +200,18 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
         seq = peek_header(data).seq
         name = parcel_file_name(data)
         path = down / name
-        if not (path.exists() and path.read_bytes() == data):
-            write_durably(path, data)
-            written += 1
         keep.add(name)
-    up_shas = {parcel_sha256(p.read_bytes()) for p in stick.parcel_files(stick.lane(folder, unit, "up"))}
+        if stick.same_bytes(path, data):
+            continue
+        try:
+            stick.write_file(path, data)
+            written += 1
+        except StickRefused as exc:          # a folder under that name: the parcel waits
+            report.refuse(f"{unit}/down/{name}", exc)
+            keep.discard(name)
+    up_shas = {parcel_sha256(data) for data in _readable(stick.parcel_files(up) if up else [])}
     keep |= {p.relative_to(down).as_posix() for p in stick.receipt_files(down) if p.stem in up_shas}
-    stick.prune(down, keep)
+    stick.prune(down, keep, report)
     stick.write_manifest(down, CENTER_ID, unit, identity)
     report.add("down_parcels", len([k for k in keep if k.endswith(".mcp")]))
     report.went.append(f"{unit}: {len([k for k in keep if k.endswith('.mcp')])} gói cho điểm "
@@ -176,18 +219,36 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
                        f"{len([k for k in keep if k.startswith('receipts/')])} biên nhận")
 
 
-def _write_keys(folder, identity: crypto.Identity, units: list[str]) -> None:
+def _write_keys(folder, identity: crypto.Identity, units: list[str],
+                report: stick.FerryReport) -> None:
     points = {p.unit_code: accepted_keys(p) for p in Point.select().where(
         Point.unit_code.in_(list(units)) & Point.sign_pub.is_null(False))}
-    stick.write_public_keys(folder, CENTER_ID, identity, points)
+    try:
+        stick.write_public_keys(folder, CENTER_ID, identity, points)
+    except StickRefused as exc:
+        report.refuse(f"motcua/{stick.KEYS_NAME}", exc)
 
 
-def _in_order(paths: list[Path]):
+def _readable(paths: list[Path]):
+    """The bytes of each parcel file that is a regular file within the size limit."""
+    for path in paths:
+        try:
+            yield stick.read_parcel(path)
+        except StickRefused:
+            continue
+
+
+def _in_order(paths: list[Path], label: str, report: stick.FerryReport):
     """Chained parcels by (sender, seq) first, so none waits for a gap a later file fills; then
-    scan chunks; unreadable files last (they are refused with their reason)."""
+    scan chunks; unreadable files last (they are refused with their reason). What is not a
+    regular file, or is too large, is refused here and never reaches the Ingestor."""
     keyed = []
     for path in paths:
-        data = path.read_bytes()
+        try:
+            data = stick.read_parcel(path)
+        except StickRefused as exc:
+            report.refuse(f"{label}/{path.name}", exc)
+            continue
         try:
             h = peek_header(data)
             key = (0 if h.kind != "blob-chunk" else 1, h.sender, h.seq, path.name)
@@ -195,5 +256,8 @@ def _in_order(paths: list[Path]):
             key = (2, "", 0, path.name)
         keyed.append((key, path))
     for _, path in sorted(keyed):
-        yield path, path.read_bytes()      # one parcel in memory at a time
+        try:
+            yield path, stick.read_parcel(path)      # one parcel in memory at a time
+        except StickRefused as exc:                  # swapped since it was first read
+            report.refuse(f"{label}/{path.name}", exc)
 

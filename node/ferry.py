@@ -6,7 +6,10 @@ Only the carrier differs from an HTTP round: the same spool builds the same parc
 (`acknowledge_spooled`), and down parcels go through the same `node.inbox.take_down_parcel`. So a
 parcel that arrives by stick and by HTTP, in any order and any number of times, takes effect once.
 The point writes only its own `up` lane and reads only its own `down` lane; other points' lanes
-are left as they are.
+are left as they are. The stick is not trusted as a file system (`sync.stickfs`): if this point's
+lanes are not real folders on it, or it cannot be written, the trip stops in one line before
+anything is acknowledged; a file that is not a regular file, or is too large, is refused with its
+reason and the rest goes on.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import logging
 import os
 from pathlib import Path
 
-from motcua.files import sweep_temporaries, write_durably
+from motcua.files import write_durably
 from motcua.errors import DomainError
 from node import keyrotation as rotation
 from node.enroll import (EnrollRefused, forget_request, node_identity, pending_request,
@@ -31,6 +34,7 @@ from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAM
 from sync.outbox import Spool
 from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header)
 from sync.receipt import verify_receipt
+from sync.stickfs import StickRefused
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +65,18 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     report = stick.FerryReport()
     with exclusive(data_dir):
         me = _Point(data_dir)
-        up = stick.lane(folder, me.id, "up")
-        up.mkdir(parents=True, exist_ok=True)
-        sweep_temporaries(up)
+        up = stick.require_lane(folder, me.id, "up", create=True)
+        down = stick.require_lane(folder, me.id, "down")
+        stick.probe_writable(up)
+        stick.sweep_temporaries(up)
         _carry_enroll_request(up, report)
         _carry_rotation_request(data_dir, up, report)
         spool_pending_events(me.spool, me.id, me.identity, me.center.enc_pub)
-        down_shas = {parcel_sha256(p.read_bytes()) for p in
-                     stick.parcel_files(stick.lane(folder, me.id, "down"))}
-        keep = {p.relative_to(up).as_posix() for p in stick.receipt_files(up) if p.stem in down_shas}
-        used = sum((up / name).stat().st_size for name in keep)
+        down_shas = {parcel_sha256(data) for data in
+                     _readable(stick.parcel_files(down) if down else [])}
+        keep = {p.relative_to(up).as_posix() for p in stick.receipt_files(up)
+                if p.stem in down_shas and stick.kind_of(p) == "file"}
+        used = sum((up / name).lstat().st_size for name in keep)
         cap = max_bytes if max_bytes is not None else float("inf")
         room = stick.free_bytes(folder) - _MARGIN
         waiting = me.spool.waiting()
@@ -82,7 +88,14 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             data = item.read()
             name = parcel_file_name(data)
             if not full and _fits(up, name, data, used, cap, room):
-                room -= _put(up, name, data)
+                try:
+                    room -= _put(up, name, data)
+                except StickRefused as exc:      # a folder under its name: it waits
+                    report.leave(name, exc.message_vi)
+                    full = True
+                    left_parcels += 1
+                    done += 1
+                    continue
                 used += len(data)
                 keep.add(name)
                 report.add("parcels")
@@ -111,13 +124,19 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                                               current_stamp(), content, blob.sha256, offset,
                                               chunk_bytes)
                 name = parcel_file_name(data)
-                room -= _put(up, name, data)
+                try:
+                    room -= _put(up, name, data)
+                except StickRefused as exc:
+                    report.leave(name, exc.message_vi)
+                    left_chunks += 1
+                    left_bytes += size - _OVERHEAD
+                    continue
                 used += len(data)
                 keep.add(name)
                 report.add("chunks")
                 report.add("chunk_bytes", len(data))
                 progress(done, total, f"tệp quét: {report.counts['chunks']} mảnh")
-        gone = stick.prune(up, keep)
+        gone = stick.prune(up, keep, report)
         left = {"parcels": left_parcels, "chunks": left_chunks, "bytes": left_bytes}
         stick.write_manifest(up, me.id, "central", me.identity, left)
     c = report.counts
@@ -141,25 +160,34 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     report = stick.FerryReport()
     with exclusive(data_dir):
         me = _Point(data_dir)
-        up, down = stick.lane(folder, me.id, "up"), stick.lane(folder, me.id, "down")
-        for unit in stick.units_on(folder):
+        units, odd = stick.survey(folder)
+        if stick.kind_of(stick.ferry_root(folder)) is None:
+            report.ignored.append((stick.ROOT_NAME + "/", "không có trên USB: đúng USB chưa?"))
+            return report
+        up = stick.require_lane(folder, me.id, "up", create=True)
+        down = stick.require_lane(folder, me.id, "down")
+        stick.probe_writable(up)             # before anything is acknowledged
+        for unit in units:
             if unit != me.id:
                 report.ignored.append((f"motcua/{unit}", "thư mục của điểm khác, để nguyên"))
-        receipts, parcels = stick.receipt_files(down), stick.parcel_files(down)
+        for name, _ in odd:
+            report.ignored.append((name, "không phải thư mục của điểm này, để nguyên"))
+        receipts = stick.receipt_files(down) if down else []
+        parcels = stick.parcel_files(down) if down else []
         total, done = len(receipts) + len(parcels), 0
         _take_receipts(me, receipts, report, lambda: progress(done, total, "biên nhận"))
         if report.counts.get("acked_parcels") or report.counts.get("acked_chunks"):
             forget_request()                 # the center knows this point's keys now
-        if _take_rotation_answer(data_dir, down, report):
+        if down is not None and _take_rotation_answer(data_dir, down, report):
             me.identity = node_identity(data_dir)
         done = len(receipts)
         chained, wrote = [], False
         for path in parcels:
-            data = path.read_bytes()
             try:
+                data = stick.read_parcel(path)
                 header = peek_header(data)
             except ParcelRefused as exc:
-                report.refused.append((path.name, exc.reason, exc.message_vi))
+                report.refuse(path.name, exc)
                 continue
             if header.recipient != me.id or header.sender != "central":
                 report.ignored.append((path.name, f"gói gửi {header.recipient}, không phải điểm này"))
@@ -169,8 +197,11 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             result, receipt = take_down_parcel(data, node_id=me.id, identity=me.identity,
                                                center_keys=me.center,
                                                older=rotation.decrypting_identities(data_dir))
-            write_durably(stick.receipt_path(up, parcel_sha256(data)), receipt)
-            wrote = True
+            try:
+                stick.write_file(stick.receipt_path(up, parcel_sha256(data)), receipt)
+                wrote = True
+            except StickRefused as exc:      # a folder where the receipt goes: left as it is
+                report.refuse(f"receipts/{parcel_sha256(data)}.json", exc)
             if result in ("applied", "duplicate"):
                 report.add(f"down_{result}")
             else:
@@ -179,7 +210,10 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             done += 1
             progress(done, total, f"gói từ trung tâm {done - len(receipts)}/{len(chained)}")
         if wrote:
-            previous = stick.read_manifest(up, None) if (up / stick.MANIFEST_NAME).exists() else None
+            try:
+                previous = stick.read_manifest(up, None)
+            except ValueError:
+                previous = None
             stick.write_manifest(up, me.id, "central", me.identity, (previous or {}).get("left"))
     c = report.counts
     report.came.append(f"{c.get('acked_parcels', 0)} biên nhận gói hồ sơ "
@@ -197,10 +231,14 @@ def _carry_enroll_request(up: Path, report: stick.FerryReport) -> None:
     """A point enrolled by file carries its sealed request until the center has answered."""
     path = up / REQUEST_FILE_NAME
     request = pending_request()
-    if request is None:
-        path.unlink(missing_ok=True)
+    try:
+        if request is None:
+            stick.remove_file(path)
+            return
+        stick.write_file(path, request)
+    except StickRefused as exc:
+        report.refuse(path.name, exc)
         return
-    write_durably(path, request)
     report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
 
 
@@ -208,20 +246,24 @@ def _carry_rotation_request(data_dir: Path, up: Path, report: stick.FerryReport)
     """A key rotation waiting for the center travels in the lane until the center has answered."""
     path = up / ROTATE_REQUEST
     request = rotation.pending_request(data_dir)
-    if request is None:
-        path.unlink(missing_ok=True)
+    try:
+        if request is None:
+            stick.remove_file(path)
+            return
+        stick.write_file(path, request)
+    except StickRefused as exc:
+        report.refuse(path.name, exc)
         return
-    write_durably(path, request)
     report.went.append("yêu cầu đổi khóa (khóa mới ký bằng khóa cũ)")
 
 
 def _take_rotation_answer(data_dir: Path, down: Path, report: stick.FerryReport) -> bool:
     """Switch keys on the center's signed answer in the down lane; True when switched."""
     path = down / ROTATE_ANSWER
-    if not path.exists() or rotation.pending_request(data_dir) is None:
+    if not stick.present(path) or rotation.pending_request(data_dir) is None:
         return False
     try:
-        switched = rotation.accept_answer(data_dir, path.read_bytes())
+        switched = rotation.accept_answer(data_dir, stick.read_doc(path))
     except DomainError as exc:
         report.refused.append((path.name, exc.code, exc.message_vi))
         return False
@@ -240,9 +282,9 @@ def _take_receipts(me: _Point, paths: list[Path], report: stick.FerryReport, tic
         sha = path.stem
         item, chunk = waiting.get(sha), chunks.get(sha)
         try:
-            body = verify_receipt(path.read_bytes(), me.center.sign_pub, sha)
+            body = verify_receipt(stick.read_doc(path), me.center.sign_pub, sha)
         except ParcelRefused as exc:
-            report.refused.append((path.name, exc.reason, exc.message_vi))
+            report.refuse(path.name, exc)
             continue
         if item is None and chunk is None:
             if body["result"] == "refused":       # bytes this point never built: a damaged copy
@@ -293,20 +335,29 @@ def _covered(spool: Spool, blob_sha: str) -> int:
 
 def _fits(up: Path, name: str, data: bytes, used: int, cap: float, room: int) -> bool:
     """Whether `data` can lie in the lane: already there intact, or room for it under the cap."""
-    path = up / name
-    if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
+    if stick.same_bytes(up / name, data):
         return used + len(data) <= cap
     return used + len(data) <= cap and len(data) <= room
 
 
 def _put(up: Path, name: str, data: bytes) -> int:
     """Write a parcel unless the very same bytes are already there (a stick used twice, or a
-    damaged copy that must be replaced); returns the bytes newly written."""
+    damaged copy that must be replaced); returns the bytes newly written.
+    :raises StickRefused: a folder or special file has its name. :raises StickUnusable: full."""
     path = up / name
-    if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
+    if stick.same_bytes(path, data):
         return 0
-    write_durably(path, data)
+    stick.write_file(path, data)
     return len(data)
+
+
+def _readable(paths: list[Path]):
+    """The bytes of each parcel file that is a regular file within the size limit."""
+    for path in paths:
+        try:
+            yield stick.read_parcel(path)
+        except StickRefused:
+            continue
 
 
 

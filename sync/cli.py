@@ -19,12 +19,13 @@ def inspect_cmd(paths):
 
     Example: motcua parcel inspect /media/usb/motcua/*.mcp
     """
+    from sync.folder import read_parcel
     from sync.parcel import ParcelRefused, parcel_sha256, peek_header
     bad = 0
     for name in paths:
         for path in sorted(Path(name).glob("*.mcp")) if Path(name).is_dir() else [Path(name)]:
-            data = path.read_bytes()
-            try:
+            try:                     # a FIFO, device or symlink named *.mcp: refused, not read
+                data = read_parcel(path)
                 header = peek_header(data)
                 click.echo(json.dumps({"file": path.name, "sha256": parcel_sha256(data),
                                        **header.to_dict()}, ensure_ascii=False))

@@ -14,11 +14,14 @@ Each lane has exactly one writer, so two parties never race on a file. Every fil
 tmp → fsync → rename → fsync(dir): a stick pulled out mid-write leaves a hidden `.tmp`, never a
 half file under a real name. Nothing here needs a database or a private key except the writer's
 own key for its manifest; `verify_folder` (`motcua parcel verify`) uses public keys only.
+The stick itself is not trusted as a file system: every path goes through `sync.stickfs` (real
+lanes, no symlinks, bounded reads of regular files, deletions of regular files only).
 """
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,15 +30,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from motcua import files
-from sync import crypto
+from sync import crypto, stickfs
+from sync.stickfs import (MAX_DOC_BYTES, MAX_PARCEL_BYTES, StickRefused, StickUnusable,
+                          check_dirs, entries, kind_of, probe_writable, read_file, remove_file,
+                          same_bytes, write_file)
 from sync.parcel import ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel
 from sync.receipt import verify_receipt
+
+logger = logging.getLogger(__name__)
 
 ROOT_NAME = "motcua"
 KEYS_NAME = "public_keys.json"
 MANIFEST_NAME = "manifest.json"
 _HASH_NAME = re.compile(r"[0-9a-f]{64}\.json")
+_LISTED_NAME = re.compile(r"[^/\\]+\.mcp|receipts/[0-9a-f]{64}\.json")   # what a manifest may name
 
 Progress = Callable[[int, int, str], None]
 
@@ -57,6 +65,16 @@ class FerryReport:
     def add(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
 
+    def refuse(self, name: str, exc: ParcelRefused) -> None:
+        """A file not taken, with its reason, logged; the trip goes on with the rest."""
+        logger.warning("ferry: %s refused: %s (%s)", name, exc.reason, exc.message_vi)
+        self.refused.append((name, exc.reason, exc.message_vi))
+
+    def leave(self, name: str, why: str) -> None:
+        """An entry left as it is (not this side's, or not a regular file), logged."""
+        logger.warning("ferry: %s left alone: %s", name, why)
+        self.ignored.append((name, why))
+
     def lines(self) -> list[str]:
         out = [f"Đã ghi: {x}" for x in self.went] + [f"Đã nhận: {x}" for x in self.came]
         out += [f"Từ chối {name}: {code} — {msg}" for name, code, msg in self.refused]
@@ -70,8 +88,6 @@ class FerryReport:
                 "ignored": [{"file": f, "why": w} for f, w in self.ignored]}
 
 
-
-
 def ferry_root(folder: str | os.PathLike) -> Path:
     return Path(folder) / ROOT_NAME
 
@@ -83,22 +99,84 @@ def lane(folder: str | os.PathLike, unit: str, direction: str) -> Path:
     return ferry_root(folder) / unit / direction
 
 
+def survey(folder: str | os.PathLike) -> tuple[list[str], list[tuple[str, StickRefused]]]:
+    """Unit codes with a real folder on the stick, and the entries refused instead (symlinks,
+    special files, where a point's folder would be).
+    :raises StickUnusable: `motcua/` itself is a symlink or not a folder."""
+    try:
+        if not check_dirs(folder, [ROOT_NAME]):
+            return [], []
+    except StickRefused as exc:
+        raise StickUnusable(f"USB không dùng được: {exc.message_vi}") from None
+    units, odd = [], []
+    for path in entries(ferry_root(folder), lambda name: True):
+        kind = kind_of(path)
+        if kind == "dir":
+            units.append(path.name)
+        elif kind in ("symlink", "special"):
+            odd.append((f"{ROOT_NAME}/{path.name}", StickRefused(
+                kind if kind == "symlink" else "special_file",
+                f"{ROOT_NAME}/{path.name} là {'liên kết (symlink)' if kind == 'symlink' else 'tệp đặc biệt'}"
+                ": không đọc, không ghi gì qua nó.")))
+    return units, odd
+
+
 def units_on(folder: str | os.PathLike) -> list[str]:
-    """Unit codes that have a lane on the stick."""
-    root = ferry_root(folder)
-    if not root.is_dir():
+    """Unit codes that have a real folder on the stick (symlinks and other entries left out)."""
+    try:
+        return survey(folder)[0]
+    except StickUnusable:
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def open_lane(folder: str | os.PathLike, unit: str, direction: str, *,
+              create: bool = False) -> Path | None:
+    """The lane, once `motcua/<unit>/<direction>` and its `receipts` are known to be real folders
+    on the stick (made when `create`); None when absent.
+    :raises StickRefused: a component is a symlink or not a folder.
+    :raises StickUnusable: it could not be made (read-only or full stick)."""
+    path = lane(folder, unit, direction)
+    if not check_dirs(folder, [ROOT_NAME, unit, direction], create=create):
+        return None
+    check_dirs(path, ["receipts"], create=create)
+    return path
+
+
+def require_lane(folder: str | os.PathLike, unit: str, direction: str, *,
+                 create: bool = False) -> Path | None:
+    """`open_lane` for this side's own lane, which it cannot do without.
+    :raises StickUnusable: with the one line to show (a symlink, a read-only or full stick)."""
+    try:
+        return open_lane(folder, unit, direction, create=create)
+    except StickRefused as exc:
+        raise StickUnusable(f"USB không an toàn, không dùng: {exc.message_vi}") from None
 
 
 def parcel_files(lane_dir: Path) -> list[Path]:
-    return sorted(lane_dir.glob("*.mcp")) if lane_dir.is_dir() else []
+    """Entries named like parcels (of any kind: `read_parcel` refuses what is not a regular file)."""
+    return entries(lane_dir, lambda name: name.endswith(".mcp"))
 
 
 def receipt_files(lane_dir: Path) -> list[Path]:
-    folder = lane_dir / "receipts"
-    return sorted(p for p in folder.glob("*.json") if _HASH_NAME.fullmatch(p.name)) \
-        if folder.is_dir() else []
+    """Entries named like receipts in the lane's (checked) `receipts` folder."""
+    if kind_of(lane_dir / "receipts") != "dir":
+        return []
+    return entries(lane_dir / "receipts", _HASH_NAME.fullmatch)
+
+
+def read_parcel(path: Path) -> bytes:
+    """A parcel file's bytes, bounded. :raises StickRefused: not a regular file, too large."""
+    return read_file(path, limit=MAX_PARCEL_BYTES)
+
+
+def read_doc(path: Path) -> bytes:
+    """A receipt, manifest, keys file or request, bounded. :raises StickRefused: as `read_parcel`."""
+    return read_file(path, limit=MAX_DOC_BYTES)
+
+
+def present(path: Path) -> bool:
+    """Whether anything (even a symlink or a folder) lies at `path`: the reader decides."""
+    return kind_of(path) is not None
 
 
 def receipt_path(lane_dir: Path, parcel_sha256: str) -> Path:
@@ -113,23 +191,27 @@ def free_bytes(folder: str | os.PathLike) -> int:
     return shutil.disk_usage(path).free
 
 
-def sweep_temporaries(folder: str | os.PathLike) -> int:
-    """Remove `.tmp` leftovers of writes a pulled stick interrupted; returns how many."""
-    return files.sweep_temporaries(ferry_root(folder))
+def sweep_temporaries(lane_dir: Path) -> int:
+    """Remove `.tmp` leftovers of writes a pulled stick interrupted, in one (checked) lane only,
+    regular files only; returns how many."""
+    return stickfs.sweep_temporaries(lane_dir)
 
 
 def write_manifest(lane_dir: Path, writer: str, reader: str, identity: crypto.Identity,
                    left: dict | None = None) -> dict:
     """List every file the writer left in its lane (size, sha256), signed by the writer."""
-    entries = []
+    listed = []
     for path in parcel_files(lane_dir) + receipt_files(lane_dir):
-        data = path.read_bytes()
-        entries.append({"name": path.relative_to(lane_dir).as_posix(), "size": len(data),
-                        "sha256": crypto.sha256_hex(data)})
-    body = {"v": 1, "writer": writer, "reader": reader, "files": entries, "left": left or {},
+        try:
+            data = read_parcel(path)
+        except StickRefused:
+            continue                          # not the writer's: never listed as if it were
+        listed.append({"name": path.relative_to(lane_dir).as_posix(), "size": len(data),
+                       "sha256": crypto.sha256_hex(data)})
+    body = {"v": 1, "writer": writer, "reader": reader, "files": listed, "left": left or {},
             "written_at": datetime.now().isoformat(timespec="seconds")}
     signature = crypto.sign(canonical_json(body), identity, purpose="ferry-manifest")
-    files.write_durably(lane_dir / MANIFEST_NAME, canonical_json(
+    write_file(lane_dir / MANIFEST_NAME, canonical_json(
         {"manifest": body, "signature": base64.b64encode(signature).decode()}))
     return body
 
@@ -138,11 +220,13 @@ def read_manifest(lane_dir: Path, writer_sign_pub: bytes | None) -> dict | None:
     """The lane's manifest body, its signature checked when the writer's key is given.
     Returns None when there is none. :raises ValueError: unreadable or badly signed."""
     path = lane_dir / MANIFEST_NAME
-    if not path.exists():
+    if not present(path):
         return None
     try:
-        doc = json.loads(path.read_bytes())
+        doc = json.loads(read_doc(path))
         body, signature = doc["manifest"], base64.b64decode(doc["signature"], validate=True)
+    except StickRefused as exc:
+        raise ValueError(exc.message_vi) from None
     except (ValueError, KeyError, TypeError):
         raise ValueError("manifest unreadable") from None
     if writer_sign_pub is not None:
@@ -166,7 +250,7 @@ def write_public_keys(folder: str | os.PathLike, center_id: str, identity: crypt
     body = {"v": 1, "center": {"id": center_id, **identity.public_keys().to_dict()},
             "points": {unit: entry(keys) for unit, keys in sorted(points.items())}}
     signature = crypto.sign(canonical_json(body), identity, purpose="ferry-keys")
-    files.write_durably(ferry_root(folder) / KEYS_NAME, canonical_json(
+    write_file(ferry_root(folder) / KEYS_NAME, canonical_json(
         {"keys": body, "signature": base64.b64encode(signature).decode()}))
 
 
@@ -176,10 +260,10 @@ def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
     center key it names; compare that key's fingerprint with the one you trust). None if absent.
     :raises ValueError: unreadable or not signed by the center key it names."""
     path = ferry_root(folder) / KEYS_NAME
-    if not path.exists():
+    if not present(path):
         return None
     try:
-        doc = json.loads(path.read_bytes())
+        doc = json.loads(read_doc(path))
         body = doc["keys"]
         center = crypto.PublicKeys.from_dict(body["center"])
         crypto.verify(canonical_json(body), base64.b64decode(doc["signature"], validate=True),
@@ -187,19 +271,27 @@ def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
         points = {u: [crypto.PublicKeys.from_dict(k)]
                   + [crypto.PublicKeys.from_dict(p) for p in k.get("previous", [])]
                   for u, k in body["points"].items()}
+    except StickRefused as exc:
+        raise ValueError(exc.message_vi) from None
     except (ValueError, KeyError, TypeError, crypto.CryptoRefused):
         raise ValueError("public keys file unreadable or not signed by its center") from None
     return body["center"]["id"], center, points
 
 
-def prune(lane_dir: Path, keep: set[str]) -> int:
+def prune(lane_dir: Path, keep: set[str], report: FerryReport | None = None) -> int:
     """Delete the lane's parcels and receipts whose names are not in `keep` (the lane's writer
-    only: they were acknowledged or are no longer owed). Returns how many went."""
+    only: they were acknowledged or are no longer owed): regular files only, a folder, symlink or
+    special file under such a name is left as it is (and reported). Returns how many went."""
     gone = 0
     for path in parcel_files(lane_dir) + receipt_files(lane_dir):
-        if path.relative_to(lane_dir).as_posix() not in keep:
-            path.unlink(missing_ok=True)
-            gone += 1
+        name = path.relative_to(lane_dir).as_posix()
+        if name in keep:
+            continue
+        try:
+            gone += remove_file(path)
+        except StickRefused as exc:
+            if report is not None:
+                report.leave(path.name, exc.message_vi)
     return gone
 
 
@@ -222,9 +314,16 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
     """Check signatures, hashes and completeness of everything on a stick, with public keys only;
     decrypts nothing and prints no content (file names, kinds, seq numbers, sizes)."""
     report = VerifyReport()
-    if not ferry_root(folder).is_dir():
+    try:
+        units, odd = survey(folder)
+    except StickUnusable as exc:
+        report.bad(exc.message_vi)
+        return report
+    if kind_of(ferry_root(folder)) != "dir":
         report.bad(f"không thấy thư mục {ROOT_NAME}/ trong {folder}: đúng USB chưa?")
         return report
+    for name, exc in odd:
+        report.bad(exc.message_vi)
     try:
         keys = read_public_keys(folder)
     except ValueError as exc:
@@ -243,10 +342,14 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
     def keys_of(party: str) -> list[crypto.PublicKeys] | None:
         return [center] if party == center_id else points.get(party)
 
-    for unit in units_on(folder):
+    for unit in units:
         for direction in ("up", "down"):
-            lane_dir = lane(folder, unit, direction)
-            if not lane_dir.is_dir():
+            try:
+                lane_dir = open_lane(folder, unit, direction)
+            except StickRefused as exc:
+                report.bad(f"{ROOT_NAME}/{unit}: {exc.message_vi}")
+                continue
+            if lane_dir is None:
                 continue
             writer, reader = (unit, center_id) if direction == "up" else (center_id, unit)
             _verify_lane(report, lane_dir, f"{unit}/{direction}", writer, reader, keys_of, keys is not None)
@@ -266,23 +369,36 @@ def _verify_lane(report: VerifyReport, lane_dir: Path, label: str, writer: str, 
             error = error or exc
     if manifest is None and error is not None:
         report.bad(f"{label}/{MANIFEST_NAME}: {error}")
-    listed = {e["name"]: e for e in (manifest or {}).get("files", [])}
+    files = (manifest or {}).get("files", [])
+    listed = {e.get("name"): e for e in (files if isinstance(files, list) else [])
+              if isinstance(e, dict)}
     if manifest is None and (parcel_files(lane_dir) or receipt_files(lane_dir)):
         report.bad(f"{label}: không có bản kê (manifest) hợp lệ")
     for name, entry in listed.items():
+        if not isinstance(name, str) or not _LISTED_NAME.fullmatch(name):
+            report.bad(f"{label}: bản kê ghi một tên lạ {name!r}")
+            continue
         path = lane_dir / name
-        if not path.exists():
+        kind = kind_of(path)
+        if kind is None:
             report.bad(f"{label}/{name}: thiếu tệp có trong bản kê")
-        elif path.stat().st_size != entry["size"]:
-            report.bad(f"{label}/{name}: kích thước {path.stat().st_size}, bản kê ghi {entry['size']}")
+        elif kind != "file":
+            report.bad(stickfs.refusal(kind, f"{label}/{name}").message_vi)
+        elif path.lstat().st_size != entry.get("size"):
+            report.bad(f"{label}/{name}: kích thước {path.lstat().st_size}, bản kê ghi {entry.get('size')}")
     chain: dict[int, tuple[str, str]] = {}
     blobs: dict[str, list[int]] = {}
     for path in parcel_files(lane_dir):
-        data = path.read_bytes()
+        try:
+            data = read_parcel(path)
+        except StickRefused as exc:
+            if exc.reason != "missing" or path.name not in listed:      # already said above
+                report.bad(f"{label}/{path.name}: {exc.reason}: {exc.message_vi}")
+            continue
         name, sha = path.name, parcel_sha256(data)
         if manifest is not None and name not in listed:
             report.bad(f"{label}/{name}: không có trong bản kê")
-        elif name in listed and listed[name]["sha256"] != sha:
+        elif name in listed and listed[name].get("sha256") != sha:
             report.bad(f"{label}/{name}: mã băm khác bản kê (bị sửa hoặc chép hỏng)")
             continue
         try:
@@ -314,11 +430,16 @@ def _verify_lane(report: VerifyReport, lane_dir: Path, label: str, writer: str, 
         name = path.relative_to(lane_dir).as_posix()
         if manifest is not None and name not in listed:
             report.bad(f"{label}/{name}: không có trong bản kê")
+        try:
+            data = read_doc(path)
+        except StickRefused as exc:
+            report.bad(f"{label}/{name}: {exc.reason}: {exc.message_vi}")
+            continue
         if signed and writer_keys is None:
             report.bad(f"{label}/{name}: không có khóa công khai của {writer}")
         elif signed:
             try:
-                _verify_receipt_any(path.read_bytes(), writer_keys, path.stem)
+                _verify_receipt_any(data, writer_keys, path.stem)
             except ParcelRefused as exc:
                 report.bad(f"{label}/{name}: biên nhận {exc.reason}")
                 continue

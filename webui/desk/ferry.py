@@ -44,6 +44,7 @@ def _run(job: FerryJob, data_dir: str, max_bytes: int | None) -> None:
     from motcua.errors import DomainError
     from node import ferry
     from node.models import db
+    from sync.stickfs import unusable
     try:
         if job.direction == "export":
             job.report = ferry.export_to(data_dir, job.folder, max_bytes=max_bytes,
@@ -51,8 +52,10 @@ def _run(job: FerryJob, data_dir: str, max_bytes: int | None) -> None:
         else:
             job.report = ferry.import_from(data_dir, job.folder, progress=job.progress)
         job.state = "done"
-    except (DomainError, OSError) as exc:
-        job.state, job.error = "failed", getattr(exc, "message_vi", None) or str(exc)
+    except DomainError as exc:                  # a read-only or full stick: one line (sync.stickfs)
+        job.state, job.error = "failed", exc.message_vi
+    except OSError as exc:
+        job.state, job.error = "failed", unusable(exc, job.folder).message_vi
     except Exception as exc:                    # noqa: BLE001 - the clerk must see that it stopped
         logger.exception("USB %s failed", job.direction)
         job.state, job.error = "failed", f"Lỗi không lường trước: {exc}"
