@@ -115,10 +115,13 @@ class Accounts:
             self.end_sessions(user)
         return user
 
-    def disable_user(self, username: str):
+    def disable_user(self, username: str, *, by=None):
         """The account can no longer log in; its sessions end and its API tokens are revoked.
-        Disabling twice is harmless. :raises InvalidInput: unknown user."""
+        Disabling twice is harmless. :raises InvalidInput: unknown user; Conflict: `by` (the
+        admin acting in the UI) disabling their own account, which would lock them out."""
         user = self._user(username)
+        if by is not None and by.id == user.id:
+            raise Conflict("Không thể tự khoá tài khoản của chính mình.", code="disable_self")
         with self.User._meta.database.atomic():
             user.active = False
             user.save()

@@ -154,3 +154,24 @@ def test_answers_are_not_stored(seeded, api, central_app):
     for resp in (api.get(f"/api/v1/dossiers/{seeded}"), api.get("/api/v1/dossiers"),
                  api.get("/api/v1/nodes"), central_app.test_client().get("/login")):
         assert resp.headers.get("Cache-Control") == "no-store"
+
+
+def test_a_center_database_from_before_sessions_upgrades_in_place(tmp_path):
+    from peewee import SqliteDatabase
+
+    from central.db import close_database, open_database
+    from central.migrations import LATEST, migrate, schema_version
+    folder = tmp_path / "old"
+    folder.mkdir()
+    old = SqliteDatabase(str(folder / "central.db"))
+    migrate(old, target=3)
+    old.close()
+    database = open_database(folder)
+    try:
+        assert schema_version(database) == LATEST
+        from central.users import add_user, log_in, start_session, user_for_session
+        add_user("hoa", OFFICER_PASSWORD, "officer")
+        user = log_in("hoa", OFFICER_PASSWORD, max_failures=5, lock_seconds=300)
+        assert user_for_session(start_session(user), max_age_hours=1) == user
+    finally:
+        close_database()

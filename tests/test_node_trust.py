@@ -252,16 +252,15 @@ def test_token_revoke_command(app, api, node_dir, token):
 def test_admin_can_disable_a_clerk_from_the_page(app, client):
     second = app.test_client()
     assert login(second).status_code == 302
+    assert second.get("/users/", headers=HTML).status_code == 403       # clerks may not
     assert login(client, username="quan").status_code == 302
-    page = client.get("/users", headers=HTML)
+    page = client.get("/users/", headers=HTML)
     assert page.status_code == 200 and "lan" in page.text
-    csrf = csrf_of(client, "/users")
+    csrf = csrf_of(client, "/users/")
     resp = client.post("/users/lan/disable", data={"csrf_token": csrf}, headers=HTML)
     assert resp.status_code == 302
     assert second.get("/today", headers=HTML).status_code == 302
     assert login(app.test_client()).status_code == 401
-    clerk = app.test_client()
-    login(clerk, username="quan")
     resp = client.post("/users/quan/disable", data={"csrf_token": csrf}, headers=HTML)
     assert resp.status_code == 409          # an admin does not lock themself out
 
@@ -307,3 +306,29 @@ def test_answers_with_personal_data_are_not_stored(api, client, code):
     login(client)
     assert client.get(f"/dossiers/{code}", headers=HTML).headers["Cache-Control"] == "no-store"
     assert client.get("/book.csv").headers["Cache-Control"] == "no-store"
+
+
+def test_a_node_database_from_before_sessions_upgrades_in_place(tmp_path):
+    from peewee import SqliteDatabase
+
+    from node import create_app
+    from node.db import PRAGMAS, close_database
+    from node.migrations import LATEST, migrate, schema_version
+    from motcua.passwords import hash_password
+    folder = tmp_path / "old"
+    folder.mkdir()
+    old = SqliteDatabase(str(folder / "node.db"), pragmas=PRAGMAS)
+    migrate(old, target=4)
+    old.execute_sql("INSERT INTO user (username, full_name, role, password_hash, active, created_at)"
+                    " VALUES ('lan', 'Lan', 'clerk', ?, 1, '2026-01-05 08:00:00')",
+                    (hash_password(CLERK_PASSWORD),))
+    old.close()
+    try:
+        app = create_app({"DATA_DIR": str(folder), "TESTING": True})
+        client = app.test_client()
+        assert login(client).status_code == 302
+        assert client.get("/today", headers=HTML).status_code == 200
+        from node.db import db
+        assert schema_version(db.obj) == LATEST
+    finally:
+        close_database()

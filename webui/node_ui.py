@@ -78,7 +78,7 @@ def _context() -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the UI on `app`: blueprints, templates, static files, guards and the error page."""
-    from webui.desk import auth, conflicts, dossiers, ferry, forms, intake, public, today
+    from webui.desk import auth, conflicts, dossiers, ferry, forms, intake, public, today, users
 
     for key, value in UI_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -94,7 +94,7 @@ def init_app(app: Flask) -> None:
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                        static_url_path="/assets")
     app.register_blueprint(static)
-    for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry):
+    for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry, users):
         app.register_blueprint(module.bp)
 
     app.before_request(security.load_user)
