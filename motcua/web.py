@@ -136,7 +136,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 def _limit_json_requests() -> None:
     """A JSON body larger than MAX_JSON_BYTES is refused (413) before it is read."""
-    if request.mimetype == "application/json" or request.is_json:
+    if request.is_json:
         from flask import current_app
         request.max_content_length = int(current_app.config.get("MAX_JSON_BYTES", MAX_JSON_BYTES))
 
