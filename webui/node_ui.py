@@ -20,7 +20,7 @@ UI_DEFAULTS = {
     "LOGIN_LOCK_SECONDS": 300,
     "SESSION_MAX_HOURS": 12,        # a login lasts one working day at most, then log in again
     # The lookup secret is 6 characters of 32 (2^30): 5 wrong tries per code per 15 minutes
-    # leave a guesser ~1 chance in 10^8 a day per dossier, and only lock that one code.
+    # leave a guesser 480 tries a day (~1 chance in 2 million per dossier) and lock only that code.
     "LOOKUP_MAX_FAILURES": 5,
     "LOOKUP_LOCK_SECONDS": 900,
     # One address (the hall's kiosk is one address for every citizen): a ceiling only against a
