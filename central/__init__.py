@@ -41,8 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
     Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
     open_database(data_dir, app.config.get("DATABASE_URL") or None)
 
+    # The largest body: a tus chunk of a parcel (the point sends 64 kB chunks); JSON bodies are
+    # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
+
     from central import api
-    from motcua.web import register_error_handlers
+    from motcua.web import init_boundaries, register_error_handlers
+    init_boundaries(app)
     app.register_blueprint(api.bp)
     register_error_handlers(app)
     register_sync_endpoints(app)

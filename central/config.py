@@ -20,6 +20,8 @@ SETTINGS = [
     Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
+    Setting("MAX_REQUEST_BYTES", 64 * 1024 * 1024, "Largest request body (a parcel upload chunk); "
+            "bigger requests get 413."),
 ]
 
 

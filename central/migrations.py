@@ -76,7 +76,17 @@ V3_KEY_ROTATION = [
     """ALTER TABLE "point" ADD COLUMN "rotated_at" {ts}""",
 ]
 
-MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION]
+V4_SESSIONS_AND_THROTTLES = [
+    # Server-side sessions (logout, a new password or a disabled account ends them) and the
+    # failure counters of logins (kept across restarts, floods and several center processes).
+    """CREATE TABLE "user_session" ("id" {serial}, "user_id" INTEGER NOT NULL, "sid_sha256" VARCHAR(255) NOT NULL, "created_at" {ts} NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE)""",
+    """CREATE UNIQUE INDEX "user_session_sid_sha256" ON "user_session" ("sid_sha256")""",
+    """CREATE INDEX "user_session_user_id" ON "user_session" ("user_id")""",
+    """CREATE TABLE "throttle" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "failures" INTEGER NOT NULL, "updated_at" {ts} NOT NULL, "locked_until" {ts})""",
+    """CREATE INDEX "throttle_updated_at" ON "throttle" ("updated_at")""",
+]
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES]
 LATEST = len(MIGRATIONS)
 
 

@@ -33,10 +33,12 @@ def fail_on_domain_error(fn):
 def add_account_commands(group: click.Group, *, whose: str, open_folder, users_module: str,
                          roles: tuple[str, ...], default_role: str | None, role_help: str,
                          example_user: str) -> None:
-    """`<group> user add` and `<group> token create`, the same on the node and at the center.
+    """`<group> user add|list|disable|reset-password` and `<group> token create|revoke`, the same
+    on the node and at the center.
 
     `open_folder(data_dir)` opens the app's database (or exits with a reason); `users_module` names
-    the module with `add_user` and `create_token` bound to that app's tables.
+    the module with `add_user`, `list_users`, `disable_user`, `set_password`, `create_token`,
+    `revoke_token` and `revoke_tokens` bound to that app's tables.
     """
     import importlib
     import sys
@@ -65,6 +67,45 @@ def add_account_commands(group: click.Group, *, whose: str, open_folder, users_m
         user = importlib.import_module(users_module).add_user(username, password, role, full_name)
         click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
 
+    @user_group.command("list", help=f"""List accounts: username, role, active or disabled.
+
+    Example: {prog} user list --data-dir D
+    """)
+    @data_dir
+    @fail_on_domain_error
+    def user_list_cmd(data_dir):
+        open_folder(data_dir)
+        for user in importlib.import_module(users_module).list_users():
+            state = "hoạt động (active)" if user.active else "đã khoá (disabled)"
+            click.echo(f"{user.username}\t{user.role}\t{state}\t{user.full_name or ''}")
+
+    @user_group.command("disable", help=f"""Disable an account: it can no longer log in, its
+    browser sessions end at once and its API tokens are revoked.
+
+    Example: {prog} user disable --data-dir D --username {example_user}
+    """)
+    @data_dir
+    @click.option("--username", required=True, help="Whose account.")
+    @fail_on_domain_error
+    def user_disable_cmd(data_dir, username):
+        open_folder(data_dir)
+        user = importlib.import_module(users_module).disable_user(username)
+        click.echo(f"Đã khoá tài khoản {user.username}; phiên đăng nhập và token đã bị thu hồi.")
+
+    @user_group.command("reset-password", help=f"""Set a new password, read from stdin; every
+    browser session of the account ends.
+
+    Example: echo 'mật-khẩu-mới-dài' | {prog} user reset-password --data-dir D --username {example_user}
+    """)
+    @data_dir
+    @click.option("--username", required=True, help="Whose account.")
+    @fail_on_domain_error
+    def user_reset_password_cmd(data_dir, username):
+        open_folder(data_dir)
+        password = sys.stdin.readline().rstrip("\n")
+        user = importlib.import_module(users_module).set_password(username, password)
+        click.echo(f"Đã đặt mật khẩu mới cho {user.username}; các phiên đăng nhập cũ đã kết thúc.")
+
     @group.group("token")
     def token_group():
         """API tokens for scripts."""
@@ -80,3 +121,23 @@ def add_account_commands(group: click.Group, *, whose: str, open_folder, users_m
     def token_create_cmd(data_dir, username, label):
         open_folder(data_dir)
         click.echo(importlib.import_module(users_module).create_token(username, label))
+
+    @token_group.command("revoke", help=f"""Revoke one API token (--token) or every token of a
+    user (--username); scripts using them get 401 at once.
+
+    Example: {prog} token revoke --data-dir D --username {example_user}
+    """)
+    @data_dir
+    @click.option("--token", default=None, help="The token to revoke (as printed by token create).")
+    @click.option("--username", default=None, help="Revoke every token of this user.")
+    @fail_on_domain_error
+    def token_revoke_cmd(data_dir, token, username):
+        if bool(token) == bool(username):
+            raise click.UsageError("Cho đúng một trong --token hoặc --username.")
+        open_folder(data_dir)
+        users = importlib.import_module(users_module)
+        if token:
+            users.revoke_token(token)
+            click.echo("Đã thu hồi token.")
+        else:
+            click.echo(f"Đã thu hồi {users.revoke_tokens(username)} token của {username}.")

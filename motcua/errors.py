@@ -61,3 +61,9 @@ class Forbidden(DomainError):
 class TooLarge(DomainError):
     status = 413
     code = "too_large"
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong passwords or lookup secrets: wait, then try again."""
+    status = 429
+    code = "too_many_attempts"

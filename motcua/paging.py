@@ -13,6 +13,7 @@ from motcua.identity import fold_for_search
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
+MAX_PAGE = 1_000_000         # beyond any real list; keeps the row offset a small integer
 
 
 @dataclass
@@ -24,9 +25,9 @@ class Page:
 
 
 def check_paging(page, per_page, max_per_page: int) -> None:
-    """:raises InvalidInput: a page below 1 or a page size outside 1..max_per_page."""
-    if not isinstance(page, int) or page < 1:
-        raise InvalidInput("Số trang phải là số nguyên dương.", field="page")
+    """:raises InvalidInput: a page outside 1..MAX_PAGE or a page size outside 1..max_per_page."""
+    if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
+        raise InvalidInput(f"Số trang phải là số nguyên từ 1 đến {MAX_PAGE}.", field="page")
     if not isinstance(per_page, int) or not 1 <= per_page <= max_per_page:
         raise InvalidInput(f"Số dòng mỗi trang từ 1 đến {max_per_page}.", field="per_page")
 

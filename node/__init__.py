@@ -43,8 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["motcua.blobs"] = store
 
     _add_server_timing(app)
-    from motcua.web import register_error_handlers
+    from motcua.web import init_boundaries, register_error_handlers
     from node import api
+    init_boundaries(app)
     app.register_blueprint(api.bp)
     register_error_handlers(app)
     from node import sync_loop

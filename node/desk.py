@@ -222,6 +222,28 @@ def public_lookup(code: str, secret: str) -> dict:
             "to_bring": dossier.last_reason if waiting else None}
 
 
+LOOKUP_LOCKED = "Nhập sai quá nhiều lần cho hồ sơ này. Hãy thử lại sau {seconds} giây."
+
+
+def guarded_lookup(code: str, secret: str, *, max_failures: int, lock_seconds: float) -> dict:
+    """`public_lookup`, counting wrong secrets per dossier code in the database: after
+    `max_failures` of them the code waits `lock_seconds`, whoever asks. Counting per code, not per
+    address, stops guessing one dossier's secret without locking a shared kiosk for everyone.
+
+    :raises TooManyAttempts: while the code waits; NotFound: as `public_lookup`.
+    """
+    from motcua.throttle import Throttle
+    from node.models import Throttle as ThrottleRow
+    guard = Throttle(ThrottleRow, "lookup")
+    key = (code or "").strip().upper()[:60]
+    guard.check(key, LOOKUP_LOCKED)
+    try:
+        return public_lookup(code, secret)
+    except NotFound:
+        guard.fail(key, limit=max_failures, window_seconds=lock_seconds)
+        raise
+
+
 def stage_scan(store, data: bytes, max_bytes: int) -> str:
     """Keep an uploaded scan on disk before its dossier exists, so a form re-shown for a typo does
     not lose it; returns its SHA-256. :raises InvalidInput/TooLarge: empty, too big, wrong type."""

@@ -83,7 +83,21 @@ V4_CONFLICTS = [
     'CREATE INDEX "conflict_is_open" ON "conflict" ("is_open")',
 ]
 
-MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS]
+V5_SESSIONS_AND_THROTTLES = [
+    # Server-side sessions (logout, a new password or a disabled account ends them) and the
+    # failure counters of logins and public lookups (kept across restarts and floods).
+    'CREATE TABLE "user_session" ("id" INTEGER NOT NULL PRIMARY KEY, "user_id" INTEGER NOT NULL, '
+    '"sid_sha256" VARCHAR(255) NOT NULL, "created_at" DATETIME NOT NULL, '
+    'FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE)',
+    'CREATE UNIQUE INDEX "user_session_sid_sha256" ON "user_session" ("sid_sha256")',
+    'CREATE INDEX "user_session_user_id" ON "user_session" ("user_id")',
+    'CREATE TABLE "throttle" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "failures" INTEGER NOT NULL, '
+    '"updated_at" DATETIME NOT NULL, "locked_until" DATETIME)',
+    'CREATE INDEX "throttle_updated_at" ON "throttle" ("updated_at")',
+]
+
+MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
+              V5_SESSIONS_AND_THROTTLES]
 LATEST = len(MIGRATIONS)
 
 

@@ -83,6 +83,24 @@ class ApiToken(BaseModel):
     revoked = BooleanField(default=False)
 
 
+
+class UserSession(BaseModel):
+    """A logged-in browser. The cookie carries a random id and only its digest is kept here;
+    deleting the row (logout, new password, account disabled) ends the session for good."""
+    id = AutoField()
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    sid_sha256 = CharField(unique=True)
+    created_at = DateTimeField()
+
+
+class Throttle(BaseModel):
+    """Recent failures under one key (`login:<username>`, `lookup:<dossier code>`), kept in the
+    database so that neither a restart nor a flood of other keys forgets them."""
+    key = CharField(primary_key=True)
+    failures = IntegerField()
+    updated_at = DateTimeField(index=True)
+    locked_until = DateTimeField(null=True)
+
 class Dossier(BaseModel):
     id = AutoField()                         # local rowid (also the search index's rowid); local only
     uid = CharField(unique=True)             # global id, what events name
@@ -166,4 +184,4 @@ class ConflictRecord(BaseModel):
         table_name = "conflict"
 
 
-MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, Dossier, Blob, Attachment, Event, ConflictRecord]
+MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, UserSession, Throttle, Dossier, Blob, Attachment, Event, ConflictRecord]

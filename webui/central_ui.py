@@ -17,8 +17,9 @@ from webui import i18n, security
 
 HERE = Path(__file__).parent
 UI_DEFAULTS = {
-    "LOGIN_MAX_FAILURES": 5,        # wrong passwords per user and address before a pause
+    "LOGIN_MAX_FAILURES": 5,        # wrong passwords per account (from any address) before a pause
     "LOGIN_LOCK_SECONDS": 300,
+    "SESSION_MAX_HOURS": 12,        # a login lasts one working day at most, then log in again
 }
 
 

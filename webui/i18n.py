@@ -26,6 +26,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "logout": ("Đăng xuất", "Log out"),
     "username": ("Tên đăng nhập", "Username"),
     "password": ("Mật khẩu", "Password"),
+    "users": ("Tài khoản", "Accounts"),
+    "users_note": ("Khoá một tài khoản: người đó không đăng nhập được nữa, phiên đang mở kết thúc "
+                   "ngay và mọi token của họ bị thu hồi.",
+                   "Disabling an account: it can no longer log in, open sessions end at once and "
+                   "all its tokens are revoked."),
+    "role": ("Vai trò", "Role"),
+    "user_active": ("Đang hoạt động", "Active"),
+    "user_inactive": ("Đã khoá", "Disabled"),
+    "user_disable": ("Khoá tài khoản", "Disable"),
+    "user_disabled": ("Đã khoá tài khoản {username}.", "Account {username} disabled."),
     "received_today": ("Tiếp nhận hôm nay", "Received today"),
     "due_soon": ("Sắp đến hạn", "Due soon"),
     "overdue": ("Quá hạn", "Overdue"),

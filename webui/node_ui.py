@@ -16,10 +16,17 @@ from webui import i18n, security
 
 HERE = Path(__file__).parent
 UI_DEFAULTS = {
-    "LOGIN_MAX_FAILURES": 5,        # wrong passwords per user and address before a pause
+    "LOGIN_MAX_FAILURES": 5,        # wrong passwords per account (from any address) before a pause
     "LOGIN_LOCK_SECONDS": 300,
-    "LOOKUP_MAX_FAILURES": 5,       # wrong dossier code/secret pairs per address before a pause
-    "LOOKUP_LOCK_SECONDS": 300,
+    "SESSION_MAX_HOURS": 12,        # a login lasts one working day at most, then log in again
+    # The lookup secret is 6 characters of 32 (2^30): 5 wrong tries per code per 15 minutes
+    # leave a guesser 480 tries a day (~1 chance in 2 million per dossier) and lock only that code.
+    "LOOKUP_MAX_FAILURES": 5,
+    "LOOKUP_LOCK_SECONDS": 900,
+    # One address (the hall's kiosk is one address for every citizen): a ceiling only against a
+    # script, far above a queue of citizens mistyping (a kiosk serves ~1 person a minute).
+    "LOOKUP_ADDRESS_MAX_FAILURES": 200,
+    "LOOKUP_ADDRESS_LOCK_SECONDS": 600,
     "PUBLIC_URL": None,             # base of the QR link on Form 01 (default: the address used)
 }
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -60,8 +67,6 @@ def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -73,7 +78,7 @@ def _context() -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the UI on `app`: blueprints, templates, static files, guards and the error page."""
-    from webui.desk import auth, conflicts, dossiers, ferry, forms, intake, public, today
+    from webui.desk import auth, conflicts, dossiers, ferry, forms, intake, public, today, users
 
     for key, value in UI_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -89,7 +94,7 @@ def init_app(app: Flask) -> None:
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                        static_url_path="/assets")
     app.register_blueprint(static)
-    for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry):
+    for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry, users):
         app.register_blueprint(module.bp)
 
     app.before_request(security.load_user)

@@ -1,7 +1,10 @@
-"""Guards of the clerk UI: CSRF tokens, login and role checks, and a throttle for guessing.
+"""Guards of the clerk UI: CSRF tokens, server-side sessions, login and role checks, and the
+per-address cap of the public lookup.
 
-The throttle is in memory (one process serves a desk): it forgets on restart, which only gives a
-guesser a fresh few tries — acceptable for a kiosk, and it needs no table or migration.
+The login throttle (per account) and the lookup throttle (per dossier code) are kept in the
+database (`motcua.throttle`). The per-address cap here is in memory (one process serves a desk): it
+is only a coarse ceiling for one machine, set high so a hall's shared kiosk survives many citizens'
+typos; forgetting it on restart costs nothing the per-dossier count does not still hold.
 """
 from __future__ import annotations
 
@@ -13,13 +16,10 @@ import time
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from motcua.errors import DomainError
-from node.models import User
+from motcua.errors import TooManyAttempts
 
-
-class TooManyAttempts(DomainError):
-    status = 429
-    code = "too_many_attempts"
+__all__ = ["TooManyAttempts", "Throttle", "begin_session", "check_csrf", "client_ip", "csrf_token",
+           "load_user", "login_required", "role_required", "throttle"]
 
 
 def csrf_token() -> str:
@@ -40,16 +40,24 @@ def check_csrf() -> None:
         abort(400, description="csrf")
 
 
+def begin_session(key: str, sid: str) -> None:
+    """A fresh cookie session (new CSRF token) holding the server-side session id under `key`;
+    the chosen language survives."""
+    lang = session.get("lang")
+    session.clear()
+    session[key] = sid
+    if lang:
+        session["lang"] = lang
+
+
 def load_user() -> None:
-    """Put the logged-in user (or None) on `g.user`; a disabled account is logged out."""
-    g.user = None
-    uid = session.get("uid")
-    if uid is not None:
-        user = User.get_or_none(User.id == uid)
-        if user is not None and user.active:
-            g.user = user
-        else:
-            session.pop("uid", None)
+    """Put the logged-in user (or None) on `g.user`: the cookie's session id must still have its row
+    (ended by logout, a new password or disabling) and its user must be active."""
+    from node.users import user_for_session
+    g.user = user_for_session(session.get("sid"),
+                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
+    if g.user is None:
+        session.pop("sid", None)
 
 
 def login_required(view):
@@ -112,12 +120,13 @@ class Throttle:
 
 
 def throttle(name: str) -> Throttle:
-    """The app's throttle called `name` (login, lookup), made from the config on first use."""
+    """The app's in-memory throttle called `name` (`lookup_address`), made from the config
+    (`<NAME>_MAX_FAILURES`, `<NAME>_LOCK_SECONDS`) on first use; a changed config makes a new one."""
     store = current_app.extensions.setdefault("motcua.throttles", {})
-    if name not in store:
-        cfg = current_app.config
-        store[name] = Throttle(int(cfg[f"{name.upper()}_MAX_FAILURES"]),
-                               float(cfg[f"{name.upper()}_LOCK_SECONDS"]))
+    cfg = current_app.config
+    limit, window = int(cfg[f"{name.upper()}_MAX_FAILURES"]), float(cfg[f"{name.upper()}_LOCK_SECONDS"])
+    if name not in store or (store[name].limit, store[name].window) != (limit, window):
+        store[name] = Throttle(limit, window)
     return store[name]
 
 

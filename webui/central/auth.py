@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import functools
 
-from flask import (Blueprint, abort, g, redirect, render_template, request, session, url_for)
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
+                   url_for)
 from werkzeug.exceptions import HTTPException
 
-from central.models import User
-from central.users import authenticate
+from central.users import end_session, log_in, start_session, user_for_session
 from motcua.errors import DomainError, Unauthorized
-from webui.security import check_csrf, client_ip, throttle
+from motcua.web import same_site_path
+from webui.security import begin_session, check_csrf
 
 bp = Blueprint("center_auth", __name__)
 
@@ -21,15 +22,12 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 def _load_user() -> None:
-    """Put the logged-in center user (or None) on `g.user`; a disabled account is logged out."""
-    g.user = None
-    uid = session.get("center_uid")
-    if uid is not None:
-        user = User.get_or_none(User.id == uid)
-        if user is not None and user.active:
-            g.user = user
-        else:
-            session.pop("center_uid", None)
+    """Put the logged-in center user (or None) on `g.user`: the cookie's session id must still
+    have its row (ended by logout, a new password or disabling) and its user must be active."""
+    g.user = user_for_session(session.get("center_sid"),
+                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
+    if g.user is None:
+        session.pop("center_sid", None)
 
 
 def _headers(response):
@@ -37,8 +35,6 @@ def _headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -80,9 +76,7 @@ def require_act() -> None:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, so the login cannot be used as a redirector."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("center_conflicts.index")
+    return same_site_path(target, url_for("center_conflicts.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -91,18 +85,15 @@ def login():
     error, username = None, ""
     if request.method == "POST":
         username = request.form.get("username", "").strip()[:100]
-        key = f"{client_ip()}|{username.lower()}"
-        guard_ = throttle("login")
-        guard_.check(key, "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.")
+        cfg = current_app.config
         try:
-            user = authenticate(username, request.form.get("password", ""))
+            user = log_in(username, request.form.get("password", ""),
+                          max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
+                          lock_seconds=float(cfg["LOGIN_LOCK_SECONDS"]))
         except Unauthorized as exc:
-            guard_.fail(key)
             error = exc.message_vi
         else:
-            guard_.reset(key)
-            session.clear()                     # a fresh session (and CSRF token) per login
-            session["center_uid"] = user.id
+            begin_session("center_sid", start_session(user))   # fresh cookie and CSRF token
             return redirect(_safe_next(request.args.get("next")))
     return render_template("central/login.html", error=error, username=username), \
         (401 if error else 200)
@@ -111,5 +102,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End the session on the server too, so a copy of the cookie is worth nothing."""
+    end_session(session.get("center_sid"))
     session.clear()
     return redirect(url_for("center_auth.login"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from central import dossiers
+from motcua.paging import MAX_PAGE
+from motcua.web import parse_int
 from webui.central.auth import guard, login_required
 
 bp = guard(Blueprint("center_dossiers", __name__, url_prefix="/dossiers"))
@@ -13,10 +15,7 @@ bp = guard(Blueprint("center_dossiers", __name__, url_prefix="/dossiers"))
 @login_required
 def index():
     """Dossiers across points, filtered by words, point and status, newest first."""
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
+    page_no = parse_int(request.args.get("page"), "page", 1, high=MAX_PAGE)      # else a 422 page
     page = dossiers.search_dossiers(request.args.get("q"), point=request.args.get("point"),
                                     status=request.args.get("status"), page=page_no,
                                     per_page=50, max_per_page=int(current_app.config["MAX_PER_PAGE"]))

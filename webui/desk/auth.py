@@ -1,21 +1,20 @@
 """Logging in and out, and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from motcua.errors import Unauthorized
-from node.users import authenticate
+from motcua.web import same_site_path
+from node.users import end_session, log_in, start_session
 from webui import i18n
-from webui.security import client_ip, login_required, throttle
+from webui.security import begin_session, login_required
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this node (never `//elsewhere`), so the login cannot be used as a redirector."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("today.index")
+    """Only a path on this node, so the login cannot be used as a redirector."""
+    return same_site_path(target, url_for("today.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,21 +23,15 @@ def login():
     error, username = None, ""
     if request.method == "POST":
         username = request.form.get("username", "").strip()[:100]
-        guard = throttle("login")
-        key = f"{client_ip()}|{username.lower()}"
-        guard.check(key, "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.")
+        cfg = current_app.config
         try:
-            user = authenticate(username, request.form.get("password", ""))
+            user = log_in(username, request.form.get("password", ""),
+                          max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
+                          lock_seconds=float(cfg["LOGIN_LOCK_SECONDS"]))
         except Unauthorized as exc:
-            guard.fail(key)
             error = exc.message_vi
         else:
-            guard.reset(key)
-            lang = session.get("lang")
-            session.clear()                      # a fresh session (and CSRF token) per login
-            session["uid"] = user.id
-            if lang:
-                session["lang"] = lang
+            begin_session("sid", start_session(user))
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
     return render_template("node/login.html", error=error, username=username), status
@@ -47,6 +40,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """End the session on the server too, so a copy of the cookie is worth nothing."""
+    end_session(session.get("sid"))
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -8,6 +8,8 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
+from motcua.paging import MAX_PAGE
+from motcua.web import parse_int
 from node import catalogue, conflicts, desk, reception, search
 from node.journal import dossier_history
 from node.reception import CHANNELS
@@ -32,10 +34,9 @@ def _date(name: str) -> date | None:
 def find():
     """One box (code, name without accents, ID number, phone) plus status and date filters, paged."""
     q, status = request.args.get("q", "").strip()[:200], request.args.get("status", "")
-    page_no = request.args.get("page", "1")
-    page_no = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
-    page, error = None, None
+    page, error, page_no = None, None, 1
     try:
+        page_no = parse_int(request.args.get("page"), "page", 1, high=MAX_PAGE)
         page = search.search_dossiers(q, status=status or None, received_from=_date("from"),
                                       received_to=_date("to"), page=page_no, per_page=20)
     except DomainError as exc:

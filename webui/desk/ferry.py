@@ -101,6 +101,8 @@ def start(direction):
         return redirect(url_for("ferry.index"))
     try:
         mb = request.form.get("max_mb", "").strip()
+        if mb and not 0 < float(mb) <= 1_000_000:        # "inf", "1e400", "nan", negatives
+            raise ValueError(mb)
         max_bytes = int(float(mb) * 1_000_000) if mb else None
     except ValueError:
         flash(i18n.t("usb_bad_mb"), "error")

@@ -2,6 +2,8 @@
 applicant, the checklist of papers, their scans, the fee and the due date shown before saving."""
 from __future__ import annotations
 
+import re
+
 from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request,
                    url_for)
 
@@ -61,7 +63,7 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
         if form.get(f"has-{r.key}"):
             count = form.get(f"count-{r.key}", "").strip()
             components.append({"requirement": r.key, "copy_type": form.get(f"type-{r.key}"),
-                               "count": int(count) if count.isdigit() else -1})
+                               "count": int(count) if re.fullmatch(r"[0-9]{1,4}", count) else -1})
         for item in form.getlist(f"staged-{r.key}"):
             sha, _, name = item.partition("|")
             staged.append((r.key, sha, name or None))
