@@ -26,14 +26,15 @@ from node.inbox import take_down_parcel
 from node.models import Blob, Event
 from node.scans import BlobStore
 from node.state import unit_code
-from node.sync_client import acknowledge_spooled, current_stamp, exclusive, spool_pending_events
+from node.sync_client import (acknowledge_spooled, current_stamp, drop_refused, exclusive,
+                              spool_pending_events)
 from sync import folder as stick
 from sync.crypto import sha256_hex
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.outbox import Spool
 from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header)
-from sync.receipt import verify_receipt
+from sync.receipt import FINAL_REFUSALS, verify_receipt
 from sync.stickfs import StickRefused
 
 logger = logging.getLogger(__name__)
@@ -293,6 +294,11 @@ def _take_receipts(me: _Point, paths: list[Path], report: stick.FerryReport, tic
                                        "bản đúng vẫn ở máy này và sẽ đi chuyến sau."))
             else:
                 report.add("stale_receipts")      # acknowledged before (HTTP or an older stick)
+            continue
+        if item is not None and body["result"] == "refused" \
+                and body.get("reason") in FINAL_REFUSALS:     # as an HTTP round does
+            report.refused.append((path.name, body["reason"],
+                                   drop_refused(me.spool, item, body["reason"])))
             continue
         if body["result"] not in ("applied", "duplicate"):
             what = f"gói số {item.seq}" if item else "mảnh tệp quét"

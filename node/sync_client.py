@@ -126,15 +126,7 @@ class _Round:
                         body["result"], acked)
 
     def drop_refused(self, item, body: dict) -> None:
-        """The center refused this parcel for what it carries and took its place in our chain:
-        it will never be applied, so stop sending it; say so to the clerk and the technician."""
-        acked = acknowledge_spooled(self.spool, item)
-        note = (f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): "
-                f"{body.get('reason')}. Báo kỹ thuật viên.")
-        set_state("sync:up_refused", f"{datetime.now().isoformat(timespec='seconds')} {note}")
-        logger.error("parcel %d refused by the center for its content: %s", item.seq,
-                     body.get("reason"))
-        self.report.error = note
+        self.report.error = drop_refused(self.spool, item, str(body.get("reason")))
 
     def pull_down(self) -> None:
         while True:
@@ -212,6 +204,17 @@ def spool_pending_events(spool: Spool, node_id: str, identity, center_enc_pub: b
     rows = [(row.seq, to_wire(row)) for row in pending_events()]
     if rows:
         spool.add_events(node_id, identity, "central", center_enc_pub, rows, current_stamp())
+
+
+def drop_refused(spool: Spool, item, reason: str) -> str:
+    """The center refused this parcel for what it carries and took its place in our chain
+    (`sync.receipt.FINAL_REFUSALS`): it will never be applied, so stop sending it; returns the
+    sentence kept for `node status` and the Today page."""
+    acked = acknowledge_spooled(spool, item)
+    note = f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): {reason}. Báo kỹ thuật viên."
+    set_state("sync:up_refused", f"{datetime.now().isoformat(timespec='seconds')} {note}")
+    logger.error("parcel %d refused by the center for its content: %s", item.seq, reason)
+    return note
 
 
 def acknowledge_spooled(spool: Spool, item) -> int:

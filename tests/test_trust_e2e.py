@@ -137,3 +137,46 @@ def test_a_point_with_a_clock_hours_fast_learns_the_centers_time(island, monkeyp
         from central.apply import record_center_event
         ev = record_center_event("dossier.rated", "9" * 32, "hoa@central", {"rating": "x"})
     assert abs(Stamp.parse(ev.hlc).wall_ms - real() * 1000) < 60_000
+
+
+def test_stolen_keys_by_stick_do_no_more_and_revoking_stops_them(island, tmp_path):
+    """The same thief, carrying forged parcels on a USB stick to `central import`."""
+    from central.ferry import import_from
+    from sync import folder as stick
+    from sync.parcel import parcel_file_name
+    center, b = island
+    uid, name = _b_dossier().uid, _b_dossier().applicant["full_name"]
+    identity = _stolen(center)
+    keys = center.identity().public_keys()
+    now = int(time.time() * 1000)
+    forged = Event(new_event_id(), "dossier.corrected", uid, "07027", "x@07027",
+                   str(Stamp(now, 1)), {"fields": {"applicant.full_name": "Kẻ Mạo Danh"}})
+    own = Event(new_event_id(), "dossier.received", "f" * 32, "07027", "x@07027",
+                str(Stamp(now, 2)), {"code": "07027-260302-0001", "procedure_code": "1.001193",
+                                     "received_at": "2026-03-02T09:00:00", "status": 2})
+    first = build_parcel("07027", identity, "central", keys.enc_pub, 1, "", str(Stamp(now, 0)),
+                         "events", [forged.to_wire()])
+    second = build_parcel("07027", identity, "central", keys.enc_pub, 2,
+                          hashlib.sha256(first).hexdigest(), str(Stamp(now, 0)), "events",
+                          [own.to_wire()])
+    usb = tmp_path / "usb"
+    up = stick.lane(usb, "07027", "up")
+    up.mkdir(parents=True)
+    for data in (first, second):
+        (up / parcel_file_name(data)).write_bytes(data)
+    center.stop()                       # the center's technician imports with the server down
+    report = import_from(center.dir, usb)
+    assert [r for r in report.refused if r[1] == "unauthorized"], report.refused
+    with center.db():
+        from central.models import Dossier
+        assert Dossier.get(Dossier.uid == uid).applicant["full_name"] == name
+        assert Dossier.get(Dossier.uid == "f" * 32).origin == "07027"   # its own: allowed
+        from central.points import revoke_point
+        revoke_point("07027")
+    third = build_parcel("07027", identity, "central", keys.enc_pub, 3,
+                         hashlib.sha256(second).hexdigest(), str(Stamp(now, 0)), "events",
+                         [own.to_wire()])
+    (up / parcel_file_name(third)).write_bytes(third)
+    report = import_from(center.dir, usb)
+    assert [r for r in report.refused if r[1] == "revoked_sender"], report.refused
+    center.start()
