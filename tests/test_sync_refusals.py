@@ -38,7 +38,9 @@ class Sender:
         self.center, self.unit = center, next(_units)
         self.identity = crypto.generate_identity()
         self.center_keys = center.identity().public_keys()
-        self.transport = HttpTransport(url, policy=FAST_RETRY)
+        self.transport = HttpTransport(url, policy=FAST_RETRY, node_id=self.unit,
+                                       identity=self.identity,
+                                       center_sign_pub=self.center_keys.sign_pub)
         self.seq, self.prev = 0, ""
         if enroll:
             token = center.token(self.unit)
