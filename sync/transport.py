@@ -201,8 +201,8 @@ class HttpTransport:
         while True:
             try:
                 if not created:
+                    created = True        # cut or not, ask HEAD next (404: create again)
                     done, offset = self._create(sha, data)
-                    created = True
                     if done is not None:
                         return done
                 if offset is None:
