@@ -218,7 +218,7 @@ def create_upload():
 @bp.route("/uploads/<upload_id>", methods=["HEAD"])
 def upload_offset(upload_id):
     """tus "offset": the exact byte of this parcel the center holds (its creator asks)."""
-    offset, length, _ = _uploads().status(_upload_owner(), upload_id)
+    offset, length, _ = _uploads().status(_upload_owner(), upload_id, wait=True)
     return _tus(Response(status=200), offset, length)
 
 

@@ -111,7 +111,8 @@ class UploadStore:
                     continue
         return total
 
-    def status(self, owner: str, upload_id: str) -> tuple[int, int, bytes | None]:
+    def status(self, owner: str, upload_id: str, *,
+               wait: bool = False) -> tuple[int, int, bytes | None]:
         """(offset, length, receipt or None): the exact byte held. :raises NotFound."""
         part, meta, receipt = self._paths(owner, upload_id)
         if receipt.exists():
@@ -120,6 +121,11 @@ class UploadStore:
             return length, length, done
         if not meta.exists():
             raise NotFound("Không có lượt tải lên này (có thể đã hết hạn).", code="upload_not_found")
+        if wait:
+            # A stream cut a moment ago may still be writing what was in flight: answer the byte
+            # it ends at, or the point would send from a stale offset and be refused (409).
+            with self._locked(part):
+                return part.stat().st_size, json.loads(meta.read_text())["length"], None
         return part.stat().st_size, json.loads(meta.read_text())["length"], None
 
     def append(self, owner: str, upload_id: str, offset: int, stream: BinaryIO | bytes,
