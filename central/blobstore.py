@@ -1,6 +1,6 @@
 """Scans at the center, content-addressed on disk, rejoined from `blob-chunk` parcels.
 
-Each decrypted chunk is written to `blobs/partial/<sha>/<offset>` (tmp → fsync → rename), so chunks
+Each decrypted chunk is written to `blobs/partial/<sha>/<sender>/<offset>` (tmp → fsync → rename), so chunks
 may arrive in any order, twice, from any center process sharing the folder. When the chunks cover the
 scan, it is rejoined, checked against its hash (`sync.blobs.assemble_blob`) and stored under
 `blobs/<sha[:2]>/<sha>`; only then does the database learn that the center holds it.
@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from central.db import db
 from central.models import Attachment, Blob
 from motcua.files import write_durably
 from sync.blobs import BlobChunk, assemble_blob
+from sync.parcel import ParcelRefused
 
 logger = logging.getLogger(__name__)
 
@@ -49,24 +50,35 @@ class CenterBlobs:
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
 
-    def partial_offsets(self, sha256: str) -> list[int]:
-        """Offsets of the chunks held for a scan not yet complete (for the node's resume)."""
-        folder = self.root / "partial" / sha256
+    def partial_offsets(self, sha256: str, *, sender: str) -> list[int]:
+        """Offsets of the chunks `sender` sent for a scan not yet complete (for its resume)."""
+        folder = self._partial(sha256, sender)
         if not folder.is_dir():
             return []
         return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
 
+    def _partial(self, sha256: str, sender: str) -> Path:
+        self.path_for(sha256)                                # checks it is a sha256
+        if not sender or "/" in sender or sender.startswith("."):
+            raise ValueError(f"not a node id: {sender[:80]!r}")
+        return self.root / "partial" / sha256 / sender
+
     def add_chunk(self, blob_sha256: str, blob_length: int, offset: int, data: bytes, *,
-                  now: datetime) -> bool:
+                  now: datetime, sender: str) -> bool:
         """Keep one chunk; when the scan is whole, store it and mark it present. True when whole.
 
+        Chunks are kept per sender: a point's chunks are joined only with its own, so a bogus
+        chunk naming another point's scan spoils nothing of that point. When the joined chunks
+        do not hash to the scan, only the chunk just added is dropped (the sender sends its
+        chunks again and the good ones replace any bad one).
         :raises ParcelRefused: blob_hash_mismatch when the rejoined chunks do not hash to the scan.
         """
         if self.has(blob_sha256):
             self._record(blob_sha256, blob_length, now)
             return True
-        folder = self.root / "partial" / blob_sha256
-        write_durably(folder / f"{offset:015d}", data)
+        folder = self._partial(blob_sha256, sender)
+        added = folder / f"{offset:015d}"
+        write_durably(added, data)
         chunks, covered = [], 0
         for path in sorted(folder.iterdir()):
             if path.name.isdigit():
@@ -78,14 +90,28 @@ class CenterBlobs:
         try:
             whole = assemble_blob([BlobChunk(off, p.read_bytes()) for off, p in chunks],
                                   blob_sha256, blob_length)
-        except Exception:
-            shutil.rmtree(folder, ignore_errors=True)     # a bad set: make the node send it again
+        except ParcelRefused as exc:
+            if exc.reason == "blob_incomplete":       # overlapping sizes: wait for the rest
+                return False
+            added.unlink(missing_ok=True)             # this chunk alone goes
             raise
         write_durably(self.path_for(blob_sha256), whole)
         self._record(blob_sha256, blob_length, now)
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(self.root / "partial" / blob_sha256, ignore_errors=True)
         logger.info("blob %s complete (%d bytes)", blob_sha256[:12], blob_length)
         return True
+
+    def sweep(self, *, now: datetime, max_age: timedelta) -> int:
+        """Drop partial chunk sets no chunk was added to for `max_age`; returns how many."""
+        limit, gone = (now - max_age).timestamp(), 0
+        for folder in (self.root / "partial").glob("*/*"):
+            try:
+                if folder.is_dir() and folder.stat().st_mtime < limit:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    gone += 1
+            except FileNotFoundError:
+                continue
+        return gone
 
     @staticmethod
     def _record(sha256: str, size: int, now: datetime) -> None:

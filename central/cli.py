@@ -76,14 +76,44 @@ def init_cmd(data_dir, database_url):
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
 @fail_on_domain_error
 def serve_cmd(data_dir, host, port, threads):
-    """Serve the center API (and the sync endpoints, when installed) with waitress.
+    """Serve the center API (and the sync endpoints, when installed) with cheroot.
+
+    cheroot hands request bodies to the app as they arrive, so an upload cut mid-way keeps every
+    byte that got through (waitress reads a whole body before the app sees any of it). A
+    background job sweeps abandoned uploads and old held parcels every SWEEP_EVERY_S.
 
     Example: motcua central serve --data-dir /var/lib/motcua-central --host 0.0.0.0 --port 8700
     """
-    from waitress import serve
+    import threading
+    from cheroot import wsgi
     app = _open(data_dir)
+    server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
+                         timeout=60)
+    server.max_request_body_size = int(app.config["MAX_REQUEST_BYTES"])
+    server.max_request_header_size = 64 * 1024
+    stop = threading.Event()
+    sweeper = None
+    if "central_sync" in app.blueprints:
+        from central.sync_api import sweep_abandoned
+        from central.uploads import run_sweeper
+
+        def sweep():
+            with app.app_context():
+                sweep_abandoned(app)
+        sweeper = threading.Thread(target=run_sweeper, name="sweeper", daemon=True,
+                                   args=(sweep, float(app.config["SWEEP_EVERY_S"]), stop))
+        sweeper.start()
     click.echo(f"motcua central serving on http://{host}:{port}/", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="motcua")
+    import signal
+
+    def terminate(*_):
+        raise KeyboardInterrupt          # safe_start stops the server cleanly on it
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        server.safe_start()
+    finally:
+        stop.set()
+        server.stop()
 
 
 add_account_commands(central_group, whose="center", open_folder=_open, users_module="central.users",

@@ -19,6 +19,17 @@ SETTINGS = [
             "are still taken for this many days, or until one signed with the new key is applied."),
     Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
+    Setting("MAX_REQUEST_BYTES", 8 * 1024 * 1024, "Largest request body on any route; a larger "
+            "one is refused (413) before it is read."),
+    Setting("UPLOAD_MAX_BYTES", 16 * 1024 * 1024, "Largest parcel a point may upload."),
+    Setting("UPLOAD_QUOTA_BYTES", 64 * 1024 * 1024, "Bytes a point may have in unfinished uploads "
+            "at once."),
+    Setting("UPLOAD_EXPIRE_HOURS", 48, "An upload untouched this long is abandoned: the "
+            "background sweep deletes it (and held parcels older than HELD_EXPIRE_DAYS)."),
+    Setting("HELD_MAX_PARCELS", 64, "Parcels held per point while it waits for a gap to fill."),
+    Setting("HELD_EXPIRE_DAYS", 14, "A held parcel older than this is deleted by the sweep."),
+    Setting("SWEEP_EVERY_S", 600, "How often `central serve` sweeps abandoned uploads and old "
+            "held parcels."),
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
     Setting("MAX_REQUEST_BYTES", 64 * 1024 * 1024, "Largest request body (a parcel upload chunk); "
             "bigger requests get 413."),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from central import downstream
@@ -41,13 +41,39 @@ class IngestResult:
     chain_advanced: bool = False   # a refused parcel that took its place in the chain
 
 
+HELD_MAX_PARCELS = 64
+# Refusals raised only after the sender's signature verified (see open_parcel, check_sequence).
+SIGNED_REFUSALS = frozenset({"wrong_recipient", "decrypt_failed", "content_hash_mismatch",
+                             "malformed_plaintext", "replayed", "chain_broken", "too_far_ahead",
+                             "blob_hash_mismatch", "blob_incomplete"})
+
+
+def sweep_held(held_dir: str | Path, *, now: datetime, max_age: timedelta | None = None) -> int:
+    """Delete held parcels older than `max_age` (default 14 days): a gap that never filled.
+    Returns how many went."""
+    limit = (now - (max_age or timedelta(days=14))).timestamp()
+    gone = 0
+    for path in Path(held_dir).glob("*/*.mcp"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+        except FileNotFoundError:
+            continue
+    if gone:
+        logger.info("%d held parcels expired", gone)
+    return gone
+
+
 class Ingestor:
     """Ingest parcels for one center: its identity, scan folder and held-parcel folder."""
 
-    def __init__(self, identity: crypto.Identity, data_dir: str | Path):
+    def __init__(self, identity: crypto.Identity, data_dir: str | Path, *,
+                 held_max: int = HELD_MAX_PARCELS):
         self.identity = identity
         self.blobs = CenterBlobs(Path(data_dir) / "blobs")
         self.held_dir = Path(data_dir) / "held"
+        self.held_max = held_max
 
     def ingest(self, data: bytes, *, now: datetime | None = None) -> IngestResult:
         """Take in one parcel; always answers with a signed receipt (applied, duplicate, held or
@@ -113,7 +139,8 @@ class Ingestor:
     def _take_chunk(self, header: ParcelHeader, body: bytes, psha: str,
                     now: datetime) -> IngestResult:
         # Content-addressed and idempotent: outside the chain and outside any transaction.
-        self.blobs.add_chunk(header.blob_sha256, header.blob_length, header.offset, body, now=now)
+        self.blobs.add_chunk(header.blob_sha256, header.blob_length, header.offset, body, now=now,
+                             sender=header.sender)
         return IngestResult("applied", "", self._receipt(header, psha, "applied", now),
                             header.sender, 0)
 
@@ -133,8 +160,7 @@ class Ingestor:
                                else self._receipt(header, psha, "duplicate", now))
                     return IngestResult("duplicate", "", receipt, header.sender, header.seq)
                 if decision == "hold":
-                    write_durably(self.held_dir / header.sender / f"{header.seq:015d}_{psha}.mcp",
-                                  data)
+                    self._hold(header, psha, data, point.last_seq_in)
                     return IngestResult("held", "", self._receipt(header, psha, "held", now),
                                         header.sender, header.seq)
                 refusal = self._judge(header, body)
@@ -231,6 +257,16 @@ class Ingestor:
                 Point.unit_code == header.sender).execute()
         return 0
 
+    def _hold(self, header: ParcelHeader, psha: str, data: bytes, last_seq: int) -> None:
+        """Keep a parcel that came before the ones it follows, within the point's allowance.
+        :raises ParcelRefused: too_far_ahead (past the allowance, or all held places taken)."""
+        folder = self.held_dir / header.sender
+        held = list(folder.glob("*.mcp")) if folder.is_dir() else []
+        if header.seq - last_seq > self.held_max or len(held) >= self.held_max:
+            raise ParcelRefused("too_far_ahead", f"Gói số {header.seq} đến quá xa trước gói số "
+                                f"{last_seq + 1} còn thiếu; gửi lại sau.")
+        write_durably(folder / f"{header.seq:015d}_{psha}.mcp", data)
+
     def _drain_held(self, sender: str, seq: int, now: datetime) -> None:
         """Apply parcels that waited for the one just applied, in order."""
         folder = self.held_dir / sender
@@ -251,7 +287,10 @@ class Ingestor:
     def _refuse(self, header: ParcelHeader | None, psha: str, exc: ParcelRefused,
                 now: datetime) -> IngestResult:
         sender = header.sender if header else None
-        note_refusal(sender, exc.reason, f"parcel {psha[:16]}: {exc.message_vi}", now=now)
+        # Only a refusal of a parcel whose signature verified counts against the point it names:
+        # anyone can write a point's name in a header.
+        note_refusal(sender, exc.reason, f"parcel {psha[:16]}: {exc.message_vi}", now=now,
+                     counted=exc.reason in SIGNED_REFUSALS)
         if header is None:      # not even a header: sign a receipt that names only the hash
             header = ParcelHeader("unknown", CENTER_ID, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
         receipt = self._receipt(header, psha, "refused", now, exc.reason)

@@ -37,12 +37,14 @@ def note_contact(unit_code: str, *, now: datetime, sender_clock_ms: int | None =
     Point.update(values).where(Point.unit_code == unit_code).execute()
 
 
-def note_refusal(sender: str | None, reason_code: str, message: str, *, now: datetime) -> Refusal:
-    """Log a refused parcel (and count it against a known sender). Commit it even when the parcel's
-    own transaction was rolled back: call it outside that transaction."""
+def note_refusal(sender: str | None, reason_code: str, message: str, *, now: datetime,
+                 counted: bool = True) -> Refusal:
+    """Log a refused parcel (and, when `counted`, i.e. its signature verified, count it against
+    the sender it names). Commit it even when the parcel's own transaction was rolled back: call
+    it outside that transaction."""
     with db.atomic():
         row = Refusal.create(sender=sender, reason_code=reason_code, message=message[:2000], at=now)
-        if sender:
+        if sender and counted:
             Point.update(refused_count=Point.refused_count + 1).where(
                 Point.unit_code == sender).execute()
     logger.warning("refused parcel from %s: %s (%s)", sender or "?", reason_code, message)

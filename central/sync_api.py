@@ -17,13 +17,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from motcua.errors import DomainError, InvalidInput, Unauthorized
 from central import downstream
 from central.enrollment import redeem_enroll_token
-from central.ingest import Ingestor, point_keys
+from central.ingest import Ingestor, point_keys, sweep_held
 from central.keys import CENTER_ID, center_identity
 from central.rotation import rotate_point_keys
 from central.uploads import OffsetMismatch, UploadStore
 from sync import crypto
 from sync.parcel import ParcelRefused
-from sync.transport import TUS_RESUMABLE, response_message, verify_request
+from sync.transport import TUS_RESUMABLE, response_message, upload_descriptor, verify_request
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("central_sync", __name__, url_prefix="/sync/v1")
@@ -34,8 +34,14 @@ def init_app(app) -> None:
     data_dir = Path(app.config["DATA_DIR"])
     identity = center_identity(data_dir)
     app.extensions["motcua.identity"] = identity
-    app.extensions["motcua.uploads"] = UploadStore(data_dir / "uploads")
-    app.extensions["motcua.ingestor"] = Ingestor(identity, data_dir)
+    app.extensions["motcua.uploads"] = UploadStore(
+        data_dir / "uploads", max_bytes=int(app.config["UPLOAD_MAX_BYTES"]),
+        quota_bytes=int(app.config["UPLOAD_QUOTA_BYTES"]))
+    # Every route: a body over this is refused (413) before it is read.
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
+    app.extensions["motcua.ingestor"] = Ingestor(identity, data_dir,
+                                                 held_max=int(app.config["HELD_MAX_PARCELS"]))
 
     @app.errorhandler(OffsetMismatch)
     def offset_mismatch(exc: OffsetMismatch):
@@ -43,6 +49,18 @@ def init_app(app) -> None:
         response.status_code = 409
         response.headers["Upload-Offset"] = str(exc.offset)
         return response
+
+
+def sweep_abandoned(app, *, now: datetime | None = None) -> dict[str, int]:
+    """The background job: forget uploads untouched for UPLOAD_EXPIRE_HOURS, scan chunk sets no
+    chunk joined for as long, and held parcels older than HELD_EXPIRE_DAYS."""
+    now = now or datetime.now()
+    age = timedelta(hours=float(app.config["UPLOAD_EXPIRE_HOURS"]))
+    ingestor = app.extensions["motcua.ingestor"]
+    return {"uploads": app.extensions["motcua.uploads"].sweep(now=now, max_age=age),
+            "chunk_sets": ingestor.blobs.sweep(now=now, max_age=age),
+            "held": sweep_held(ingestor.held_dir, now=now, max_age=timedelta(
+                days=float(app.config["HELD_EXPIRE_DAYS"])))}
 
 
 def _identity() -> crypto.Identity:
@@ -90,6 +108,38 @@ def _signed_node() -> str:
             continue
     raise Unauthorized("Yêu cầu không mang chữ ký của một điểm đã ghi danh.",
                        code="bad_request_signature")
+
+
+def _upload_owner() -> str:
+    """The point that signed this upload call (purpose "upload", over its upload headers, not
+    its body: the body is checked piece by piece). :raises Unauthorized."""
+    node_id = request.headers.get("Motcua-Node", "")
+    try:
+        keys = point_keys(node_id) if node_id else None
+    except ParcelRefused:
+        keys = None
+    descriptor = upload_descriptor(request.headers)
+    for key in keys or []:
+        try:
+            return verify_request(request.headers, request.method, request.path, descriptor,
+                                  lambda _unit, k=key: k.sign_pub, purpose="upload")
+        except crypto.CryptoRefused:
+            continue
+    raise Unauthorized("Lượt tải lên phải mang chữ ký của điểm đã ghi danh (cập nhật phần mềm "
+                       "của điểm nếu nó đã cũ).", code="bad_request_signature")
+
+
+def _body_size(remaining: int) -> int:
+    """The declared body size, refused (413) before any byte is read when over the request limit
+    or over what the upload still lacks."""
+    size = request.content_length
+    if size is None:
+        if request.headers.get("Transfer-Encoding"):
+            raise InvalidInput("Cần Content-Length.", code="length_required", status=411)
+        return 0
+    if size > min(remaining, int(current_app.config["MAX_REQUEST_BYTES"])):
+        raise InvalidInput("Dữ liệu vượt quá độ dài đã khai.", code="upload_overflow", status=413)
+    return size
 
 
 def _signed_answer(payload: dict) -> Response:
@@ -145,16 +195,21 @@ def rotate_keys():
 
 @bp.post("/uploads")
 def create_upload():
-    """tus "create" (with the first chunk as body, tus creation-with-upload): the upload is named
-    by the parcel's SHA-256, so creating it twice is harmless; 200 + receipt when that was all."""
+    """tus "create" (with the parcel as body, tus creation-with-upload), signed by the point: the
+    upload is its own, named by the parcel's SHA-256 with the signed hash of every piece, so
+    creating it twice is harmless; 200 + receipt when that was all."""
+    owner = _upload_owner()
     upload_id = request.headers.get("Motcua-Parcel-Sha256", "")
     length = _int_header("Upload-Length")
-    offset = _uploads().create(upload_id, length)
-    body = request.get_data()
-    if body and offset == 0:
-        offset, length = _uploads().append(upload_id, 0, body)
+    pieces = [p for p in request.headers.get("Motcua-Piece-Sha256", "").split(",") if p]
+    offset = _uploads().create(owner, upload_id, length, _int_header("Motcua-Piece-Bytes"), pieces)
+    if offset == 0:             # else the body is what the center holds already: left unread
+        size = _body_size(length)
+        if size:
+            offset, length = _uploads().append(owner, upload_id, 0,
+                                               request.environ["wsgi.input"], size)
     if offset >= length:
-        return _tus(_finish(upload_id), offset, length)
+        return _tus(_finish(owner, upload_id), offset, length)
     response = _tus(Response(status=201), offset, length)
     response.headers["Location"] = f"{bp.url_prefix}/uploads/{upload_id}"
     return response
@@ -162,55 +217,62 @@ def create_upload():
 
 @bp.route("/uploads/<upload_id>", methods=["HEAD"])
 def upload_offset(upload_id):
-    """tus "offset": how many bytes of this parcel the center holds."""
-    offset, length, _ = _uploads().status(upload_id)
+    """tus "offset": the exact byte of this parcel the center holds (its creator asks)."""
+    offset, length, _ = _uploads().status(_upload_owner(), upload_id, wait=True)
     return _tus(Response(status=200), offset, length)
 
 
 @bp.patch("/uploads/<upload_id>")
 def append_upload(upload_id):
-    """tus "append" at `Upload-Offset`; the last chunk's answer is the parcel's signed receipt."""
+    """tus "append" at `Upload-Offset`, streamed to disk; the last chunk's answer is the parcel's
+    signed receipt."""
+    owner = _upload_owner()
     if request.headers.get("Content-Type") != "application/offset+octet-stream":
         raise InvalidInput("Content-Type phải là application/offset+octet-stream.",
                            code="bad_content_type", status=415)
-    offset, length = _uploads().append(upload_id, _int_header("Upload-Offset"), request.get_data())
+    start = _int_header("Upload-Offset")
+    _, length, _ = _uploads().status(owner, upload_id)
+    size = _body_size(length - start)
+    offset, length = _uploads().append(owner, upload_id, start, request.environ["wsgi.input"],
+                                       size)
     if offset < length:
-        # tus answers 204 here, but waitress closes the connection after every 204: an empty 200
-        # keeps it alive (one TCP slow start per parcel, not per chunk, on a mobile link).
+        # tus answers 204 here, but some servers close the connection after every 204: an empty
+        # 200 keeps it alive (one TCP slow start per parcel, not per chunk, on a mobile link).
         return _tus(Response(status=200), offset, length)
-    return _tus(_finish(upload_id), offset, length)
+    return _tus(_finish(owner, upload_id), offset, length)
 
 
 @bp.post("/uploads/<upload_id>/finish")
 def finish_upload(upload_id):
     """Ingest a complete upload (again): the same receipt as the first time."""
-    return _tus(_finish(upload_id))
+    return _tus(_finish(_upload_owner(), upload_id))
 
 
-def _finish(upload_id: str) -> Response:
+def _finish(owner: str, upload_id: str) -> Response:
     store = _uploads()
-    _, _, receipt = store.status(upload_id)
+    _, _, receipt = store.status(owner, upload_id)
     if receipt is None:
-        data = store.read_complete(upload_id)
+        data = store.read_complete(owner, upload_id)
         if data is None:
             raise InvalidInput("Gói chưa tải lên đủ.", code="upload_incomplete")
         if crypto.sha256_hex(data) != upload_id:
-            store.discard(upload_id)       # damaged on the way: the node sends it again
+            store.discard(owner, upload_id)       # its pieces were signed wrong: send it again
             raise InvalidInput("Gói nhận được không khớp mã băm; hãy gửi lại.",
                                code="upload_hash_mismatch")
         result = current_app.extensions["motcua.ingestor"].ingest(data)
         receipt = result.receipt
         if result.result != "held":         # a held parcel is asked for again later
-            store.finish(upload_id, receipt)
+            store.finish(owner, upload_id, receipt)
         else:
-            store.discard(upload_id)
+            store.discard(owner, upload_id)
     return Response(receipt, status=200, mimetype="application/json")
 
 
 @bp.post("/blobs/have")
 def blobs_have():
-    """Which of these scans the center holds whole, and which chunks of the others (signed)."""
-    _signed_node()
+    """Which of these scans the center holds whole, and which chunks of the others this point
+    sent (signed)."""
+    node_id = _signed_node()
     wanted = (request.get_json(silent=True) or {}).get("blobs")
     if not isinstance(wanted, list) or len(wanted) > 10000:
         raise InvalidInput("Cần danh sách mã băm “blobs”.", code="bad_json")
@@ -221,7 +283,7 @@ def blobs_have():
             continue
         if blobs.confirm_held(sha, now=datetime.now()):
             held.append(sha)
-        elif offsets := blobs.partial_offsets(sha):
+        elif offsets := blobs.partial_offsets(sha, sender=node_id):
             partial[sha] = offsets
     return _signed_answer({"held": held, "partial": partial})
 

@@ -1,22 +1,28 @@
 """Resumable uploads on disk, after the tus protocol: create, ask the offset, append at that offset.
 
-An upload is named by the SHA-256 of the parcel it will hold (the node knows it before sending), so
-creating the same upload twice is harmless and a node that crashed after "create" simply asks again.
-Bytes land in `uploads/<sha>.part`, appended under an exclusive file lock and fsynced before the new
-offset is reported, so several center processes may serve one node's chunks. A finished upload's
-receipt is kept as `uploads/<sha>.receipt`: asking again after a lost answer returns the same receipt.
+An upload belongs to the point that created it (every call is signed by it, `central.sync_api`) and
+lives in that point's own folder, `uploads/<unit>/<sha>.*`, so no one else can extend, finish or
+spoil it. It is named by the SHA-256 of the parcel it will hold, and its creation carries the
+signed SHA-256 of every 64 KiB piece. The body of an append is streamed to `<sha>.part` and fsynced
+as it arrives, so a cut keeps every byte that got through and the offset query answers that exact
+byte; each piece is checked against its signed hash as soon as it is complete, and a piece that
+fails is cut off alone (the pieces before it stay). Bounded: a largest upload, a quota of open
+bytes per point, and `sweep` forgets uploads left untouched for too long. A finished upload's
+receipt is kept as `<sha>.receipt`: asking again after a lost answer returns the same receipt.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
-from sync.parcel import MAX_CONTENT_BYTES
 
 try:                                   # POSIX; a Windows center falls back to one process per folder
     import fcntl
@@ -26,109 +32,209 @@ except ImportError:                    # pragma: no cover
 logger = logging.getLogger(__name__)
 
 _SHA = re.compile(r"[0-9a-f]{64}")
-MAX_UPLOAD_BYTES = MAX_CONTENT_BYTES + 64 * 1024
+_UNIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_BLOCK = 16 * 1024                      # read, write and fsync the stream in blocks this size
+MIN_PIECE, MAX_PIECES = 4 * 1024, 4096
 
 
 class OffsetMismatch(Conflict):
-    """A PATCH at the wrong offset (a retry of a chunk that did land): tells the right one."""
+    """A PATCH at the wrong offset (a retry of a chunk that did land), or a damaged piece cut off:
+    tells the offset to go on from."""
 
-    def __init__(self, offset: int, asked: int):
-        super().__init__(f"Vị trí tải lên là {offset}, không phải {asked}.",
+    def __init__(self, offset: int, asked: int, message: str | None = None):
+        super().__init__(message or f"Vị trí tải lên là {offset}, không phải {asked}.",
                          code="upload_offset_mismatch")
         self.offset = offset
 
 
 class UploadStore:
-    """The folder `<data dir>/uploads` of partial and finished parcel uploads."""
+    """The folder `<data dir>/uploads`: one sub-folder per point."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, *, max_bytes: int = 16 * 1024 * 1024,
+                 quota_bytes: int = 64 * 1024 * 1024):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.max_bytes, self.quota_bytes = max_bytes, quota_bytes
 
-    def _paths(self, upload_id: str) -> tuple[Path, Path, Path]:
+    def _paths(self, owner: str, upload_id: str) -> tuple[Path, Path, Path]:
         if not _SHA.fullmatch(upload_id or ""):
             raise InvalidInput("Mã tải lên phải là SHA-256 của gói.", code="bad_upload_id")
-        base = self.root / upload_id
+        if not _UNIT.fullmatch(owner or ""):
+            raise InvalidInput("Điểm không hợp lệ.", code="bad_upload_owner")
+        base = self.root / owner / upload_id
         return base.with_suffix(".part"), base.with_suffix(".json"), base.with_suffix(".receipt")
 
-    def create(self, upload_id: str, length: int) -> int:
-        """Start (or find) an upload of `length` bytes; returns its current offset.
+    def create(self, owner: str, upload_id: str, length: int, piece_bytes: int,
+               pieces: list[str], *, now: datetime | None = None) -> int:
+        """Start (or find) `owner`'s upload of `length` bytes; returns its current offset.
 
-        :raises InvalidInput: bad id; TooLarge: over the parcel limit; Conflict: same id, other length.
+        :raises InvalidInput: bad id or piece list; TooLarge: over the largest upload or the
+            point's quota of open bytes; Conflict: same id, other length.
         """
         if not isinstance(length, int) or length < 1:
             raise InvalidInput("Upload-Length phải là số nguyên dương.", code="bad_upload_length")
-        if length > MAX_UPLOAD_BYTES:
+        if length > self.max_bytes:
             raise TooLarge("Gói quá lớn.", code="upload_too_large")
-        part, meta, receipt = self._paths(upload_id)
+        if (not MIN_PIECE <= piece_bytes <= self.max_bytes
+                or len(pieces) != -(-length // piece_bytes) or len(pieces) > MAX_PIECES
+                or not all(_SHA.fullmatch(p) for p in pieces)):
+            raise InvalidInput("Danh sách mã băm từng phần không khớp độ dài gói.",
+                               code="bad_upload_pieces")
+        part, meta, receipt = self._paths(owner, upload_id)
         if receipt.exists():
             return length
+        part.parent.mkdir(exist_ok=True)
         with self._locked(part):
             if meta.exists():
-                known = json.loads(meta.read_text())["length"]
-                if known != length:
-                    raise Conflict("Đã có lượt tải lên này với độ dài khác.", code="upload_length_conflict")
-            else:
-                meta.write_text(json.dumps({"length": length}))
-                part.touch()
-            return part.stat().st_size
+                known = json.loads(meta.read_text())
+                if known["length"] != length or known["pieces"] != pieces:
+                    raise Conflict("Đã có lượt tải lên này với độ dài khác.",
+                                   code="upload_length_conflict")
+                return part.stat().st_size
+            if self.open_bytes(owner) + length > self.quota_bytes:
+                raise TooLarge("Điểm đã có quá nhiều dữ liệu đang tải lên dở.",
+                               code="upload_quota_exceeded")
+            meta.write_text(json.dumps({"length": length, "piece_bytes": piece_bytes,
+                                        "pieces": pieces,
+                                        "created_at": (now or datetime.now()).isoformat()}))
+            part.touch()
+            return 0
 
-    def status(self, upload_id: str) -> tuple[int, int, bytes | None]:
-        """(offset, length, receipt or None). :raises NotFound: no such upload."""
-        part, meta, receipt = self._paths(upload_id)
+    def open_bytes(self, owner: str) -> int:
+        """Bytes declared by `owner`'s uploads that are not finished (its quota's use)."""
+        total = 0
+        for meta in (self.root / owner).glob("*.json"):
+            if not meta.with_suffix(".receipt").exists():
+                try:
+                    total += int(json.loads(meta.read_text())["length"])
+                except (OSError, ValueError, KeyError):
+                    continue
+        return total
+
+    def status(self, owner: str, upload_id: str, *,
+               wait: bool = False) -> tuple[int, int, bytes | None]:
+        """(offset, length, receipt or None): the exact byte held. :raises NotFound."""
+        part, meta, receipt = self._paths(owner, upload_id)
         if receipt.exists():
             done = receipt.read_bytes()
             length = json.loads(meta.read_text())["length"] if meta.exists() else 0
             return length, length, done
         if not meta.exists():
             raise NotFound("Không có lượt tải lên này (có thể đã hết hạn).", code="upload_not_found")
+        if wait:
+            # A stream cut a moment ago may still be writing what was in flight: answer the byte
+            # it ends at, or the point would send from a stale offset and be refused (409).
+            with self._locked(part):
+                return part.stat().st_size, json.loads(meta.read_text())["length"], None
         return part.stat().st_size, json.loads(meta.read_text())["length"], None
 
-    def append(self, upload_id: str, offset: int, data: bytes) -> tuple[int, int]:
-        """Append `data` at `offset`; returns (new offset, length).
+    def append(self, owner: str, upload_id: str, offset: int, stream: BinaryIO | bytes,
+               size: int) -> tuple[int, int]:
+        """Write `size` bytes read from `stream` at `offset`, fsyncing as they come; returns
+        (new offset, length). A cut stream keeps what arrived.
 
-        :raises NotFound: unknown upload; Conflict (409) when `offset` is not where the upload stands.
+        :raises NotFound: unknown upload; OffsetMismatch (409) when `offset` is not where the upload
+            stands or a piece failed its hash (then cut back to that piece's start);
+            InvalidInput: more bytes than declared.
         """
-        part, meta, receipt = self._paths(upload_id)
+        if isinstance(stream, (bytes, bytearray)):
+            import io
+            stream, size = io.BytesIO(stream), len(stream)
+        part, meta_path, receipt = self._paths(owner, upload_id)
         if receipt.exists():
-            length = json.loads(meta.read_text())["length"]
+            length = json.loads(meta_path.read_text())["length"]
             return length, length
-        if not meta.exists():
+        if not meta_path.exists():
             raise NotFound("Không có lượt tải lên này (có thể đã hết hạn).", code="upload_not_found")
-        length = json.loads(meta.read_text())["length"]
+        meta = json.loads(meta_path.read_text())
+        length, piece, pieces = meta["length"], meta["piece_bytes"], meta["pieces"]
         with self._locked(part):
-            size = part.stat().st_size
-            if offset != size:
-                raise OffsetMismatch(size, offset)
-            if size + len(data) > length:
+            pos = part.stat().st_size
+            if offset != pos:
+                raise OffsetMismatch(pos, offset)
+            if pos + size > length:
                 raise InvalidInput("Dữ liệu vượt quá độ dài đã khai.", code="upload_overflow")
-            with open(part, "ab") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            return size + len(data), length
+            with open(part, "r+b") as fh:
+                start = pos - pos % piece
+                fh.seek(start)
+                hasher = hashlib.sha256(fh.read(pos - start))
+                fh.seek(pos)
+                left = size
+                try:
+                    while left > 0:
+                        try:
+                            block = stream.read(min(_BLOCK, left))
+                        except (OSError, ValueError):     # the link broke mid-body
+                            block = b""
+                        if not block:
+                            break
+                        left -= len(block)
+                        while block:
+                            take = min(len(block), start + piece - pos)
+                            fh.write(block[:take])
+                            hasher.update(block[:take])
+                            pos += take
+                            block = block[take:]
+                            if pos == start + piece or pos == length:
+                                if hasher.hexdigest() != pieces[start // piece]:
+                                    fh.truncate(start)
+                                    raise OffsetMismatch(start, offset, "Một phần gói bị hỏng "
+                                                         "trên đường truyền; gửi lại từ vị trí "
+                                                         f"{start}.")
+                                start, hasher = pos, hashlib.sha256()
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                finally:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.utime(meta_path)                            # touched: not abandoned
+            if left:
+                logger.info("upload %s of %s cut at byte %d", upload_id[:12], owner, pos)
+            return pos, length
 
-    def read_complete(self, upload_id: str) -> bytes | None:
+    def read_complete(self, owner: str, upload_id: str) -> bytes | None:
         """The whole parcel once every byte is in, else None."""
-        part, meta, _ = self._paths(upload_id)
+        part, meta, _ = self._paths(owner, upload_id)
         if not meta.exists() or not part.exists():
             return None
         length = json.loads(meta.read_text())["length"]
-        data = part.read_bytes()
-        return data if len(data) == length else None
+        if part.stat().st_size != length:
+            return None
+        return part.read_bytes()
 
-    def finish(self, upload_id: str, receipt_bytes: bytes) -> None:
+    def finish(self, owner: str, upload_id: str, receipt_bytes: bytes) -> None:
         """Keep the receipt and drop the bytes: the parcel is applied, held elsewhere or refused."""
-        part, _, receipt = self._paths(upload_id)
+        part, _, receipt = self._paths(owner, upload_id)
         from motcua.files import write_durably
         write_durably(receipt, receipt_bytes)
         part.unlink(missing_ok=True)
 
-    def discard(self, upload_id: str) -> None:
-        """Forget an upload whose bytes are not the parcel they claim to be (sent again from zero)."""
-        part, meta, _ = self._paths(upload_id)
+    def discard(self, owner: str, upload_id: str) -> None:
+        """Forget an upload whose bytes are not the parcel they claim to be (sent again)."""
+        part, meta, _ = self._paths(owner, upload_id)
         part.unlink(missing_ok=True)
         meta.unlink(missing_ok=True)
+        part.with_suffix(".lock").unlink(missing_ok=True)
+
+    def sweep(self, *, now: datetime, max_age: timedelta) -> int:
+        """Forget uploads (and kept receipts) untouched for `max_age`; returns how many went."""
+        limit = (now - max_age).timestamp()
+        gone = 0
+        for meta in self.root.glob("*/*.json"):
+            try:
+                if meta.stat().st_mtime >= limit:
+                    continue
+            except FileNotFoundError:
+                continue
+            for suffix in (".part", ".receipt", ".lock", ".json"):
+                meta.with_suffix(suffix).unlink(missing_ok=True)
+            gone += 1
+        for stray in list(self.root.glob("*.part")) + list(self.root.glob("*.json")):
+            if stray.stat().st_mtime < limit:          # the layout before per-point folders
+                stray.unlink(missing_ok=True)
+        if gone:
+            logger.info("%d abandoned uploads swept", gone)
+        return gone
 
     @contextmanager
     def _locked(self, part: Path):
@@ -141,3 +247,12 @@ class UploadStore:
                 yield
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def run_sweeper(sweep, every_s: float, stop) -> None:
+    """Call `sweep()` every `every_s` seconds until `stop` is set (the center's background job)."""
+    while not stop.wait(every_s):
+        try:
+            sweep()
+        except Exception:                 # noqa: BLE001 - a failed sweep must not end the job
+            logger.exception("sweep failed")

@@ -30,7 +30,10 @@ FORMAT_VERSION = 1
 KINDS = frozenset({"events", "receipt-batch", "blob-chunk", "control"})
 CHAINED_KINDS = KINDS - {"blob-chunk"}   # blob chunks are content-addressed, outside the seq chain
 MAX_HEADER_BYTES = 16 * 1024
-MAX_CONTENT_BYTES = 512 * 1024 * 1024
+# The largest plaintext a parcel may announce: events parcels are built at <= 512 KiB, scan chunks
+# at 1 MiB; a bigger claim is refused before anything is inflated.
+MAX_CONTENT_BYTES = 8 * 1024 * 1024
+_INFLATE_BLOCK = 256 * 1024
 DEFAULT_CHUNK_BYTES = 1024 * 1024
 ZSTD_LEVEL = 3
 
@@ -319,14 +322,24 @@ def _verified(data: bytes, lookup: KeysLookup,
 
 
 def _decompress(compressed: bytes, content_length: int) -> bytes:
-    # The frame's declared size must match the signed header before anything is allocated,
-    # so even an enrolled sender cannot make the receiver inflate a zstd bomb.
+    # The frame's declared size must match the signed header, and inflating is streamed with a
+    # hard limit (the header's size, itself capped by MAX_CONTENT_BYTES): whatever a frame claims,
+    # no parcel inflates beyond what its signed header announced.
+    limit = min(content_length, MAX_CONTENT_BYTES)
     try:
         declared = zstandard.frame_content_size(compressed)
         if declared not in (content_length, zstandard.CONTENTSIZE_UNKNOWN):
             raise zstandard.ZstdError("frame size differs from header")
-        return zstandard.ZstdDecompressor().decompress(
-            compressed, max_output_size=max(content_length, 1))
+        out = bytearray()
+        with zstandard.ZstdDecompressor().stream_reader(compressed) as reader:
+            while True:
+                block = reader.read(_INFLATE_BLOCK)
+                if not block:
+                    break
+                out += block
+                if len(out) > limit:
+                    raise zstandard.ZstdError("inflates beyond the announced size")
+        return bytes(out)
     except zstandard.ZstdError:
         raise _malformed_plaintext("body is not zstd data of the announced size") from None
 

@@ -34,7 +34,12 @@ from sync import crypto
 logger = logging.getLogger(__name__)
 
 UPLOADS = "/sync/v1/uploads"
-DEFAULT_CHUNK_BYTES = 64 * 1024          # ~2 s at 256 kbit/s: a cut wastes at most that much
+# One request carries the rest of a parcel: the center keeps every byte that arrived before a cut,
+# so a bigger request loses nothing and saves a round trip per chunk.
+DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024
+PIECE_BYTES = 64 * 1024                  # the center checks each piece against its signed hash
+UPLOAD_FIELDS = ("Upload-Length", "Upload-Offset", "Motcua-Parcel-Sha256", "Motcua-Piece-Bytes",
+                 "Motcua-Piece-Sha256")
 TUS_RESUMABLE = "1.0.0"
 
 
@@ -67,16 +72,16 @@ def request_message(method: str, path: str, stamp: str, body: bytes) -> bytes:
 
 
 def sign_request(identity: crypto.Identity, node_id: str, method: str, path: str,
-                 body: bytes) -> dict[str, str]:
+                 body: bytes, *, purpose: str = "request") -> dict[str, str]:
     """Headers that prove the request comes from `node_id` (purpose "request")."""
     stamp = str(int(time.time() * 1000))
-    signature = crypto.sign(request_message(method, path, stamp, body), identity, purpose="request")
+    signature = crypto.sign(request_message(method, path, stamp, body), identity, purpose=purpose)
     return {"Motcua-Node": node_id, "Motcua-Stamp": stamp,
             "Motcua-Signature": base64.b64encode(signature).decode()}
 
 
 def verify_request(headers, method: str, path: str, body: bytes,
-                   sign_pub_for: Callable[[str], bytes | None]) -> str:
+                   sign_pub_for: Callable[[str], bytes | None], *, purpose: str = "request") -> str:
     """The node id of a correctly signed request. :raises crypto.CryptoRefused: bad_signature."""
     node_id = headers.get("Motcua-Node", "")
     sign_pub = sign_pub_for(node_id) if node_id else None
@@ -87,8 +92,28 @@ def verify_request(headers, method: str, path: str, body: bytes,
     except ValueError:
         raise crypto.CryptoRefused("bad_signature", "signature is not base64") from None
     crypto.verify(request_message(method, path, headers.get("Motcua-Stamp", ""), body), signature,
-                  sign_pub, purpose="request")
+                  sign_pub, purpose=purpose)
     return node_id
+
+
+def upload_descriptor(headers) -> bytes:
+    """What an upload request's signature covers in place of its body (the body is streamed to
+    disk before it could be hashed, and is checked piece by piece against the signed hashes)."""
+    return "\n".join(str(headers.get(name, "")) for name in UPLOAD_FIELDS).encode()
+
+
+def sign_upload(identity: crypto.Identity, node_id: str, method: str, path: str,
+                fields: dict[str, str]) -> dict[str, str]:
+    """Headers that bind an upload call (create, offset, append, finish) to `node_id`
+    (purpose "upload"): method, path, stamp and the upload headers in `fields`."""
+    return sign_request(identity, node_id, method, path, upload_descriptor(fields),
+                        purpose="upload")
+
+
+def piece_hashes(data: bytes, piece_bytes: int = PIECE_BYTES) -> str:
+    """SHA-256 of every `piece_bytes` slice of a parcel, comma-separated (signed at creation)."""
+    return ",".join(hashlib.sha256(data[i:i + piece_bytes]).hexdigest()
+                    for i in range(0, max(len(data), 1), piece_bytes))
 
 
 def response_message(request_signature: str, body: bytes) -> bytes:
@@ -162,8 +187,10 @@ class HttpTransport:
     def upload_parcel(self, data: bytes) -> bytes:
         """Deliver one parcel, resuming after every cut; returns the center's receipt bytes.
 
-        The first request creates the upload and carries the first chunk (tus creation-with-upload),
-        so a small parcel costs one round trip. After a cut, HEAD says how far the center got.
+        The first request creates the upload and carries the whole parcel (tus
+        creation-with-upload), so a parcel costs one round trip. After a cut, HEAD says the exact
+        byte the center holds and the rest goes at once; the client backs off only when the link
+        does not answer (or the center answers 5xx/429), never for a cut it could resume.
         :raises TransportError: the link stayed down for all retries, or the center refused.
         """
         sha = crypto.sha256_hex(data)
@@ -174,23 +201,23 @@ class HttpTransport:
         while True:
             try:
                 if not created:
+                    created = True        # cut or not, ask HEAD next (404: create again)
                     done, offset = self._create(sha, data)
-                    created = True
                     if done is not None:
                         return done
-                    failures = 0
                 if offset is None:
-                    r = self._call("HEAD", url, headers={"Tus-Resumable": TUS_RESUMABLE})
+                    r = self._upload_call("HEAD", url)
                     if r.status_code == 404:          # the center lost or dropped it: start again
                         created = False
                         continue
                     offset = int(self._check(r, 200).headers["Upload-Offset"])
+                    failures = 0                      # the link answers: resume at once
                 if offset >= len(data):
-                    return self._check(self._call("POST", url + "/finish"), 200).content
-                r = self._call("PATCH", url, body=data[offset:offset + self.chunk_bytes], headers={
-                    "Tus-Resumable": TUS_RESUMABLE, "Upload-Offset": str(offset),
-                    "Content-Type": "application/offset+octet-stream"})
-                if r.status_code in (409, 404):      # out of step: ask where it stands
+                    return self._check(self._upload_call("POST", url + "/finish"), 200).content
+                r = self._upload_call("PATCH", url, data[offset:offset + self.chunk_bytes],
+                                      {"Upload-Offset": str(offset),
+                                       "Content-Type": "application/offset+octet-stream"})
+                if r.status_code in (409, 404):      # out of step, or a damaged piece dropped
                     offset = None
                     continue
                 if self._check(r, 200, 204).content:  # the last chunk: the answer is the receipt
@@ -198,21 +225,44 @@ class HttpTransport:
                 offset = int(r.headers["Upload-Offset"])
                 failures = 0
             except (requests.RequestException, _Retry, KeyError, ValueError) as exc:
+                reached = offset is not None or isinstance(exc, _CutMidBody)
                 offset = None                         # ask where it stands before sending more
                 failures += 1
                 if failures >= self.policy.attempts:
                     raise TransportError("Không liên lạc được với trung tâm (gửi gói): "
                                          f"{_plain(exc)}.") from None
+                if reached and failures == 1 and not isinstance(exc, _Retry):
+                    # A cut while the link was carrying data: reconnect now (HEAD tells the
+                    # byte); back off only if that fails too.
+                    logger.info("upload %s cut (%s), resuming at once", sha[:12], _plain(exc))
+                    continue
                 pause = self.policy.delay(failures, self.rng)
                 logger.info("upload %s cut (%r), retry %d in %.1f s", sha[:12], exc,
                             failures, pause)
                 self.sleep(pause)
 
+    def _upload_call(self, method: str, path: str, body: bytes = b"",
+                     fields: dict[str, str] | None = None) -> requests.Response:
+        """One upload request, signed (purpose "upload") over its upload headers."""
+        fields = dict(fields or {})
+        headers = {"Tus-Resumable": TUS_RESUMABLE, **fields}
+        if self.identity is not None:
+            headers.update(sign_upload(self.identity, self.node_id, method, path, fields))
+        self.bytes_sent += len(body)
+        try:
+            return self.session.request(method, self.base + path, data=body or None,
+                                        headers=headers, timeout=self._timeout())
+        except requests.ConnectionError as exc:
+            if body:
+                raise _CutMidBody(str(exc)) from None
+            raise
+
     def _create(self, sha: str, data: bytes) -> tuple[bytes | None, int]:
         """Create the upload with its first chunk: (receipt if that finished it, offset)."""
-        r = self._call("POST", UPLOADS, body=data[:self.chunk_bytes], headers={
-            "Tus-Resumable": TUS_RESUMABLE, "Upload-Length": str(len(data)),
-            "Motcua-Parcel-Sha256": sha, "Content-Type": "application/offset+octet-stream"})
+        fields = {"Upload-Length": str(len(data)), "Motcua-Parcel-Sha256": sha,
+                  "Motcua-Piece-Bytes": str(PIECE_BYTES), "Motcua-Piece-Sha256": piece_hashes(data),
+                  "Content-Type": "application/offset+octet-stream"}
+        r = self._upload_call("POST", UPLOADS, data[:self.chunk_bytes], fields)
         if r.status_code == 200:
             return r.content, len(data)
         return None, int(self._check(r, 201).headers["Upload-Offset"])
@@ -269,6 +319,10 @@ class HttpTransport:
 
 class _Retry(Exception):
     """A server answer worth retrying (5xx, 429)."""
+
+
+class _CutMidBody(requests.ConnectionError):
+    """The link broke while a request body was on its way (the center kept what arrived)."""
 
 
 def _plain(exc: BaseException) -> str:
