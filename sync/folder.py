@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from sync import crypto, stickfs
+from sync.carrier import TripReport
 from sync.stickfs import (MAX_DOC_BYTES, MAX_PARCEL_BYTES, StickRefused, StickUnusable,
                           check_dirs, entries, kind_of, probe_writable, read_file, remove_file,
                           same_bytes, write_file)
@@ -52,40 +53,8 @@ def _no_progress(done: int, total: int, label: str) -> None:
     """The default progress hook: nobody is watching."""
 
 
-@dataclass
-class FerryReport:
-    """What one export or import did, for the CLI and the clerk's summary (Vietnamese)."""
-    went: list[str] = field(default_factory=list)       # what this side wrote for the other
-    came: list[str] = field(default_factory=list)       # what this side took in
-    refused: list[tuple[str, str, str]] = field(default_factory=list)   # (file, code, message)
-    ignored: list[tuple[str, str]] = field(default_factory=list)        # (file or lane, why)
-    left: list[str] = field(default_factory=list)       # what waits for the next trip
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, key: str, n: int = 1) -> None:
-        self.counts[key] = self.counts.get(key, 0) + n
-
-    def refuse(self, name: str, exc: ParcelRefused) -> None:
-        """A file not taken, with its reason, logged; the trip goes on with the rest."""
-        logger.warning("ferry: %s refused: %s (%s)", name, exc.reason, exc.message_vi)
-        self.refused.append((name, exc.reason, exc.message_vi))
-
-    def leave(self, name: str, why: str) -> None:
-        """An entry left as it is (not this side's, or not a regular file), logged."""
-        logger.warning("ferry: %s left alone: %s", name, why)
-        self.ignored.append((name, why))
-
-    def lines(self) -> list[str]:
-        out = [f"Đã ghi: {x}" for x in self.went] + [f"Đã nhận: {x}" for x in self.came]
-        out += [f"Từ chối {name}: {code} — {msg}" for name, code, msg in self.refused]
-        out += [f"Bỏ qua {name}: {why}" for name, why in self.ignored]
-        out += [f"Còn lại cho chuyến sau: {x}" for x in self.left] or ["Không còn gì chờ chuyến sau."]
-        return out
-
-    def to_dict(self) -> dict:
-        return {"went": self.went, "came": self.came, "left": self.left, "counts": self.counts,
-                "refused": [{"file": f, "code": c, "message": m} for f, c, m in self.refused],
-                "ignored": [{"file": f, "why": w} for f, w in self.ignored]}
+# What one trip did: the report of a round over any carrier (kept under its old name here).
+FerryReport = TripReport
 
 
 def ferry_root(folder: str | os.PathLike) -> Path:

@@ -1,0 +1,470 @@
+"""One sync round of a point over any carrier (`sync.carrier`): HTTP, a USB stick, or in process.
+
+`run_round` is the only code that decides what goes and what an answer means; carriers only move
+bytes. In order: receipts and answers that came back late (a stick's), then this point's requests
+(enrollment by file, key rotation), its records (chained `events` parcels, built once in the
+spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
+whatever the result), and last the scans the center lacks as blob chunks, records written meanwhile
+going first. A receipt acknowledges only the parcel it names, and only once it verifies with the
+pinned center key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
+and reported; a down parcel this point refuses is reported and the round goes on.
+
+A live carrier (HTTP) answers within the call, so an answer that does not let a parcel go ends the
+round (`TransportError`); a stick's receipts come on the next trip, and each is judged alone.
+Callers hold the data dir's sync lock (`node.sync_client.exclusive`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from motcua.errors import DomainError
+from motcua.files import write_durably
+from node import keyrotation as rotation
+from node.enroll import EnrollRefused, forget_request, node_identity, pinned_center_keys
+from node.enroll import pending_request as pending_enrollment
+from node.inbox import take_down_parcel
+from node.journal import note_center_time, pending_count, pending_events, to_wire
+from node.models import Blob, Event, db
+from node.scans import BlobStore
+from node.state import get_state, set_state, unit_code
+from sync import hlc
+from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
+from sync.crypto import sha256_hex
+from sync.outbox import Spool, Spooled
+from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header
+from sync.receipt import FINAL_REFUSALS, verify_receipt
+from sync.transport import TransportError
+
+logger = logging.getLogger(__name__)
+
+OVERHEAD = 1024          # a sealed chunk's bytes beyond the scan bytes it carries (generous)
+HAVE_BATCH = 500         # scans asked about in one `held_blobs` call
+
+Progress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, label: str) -> None:
+    """The default progress hook: nobody is watching."""
+
+
+@dataclass
+class RoundReport(TripReport):
+    """What one round moved (`counts`), what was refused or left, and what is still waiting."""
+    error: str | None = None
+    keys_rotated: bool = False
+    left_events: int = 0
+    left_blobs: int = 0
+
+    def _n(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+    parcels_up = property(lambda self: self._n("acked_parcels"))
+    events_acked = property(lambda self: self._n("acked_events"))
+    blobs_up = property(lambda self: self._n("blobs_complete"))
+    blob_bytes_up = property(lambda self: self._n("chunk_bytes"))
+    blobs_already_held = property(lambda self: self._n("blobs_held"))
+    parcels_down = property(lambda self: self._n("down_parcels"))
+    events_down = property(lambda self: self._n("down_events"))
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing is left to send or fetch and nothing went wrong."""
+        return self.error is None and not self.left_events and not self.left_blobs
+
+    def summary(self) -> str:
+        return (f"Gửi {self.parcels_up} gói ({self.events_acked} sự kiện được xác nhận), "
+                f"{self.blobs_up} tệp quét ({self.blob_bytes_up / 1e6:.1f} MB, "
+                f"{self.blobs_already_held} tệp trung tâm đã có); nhận {self.parcels_down} gói "
+                f"({self.events_down} sự kiện). Còn chờ: {self.left_events} sự kiện, "
+                f"{self.left_blobs} tệp quét.")
+
+
+class Point:
+    """This point's id, keys, pinned center keys, spool and scans.
+    :raises EnrollRefused: not enrolled (no pinned center keys)."""
+
+    def __init__(self, data_dir: str | os.PathLike):
+        self.data_dir = Path(data_dir)
+        self.id = unit_code()
+        self.identity = node_identity(self.data_dir)
+        self.center = pinned_center_keys()
+        if self.center is None:
+            raise EnrollRefused("Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
+                                code="not_enrolled")
+        self.spool = Spool(self.data_dir / "outbox")
+        self.store = BlobStore(self.data_dir / "scans")
+
+
+def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
+              down: bool = True, include_blobs: bool = True, stop: threading.Event | None = None,
+              progress: Progress = _no_progress, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+              report: RoundReport | None = None) -> RoundReport:
+    """Send what waits (`up`) and take what came back (`down`) over `carrier`.
+
+    :raises: whatever the carrier raises when it stops (TransportError, StickUnusable) and
+        ParcelRefused for a live receipt that does not verify: everything acknowledged before
+        stays acknowledged, everything else waits for the next round; EnrollRefused: not enrolled.
+    """
+    report = report if report is not None else RoundReport()
+    r = _Round(Point(data_dir), carrier, report, stop, progress, chunk_bytes)
+    carrier.open(report, up=up, down=down)
+    if down:
+        r.take_late_receipts()
+        r.take_rotation_answer()
+    if up:
+        r.carry_requests()
+        r.push_events()
+    if down:
+        r.take_down()
+    if up and include_blobs:
+        r.push_blobs()
+    if up and r.unspooled():
+        r.push_events()
+    if up:
+        report.counts["left_parcels"] = len(r.left_parcels - r.carried)
+    carrier.finish(report)
+    return report
+
+
+def exchange_rotation(data_dir: str | os.PathLike, carrier: Carrier,
+                      report: RoundReport | None = None) -> bool:
+    """Carry a waiting key rotation and switch on an answer that comes back at once; True when
+    the keys were switched. :raises TransportError: unreachable or refused (the request waits)."""
+    report = report if report is not None else RoundReport()
+    return _Round(Point(data_dir), carrier, report, None, _no_progress,
+                  DEFAULT_CHUNK_BYTES).carry_rotation()
+
+
+class _Round:
+    def __init__(self, point: Point, carrier: Carrier, report: RoundReport,
+                 stop: threading.Event | None, progress: Progress, chunk_bytes: int):
+        self.me, self.carrier, self.report = point, carrier, report
+        self.stop, self.progress, self.chunk_bytes = stop, progress, chunk_bytes
+        self.carried: set[str] = set()        # parcels put this round (a stick keeps them)
+        self.left_parcels: set[str] = set()
+        self.events_stuck = False             # a record did not go: neither do scans
+        self.done = self.total = 0
+
+    # -- receipts ---------------------------------------------------------------------------------
+
+    def take_late_receipts(self) -> None:
+        """Acknowledge what the receipts that came back late cover (a stick's, from the center)."""
+        waiting = {item.sha256: item for item in self.me.spool.waiting()}
+        chunks = {sha256_hex(p.read_bytes()): p for p in (self.me.spool.folder / "blobs").glob("*.mcp")}
+        touched = set()
+        for sha, raw in self.carrier.take_receipts():
+            name = f"{sha}.json"
+            item, chunk = waiting.get(sha), chunks.get(sha)
+            try:
+                body = verify_receipt(raw, self.me.center.sign_pub, sha)
+            except ParcelRefused as exc:
+                self.report.refuse(name, exc)
+                continue
+            if item is None and chunk is None:
+                if body["result"] == "refused":       # bytes this point never built: a damaged copy
+                    self.report.refused.append((name, body.get("reason", ""),
+                                                "Trung tâm từ chối một tệp trên USB (hỏng khi chép?); "
+                                                "bản đúng vẫn ở máy này và sẽ đi chuyến sau."))
+                else:
+                    self.report.add("stale_receipts")  # acknowledged before (HTTP or an older stick)
+                continue
+            if item is not None:
+                why = self.settle_parcel(item, body)[1]
+            else:
+                why = self.settle_chunk(chunk, body, touched)
+            if why:
+                self.report.refused.append((name, body.get("reason") or body["result"], why))
+        for blob_sha, length in touched:
+            if covered(self.me.spool, blob_sha) >= length:
+                self.mark_at_center(blob_sha)
+        if self.report.counts.get("acked_parcels") or self.report.counts.get("acked_chunks"):
+            forget_request()                           # the center knows this point's keys now
+
+    def take_live_receipt(self, receipt: bytes, sha: str) -> dict:
+        """A receipt that came back with its parcel. :raises ParcelRefused: it does not verify."""
+        body = verify_receipt(receipt, self.me.center.sign_pub, sha)
+        self.contact()
+        note_center_time(str(body.get("applied_at", "")))
+        return body
+
+    def settle_parcel(self, item: Spooled, body: dict) -> tuple[str, str]:
+        """Act on a verified receipt for a spooled parcel: ("acked", ""), ("dropped", why) for a
+        refusal for its content (it took its place in the chain), or ("waits", why)."""
+        if body["result"] in ("applied", "duplicate"):
+            self.report.add("acked_parcels")
+            self.report.add("acked_events", acknowledge_spooled(self.me.spool, item))
+            logger.info("parcel %d acknowledged (%s)", item.seq, body["result"])
+            return "acked", ""
+        if body["result"] == "refused" and body.get("reason") in FINAL_REFUSALS:
+            self.report.error = drop_refused(self.me.spool, item, str(body.get("reason")))
+            return "dropped", self.report.error
+        return "waits", (f"Trung tâm chưa nhận gói số {item.seq} ({body['result']} "
+                         f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
+
+    def settle_chunk(self, path: Path, body: dict, touched: set) -> str | None:
+        """Act on a verified receipt for a spooled scan chunk (a marker keeps what was received)."""
+        if body["result"] not in ("applied", "duplicate"):
+            return (f"Trung tâm chưa nhận mảnh tệp quét ({body['result']} "
+                    f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
+        header = peek_header(path.read_bytes())
+        marker = path.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
+        write_durably(marker, str(header.content_length).encode())
+        path.unlink(missing_ok=True)
+        touched.add((header.blob_sha256, header.blob_length))
+        self.report.add("acked_chunks")
+        return None
+
+    def mark_at_center(self, blob_sha: str) -> None:
+        Blob.update(at_center=True).where(Blob.sha256 == blob_sha).execute()
+        for marker in (self.me.spool.folder / "blobs").glob(f"{blob_sha}_*.acked"):
+            marker.unlink(missing_ok=True)
+        self.report.add("blobs_complete")
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def take_rotation_answer(self) -> None:
+        """Switch keys on a signed answer that came back late (a stick's)."""
+        if rotation.pending_request(self.me.data_dir) is None:
+            return
+        try:
+            answer = self.carrier.take_rotation_answer()
+            if answer is not None:
+                self.switch_keys(answer)
+        except DomainError as exc:
+            self.report.refused.append(("rotate-answer.json", exc.code, exc.message_vi))
+
+    def carry_requests(self) -> None:
+        self.carrier.put_enrollment(pending_enrollment())
+        self.carry_rotation()
+
+    def carry_rotation(self) -> bool:
+        answer = self.carrier.put_rotation(rotation.pending_request(self.me.data_dir))
+        return answer is not None and self.switch_keys(answer)
+
+    def switch_keys(self, answer) -> bool:
+        if not rotation.accept_answer(self.me.data_dir, answer):
+            return False
+        self.me.identity = node_identity(self.me.data_dir)
+        self.carrier.use_identity(self.me.identity)
+        self.report.keys_rotated = True
+        self.report.came.append("trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay")
+        return True
+
+    # -- records ----------------------------------------------------------------------------------
+
+    def unspooled(self) -> bool:
+        """Whether journal events wait that are in no parcel yet."""
+        return Event.select().where(Event.acked_at.is_null()
+                                    & (Event.seq > self.me.spool.chain()["through"])).exists()
+
+    def push_events(self) -> None:
+        """Spool what is in no parcel yet, then put every waiting parcel in chain order."""
+        spool_pending_events(self.me.spool, self.me.id, self.me.identity, self.me.center.enc_pub)
+        waiting = [item for item in self.me.spool.waiting() if item.sha256 not in self.carried]
+        self.total += len(waiting)
+        for n, item in enumerate(waiting, 1):
+            self.done += 1
+            if self.events_stuck:
+                self.left_parcels.add(item.sha256)
+                continue
+            logger.info("parcel %d put start", item.seq)
+            try:
+                receipt = self.carrier.put_parcel(item.read())
+            except NotCarried:              # chain order: the ones after it wait too
+                self.events_stuck = True
+                self.left_parcels.add(item.sha256)
+                continue
+            self.carried.add(item.sha256)
+            self.report.add("parcels")
+            self.report.add("events", Event.select().where(
+                Event.seq.between(item.first, item.last) & (Event.origin == self.me.id)).count())
+            self.progress(self.done, self.total, f"gói hồ sơ {n}/{len(waiting)}")
+            if receipt is not None:
+                outcome, why = self.settle_parcel(item, self.take_live_receipt(receipt, item.sha256))
+                if outcome == "waits":          # a live answer that does not let it go: stop
+                    raise TransportError(why, retryable=False)
+
+    # -- down -------------------------------------------------------------------------------------
+
+    def take_down(self) -> None:
+        """Apply what came down, each parcel once, and receipt it whatever the result."""
+        offered: dict[str, int] = {}
+        for data in self.carrier.take_down():
+            psha = parcel_sha256(data)
+            offered[psha] = offered.get(psha, 0) + 1
+            if offered[psha] > 2:
+                # Offered again after it was not applied (held, or refused before its place in
+                # the chain): the center has not moved on; the next round asks again.
+                break
+            self.contact()
+            result, receipt = take_down_parcel(
+                data, node_id=self.me.id, identity=self.me.identity, center_keys=self.me.center,
+                older=rotation.decrypting_identities(self.me.data_dir))
+            self.carrier.put_receipt(psha, receipt)
+            self.report.add("down_parcels")
+            self.report.add(f"down_{result}")
+            if result not in ("applied", "duplicate"):
+                # Reported; the round goes on (records and scans still go up).
+                seq = _seq_of(data)
+                self.report.refused.append((parcel_file_name(data) if seq is not None else psha,
+                                            _reason(receipt) or result,
+                                            f"gói số {seq} của trung tâm: {result}"))
+                self.report.error = (f"Gói từ trung tâm không áp dụng được ({result}): "
+                                     f"{get_state('sync:down_refused') or ''}").strip()
+            self.progress(self.done, self.total, "gói từ trung tâm")
+        self.contact()
+
+    # -- scans ------------------------------------------------------------------------------------
+
+    def push_blobs(self) -> None:
+        """Scans the center lacks, as content-addressed chunks; new records jump ahead of them."""
+        blobs = list(Blob.select().where(~Blob.at_center & Blob.purged_at.is_null())
+                     .order_by(Blob.created_at, Blob.sha256))
+        self.total += sum(max(1, -(-b.size // self.chunk_bytes)) for b in blobs)
+        for start in range(0, len(blobs), HAVE_BATCH):
+            batch = blobs[start:start + HAVE_BATCH]
+            have = self.carrier.held_blobs([b.sha256 for b in batch]) or {}
+            held = set(have.get("held", [])) & {b.sha256 for b in batch}
+            partial = have.get("partial", {})
+            for blob in batch:
+                if blob.sha256 in held:
+                    Blob.update(at_center=True).where(Blob.sha256 == blob.sha256).execute()
+                    self.report.add("blobs_held")
+                    continue
+                if self.stop is not None and self.stop.is_set():   # shutting down: next round
+                    return
+                if self.unspooled():            # records first: new ones jump ahead of scans
+                    self.push_events()
+                skip = acked_offsets(self.me.spool, blob.sha256) | set(partial.get(blob.sha256, []))
+                self.push_blob(blob, skip)
+
+    def push_blob(self, blob: Blob, skip: set[int]) -> None:
+        logger.info("blob %s put start (%d bytes)", blob.sha256[:12], blob.size)
+        content, touched = None, set()
+        for offset in range(0, max(blob.size, 1), self.chunk_bytes):
+            self.done += 1
+            if offset in skip:
+                continue
+            scan_bytes = min(self.chunk_bytes, blob.size - offset)
+            if self.events_stuck or not self.carrier.has_room(scan_bytes + OVERHEAD):
+                self._leave_chunk(scan_bytes)
+                continue
+            content = content if content is not None else self.me.store.read(blob.sha256)
+            path, data = self.me.spool.blob_chunk(self.me.id, self.me.identity, "central",
+                                                  self.me.center.enc_pub, current_stamp(),
+                                                  content, blob.sha256, offset, self.chunk_bytes)
+            try:
+                receipt = self.carrier.put_parcel(data)
+            except NotCarried:
+                self._leave_chunk(scan_bytes)
+                continue
+            self.report.add("chunks")
+            self.report.add("chunk_bytes", len(data))
+            self.progress(self.done, self.total, f"tệp quét: {self.report.counts['chunks']} mảnh")
+            if receipt is not None:
+                why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
+                                        touched)
+                if why:
+                    raise TransportError(why, retryable=False)
+        if not self.carrier.live:
+            return                              # receipts come on the next trip
+        # A scan counts as delivered only when the center says it holds it WHOLE. Chunks it said
+        # it held may never have been joined (a crash between the last chunk and the join): then
+        # send every chunk again, and the last one to land joins them.
+        if blob.sha256 in (self.carrier.held_blobs([blob.sha256]) or {}).get("held", []):
+            self.mark_at_center(blob.sha256)
+            logger.info("blob %s at the center", blob.sha256[:12])
+            return
+        if skip:
+            logger.info("blob %s not joined at the center: sending all chunks", blob.sha256[:12])
+            for marker in (self.me.spool.folder / "blobs").glob(f"{blob.sha256}_*.acked"):
+                marker.unlink(missing_ok=True)
+            return self.push_blob(blob, set())
+        raise TransportError("Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.")
+
+    def _leave_chunk(self, scan_bytes: int) -> None:
+        self.report.add("left_chunks")
+        self.report.add("left_bytes", scan_bytes)
+
+    def contact(self) -> None:
+        if self.carrier.live:
+            set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
+
+
+def current_stamp() -> str:
+    """This node's latest hybrid clock stamp (what new parcels carry as `created_at`)."""
+    return get_state("hlc", str(hlc.ZERO)) or str(hlc.ZERO)
+
+
+def spool_pending_events(spool: Spool, node_id: str, identity, center_enc_pub: bytes) -> None:
+    """Build chained parcels of the journal events not yet in one (every carrier)."""
+    through = spool.chain()["through"]
+    rows = [(row.seq, to_wire(row)) for row in pending_events().where(Event.seq > through)]
+    if rows:
+        spool.add_events(node_id, identity, "central", center_enc_pub, rows, current_stamp())
+
+
+def drop_refused(spool: Spool, item: Spooled, reason: str) -> str:
+    """The center refused this parcel for what it carries and took its place in our chain
+    (`sync.receipt.FINAL_REFUSALS`): it will never be applied, so stop sending it; returns the
+    sentence kept for `node status` and the Today page."""
+    acked = acknowledge_spooled(spool, item)
+    note = f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): {reason}. Báo kỹ thuật viên."
+    set_state("sync:up_refused", f"{datetime.now().isoformat(timespec='seconds')} {note}")
+    logger.error("parcel %d refused by the center for its content: %s", item.seq, reason)
+    return note
+
+
+def acknowledge_spooled(spool: Spool, item: Spooled) -> int:
+    """Mark a parcel's events acknowledged (its receipt verified), then forget the parcel."""
+    with db.atomic("IMMEDIATE"):
+        acked = (Event.update(acked_at=datetime.now())
+                 .where(Event.seq.between(item.first, item.last)
+                        & Event.acked_at.is_null()).execute())
+    spool.remove(item)
+    return acked
+
+
+def acked_offsets(spool: Spool, blob_sha: str) -> set[int]:
+    """Offsets of a scan's chunks the center has receipted (by any carrier)."""
+    return {int(p.stem.rsplit("_", 1)[1]) for p in (spool.folder / "blobs").glob(f"{blob_sha}_*.acked")}
+
+
+def covered(spool: Spool, blob_sha: str) -> int:
+    """How far from byte 0 the acknowledged chunks of a scan reach without a hole."""
+    reached = 0
+    for path in sorted((spool.folder / "blobs").glob(f"{blob_sha}_*.acked")):
+        offset = int(path.stem.rsplit("_", 1)[1])
+        if offset > reached:
+            break
+        reached = max(reached, offset + int(path.read_text() or 0))
+    return reached
+
+
+def left_waiting(report: RoundReport) -> RoundReport:
+    """Fill in what still waits to go: unacknowledged events and scans the center lacks."""
+    report.left_events = pending_count()
+    report.left_blobs = Blob.select().where(~Blob.at_center).count()
+    return report
+
+
+def _seq_of(data: bytes) -> int | None:
+    try:
+        return peek_header(data).seq
+    except ParcelRefused:
+        return None
+
+
+def _reason(receipt: bytes) -> str:
+    """The refusal code inside one of this node's own receipts."""
+    import json
+    try:
+        return str(json.loads(receipt)["receipt"].get("reason", ""))
+    except (ValueError, KeyError, TypeError):
+        return ""

@@ -1,0 +1,228 @@
+"""What carries parcels between a point and its center, whatever the medium: the carrier interface,
+the report of one round, and the HTTP and in-process carriers (the USB stick's is `sync.stickcarrier`).
+
+A round (`node.rounds.run_round`) only ever asks a carrier to:
+
+- put a parcel for the center → its signed receipt now, or **nothing yet** (None: the receipt comes
+  on a later trip, through `take_receipts`);
+- take the receipts that came back later, the parcels that came down (in the order to apply
+  them), and answers to requests (a key rotation);
+- put this point's receipts for the down parcels, and requests (enrollment, key rotation);
+- say which scans the center already holds (None: it cannot be asked now), and whether a chunk of
+  a given size still has room on this trip.
+
+Receipts, parcels and requests are the same bytes on every carrier; checking them (signatures,
+which parcel a receipt names) is the round's business, never the carrier's. A carrier is `live`
+when answers come within the call (HTTP): then an answer it lacks is an error of this round.
+A folder is not live: nothing comes back until the stick has been to the center and back.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from sync import crypto
+from sync.parcel import ParcelRefused
+from sync.transport import HttpTransport, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+
+class NotCarried(Exception):
+    """This parcel could not go on this trip (a name taken on the stick); others may."""
+
+
+class CarrierFull(NotCarried):
+    """Nothing more goes on this trip (the stick, or the lane's cap, is full)."""
+
+
+@dataclass
+class TripReport:
+    """What one round or one trip did, for the CLI and the clerk's summary (Vietnamese)."""
+    went: list[str] = field(default_factory=list)       # what this side wrote for the other
+    came: list[str] = field(default_factory=list)       # what this side took in
+    refused: list[tuple[str, str, str]] = field(default_factory=list)   # (file, code, message)
+    ignored: list[tuple[str, str]] = field(default_factory=list)        # (file or lane, why)
+    left: list[str] = field(default_factory=list)       # what waits for the next trip
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def refuse(self, name: str, exc: ParcelRefused) -> None:
+        """A file not taken, with its reason, logged; the trip goes on with the rest."""
+        logger.warning("carrier: %s refused: %s (%s)", name, exc.reason, exc.message_vi)
+        self.refused.append((name, exc.reason, exc.message_vi))
+
+    def leave(self, name: str, why: str) -> None:
+        """An entry left as it is (not this side's, or not a regular file), logged."""
+        logger.warning("carrier: %s left alone: %s", name, why)
+        self.ignored.append((name, why))
+
+    def lines(self) -> list[str]:
+        out = [f"Đã ghi: {x}" for x in self.went] + [f"Đã nhận: {x}" for x in self.came]
+        out += [f"Từ chối {name}: {code} — {msg}" for name, code, msg in self.refused]
+        out += [f"Bỏ qua {name}: {why}" for name, why in self.ignored]
+        out += [f"Còn lại cho chuyến sau: {x}" for x in self.left] or ["Không còn gì chờ chuyến sau."]
+        return out
+
+    def to_dict(self) -> dict:
+        return {"went": self.went, "came": self.came, "left": self.left, "counts": self.counts,
+                "refused": [{"file": f, "code": c, "message": m} for f, c, m in self.refused],
+                "ignored": [{"file": f, "why": w} for f, w in self.ignored]}
+
+
+class Carrier:
+    """The interface every carrier implements; the defaults are those of a carrier with nothing to
+    say (no late receipts, no down parcels, no room limit)."""
+
+    live = False      # receipts and answers come back within the call that sent the parcel
+
+    def open(self, report: TripReport, *, up: bool, down: bool) -> None:
+        """Get ready for a round that sends (`up`) and/or takes (`down`); before anything is
+        acknowledged. :raises: the carrier's one-line error when it cannot be used at all."""
+
+    def finish(self, report: TripReport) -> None:
+        """After a round that went to its end: leave the medium consistent (a stick's manifest)."""
+
+    def use_identity(self, identity: crypto.Identity) -> None:
+        """Sign with these keys from now on (the point switched keys during the round)."""
+
+    # -- towards the center -----------------------------------------------------------------------
+
+    def put_parcel(self, data: bytes) -> bytes | None:
+        """Carry one parcel; its receipt now, or None when the receipt comes on a later trip.
+        :raises NotCarried: this one did not go (CarrierFull: nor will anything else this trip)."""
+        raise NotImplementedError
+
+    def has_room(self, nbytes: int) -> bool:
+        """Whether a parcel of about `nbytes` still fits on this trip (asked before sealing one)."""
+        return True
+
+    def held_blobs(self, shas: list[str]) -> dict | None:
+        """{"held": [sha…], "partial": {sha: [offset…]}} as the center says now, or None when it
+        cannot be asked (the round then goes by the receipts it has)."""
+        return None
+
+    def put_enrollment(self, request: bytes | None) -> None:
+        """Carry this point's sealed enrollment request (None: there is none any more)."""
+
+    def put_rotation(self, request: bytes | None) -> bytes | dict | None:
+        """Carry a key rotation request (None: none waits); the center's answer now, or None."""
+        return None
+
+    def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
+        """Hand the center this point's signed receipt for one of its down parcels."""
+
+    # -- from the center --------------------------------------------------------------------------
+
+    def take_receipts(self) -> Iterable[tuple[str, bytes]]:
+        """Receipts that came back since parcels were put: (the parcel's SHA-256 they are filed
+        under, the receipt's bytes). Whether a receipt really names that parcel is checked by the
+        round."""
+        return ()
+
+    def take_rotation_answer(self) -> bytes | None:
+        """The center's answer to a key rotation request carried earlier, if one came back."""
+        return None
+
+    def take_down(self) -> Iterator[bytes]:
+        """The center's parcels for this point, in the order to apply them. A carrier may offer
+        the same parcel again until its receipt is in (HTTP does): the round stops it."""
+        return iter(())
+
+
+class HttpCarrier(Carrier):
+    """Over `sync.transport.HttpTransport`: resumable uploads, signed requests, retries."""
+
+    live = True
+
+    def __init__(self, transport: HttpTransport):
+        self.transport = transport
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def use_identity(self, identity: crypto.Identity) -> None:
+        self.transport.identity = identity
+
+    def put_parcel(self, data: bytes) -> bytes:
+        return self.transport.upload_parcel(data)
+
+    def held_blobs(self, shas: list[str]) -> dict:
+        return self.transport.have_blobs(shas)
+
+    def put_rotation(self, request: bytes | None) -> dict | None:
+        return None if request is None else self.transport.rotate_keys(request)
+
+    def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
+        self.transport.send_down_receipt(receipt)
+
+    def take_down(self) -> Iterator[bytes]:
+        while True:
+            parcel = self.transport.next_down_parcel()
+            if parcel is None:
+                return
+            yield parcel
+
+
+class InProcessCarrier(HttpCarrier):
+    """The HTTP protocol handed straight to a center's Flask app in this process (its test client,
+    no socket): the whole of the center's sync endpoints and the point's transport, minus TCP.
+    For tests and tools that hold both sides."""
+
+    def __init__(self, app, *, node_id: str, identity: crypto.Identity, center_sign_pub: bytes,
+                 policy: RetryPolicy | None = None, chunk_bytes: int | None = None):
+        kwargs = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
+        super().__init__(HttpTransport(IN_PROCESS_URL, node_id=node_id, identity=identity,
+                                       center_sign_pub=center_sign_pub, policy=policy,
+                                       session=in_process_session(app), **kwargs))
+
+
+IN_PROCESS_URL = "http://center.in-process"
+
+
+def in_process_session(app) -> requests.Session:
+    """A `requests` session whose every request goes to `app` (a WSGI app with `test_client`)."""
+    session = requests.Session()
+    adapter = _TestClientAdapter(app)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _TestClientAdapter(BaseAdapter):
+    """Turns a prepared `requests` request into a call on the app's test client, and its answer
+    into a `requests.Response` (status, headers, body, and the request it answers)."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.client = app.test_client()
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        parts = urlsplit(request.url)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        answer = self.client.open(parts.path + (f"?{parts.query}" if parts.query else ""),
+                                  method=request.method, headers=dict(request.headers),
+                                  data=body)
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = CaseInsensitiveDict(answer.headers)
+        response._content = answer.get_data()
+        response.raw = io.BytesIO(response._content)
+        response.url, response.request, response.reason = request.url, request, answer.status
+        response.encoding = answer.mimetype_params.get("charset")
+        answer.close()
+        return response
+
+    def close(self) -> None:
+        """Nothing to release: no socket."""
