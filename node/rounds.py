@@ -155,10 +155,12 @@ class _Round:
 
     def take_late_receipts(self) -> None:
         """Acknowledge what the receipts that came back late cover (a stick's, from the center)."""
-        waiting = {item.sha256: item for item in self.me.spool.waiting()}
-        chunks = {sha256_hex(p.read_bytes()): p for p in (self.me.spool.folder / "blobs").glob("*.mcp")}
-        touched = set()
+        waiting, chunks, touched = None, None, set()
         for sha, raw in self.carrier.take_receipts():
+            if waiting is None:          # only when receipts came: the spool is read once
+                waiting = {item.sha256: item for item in self.me.spool.waiting()}
+                chunks = {sha256_hex(p.read_bytes()): p
+                          for p in (self.me.spool.folder / "blobs").glob("*.mcp")}
             name = f"{sha}.json"
             item, chunk = waiting.get(sha), chunks.get(sha)
             try:
