@@ -297,7 +297,10 @@ class _Round:
     def take_down(self) -> None:
         """Apply what came down, each parcel once, and receipt it whatever the result."""
         offered: dict[str, int] = {}
-        for data in self.carrier.take_down():
+        parcels = self.carrier.take_down()
+        self.total += len(parcels) if isinstance(parcels, list) else 0
+        for data in parcels:
+            self.done += 1
             psha = parcel_sha256(data)
             offered[psha] = offered.get(psha, 0) + 1
             if offered[psha] > 2:
@@ -319,7 +322,7 @@ class _Round:
                                             f"gói số {seq} của trung tâm: {result}"))
                 self.report.error = (f"Gói từ trung tâm không áp dụng được ({result}): "
                                      f"{get_state('sync:down_refused') or ''}").strip()
-            self.progress(self.done, self.total, "gói từ trung tâm")
+            self.progress(self.done, max(self.total, self.done), "gói từ trung tâm")
         self.contact()
 
     # -- scans ------------------------------------------------------------------------------------

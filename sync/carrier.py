@@ -133,10 +133,11 @@ class Carrier:
         """The center's answer to a key rotation request carried earlier, if one came back."""
         return None
 
-    def take_down(self) -> Iterator[bytes]:
-        """The center's parcels for this point, in the order to apply them. A carrier may offer
-        the same parcel again until its receipt is in (HTTP does): the round stops it."""
-        return iter(())
+    def take_down(self) -> Iterable[bytes]:
+        """The center's parcels for this point, in the order to apply them (a list when the
+        carrier knows them all at once). A carrier may offer the same parcel again until its
+        receipt is in (HTTP does): the round stops it."""
+        return ()
 
 
 class HttpCarrier(Carrier):

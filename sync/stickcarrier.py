@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from sync import crypto
 from sync import folder as stick
@@ -148,7 +148,7 @@ class FolderCarrier(Carrier):
             return None
         return stick.read_doc(path)
 
-    def take_down(self) -> Iterator[bytes]:
+    def take_down(self) -> list[bytes]:
         chained = []
         for path in stick.parcel_files(self.down) if self.down else []:
             try:
@@ -162,8 +162,7 @@ class FolderCarrier(Carrier):
                                                        "không phải điểm này"))
                 continue
             chained.append((header.seq, path.name, data))
-        for _, _, data in sorted(chained):
-            yield data
+        return [data for _, _, data in sorted(chained)]
 
     # -- helpers ----------------------------------------------------------------------------------
 
