@@ -10,7 +10,7 @@ import json
 import logging
 from datetime import datetime
 
-from peewee import AutoField, BigIntegerField, BlobField, CharField, DateTimeField, IntegerField, TextField
+from peewee import BigAutoField, BigIntegerField, BlobField, CharField, DateTimeField, IntegerField, TextField
 
 from central.db import is_postgres, write_transaction
 from central.keys import CENTER_ID
@@ -27,8 +27,8 @@ MAX_EVENTS_PER_PARCEL = 500
 
 class DownParcel(BaseModel):
     """One parcel built for a point; `acked_at` once its verified receipt came back."""
-    id = AutoField()
-    point_id = IntegerField(index=True)
+    id = BigAutoField()
+    point_id = IntegerField()                # found through the (point_id, seq) index
     seq = BigIntegerField()
     sha256 = CharField(index=True)
     event_ids = TextField()                  # JSON list
