@@ -89,6 +89,4 @@ def _v5_bigint_keys(database) -> None:
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
               _v5_bigint_keys]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
-LATEST = CENTER.latest
-schema_version = CENTER.schema_version
-migrate = CENTER.migrate
+LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

@@ -14,11 +14,8 @@ from motcua.tables import shared_tables
 
 # The tables a node keeps too are declared once (`motcua.tables`) and bound here to the center's
 # database; `Dossier` and `Event` add the center's own columns to the shared ones.
-_shared = shared_tables(db)
-BaseModel = _shared.Base
-State, User, ApiToken, UserSession, Throttle, ConflictRecord = (
-    _shared.State, _shared.User, _shared.ApiToken, _shared.UserSession, _shared.Throttle,
-    _shared.ConflictRecord)
+(BaseModel, State, User, ApiToken, UserSession, Throttle, ConflictRecord, _SharedDossier,
+ _SharedEvent) = shared_tables(db)
 
 
 class Point(BaseModel):
@@ -54,7 +51,7 @@ class EnrollToken(BaseModel):
     used_at = DateTimeField(null=True)
 
 
-class Dossier(_shared.Dossier):
+class Dossier(_SharedDossier):
     """A dossier as folded from the union journal; rewritten whenever one of its events arrives."""
     id = BigAutoField()
     code = CharField(index=True)
@@ -88,7 +85,7 @@ class Blob(BaseModel):
     received_at = DateTimeField()
 
 
-class Event(_shared.Event):
+class Event(_SharedEvent):
     """The union journal: one immutable row per change made anywhere."""
     id = BigAutoField()
     received_at = DateTimeField()            # center wall clock, for people; order by hlc

@@ -122,3 +122,17 @@ class Migrations:
         logger.info("%s database migrated to schema v%d (%s)", self.name, version,
                     dialect(database))
 
+
+
+def open_migrated(proxy, database, migrations: Migrations):
+    """Bind one app's `proxy` to `database`, connect, and bring its schema up to date."""
+    proxy.initialize(database)
+    database.connect(reuse_if_open=True)
+    migrations.migrate(database)
+    return database
+
+
+def close_bound(proxy) -> None:
+    """Close the database bound to `proxy`, if any is open."""
+    if proxy.obj is not None and not proxy.is_closed():
+        proxy.close()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from pathlib import Path
 
 from flask import Flask
+
+from motcua.files import secret_file
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(data_dir)
+        app.config["SECRET_KEY"] = secret_file(data_dir / "secret_key")   # per node, 0600
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
 
     open_database(data_dir)
@@ -77,16 +78,3 @@ def _add_server_timing(app: Flask) -> None:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
-
-def _secret_key(data_dir: Path) -> str:
-    """A per-node secret for session cookies, made once and kept in the data dir (mode 0600)."""
-    path = data_dir / "secret_key"
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    return path.read_text().strip()

@@ -98,6 +98,4 @@ V5_SESSIONS_AND_THROTTLES = [
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
               V5_SESSIONS_AND_THROTTLES]
 NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
-LATEST = NODE.latest
-schema_version = NODE.schema_version
-migrate = NODE.migrate
+LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

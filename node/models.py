@@ -14,11 +14,8 @@ from node.db import db
 
 # The tables a center keeps too are declared once (`motcua.tables`) and bound here to the node's
 # database; `Dossier` and `Event` add the node's own columns to the shared ones.
-_shared = shared_tables(db)
-BaseModel = _shared.Base
-State, User, ApiToken, UserSession, Throttle, ConflictRecord = (
-    _shared.State, _shared.User, _shared.ApiToken, _shared.UserSession, _shared.Throttle,
-    _shared.ConflictRecord)
+(BaseModel, State, User, ApiToken, UserSession, Throttle, ConflictRecord, _SharedDossier,
+ _SharedEvent) = shared_tables(db)
 
 
 class Procedure(BaseModel):
@@ -58,7 +55,7 @@ class Holiday(BaseModel):
     calendar_version = CharField()
 
 
-class Dossier(_shared.Dossier):
+class Dossier(_SharedDossier):
     """A dossier as the desk keeps it: the folded columns plus the desk's own (book, fee, secret)."""
     id = AutoField()                         # local rowid (also the search index's rowid); local only
     code = CharField(unique=True)            # <unit>-<YYMMDD>-<NNNN>, issued offline
@@ -99,7 +96,7 @@ class Attachment(BaseModel):
     removed_at = DateTimeField(null=True)
 
 
-class Event(_shared.Event):
+class Event(_SharedEvent):
     """The journal: one immutable row per change, shipped to the center in order of `seq`."""
     seq = AutoField()                        # local order of writing; the outbox walks it
     recorded_at = DateTimeField()            # local wall clock, for people; order by hlc, not this

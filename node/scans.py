@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from motcua.errors import InvalidInput, TooLarge
-from motcua.files import TMP_GLOB, sweep_temporaries, write_durably
+from motcua.files import TMP_GLOB, ContentFolder, sweep_temporaries, write_durably
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +46,12 @@ def check_scan(data: bytes, max_bytes: int) -> str:
     return mime
 
 
-class BlobStore:
-    """Files named by their SHA-256 under `root/ab/abcdef…`."""
+class BlobStore(ContentFolder):
+    """The point's scans, named by their SHA-256 under `root/ab/abcdef…` (`motcua.files`)."""
 
     def __init__(self, root: str | Path):
-        self.root = Path(root)
+        super().__init__(root)
         self.root.mkdir(parents=True, exist_ok=True)
-
-    def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise InvalidInput("Mã băm tệp không hợp lệ.", field="sha256", code="bad_sha256")
-        return self.root / sha256[:2] / sha256
-
-    def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
 
     def put(self, data: bytes) -> str:
         """Store `data` durably and return its SHA-256 (a second put of the same bytes is free)."""
@@ -69,9 +61,6 @@ class BlobStore:
             return sha
         write_durably(final, data)
         return sha
-
-    def read(self, sha256: str) -> bytes:
-        return self.path_for(sha256).read_bytes()
 
     def sweep_temporaries(self) -> int:
         """Remove `.tmp` files a crash left behind; returns how many."""

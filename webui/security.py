@@ -19,7 +19,8 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from motcua.errors import TooManyAttempts
 
 __all__ = ["TooManyAttempts", "Throttle", "begin_session", "check_csrf", "client_ip", "csrf_token",
-           "load_user", "login_required", "role_required", "throttle"]
+           "load_user", "login_guard", "login_required", "role_required", "session_user_loader",
+           "throttle"]
 
 
 def csrf_token() -> str:
@@ -50,24 +51,37 @@ def begin_session(key: str, sid: str) -> None:
         session["lang"] = lang
 
 
+def session_user_loader(key: str, user_for_session):
+    """A before_request hook putting the logged-in user (or None) on `g.user`: the cookie's session
+    id under `key` must still have its row (ended by logout, a new password or disabling) and its
+    user must be active. Each UI passes its own side's `user_for_session`."""
+    def load() -> None:
+        g.user = user_for_session(session.get(key),
+                                  max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
+        if g.user is None:
+            session.pop(key, None)
+    return load
+
+
 def load_user() -> None:
-    """Put the logged-in user (or None) on `g.user`: the cookie's session id must still have its row
-    (ended by logout, a new password or disabling) and its user must be active."""
+    """The clerk UI's user loader (session key `sid`, the node's accounts)."""
     from node.users import user_for_session
-    g.user = user_for_session(session.get("sid"),
-                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
-    if g.user is None:
-        session.pop("sid", None)
+    session_user_loader("sid", user_for_session)()
 
 
-def login_required(view):
-    """Send anonymous visitors to the login page, then back."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("user") is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-    return wrapped
+def login_guard(login_endpoint: str):
+    """A `login_required` decorator that sends anonymous visitors to `login_endpoint`, then back."""
+    def login_required(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.get("user") is None:
+                return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
+            return view(*args, **kwargs)
+        return wrapped
+    return login_required
+
+
+login_required = login_guard("auth.login")     # the clerks' desk
 
 
 def role_required(*roles: str):

@@ -1,8 +1,6 @@
 """Officers' login at the center, and the guards every center page blueprint shares."""
 from __future__ import annotations
 
-import functools
-
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
                    url_for)
 from werkzeug.exceptions import HTTPException
@@ -10,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from central.users import end_session, log_in, start_session, user_for_session
 from motcua.errors import DomainError, Unauthorized
 from motcua.web import same_site_path
-from webui.security import begin_session, check_csrf
+from webui.security import begin_session, check_csrf, login_guard, session_user_loader
 
 bp = Blueprint("center_auth", __name__)
 
@@ -21,13 +19,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
-def _load_user() -> None:
-    """Put the logged-in center user (or None) on `g.user`: the cookie's session id must still
-    have its row (ended by logout, a new password or disabling) and its user must be active."""
-    g.user = user_for_session(session.get("center_sid"),
-                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
-    if g.user is None:
-        session.pop("center_sid", None)
+_load_user = session_user_loader("center_sid", user_for_session)
 
 
 def _headers(response):
@@ -57,14 +49,7 @@ def guard(blueprint: Blueprint) -> Blueprint:
 guard(bp)
 
 
-def login_required(view):
-    """Send anonymous visitors to the login page, then back."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("user") is None:
-            return redirect(url_for("center_auth.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-    return wrapped
+login_required = login_guard("center_auth.login")
 
 
 def require_act() -> None:
