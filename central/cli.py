@@ -13,17 +13,18 @@ from pathlib import Path
 
 import click
 
-from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
+from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
 
 DATA_DIR = data_dir_option("center")
 
 
-def _open(data_dir: str):
-    """The center app for `data_dir` (opens and migrates its database)."""
+def _open(data_dir: str, *, whole: bool = False):
+    """The center app for `data_dir` (opens and migrates its database); `whole` adds the pages."""
     from central import CONFIG_FILENAME, create_app
     if not (Path(data_dir) / CONFIG_FILENAME).exists():
         raise click.ClickException(f"{data_dir} chưa phải là trung tâm: chạy `motcua central init` trước.")
-    return create_app({"DATA_DIR": data_dir})
+    config = {"DATA_DIR": data_dir}
+    return whole_app("central", config) if whole else create_app(config)
 
 
 def parse_ttl(text: str) -> timedelta:
@@ -76,7 +77,7 @@ def init_cmd(data_dir, database_url):
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
 @fail_on_domain_error
 def serve_cmd(data_dir, host, port, threads):
-    """Serve the center API (and the sync endpoints, when installed) with cheroot.
+    """Serve the center's API, sync endpoints and officers' pages with cheroot.
 
     cheroot hands request bodies to the app as they arrive, so an upload cut mid-way keeps every
     byte that got through (waitress reads a whole body before the app sees any of it). A
@@ -86,7 +87,7 @@ def serve_cmd(data_dir, host, port, threads):
     """
     import threading
     from cheroot import wsgi
-    app = _open(data_dir)
+    app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
     server.max_request_body_size = int(app.config["MAX_REQUEST_BYTES"])

@@ -21,10 +21,10 @@ def node_dir(tmp_path):
 
 @pytest.fixture
 def app(node_dir):
-    from node import create_app
+    from motcua.apps import create_node_app
     from node.users import add_user
-    application = create_app({"DATA_DIR": str(node_dir), "TESTING": True,
-                              "MAX_UPLOAD_BYTES": 2 * 1024 * 1024})
+    application = create_node_app({"DATA_DIR": str(node_dir), "TESTING": True,
+                                    "MAX_UPLOAD_BYTES": 2 * 1024 * 1024})
     add_user("lan", CLERK_PASSWORD, "clerk", "Trần Thị Lan")
     add_user("quan", CLERK_PASSWORD, "admin", "Phạm Văn Quân")
     return application

@@ -177,12 +177,12 @@ def _init_center(runner, tmp_path, backend):
 
 def test_verify_clean_then_tampered(tmp_path, backend):
     from click.testing import CliRunner
-    from central import create_app
+    from motcua.apps import create_central_app
     from central.db import close_database
     from central.models import Attachment, ConflictRecord, Dossier
     runner = CliRunner()
     d, main = _init_center(runner, tmp_path, backend)
-    create_app({"DATA_DIR": str(d)})
+    create_central_app({"DATA_DIR": str(d)})
     add_point()
     _load([received("d1", hlc=stamp(T0)), transitioned("d1", 2, 4, stamp(T0 + 1000)),
            attached("d1", "a" * 64, stamp(T0 + 1500))])
@@ -194,7 +194,7 @@ def test_verify_clean_then_tampered(tmp_path, backend):
     assert ok.exit_code == 0, ok.output
     assert "Đã kiểm tra 2 hồ sơ" in ok.output
 
-    create_app({"DATA_DIR": str(d)})
+    create_central_app({"DATA_DIR": str(d)})
     Dossier.update(status=10).where(Dossier.uid == "d1").execute()
     ConflictRecord.update(is_open=False).execute()
     Attachment.delete().execute()

@@ -19,7 +19,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from motcua.errors import TooManyAttempts
 
 __all__ = ["TooManyAttempts", "Throttle", "begin_session", "check_csrf", "client_ip", "csrf_token",
-           "load_user", "login_required", "role_required", "throttle"]
+           "login_required", "role_required", "throttle"]
 
 
 def csrf_token() -> str:
@@ -48,16 +48,6 @@ def begin_session(key: str, sid: str) -> None:
     session[key] = sid
     if lang:
         session["lang"] = lang
-
-
-def load_user() -> None:
-    """Put the logged-in user (or None) on `g.user`: the cookie's session id must still have its row
-    (ended by logout, a new password or disabling) and its user must be active."""
-    from node.users import user_for_session
-    g.user = user_for_session(session.get("sid"),
-                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
-    if g.user is None:
-        session.pop("sid", None)
 
 
 def login_required(view):

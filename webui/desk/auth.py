@@ -1,15 +1,24 @@
 """Logging in and out, and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from motcua.errors import Unauthorized
 from motcua.web import same_site_path
-from node.users import end_session, log_in, start_session
+from node.users import end_session, log_in, start_session, user_for_session
 from webui import i18n
 from webui.security import begin_session, login_required
 
 bp = Blueprint("auth", __name__)
+
+
+def load_user() -> None:
+    """Put the logged-in clerk (or None) on `g.user`: the cookie's session id must still have its
+    row (ended by logout, a new password or disabling) and its user must be active."""
+    g.user = user_for_session(session.get("sid"),
+                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
+    if g.user is None:
+        session.pop("sid", None)
 
 
 def _safe_next(target: str | None) -> str:
