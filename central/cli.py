@@ -85,25 +85,22 @@ def serve_cmd(data_dir, host, port, threads):
 
     Example: motcua central serve --data-dir /var/lib/motcua-central --host 0.0.0.0 --port 8700
     """
-    import threading
     from cheroot import wsgi
+
+    from central.sync_api import sweep_abandoned
+    from motcua.jobs import Jobs
     app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
     server.max_request_body_size = int(app.config["MAX_REQUEST_BYTES"])
     server.max_request_header_size = 64 * 1024
-    stop = threading.Event()
-    sweeper = None
-    if "central_sync" in app.blueprints:
-        from central.sync_api import sweep_abandoned
-        from central.uploads import run_sweeper
 
-        def sweep():
-            with app.app_context():
-                sweep_abandoned(app)
-        sweeper = threading.Thread(target=run_sweeper, name="sweeper", daemon=True,
-                                   args=(sweep, float(app.config["SWEEP_EVERY_S"]), stop))
-        sweeper.start()
+    def sweep():
+        with app.app_context():
+            sweep_abandoned(app)
+    jobs = Jobs("motcua-central-jobs")
+    jobs.every(float(app.config["SWEEP_EVERY_S"]), "sweep", sweep)
+    jobs.start()
     click.echo(f"motcua central serving on http://{host}:{port}/", err=True)
     import signal
 
@@ -113,7 +110,7 @@ def serve_cmd(data_dir, host, port, threads):
     try:
         server.safe_start()
     finally:
-        stop.set()
+        jobs.stop(timeout=5)
         server.stop()
 
 

@@ -248,11 +248,3 @@ class UploadStore:
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-
-def run_sweeper(sweep, every_s: float, stop) -> None:
-    """Call `sweep()` every `every_s` seconds until `stop` is set (the center's background job)."""
-    while not stop.wait(every_s):
-        try:
-            sweep()
-        except Exception:                 # noqa: BLE001 - a failed sweep must not end the job
-            logger.exception("sweep failed")

@@ -190,6 +190,11 @@ class Accounts:
         if sid and isinstance(sid, str):
             self.Session.delete().where(self.Session.sid_sha256 == token_digest(sid)).execute()
 
+    def end_stale_sessions(self, *, max_age_hours: float, now: datetime | None = None) -> int:
+        """Forget sessions older than `max_age_hours` (no one logged out of them); how many."""
+        since = (now or datetime.now()) - timedelta(hours=max_age_hours)
+        return self.Session.delete().where(self.Session.created_at < since).execute()
+
     def end_sessions(self, user) -> None:
         """End every session of `user` (new password, disabled)."""
         self.Session.delete().where(self.Session.user == user).execute()
