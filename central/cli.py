@@ -116,7 +116,8 @@ def serve_cmd(data_dir, host, port, threads):
 
 add_account_commands(central_group, whose="center", open_folder=_open, users_module="central.users",
                      roles=("officer", "leader", "admin"), default_role=None,
-                     role_help="officer (handles dossiers), leader (reads figures) or admin.", example_user="hoa")
+                     role_help="officer (handles dossiers), leader (reads figures) or admin.",
+                     example_user="hoa")
 
 
 @central_group.command("enroll-token")
@@ -132,7 +133,8 @@ def enroll_token_cmd(data_dir, unit_code, name, ttl, offer_file):
     with the center's keys into an enrollment file for `motcua node enroll --enroll-file`.
 
     Example: motcua central enroll-token --data-dir D --unit-code 07024 --name "Quan Lạn" --ttl 24h
-    Example: motcua central enroll-token --data-dir D --unit-code 07027 --name "Ngọc Vừng" --ttl 7d --file /media/usb/ngoc-vung.enroll
+    Example: motcua central enroll-token --data-dir D --unit-code 07027 --name "Ngọc Vừng" --ttl 7d
+    --file /media/usb/ngoc-vung.enroll
     """
     from central.enrollment import issue_enroll_offer, issue_enroll_token
     from central.keys import center_identity
@@ -233,7 +235,8 @@ def point_list_cmd(data_dir):
         skew = f"{p['clock_skew_ms'] / 1000:+.0f} s" if p["clock_skew_ms"] is not None else "?"
         rotated = f" (đổi {p['rotated_at']})" if p["rotated_at"] else ""
         click.echo(f"{p['unit_code']:<8} {p['name']:<20} khoá: {p['key_status']:<8} "
-                   f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
+                   f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  "
+                   f"lệch giờ: {skew}  "
                    f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
         if p["last_refusal"]:
             click.echo(f"         từ chối gần nhất: {p['last_refusal']}")

@@ -20,12 +20,19 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from motcua.errors import Conflict as Refused, NotFound
 from central.apply import CENTRAL, record_center_event
 from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
-from sync.conflict_view import (CENTER_NAME_VI, check_request, check_value, dossier_brief,
-                                event_refs, present_conflict, resolution_payload)
+from motcua.errors import Conflict as Refused, NotFound
+from sync.conflict_view import (
+    CENTER_NAME_VI,
+    check_request,
+    check_value,
+    dossier_brief,
+    event_refs,
+    present_conflict,
+    resolution_payload,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -6,13 +6,21 @@ go down to which point. Everything else is bookkeeping for points, people and pa
 """
 from __future__ import annotations
 
-from peewee import (AutoField, BigIntegerField, BlobField, BooleanField, CharField, DateTimeField,
-                    ForeignKeyField, IntegerField, Model, TextField)
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BlobField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from central.db import db
 from motcua.dbfields import JSONField
-
-
 
 
 class BaseModel(Model):

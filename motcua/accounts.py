@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from peewee import IntegrityError
 
 from motcua.errors import Conflict, InvalidInput, Unauthorized
-from motcua.passwords import (check_new_password, hash_password, new_api_token, token_digest,
-                              verify_password)
+from motcua.passwords import check_new_password, hash_password, new_api_token, token_digest, verify_password
 from motcua.throttle import Throttle
 
 USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")

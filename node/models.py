@@ -6,13 +6,20 @@ columns (never shipped) are marked so.
 """
 from __future__ import annotations
 
-from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, Model, TextField)
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from motcua.dbfields import JSONField
 from node.db import db
-
-
 
 
 class BaseModel(Model):
@@ -184,4 +191,5 @@ class ConflictRecord(BaseModel):
         table_name = "conflict"
 
 
-MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, UserSession, Throttle, Dossier, Blob, Attachment, Event, ConflictRecord]
+MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, UserSession, Throttle, Dossier, Blob,
+          Attachment, Event, ConflictRecord]

@@ -80,7 +80,8 @@ def png_bytes(size: int = 2000, seed: int = 0) -> bytes:
 
 def pdf_bytes(text: str = "scan") -> bytes:
     return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+            b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n% " + text.encode()
+            + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def upload(api, code, data, requirement="1.001193-d1", filename="scan.png"):

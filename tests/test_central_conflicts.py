@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import (OFFICER_PASSWORD, add_point, attached, received, stamp,
-                              transitioned)
+from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)
@@ -177,9 +175,10 @@ def _init_center(runner, tmp_path, backend):
 
 def test_verify_clean_then_tampered(tmp_path, backend):
     from click.testing import CliRunner
-    from motcua.apps import create_central_app
+
     from central.db import close_database
     from central.models import Attachment, ConflictRecord, Dossier
+    from motcua.apps import create_central_app
     runner = CliRunner()
     d, main = _init_center(runner, tmp_path, backend)
     create_central_app({"DATA_DIR": str(d)})

@@ -300,6 +300,7 @@ def _wait_for_job(client) -> dict:
 
 def test_clerk_exports_and_imports_on_the_usb_page(center, tmp_path, closing_node_db):
     import re
+
     from motcua.apps import create_node_app
     from node.users import add_user
     from tests.conftest import CLERK_PASSWORD

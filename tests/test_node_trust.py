@@ -312,9 +312,9 @@ def test_a_node_database_from_before_sessions_upgrades_in_place(tmp_path):
     from peewee import SqliteDatabase
 
     from motcua.apps import create_node_app
+    from motcua.passwords import hash_password
     from node.db import PRAGMAS, close_database
     from node.migrations import LATEST, migrate, schema_version
-    from motcua.passwords import hash_password
     folder = tmp_path / "old"
     folder.mkdir()
     old = SqliteDatabase(str(folder / "node.db"), pragmas=PRAGMAS)

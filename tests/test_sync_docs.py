@@ -4,8 +4,9 @@ from pathlib import Path
 
 def test_protocol_doc_lists_every_sync_endpoint(tmp_path):
     import re
-    from motcua.apps import create_central_app
+
     from central.db import close_database
+    from motcua.apps import create_central_app
     app = create_central_app({"DATA_DIR": str(tmp_path), "TESTING": True})
     close_database()
     doc = (Path(__file__).resolve().parent.parent / "docs/protocol.md").read_text()

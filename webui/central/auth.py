@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from central.users import end_session, log_in, start_session, user_for_session
