@@ -10,11 +10,11 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from motcua.errors import InvalidInput
-from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 from central import conflicts, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
+from motcua.errors import InvalidInput
+from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("central_api", __name__, url_prefix="/api/v1")

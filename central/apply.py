@@ -16,7 +16,7 @@ from peewee import fn
 
 from central import outbound
 from central.db import bulk_insert, db, is_in, is_postgres
-from central.models import (Attachment, Blob, ConflictRecord, Dossier, Event, Point, State)
+from central.models import Attachment, Blob, ConflictRecord, Dossier, Event, Point, State
 from sync import folding, hlc, merge
 from sync.conflicts import find_possible_duplicates
 from sync.events import KINDS, Event as WireEvent, new_event_id

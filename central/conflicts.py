@@ -20,10 +20,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from motcua.errors import Conflict as Refused
 from central.apply import CENTRAL, record_center_event
 from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
+from motcua.errors import Conflict as Refused
 from sync.conflict_book import ConflictBook
 from sync.conflict_view import CENTER_NAME_VI, check_request, check_value, resolution_payload
 

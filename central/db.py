@@ -40,7 +40,7 @@ def connect(data_dir: str | Path | None = None, database_url: str | None = None)
     if database_url:
         url = urlparse(database_url)
         if url.scheme in ("postgres", "postgresql"):
-            from peewee import PostgresqlDatabase   # lazily: pulls in psycopg
+            from peewee import PostgresqlDatabase  # lazily: pulls in psycopg
             return PostgresqlDatabase(
                 unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
                 port=url.port, user=unquote(url.username) if url.username else None,

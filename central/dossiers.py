@@ -9,15 +9,14 @@ from datetime import datetime
 
 from peewee import IntegrityError
 
+from central.apply import record_center_event
+from central.db import write_transaction
+from central.models import Attachment, Dossier, Event
 from motcua import deadlines
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.identity import to_nfc
 from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
 from motcua.paging import Page, check_paging, page_of, search_words, status_filter
-from central.apply import record_center_event
-from central.db import write_transaction
-from central.models import Attachment, Dossier, Event
-
 
 
 def search_dossiers(q: str | None = None, *, point: str | None = None, status=None,

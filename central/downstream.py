@@ -42,7 +42,7 @@ class DownParcel(BaseModel):
 
 
 MIGRATION = [
-    """CREATE TABLE "down_parcel" ("id" {serial}, "point_id" INTEGER NOT NULL, "seq" {bigint} NOT NULL, "sha256" VARCHAR(255) NOT NULL, "event_ids" TEXT NOT NULL, "parcel" {bytes} NOT NULL, "created_at" {ts} NOT NULL, "acked_at" {ts})""",
+    """CREATE TABLE "down_parcel" ("id" {serial}, "point_id" INTEGER NOT NULL, "seq" {bigint} NOT NULL, "sha256" VARCHAR(255) NOT NULL, "event_ids" TEXT NOT NULL, "parcel" {bytes} NOT NULL, "created_at" {ts} NOT NULL, "acked_at" {ts})""",  # noqa: E501 - shipped SQL
     """CREATE UNIQUE INDEX "down_parcel_point_id_seq" ON "down_parcel" ("point_id", "seq")""",
     """CREATE INDEX "down_parcel_sha256" ON "down_parcel" ("sha256")""",
     """CREATE INDEX "seen_parcel_sha256" ON "seen_parcel" ("sha256")""",

@@ -9,11 +9,11 @@ import logging
 import re
 from datetime import datetime, timedelta
 
+from central.db import db
+from central.models import EnrollToken, Point
 from motcua.errors import Forbidden, InvalidInput, Unauthorized
 from motcua.identity import to_nfc
 from motcua.passwords import token_digest
-from central.db import db
-from central.models import EnrollToken, Point
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from central.points import note_contact, note_refusal
 from central.rotation import accepted_keys, end_grace
 from motcua.files import write_durably
 from sync import crypto, hlc, policy
-from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
 from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)

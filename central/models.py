@@ -6,8 +6,17 @@ go down to which point. Everything else is bookkeeping for points, people and pa
 """
 from __future__ import annotations
 
-from peewee import (BigAutoField, BigIntegerField, BlobField, BooleanField, CharField, DateTimeField,
-                    ForeignKeyField, IntegerField, TextField)
+from peewee import (
+    BigAutoField,
+    BigIntegerField,
+    BlobField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from central.db import db
 from motcua.tables import shared_tables

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from motcua.errors import NotFound
 from central.db import bulk_insert
 from central.models import Event, Outbound, Point
+from motcua.errors import NotFound
 from sync.events import Event as WireEvent
 
 _CHUNK = 500     # rows per statement: well under SQLite's bound-variable limit

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from peewee import fn
 
-from motcua.errors import NotFound
 from central.db import db
 from central.models import Point, Refusal
 from central.outbound import backlogs
+from motcua.errors import NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from motcua.errors import Forbidden, NotFound
 from central.db import is_postgres, write_transaction
 from central.models import Point
 from central.points import note_refusal
+from motcua.errors import Forbidden, NotFound
 from sync import crypto
 from sync.keyrotation import RotationRequest, build_answer, read_request
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
+from central.models import Dossier
 from motcua import deadlines
 from motcua.errors import InvalidInput
 from motcua.lifecycle import TERMINAL, Status
-from central.models import Dossier
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT

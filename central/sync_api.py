@@ -14,13 +14,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from motcua.errors import DomainError, InvalidInput, Unauthorized
 from central import downstream
 from central.enrollment import redeem_enroll_token
 from central.ingest import Ingestor, point_keys, sweep_held
 from central.keys import CENTER_ID, center_identity
 from central.rotation import rotate_point_keys
 from central.uploads import OffsetMismatch, UploadStore
+from motcua.errors import DomainError, InvalidInput, Unauthorized
 from sync import crypto
 from sync.parcel import ParcelRefused
 from sync.transport import TUS_RESUMABLE, response_message, upload_descriptor, verify_request

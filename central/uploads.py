@@ -22,12 +22,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
+from filelock import FileLock
 
-try:                                   # POSIX; a Windows center falls back to one process per folder
-    import fcntl
-except ImportError:                    # pragma: no cover
-    fcntl = None
+from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -238,21 +235,7 @@ class UploadStore:
 
     @contextmanager
     def _locked(self, part: Path):
-        if fcntl is None:
+        """One writer per upload across the server's threads and processes (also on Windows)."""
+        with FileLock(part.with_suffix(".lock")):
             yield
-            return
-        with open(part.with_suffix(".lock"), "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-
-def run_sweeper(sweep, every_s: float, stop) -> None:
-    """Call `sweep()` every `every_s` seconds until `stop` is set (the center's background job)."""
-    while not stop.wait(every_s):
-        try:
-            sweep()
-        except Exception:                 # noqa: BLE001 - a failed sweep must not end the job
-            logger.exception("sweep failed")

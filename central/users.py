@@ -5,9 +5,9 @@ both and manages points.
 """
 from __future__ import annotations
 
+from central.models import ApiToken, Throttle, User, UserSession
 from motcua.accounts import Accounts
 from motcua.errors import Forbidden
-from central.models import ApiToken, Throttle, User, UserSession
 
 ROLES = ("officer", "leader", "admin")
 CAN_ACT = frozenset({"officer", "admin"})

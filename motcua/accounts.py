@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from peewee import IntegrityError
 
 from motcua.errors import Conflict, InvalidInput, Unauthorized
-from motcua.passwords import (check_new_password, hash_password, new_api_token, token_digest,
-                              verify_password)
+from motcua.passwords import check_new_password, hash_password, new_api_token, token_digest, verify_password
 from motcua.throttle import Throttle
 
 USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -189,6 +188,11 @@ class Accounts:
         """Forget one session (logout); unknown ids are ignored."""
         if sid and isinstance(sid, str):
             self.Session.delete().where(self.Session.sid_sha256 == token_digest(sid)).execute()
+
+    def end_stale_sessions(self, *, max_age_hours: float, now: datetime | None = None) -> int:
+        """Forget sessions older than `max_age_hours` (no one logged out of them); how many."""
+        since = (now or datetime.now()) - timedelta(hours=max_age_hours)
+        return self.Session.delete().where(self.Session.created_at < since).execute()
 
     def end_sessions(self, user) -> None:
         """End every session of `user` (new password, disabled)."""

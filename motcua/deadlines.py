@@ -52,7 +52,8 @@ class WorkCalendar:
                 raise InvalidInput(f"Lịch làm việc: ngày {day:%d/%m/%Y} bị khai hai lần.",
                                    field="calendar")
             by_date[day] = dict(raw)
-        return cls(entries=MappingProxyType(by_date), calendar_version=calendar_version, effective_from=effective_from)
+        return cls(entries=MappingProxyType(by_date), calendar_version=calendar_version,
+                   effective_from=effective_from)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "WorkCalendar":

@@ -15,8 +15,17 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from peewee import (BigAutoField, BooleanField, CharField, DatabaseProxy, DateTimeField,
-                    ForeignKeyField, IntegerField, Model, TextField)
+from peewee import (
+    BigAutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from motcua.dbfields import JSONField
 

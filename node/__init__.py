@@ -1,7 +1,9 @@
 """The reception node: a commune desk that works all day with the network cable pulled out.
 
-`create_app(config)` builds the Flask app (JSON API + clerk UI) over the node's domain layer
-(`reception`, `catalogue`, `search`, `scans`, `journal`), all on one SQLite file in the data dir.
+`create_app(config)` builds the node's Flask app (settings, database, scans, JSON API, background
+jobs) over its domain layer (`reception`, `catalogue`, `search`, `scans`, `journal`), all on one
+SQLite file in the data dir. The clerks' pages are added by the composition root,
+`motcua.apps.create_node_app`: this package never imports the UI.
 """
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build a node app for the data dir in `config` or `MOTCUA_DATA_DIR`."""
+    """Build the node's API app (no pages) for the data dir in `config` or `MOTCUA_DATA_DIR`.
+
+    :raises RuntimeError: no data dir.
+    """
     from node.config import defaults
     from node.db import open_database
     from node.scans import BlobStore
@@ -51,12 +56,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     from node import sync_loop
     sync_loop.init_app(app)
-    try:
-        from webui import node_ui
-    except ImportError:          # the UI package is optional for API-only tests
-        node_ui = None
-    if node_ui is not None and hasattr(node_ui, "init_app"):
-        node_ui.init_app(app)
     return app
 
 

@@ -21,8 +21,7 @@ from node.journal import record_event, to_wire
 from node.models import ConflictRecord, Dossier, Event, db
 from node.state import get_state
 from sync.conflict_book import ConflictBook
-from sync.conflict_view import (CENTER_NAME_VI, CENTER_ORIGIN, check_request, check_value,
-                                resolution_payload)
+from sync.conflict_view import CENTER_NAME_VI, CENTER_ORIGIN, check_request, check_value, resolution_payload
 from sync.merge import DossierState
 
 logger = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
         conflict (or its dossier is not held here); Conflict (409): it is already resolved.
         Nothing is written when any is raised.
     """
-    from node.inbox import refold_dossier   # inbox records conflicts through this module
+    from node.inbox import refold_dossier  # inbox records conflicts through this module
     check_request(decision, note)
     now = now or datetime.now()
     with db.atomic("IMMEDIATE"):

@@ -17,23 +17,21 @@ import logging
 import os
 from pathlib import Path
 
-from motcua.files import write_durably
 from motcua.errors import DomainError
+from motcua.files import write_durably
 from node import keyrotation as rotation
-from node.enroll import (EnrollRefused, forget_request, node_identity, pending_request,
-                         pinned_center_keys)
+from node.enroll import EnrollRefused, forget_request, node_identity, pending_request, pinned_center_keys
 from node.inbox import take_down_parcel
 from node.models import Blob, Event
 from node.scans import BlobStore
 from node.state import unit_code
-from node.sync_client import (acknowledge_spooled, current_stamp, drop_refused, exclusive,
-                              spool_pending_events)
+from node.sync_client import acknowledge_spooled, current_stamp, drop_refused, exclusive, spool_pending_events
 from sync import folder as stick
 from sync.crypto import sha256_hex
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.outbox import Spool
-from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header)
+from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.receipt import FINAL_REFUSALS, verify_receipt
 from sync.stickfs import StickRefused
 

@@ -13,7 +13,6 @@ import logging
 from datetime import datetime
 from typing import Sequence
 
-from sync.folding import dossier_row
 from node import catalogue, holidays
 from node.conflicts import record_conflicts
 from node.journal import observe_stamp, to_wire
@@ -21,7 +20,8 @@ from node.models import Dossier, Event, db
 from node.state import get_state, set_state
 from sync import crypto, hlc, merge, policy
 from sync.events import Event as WireEvent
-from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync.folding import dossier_row
+from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
 from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)

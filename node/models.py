@@ -6,8 +6,16 @@ columns (never shipped) are marked so.
 """
 from __future__ import annotations
 
-from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField)
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from motcua.tables import shared_tables
 from node.db import db

@@ -14,8 +14,15 @@ from datetime import date, datetime
 
 from motcua import deadlines
 from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.identity import (fold_for_search, normalize_phone, parse_date_vi, to_nfc,
-                             validate_email, validate_full_name, validate_id_number)
+from motcua.identity import (
+    fold_for_search,
+    normalize_phone,
+    parse_date_vi,
+    to_nfc,
+    validate_email,
+    validate_full_name,
+    validate_id_number,
+)
 from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
 from node import catalogue
 from node.holidays import work_calendar

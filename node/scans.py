@@ -33,7 +33,10 @@ def sniff_mime(data: bytes) -> str | None:
 
 
 def check_scan(data: bytes, max_bytes: int) -> str:
-    """Return the scan's MIME type. :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF."""
+    """Return the scan's MIME type.
+
+    :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF.
+    """
     if not data:
         raise InvalidInput("Tệp trống.", field="file", code="empty_file")
     if len(data) > max_bytes:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from filelock import FileLock
+
 from motcua.errors import DomainError
 from node import keyrotation as rotation
 from node.enroll import node_identity, pinned_center_keys
@@ -29,11 +31,6 @@ from sync.outbox import Spool
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused
 from sync.receipt import FINAL_REFUSALS, verify_receipt
 from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
-
-try:
-    import fcntl
-except ImportError:                     # pragma: no cover - Windows: one process per data dir
-    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -228,15 +225,17 @@ def acknowledge_spooled(spool: Spool, item) -> int:
 
 
 class exclusive:                        # noqa: N801 - read as a context manager
-    """No two rounds or USB transfers at once on one data dir (they share the spool)."""
+    """No two rounds or USB transfers at once on one data dir (they share the spool): a thread
+    lock in this process, and `sync.lock` across processes (the CLI and `node serve` may share a
+    data dir), through `filelock`, which locks on Windows as on Linux."""
 
     def __init__(self, data_dir: str | os.PathLike):
-        self.file = _file_lock(Path(data_dir) / "sync.lock")
+        self.file = FileLock(Path(data_dir) / "sync.lock")
 
     def __enter__(self):
         _ROUND_LOCK.acquire()
         try:
-            self.file.__enter__()
+            self.file.acquire()
         except BaseException:
             _ROUND_LOCK.release()
             raise
@@ -244,7 +243,7 @@ class exclusive:                        # noqa: N801 - read as a context manager
 
     def __exit__(self, *exc):
         try:
-            self.file.__exit__(*exc)
+            self.file.release()
         finally:
             _ROUND_LOCK.release()
 
@@ -328,23 +327,3 @@ def _finish(report: RoundReport) -> RoundReport:
 def _clear_state(key: str) -> None:
     from node.models import State
     State.delete().where(State.key == key).execute()
-
-
-class _file_lock:                       # noqa: N801 - read as a context manager
-    """Exclusive across processes (the CLI and `node serve` may share a data dir)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        self.fh = open(self.path, "a+b")
-        if fcntl is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        if fcntl is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
-        self.fh.close()
-
-

@@ -17,8 +17,7 @@ from typing import Any, Iterable, Mapping
 
 from motcua.errors import InvalidInput
 from motcua.lifecycle import STATUS_LABELS_VI, Status, parse_status
-from sync.conflicts import (CONCURRENT_TRANSITION, DECISIONS, POSSIBLE_DUPLICATE, RECEIVED_TWICE,
-                            STATUS_STALE)
+from sync.conflicts import CONCURRENT_TRANSITION, DECISIONS, POSSIBLE_DUPLICATE, RECEIVED_TWICE, STATUS_STALE
 from sync.folding import parse_time
 
 CENTER_ORIGIN = "central"

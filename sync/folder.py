@@ -31,11 +31,24 @@ from pathlib import Path
 from typing import Callable
 
 from sync import crypto, stickfs
-from sync.stickfs import (MAX_DOC_BYTES, MAX_PARCEL_BYTES, StickRefused, StickUnusable,
-                          check_dirs, entries, kind_of, probe_writable, read_file, remove_file,
-                          same_bytes, write_file)
 from sync.parcel import ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel
 from sync.receipt import verify_receipt
+
+# probe_writable and same_bytes are re-exported (`x as x`): the ferries call them as stick.*.
+from sync.stickfs import (
+    MAX_DOC_BYTES,
+    MAX_PARCEL_BYTES,
+    StickRefused,
+    StickUnusable,
+    check_dirs,
+    entries,
+    kind_of,
+    probe_writable as probe_writable,
+    read_file,
+    remove_file,
+    same_bytes as same_bytes,
+    write_file,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -256,8 +269,9 @@ def write_public_keys(folder: str | os.PathLike, center_id: str, identity: crypt
 
 def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
                                                          dict[str, list[crypto.PublicKeys]]] | None:
-    """(center id, center keys, {unit: [current keys, previous…]}) from the stick, self-consistent (signed by the
-    center key it names; compare that key's fingerprint with the one you trust). None if absent.
+    """(center id, center keys, {unit: [current keys, previous…]}) from the stick, self-consistent
+    (signed by the center key it names; compare that key's fingerprint with the one you trust).
+    None if absent.
     :raises ValueError: unreadable or not signed by the center key it names."""
     path = ferry_root(folder) / KEYS_NAME
     if not present(path):

@@ -5,10 +5,7 @@ import random
 
 import pytest
 
-from sync import crypto
-from sync import blobs as B
-from sync import parcel as P
-from sync import receipt as R
+from sync import blobs as B, crypto, parcel as P, receipt as R
 from sync.events import Event
 from sync.parcel import ParcelHeader, ParcelRefused
 

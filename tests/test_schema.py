@@ -10,7 +10,6 @@ ON DELETE).
 from __future__ import annotations
 
 import pytest
-
 from central_fixtures import pg_cluster  # noqa: F401  (fixture)
 from pg import missing_reason
 
@@ -112,6 +111,7 @@ def test_the_comparison_sees_a_missing_column_and_index(tmp_path):
     """The check above could pass by comparing nothing: a column and an index the models declare
     but no migration made must show."""
     from peewee import SqliteDatabase
+
     from node.migrations import migrate
     from node.models import Dossier
     database = SqliteDatabase(str(tmp_path / "n.db"))

@@ -1,6 +1,6 @@
 """The officers' pages at the center: log in, review conflicts between points, a simple dossier list.
 
-`central.create_app` calls `init_app(app)` when this module exists. Same look as the clerk's desk
+`motcua.apps.create_central_app` calls `init_app(app)` on the center's app. Same look as the clerk's desk
 (its stylesheet, served by the center itself, no CDN) and the same CSRF helpers; the guards are
 attached to the UI blueprints only, so the JSON API and the sync endpoints are left as they are.
 """

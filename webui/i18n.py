@@ -9,8 +9,7 @@ from flask import current_app, session
 
 from motcua.lifecycle import STATUS_LABELS_EN, STATUS_LABELS_VI, Status
 from sync.conflict_view import DECISION_LABELS_VI, KIND_LABELS_VI
-from sync.conflicts import (CONCURRENT_TRANSITION, POSSIBLE_DUPLICATE, RECEIVED_TWICE,
-                            STATUS_STALE)
+from sync.conflicts import CONCURRENT_TRANSITION, POSSIBLE_DUPLICATE, RECEIVED_TWICE, STATUS_STALE
 
 LANGUAGES = ("vi", "en")
 

@@ -1,6 +1,6 @@
 """The clerk's desk in the browser: wires the UI blueprints, guards and helpers into a node app.
 
-`node.create_app` calls `init_app(app)` when this module exists. Pages are plain server-rendered
+`motcua.apps.create_node_app` calls `init_app(app)` on the node's app. Pages are plain server-rendered
 HTML with one CSS and one small JS file served by the node itself: no CDN, no external font, so
 the desk works the same with the cable pulled out.
 """
@@ -97,7 +97,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry, users):
         app.register_blueprint(module.bp)
 
-    app.before_request(security.load_user)
+    app.before_request(auth.load_user)
     app.before_request(security.check_csrf)
     app.after_request(_security_headers)
     app.context_processor(_context)

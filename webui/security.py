@@ -19,7 +19,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from motcua.errors import TooManyAttempts
 
 __all__ = ["TooManyAttempts", "Throttle", "begin_session", "check_csrf", "client_ip", "csrf_token",
-           "load_user", "login_guard", "login_required", "role_required", "session_user_loader",
+           "login_guard", "login_required", "role_required", "session_user_loader",
            "throttle"]
 
 
@@ -61,12 +61,6 @@ def session_user_loader(key: str, user_for_session):
         if g.user is None:
             session.pop(key, None)
     return load
-
-
-def load_user() -> None:
-    """The clerk UI's user loader (session key `sid`, the node's accounts)."""
-    from node.users import user_for_session
-    session_user_loader("sid", user_for_session)()
 
 
 def login_guard(login_endpoint: str):

@@ -1,8 +1,7 @@
 """Officers' login at the center, and the guards every center page blueprint shares."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from central.users import end_session, log_in, start_session, user_for_session
