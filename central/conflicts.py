@@ -20,10 +20,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from motcua import errors as E
 from motcua.errors import Conflict as Refused, NotFound
-from central.apply import CENTRAL, record_center_event
+from central.apply import record_center_event
 from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
+from sync.events import CENTER_ID
 from sync.conflict_view import (CENTER_NAME_VI, check_request, check_value, dossier_brief,
                                 event_refs, present_conflict, resolution_payload)
 
@@ -31,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 
 def _point_names(codes: set[str]) -> dict[str, str]:
-    names = {CENTRAL: CENTER_NAME_VI}
-    codes = codes - {CENTRAL}
+    names = {CENTER_ID: CENTER_NAME_VI}
+    codes = codes - {CENTER_ID}
     if codes:
         names.update(Point.select(Point.unit_code, Point.name)
                      .where(Point.unit_code.in_(codes)).tuples())
@@ -77,7 +79,7 @@ def get_conflict(conflict_id: str) -> dict:
     """
     row = ConflictRecord.get_or_none(ConflictRecord.conflict_id == str(conflict_id or "")[:64])
     if row is None:
-        raise NotFound("Không tìm thấy xung đột này.", code="conflict_not_found")
+        raise NotFound(E.CONFLICT_NOT_FOUND)
     return _present([row])[0]
 
 
@@ -96,9 +98,9 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
             ConflictRecord.conflict_id == str(conflict_id or "")[:64])
         row = (query.for_update() if is_postgres() else query).first()
         if row is None:
-            raise NotFound("Không tìm thấy xung đột này.", code="conflict_not_found")
+            raise NotFound(E.CONFLICT_NOT_FOUND)
         if not row.is_open:
-            raise Refused("Xung đột này đã được giải quyết.", code="already_resolved")
+            raise Refused(E.ALREADY_RESOLVED)
         value = check_value(row.kind, decision, value)
         payload = resolution_payload(row.conflict_id, decision, value, note)
         uid = row.dossier_uid or (row.detail.get("b") or {}).get("dossier_id")

@@ -10,6 +10,7 @@ import hashlib
 import logging
 from pathlib import Path
 
+from motcua import errors as E
 from motcua.errors import InvalidInput, TooLarge
 from motcua.files import TMP_GLOB, sweep_temporaries, write_durably
 
@@ -35,14 +36,13 @@ def sniff_mime(data: bytes) -> str | None:
 def check_scan(data: bytes, max_bytes: int) -> str:
     """Return the scan's MIME type. :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF."""
     if not data:
-        raise InvalidInput("Tệp trống.", field="file", code="empty_file")
+        raise InvalidInput(E.EMPTY_FILE, field="file")
     if len(data) > max_bytes:
-        raise TooLarge(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB); tối đa {max_bytes / 1e6:.0f} MB.",
-                       field="file", code="file_too_large")
+        raise TooLarge(E.FILE_TOO_LARGE(size=len(data) / 1e6, max=max_bytes / 1e6),
+                       field="file")
     mime = sniff_mime(data)
     if mime is None:
-        raise InvalidInput("Chỉ nhận tệp PDF, JPEG, PNG hoặc TIFF.", field="file",
-                           code="unsupported_file_type")
+        raise InvalidInput(E.UNSUPPORTED_FILE_TYPE, field="file")
     return mime
 
 
@@ -55,7 +55,7 @@ class BlobStore:
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise InvalidInput("Mã băm tệp không hợp lệ.", field="sha256", code="bad_sha256")
+            raise InvalidInput(E.BAD_SHA256, field="sha256")
         return self.root / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, session
 
+from motcua.errors import DomainError, Said
 from motcua.lifecycle import STATUS_LABELS_EN, STATUS_LABELS_VI, Status
 from sync.conflict_view import DECISION_LABELS_VI, KIND_LABELS_VI
 from sync.conflicts import (CONCURRENT_TRANSITION, POSSIBLE_DUPLICATE, RECEIVED_TWICE,
@@ -197,6 +198,13 @@ def t(key: str, **kwargs) -> str:
         return key
     text = pair[1] if current_language() == "en" and pair[1] else pair[0]
     return text.format(**kwargs) if kwargs else text
+
+
+def error_text(message) -> str:
+    """A catalogue message (`Said`), a `DomainError` or plain text, in the reader's language."""
+    if isinstance(message, DomainError):
+        return message.message(current_language())
+    return message.text(current_language()) if isinstance(message, Said) else str(message)
 
 
 def status_label(code: int) -> str:

@@ -56,9 +56,11 @@ def _fmt_money(value) -> str:
     return f"{value:,}".replace(",", ".") + " đồng"
 
 
-def render_error(status: int, message_vi: str):
-    """The one HTML error page (the API's error handler calls this for browser requests)."""
-    return render_template("node/error.html", status=status, message=message_vi), status
+def render_error(status: int, message):
+    """The one HTML error page (the API's error handler calls this for browser requests), with the
+    catalogue message in the reader's language."""
+    return render_template("node/error.html", status=status,
+                           message=i18n.error_text(message)), status
 
 
 def _security_headers(response):
