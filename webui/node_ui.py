@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from webui import i18n, security
@@ -52,7 +53,7 @@ def _fmt_date(value) -> str:
 
 def _fmt_money(value) -> str:
     if value is None:
-        return i18n.t("fee_unknown")
+        return gettext("Theo nghị quyết HĐND tỉnh")
     return f"{value:,}".replace(",", ".") + " đồng"
 
 
@@ -90,8 +91,8 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")), app.jinja_loader])
     app.jinja_env.filters.update(dt=_fmt_dt, d=_fmt_date, money=_fmt_money)
-    app.jinja_env.globals.update(t=i18n.t, status_label=i18n.status_label,
-                                 csrf_token=security.csrf_token)
+    i18n.init_babel(app)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token)
 
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                        static_url_path="/assets")
