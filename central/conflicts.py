@@ -20,20 +20,27 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from central.apply import CENTRAL, record_center_event
+from central.apply import record_center_event
 from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
+from motcua import errors as E
 from motcua.errors import Conflict as Refused
 from sync.conflict_book import ConflictBook
-from sync.conflict_view import CENTER_NAME_VI, check_request, check_value, resolution_payload
+from sync.conflict_view import (
+    CENTER_NAME_VI,
+    check_request,
+    check_value,
+    resolution_payload,
+)
+from sync.events import CENTER_ID
 
 logger = logging.getLogger(__name__)
 
 
 def _point_names(codes: set[str]) -> dict[str, str]:
     """The center and the enrolled points among `codes`."""
-    names = {CENTRAL: CENTER_NAME_VI}
-    codes = codes - {CENTRAL}
+    names = {CENTER_ID: CENTER_NAME_VI}
+    codes = codes - {CENTER_ID}
     if codes:
         names.update(Point.select(Point.unit_code, Point.name)
                      .where(Point.unit_code.in_(codes)).tuples())
@@ -58,7 +65,7 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
     with write_transaction():
         row = book.row(conflict_id, lock=is_postgres())
         if not row.is_open:
-            raise Refused("Xung đột này đã được giải quyết.", code="already_resolved")
+            raise Refused(E.ALREADY_RESOLVED)
         value = check_value(row.kind, decision, value)
         payload = resolution_payload(row.conflict_id, decision, value, note)
         uid = row.dossier_uid or (row.detail.get("b") or {}).get("dossier_id")

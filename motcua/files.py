@@ -86,8 +86,9 @@ class ContentFolder:
     def path_for(self, sha256: str) -> Path:
         """:raises InvalidInput: `sha256` is not 64 lowercase hex digits."""
         if not isinstance(sha256, str) or len(sha256) != 64 or sha256.strip("0123456789abcdef"):
+            from motcua import errors as E
             from motcua.errors import InvalidInput
-            raise InvalidInput("Mã băm tệp không hợp lệ.", field="sha256", code="bad_sha256")
+            raise InvalidInput(E.BAD_SHA256, field="sha256")
         return self.root / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:

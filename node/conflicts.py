@@ -16,12 +16,19 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from motcua import errors as E
 from motcua.errors import Conflict as Refused, NotFound
 from node.journal import record_event, to_wire
 from node.models import ConflictRecord, Dossier, Event, db
 from node.state import get_state
 from sync.conflict_book import ConflictBook
-from sync.conflict_view import CENTER_NAME_VI, CENTER_ORIGIN, check_request, check_value, resolution_payload
+from sync.conflict_view import (
+    CENTER_NAME_VI,
+    check_request,
+    check_value,
+    resolution_payload,
+)
+from sync.events import CENTER_ID
 from sync.merge import DossierState
 
 logger = logging.getLogger(__name__)
@@ -57,7 +64,7 @@ def record_conflicts(state: DossierState, now: datetime) -> list[str]:
 
 def _point_names(codes: set[str]) -> dict[str, str]:
     """Names a point knows: itself and the center (a dossier's events come from these two)."""
-    names = {CENTER_ORIGIN: CENTER_NAME_VI}
+    names = {CENTER_ID: CENTER_NAME_VI}
     unit = get_state("unit_code")
     if unit:
         names[unit] = get_state("unit_name") or unit
@@ -87,11 +94,11 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
     with db.atomic("IMMEDIATE"):
         row = book.row(conflict_id)
         if not row.is_open:
-            raise Refused("Xung đột này đã được giải quyết.", code="already_resolved")
+            raise Refused(E.ALREADY_RESOLVED)
         value = check_value(row.kind, decision, value)
         uid = row.dossier_uid or (row.detail.get("b") or {}).get("dossier_id")
         if not uid or not Dossier.select().where(Dossier.uid == uid).exists():
-            raise NotFound("Hồ sơ của xung đột này không có ở điểm này.", code="dossier_not_found")
+            raise NotFound(E.CONFLICT_DOSSIER_NOT_HERE)
         ev = record_event("conflict.resolved", uid, actor,
                           resolution_payload(row.conflict_id, decision, value, note), now=now)
         refold_dossier(uid, {ev.event_id: to_wire(ev)}, now=now)

@@ -27,6 +27,7 @@ from node.models import Blob, Event, db
 from node.scans import BlobStore
 from node.state import get_state, set_state, unit_code
 from sync import hlc
+from sync.events import CENTER_ID
 from sync.outbox import Spool
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused
 from sync.receipt import FINAL_REFUSALS, verify_receipt
@@ -167,7 +168,7 @@ class _Round:
         for offset in range(0, max(len(data), 1), self.chunk_bytes):
             if offset in offsets_held:
                 continue
-            path, parcel = self.spool.blob_chunk(self.node_id, self.identity, "central",
+            path, parcel = self.spool.blob_chunk(self.node_id, self.identity, CENTER_ID,
                                                  self.center.enc_pub, self.stamp(), data, sha,
                                                  offset, self.chunk_bytes)
             receipt = self.t.upload_parcel(parcel)
@@ -200,7 +201,7 @@ def spool_pending_events(spool: Spool, node_id: str, identity, center_enc_pub: b
     """Build chained parcels of the journal events not yet in one (HTTP rounds and USB exports)."""
     rows = [(row.seq, to_wire(row)) for row in pending_events()]
     if rows:
-        spool.add_events(node_id, identity, "central", center_enc_pub, rows, current_stamp())
+        spool.add_events(node_id, identity, CENTER_ID, center_enc_pub, rows, current_stamp())
 
 
 def drop_refused(spool: Spool, item, reason: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from motcua import errors as E
 from motcua.errors import NotFound
 from sync.conflict_view import dossier_brief, event_refs, present_conflict
 
@@ -59,7 +60,7 @@ class ConflictBook:
         query = C.select().where(C.conflict_id == str(conflict_id or "")[:64])
         row = (query.for_update() if lock else query).first()
         if row is None:
-            raise NotFound("Không tìm thấy xung đột này.", code="conflict_not_found")
+            raise NotFound(E.CONFLICT_NOT_FOUND)
         return row
 
     def get(self, conflict_id: str) -> dict:

@@ -38,8 +38,8 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")), app.jinja_loader])
-    app.jinja_env.globals.update(t=i18n.t, status_label=i18n.status_label,
-                                 csrf_token=security.csrf_token)
+    i18n.init_babel(app)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token)
     app.register_blueprint(Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                                      static_url_path="/assets"))
     for module in (auth, conflicts, dossiers):

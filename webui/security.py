@@ -16,7 +16,7 @@ import time
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from motcua.errors import TooManyAttempts
+from motcua.errors import Message, TooManyAttempts
 
 __all__ = ["TooManyAttempts", "Throttle", "begin_session", "check_csrf", "client_ip", "csrf_token",
            "login_guard", "login_required", "role_required", "session_user_loader",
@@ -107,13 +107,13 @@ class Throttle:
             self._fails.pop(key, None)
         return kept
 
-    def check(self, key: str, message_vi: str) -> None:
+    def check(self, key: str, message: Message) -> None:
         """:raises TooManyAttempts: when `key` failed `limit` times within the window."""
         with self._lock:
             recent = self._recent(key, time.monotonic())
         if len(recent) >= self.limit:
             wait = int(self.window - (time.monotonic() - recent[0])) + 1
-            raise TooManyAttempts(message_vi.format(seconds=wait))
+            raise TooManyAttempts(message(seconds=wait))
 
     def fail(self, key: str) -> None:
         with self._lock:

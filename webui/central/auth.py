@@ -5,15 +5,15 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from werkzeug.exceptions import HTTPException
 
 from central.users import end_session, log_in, start_session, user_for_session
+from motcua import errors as E
 from motcua.errors import DomainError, Unauthorized
 from motcua.web import same_site_path
+from webui import i18n
 from webui.security import begin_session, check_csrf, login_guard, session_user_loader
 
 bp = Blueprint("center_auth", __name__)
 
-HTTP_MESSAGES_VI = {400: "Yêu cầu không hợp lệ (phiên làm việc đã hết hạn? hãy tải lại trang).",
-                    403: "Tài khoản của bạn không có quyền thực hiện thao tác này.",
-                    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ."}
+HTTP_PAGES = {400: E.SESSION_EXPIRED_PAGE, 403: E.ROLE_FORBIDDEN, 404: E.HTTP_404, 405: E.HTTP_405}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
@@ -29,8 +29,10 @@ def _headers(response):
     return response
 
 
-def render_error(status: int, message_vi: str):
-    return render_template("central/error.html", status=status, message=message_vi), status
+def render_error(status: int, message):
+    """The officers' error page, with the catalogue message in the reader's language."""
+    return render_template("central/error.html", status=status,
+                           message=i18n.error_text(message)), status
 
 
 def guard(blueprint: Blueprint) -> Blueprint:
@@ -38,10 +40,9 @@ def guard(blueprint: Blueprint) -> Blueprint:
     blueprint.before_request(_load_user)
     blueprint.before_request(check_csrf)
     blueprint.after_request(_headers)
-    blueprint.register_error_handler(DomainError, lambda e: render_error(e.status, e.message_vi))
+    blueprint.register_error_handler(DomainError, lambda e: render_error(e.status, e.said or e.message_vi))
     blueprint.register_error_handler(
-        HTTPException,
-        lambda e: render_error(e.code, HTTP_MESSAGES_VI.get(e.code, "Yêu cầu không hợp lệ.")))
+        HTTPException, lambda e: render_error(e.code, HTTP_PAGES.get(e.code, E.HTTP_400)()))
     return blueprint
 
 
