@@ -10,6 +10,7 @@ import hashlib
 import logging
 from pathlib import Path
 
+from motcua import errors as E
 from motcua.errors import InvalidInput, TooLarge
 from motcua.files import TMP_GLOB, ContentFolder, sweep_temporaries, write_durably
 
@@ -38,14 +39,12 @@ def check_scan(data: bytes, max_bytes: int) -> str:
     :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF.
     """
     if not data:
-        raise InvalidInput("Tệp trống.", field="file", code="empty_file")
+        raise InvalidInput(E.EMPTY_FILE, field="file")
     if len(data) > max_bytes:
-        raise TooLarge(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB); tối đa {max_bytes / 1e6:.0f} MB.",
-                       field="file", code="file_too_large")
+        raise TooLarge(E.FILE_TOO_LARGE(size=len(data) / 1e6, max=max_bytes / 1e6), field="file")
     mime = sniff_mime(data)
     if mime is None:
-        raise InvalidInput("Chỉ nhận tệp PDF, JPEG, PNG hoặc TIFF.", field="file",
-                           code="unsupported_file_type")
+        raise InvalidInput(E.UNSUPPORTED_FILE_TYPE, field="file")
     return mime
 
 
