@@ -773,10 +773,3 @@ def catalogue_markdown() -> str:
     for cls in sorted(error_classes(), key=lambda c: (c.__module__, c.__name__)):
         lines.append(f"| `{cls.__module__}.{cls.__name__}` | `{cls.code}` | {cls.status} |")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":           # python -m motcua.errors: the table for docs/errors.md
-    import central, node, node.enroll, node.scanner, central.rotation, central.uploads  # noqa
-    import sync.stickfs  # noqa: F401  (every error class defined)
-    from motcua.errors import catalogue_markdown as markdown     # this module as imported
-    print(markdown())

@@ -137,7 +137,7 @@ def test_docs_table_is_the_catalogue():
     page = (ROOT / "docs/errors.md").read_text(encoding="utf-8")
     start, end = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
     table = page.split(start, 1)[1].split(end, 1)[0].strip()
-    assert table == E.catalogue_markdown(), "regenerate: python -m motcua.errors > table"
+    assert table == E.catalogue_markdown(), "regenerate: python scripts/errors_table.py"
     for code in E.codes():
         assert f"`{code}`" in page, f"{code} is not documented in docs/errors.md"
 
