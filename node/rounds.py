@@ -23,19 +23,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from motcua import errors as E
 from motcua.errors import DomainError
 from motcua.files import write_durably
 from node import keyrotation as rotation
-from node.enroll import EnrollRefused, forget_request, node_identity, pinned_center_keys
-from node.enroll import pending_request as pending_enrollment
+from node.enroll import (
+    EnrollRefused,
+    forget_request,
+    node_identity,
+    pending_request as pending_enrollment,
+    pinned_center_keys,
+)
 from node.inbox import take_down_parcel
 from node.journal import note_center_time, pending_count, pending_events, to_wire
 from node.models import Blob, Event, db
 from node.scans import BlobStore
 from node.state import get_state, set_state, unit_code
 from sync import hlc
-from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
+from sync.carrier import Carrier, NotCarried, TripReport
 from sync.crypto import sha256_hex
+from sync.events import CENTER_ID
 from sync.outbox import Spool, Spooled
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.receipt import FINAL_REFUSALS, verify_receipt
@@ -95,8 +102,7 @@ class Point:
         self.identity = node_identity(self.data_dir)
         self.center = pinned_center_keys()
         if self.center is None:
-            raise EnrollRefused("Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
-                                code="not_enrolled")
+            raise EnrollRefused(E.NOT_ENROLLED)
         self.spool = Spool(self.data_dir / "outbox")
         self.store = BlobStore(self.data_dir / "scans")
 
@@ -361,7 +367,7 @@ class _Round:
                 self._leave_chunk(scan_bytes)
                 continue
             content = content if content is not None else self.me.store.read(blob.sha256)
-            path, data = self.me.spool.blob_chunk(self.me.id, self.me.identity, "central",
+            path, data = self.me.spool.blob_chunk(self.me.id, self.me.identity, CENTER_ID,
                                                   self.me.center.enc_pub, current_stamp(),
                                                   content, blob.sha256, offset, self.chunk_bytes)
             try:
@@ -412,7 +418,7 @@ def spool_pending_events(spool: Spool, node_id: str, identity, center_enc_pub: b
     through = spool.chain()["through"]
     rows = [(row.seq, to_wire(row)) for row in pending_events().where(Event.seq > through)]
     if rows:
-        spool.add_events(node_id, identity, "central", center_enc_pub, rows, current_stamp())
+        spool.add_events(node_id, identity, CENTER_ID, center_enc_pub, rows, current_stamp())
 
 
 def drop_refused(spool: Spool, item: Spooled, reason: str) -> str:

@@ -12,20 +12,25 @@ import os
 import threading
 from pathlib import Path
 
+from filelock import FileLock
+
 from motcua.errors import DomainError
 from node.enroll import node_identity, pinned_center_keys
 from node.models import State
-from node.rounds import (RoundReport, acknowledge_spooled, current_stamp, drop_refused,  # noqa: F401
-                         exchange_rotation, left_waiting, run_round, spool_pending_events)
+from node.rounds import (  # noqa: F401
+    RoundReport,
+    acknowledge_spooled,
+    current_stamp,
+    drop_refused,
+    exchange_rotation,
+    left_waiting,
+    run_round,
+    spool_pending_events,
+)
 from node.state import get_state, set_state, unit_code
 from sync.carrier import Carrier, HttpCarrier
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused
 from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
-
-try:
-    import fcntl
-except ImportError:                     # pragma: no cover - Windows: one process per data dir
-    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -110,15 +115,17 @@ def _finish(report: RoundReport) -> RoundReport:
 
 
 class exclusive:                        # noqa: N801 - read as a context manager
-    """No two rounds or USB transfers at once on one data dir (they share the spool)."""
+    """No two rounds or USB transfers at once on one data dir (they share the spool): a thread
+    lock in this process, and `sync.lock` across processes (the CLI and `node serve` may share a
+    data dir), through `filelock`, which locks on Windows as on Linux."""
 
     def __init__(self, data_dir: str | os.PathLike):
-        self.file = _file_lock(Path(data_dir) / "sync.lock")
+        self.file = FileLock(Path(data_dir) / "sync.lock")
 
     def __enter__(self):
         _ROUND_LOCK.acquire()
         try:
-            self.file.__enter__()
+            self.file.acquire()
         except BaseException:
             _ROUND_LOCK.release()
             raise
@@ -126,26 +133,6 @@ class exclusive:                        # noqa: N801 - read as a context manager
 
     def __exit__(self, *exc):
         try:
-            self.file.__exit__(*exc)
+            self.file.release()
         finally:
             _ROUND_LOCK.release()
-
-
-class _file_lock:                       # noqa: N801 - read as a context manager
-    """Exclusive across processes (the CLI and `node serve` may share a data dir)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        self.fh = open(self.path, "a+b")
-        if fcntl is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        if fcntl is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
-        self.fh.close()
-
-

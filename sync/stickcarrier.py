@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from sync import crypto
-from sync import folder as stick
+from sync import crypto, folder as stick
 from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
 from sync.enrollfile import REQUEST_FILE_NAME
+from sync.events import CENTER_ID
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.stickfs import StickRefused
@@ -33,7 +33,7 @@ class FolderCarrier(Carrier):
     live = False
 
     def __init__(self, folder: str | os.PathLike, unit: str, identity: crypto.Identity, *,
-                 max_bytes: int | None = None, reader: str = "central"):
+                 max_bytes: int | None = None, reader: str = CENTER_ID):
         self.folder, self.unit, self.identity, self.reader = Path(folder), unit, identity, reader
         self.cap = max_bytes if max_bytes is not None else float("inf")
         self.up = self.down = None

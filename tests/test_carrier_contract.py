@@ -354,6 +354,7 @@ def test_a_lost_trip_loses_nothing(link):
     """What never reached the center (a link that drops every request, a stick lost on the way)
     goes again: nothing is taken as delivered without its receipt."""
     import shutil
+
     from node.models import Blob
     link.receive(2, scan_bytes=100_000)
 
