@@ -17,7 +17,8 @@ from motcua import deadlines
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.identity import (normalize_phone, parse_date_vi, to_nfc, validate_email,
                              validate_full_name, validate_id_number)
-from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
+from motcua.lifecycle import (Status, TransitionRefused, read_transition_request,
+                              transition_payload)
 from node import catalogue
 from node.apply import Change, commit, commit_one
 from node.holidays import work_calendar
@@ -232,19 +233,13 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
-        current = Status(dossier.status)
         try:
-            check_transition(current, target)
+            payload = transition_payload(
+                dossier.status, target, reason=reason, returned_to=returned_to, now=now,
+                due_at=dossier.due_at, paused_at=dossier.paused_at,
+                applicant_name=dossier.applicant.get("full_name"), calendar=work_calendar)
         except TransitionRefused as exc:
             raise Conflict(exc.reason_vi, code="transition_refused") from None
-        payload = {"from": int(current), "to": int(target), "reason": reason,
-                   "at": now.isoformat(), "due_at": None, "returned_to": None}
-        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at:
-            # The clock stopped while the citizen was awaited: move the due time on by that pause.
-            payload["due_at"] = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
-                                                           work_calendar()).isoformat()
-        if target == Status.RETURNED:
-            payload["returned_to"] = returned_to or dossier.applicant.get("full_name")
         # The fold sets status, paused/finished/returned times, the supplement count and the reason.
         return commit_one(Change("dossier.transitioned", dossier.uid, payload), actor, now=now)
 
