@@ -131,7 +131,10 @@ def test_rotation_over_http_keeps_everything_flowing(center, tmp_path):
     spool_pending_events(spool, "07031", crypto.load_identity(node / "node_keys.prev.json"),
                          pinned_center_keys().enc_pub)
     item = spool.waiting()[0]
-    receipt = HttpTransport(center.url, policy=FAST_RETRY).upload_parcel(item.read())
+    # the upload itself is signed with the point's current key; the parcel inside, with the old one
+    upload = HttpTransport(center.url, node_id="07031", policy=FAST_RETRY,
+                           identity=crypto.load_identity(node / "node_keys.json"))
+    receipt = upload.upload_parcel(item.read())
     assert json.loads(receipt)["receipt"]["reason"] == "bad_signature"
     assert events_from(center, "07031") == 4 and pending_count() == 1
     assert refusals(center, "07031", "bad_signature") == 1

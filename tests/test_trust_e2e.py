@@ -12,7 +12,7 @@ from sync.events import Event, new_event_id
 from sync.hlc import Stamp
 from sync.parcel import build_parcel
 from sync.receipt import verify_receipt
-from sync.transport import HttpTransport
+from sync.transport import HttpTransport, TransportError
 from tests.sync_env import FAST_RETRY, Center, add_dossiers, make_node, sync_until_clean
 
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_stolen_keys_cannot_touch_another_points_dossier_or_push_rules(island, t
     uid, name = _b_dossier().uid, _b_dossier().applicant["full_name"]
     identity = _stolen(center)
     keys = center.identity().public_keys()
-    t = HttpTransport(center.url, policy=FAST_RETRY)
+    t = HttpTransport(center.url, node_id="07027", identity=identity, policy=FAST_RETRY)
     now = int(time.time() * 1000)
     forged = [
         Event(new_event_id(), "dossier.corrected", uid, "07027", "x@07027", str(Stamp(now, 1)),
@@ -88,10 +88,12 @@ def test_stolen_keys_cannot_touch_another_points_dossier_or_push_rules(island, t
                         "events", [own.to_wire()])
     with center.db():
         revoke_point("07027")
-    body = verify_receipt(t.upload_parcel(data), keys.sign_pub,
-                          hashlib.sha256(data).hexdigest())
-    assert (body["result"], body["reason"]) == ("refused", "revoked_sender")
+    with pytest.raises(TransportError, match="ghi danh"):     # its uploads are refused at the door
+        t.upload_parcel(data)
     t.close()
+    with center.db():
+        from central.models import Dossier
+        assert not Dossier.select().where(Dossier.uid == "f" * 32).exists()
 
 
 def test_a_down_parcel_the_point_refuses_does_not_stop_its_scans(island):
