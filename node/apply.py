@@ -91,13 +91,17 @@ def attachment_keys(state: merge.DossierState, held: set[str]) -> set[tuple[str,
 
 
 def _write_dossier(cols: dict[str, Any]) -> Dossier:
+    """Insert or update the row to `cols`; returns it as now stored (no second read)."""
     row = Dossier.get_or_none(Dossier.uid == cols["uid"])
     if row is None:
-        Dossier.insert(**cols).execute()
-        return Dossier.get(Dossier.uid == cols["uid"])
+        row = Dossier(**cols)
+        row.save(force_insert=True)
+        return row
     changed = {k: v for k, v in cols.items() if getattr(row, k) != v}
     if changed:     # the search index follows `search_text` through the table's triggers
         Dossier.update(**changed).where(Dossier.id == row.id).execute()
+        for name, value in changed.items():
+            setattr(row, name, value)
     return row
 
 
@@ -105,6 +109,8 @@ def _write_attachments(dossier: Dossier, state: merge.DossierState,
                        journal: Mapping[str, WireEvent], now: datetime) -> None:
     """Make the live attachment rows match the fold: removed ones get `removed_at` (the row stays
     for the history), added ones get a row."""
+    if not any(ev.kind.startswith("attachment.") for ev in journal.values()):
+        return          # no scan was ever added: there are no rows to match
     shas = {sha for _, sha in state.attachments}
     held = ({sha for (sha,) in Blob.select(Blob.sha256).where(Blob.sha256.in_(shas)).tuples()}
             if shas else set())
@@ -188,5 +194,5 @@ def commit(changes: Iterable[Change], actor: str, *, now: datetime) -> list[Even
 
 def commit_one(change: Change, actor: str, *, now: datetime) -> Dossier:
     """`commit` one change on one dossier; returns its row as written."""
-    commit([change], actor, now=now)
-    return Dossier.get(Dossier.uid == change.dossier_uid)
+    record_event(change.kind, change.dossier_uid, actor, change.payload, now=now)
+    return refold([change.dossier_uid], now=now)[change.dossier_uid]
