@@ -9,14 +9,13 @@ from datetime import datetime
 
 from peewee import IntegrityError
 
-from motcua import deadlines
-from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.lifecycle import TransitionRefused, read_transition_request, transition_payload
-from motcua.paging import Page, check_paging, page_of, search_words, status_filter
 from central.apply import record_center_event
 from central.db import write_transaction
 from central.models import Attachment, Dossier, Event
-
+from motcua import deadlines, errors as E
+from motcua.errors import Conflict, InvalidInput, NotFound
+from motcua.lifecycle import TransitionRefused, read_transition_request, transition_payload
+from motcua.paging import Page, check_paging, page_of, search_words, status_filter
 
 
 def search_dossiers(q: str | None = None, *, point: str | None = None, status=None,
@@ -43,7 +42,7 @@ def get_dossier(code: str) -> Dossier:
     row = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code)
                               | (Dossier.uid == code))
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found")
+        raise NotFound(E.DOSSIER_NOT_FOUND(code=code))
     return row
 
 
@@ -77,7 +76,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
                 applicant_name=dossier.applicant.get("full_name"),
                 calendar=lambda: calendar or deadlines.load_default_calendar())
         except TransitionRefused as exc:
-            raise Conflict(exc.reason_vi, code="transition_refused") from None
+            raise Conflict(exc.said) from None
         record_center_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
     return get_dossier(dossier.uid)
 
@@ -90,19 +89,17 @@ def attach_official_code(code: str, official_code: str, actor: str, *,
     """
     official_code = (official_code or "").strip()
     if not official_code or len(official_code) > 100:
-        raise InvalidInput("Mã hồ sơ chính thức không hợp lệ.", field="official_code")
+        raise InvalidInput(E.BAD_OFFICIAL_CODE, field="official_code")
     try:
         with write_transaction():
             dossier = get_dossier(code)
             other = Dossier.get_or_none(Dossier.official_code == official_code)
             if other is not None and other.uid != dossier.uid:
-                raise Conflict(f"Mã “{official_code}” đã gắn cho hồ sơ {other.code}.",
-                               code="official_code_taken")
+                raise Conflict(E.OFFICIAL_CODE_TAKEN(official=official_code, other=other.code))
             record_center_event("dossier.corrected", dossier.uid, actor,
                                 {"fields": {"official_code": official_code}}, now=now)
     except IntegrityError:
-        raise Conflict(f"Mã “{official_code}” đã gắn cho hồ sơ khác.",
-                       code="official_code_taken") from None
+        raise Conflict(E.OFFICIAL_CODE_TAKEN_ELSEWHERE(official=official_code)) from None
     return get_dossier(dossier.uid)
 
 

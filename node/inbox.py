@@ -13,17 +13,19 @@ import logging
 from datetime import datetime
 from typing import Sequence
 
+from motcua import errors as E
 from node import catalogue, holidays
 from node.apply import refold
 from node.journal import observe_stamp
 from node.models import Dossier, Event, db
 from node.state import get_state, set_state
 from sync import crypto, hlc, policy
-from sync.events import Event as WireEvent
-from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync.events import CENTER_ID, Event as WireEvent
+from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
 from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)
+
 
 def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
                      center_keys: crypto.PublicKeys, now: datetime | None = None,
@@ -37,7 +39,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
         header = peek_header(data)
     except ParcelRefused as exc:
         logger.warning("down parcel %s refused: %s", psha[:16], exc.reason)
-        blank = ParcelHeader("central", node_id, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
+        blank = ParcelHeader(CENTER_ID, node_id, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
         return "refused", build_receipt(identity, blank, psha, stamp, "refused", exc.reason)
     logger.info("down parcel %s seq %d apply start", psha[:16], header.seq)
     refusal = None
@@ -60,7 +62,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
         refusal = exc
     except Exception as exc:        # a bug must not stop the round: the clerk's scans still leave
         logger.exception("down parcel %s: unexpected error", psha[:16])
-        refusal = ParcelRefused("internal_error", f"Lỗi khi áp dụng gói: {type(exc).__name__}.")
+        refusal = ParcelRefused(E.INTERNAL_ERROR_POINT(detail=type(exc).__name__))
     if refusal is not None:
         reason = getattr(refusal, "reason", "malformed_plaintext")
         logger.warning("down parcel %s refused: %s %s", psha[:16], reason,
@@ -82,8 +84,8 @@ def _judge(events: list[WireEvent], node_id: str) -> ParcelRefused | None:
                                 owners={uid: node_id for uid in owned})
     if found is None:
         return None
-    return ParcelRefused("bad_payload" if found.code == "bad_payload" else "unauthorized",
-                         found.message_vi)
+    return ParcelRefused(E.PARCEL_BAD_PAYLOAD(detail=found.said) if found.code == "bad_payload" else
+                         E.PARCEL_UNAUTHORIZED(detail=found.said))
 
 
 def _open_down(data: bytes, node_id: str, center_keys: crypto.PublicKeys,
@@ -93,7 +95,7 @@ def _open_down(data: bytes, node_id: str, center_keys: crypto.PublicKeys,
     for identity in identities:
         try:
             return open_parcel(data, expected_recipient=node_id, recipient_identity=identity,
-                               sender_keys_lookup=lambda s: center_keys if s == "central" else None)
+                               sender_keys_lookup=lambda s: center_keys if s == CENTER_ID else None)
         except ParcelRefused as exc:
             if exc.reason != "decrypt_failed":
                 raise

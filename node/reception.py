@@ -13,12 +13,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from motcua import deadlines
+from motcua import deadlines, errors as E
 from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.identity import (normalize_phone, parse_date_vi, to_nfc, validate_email,
-                             validate_full_name, validate_id_number)
-from motcua.lifecycle import (Status, TransitionRefused, read_transition_request,
-                              transition_payload)
+from motcua.identity import (
+    normalize_phone,
+    parse_date_vi,
+    to_nfc,
+    validate_email,
+    validate_full_name,
+    validate_id_number,
+)
+from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
 from node import catalogue
 from node.apply import Change, commit, commit_one
 from node.holidays import work_calendar
@@ -65,24 +70,24 @@ def validate_person(raw, prefix: str, *, today: date) -> tuple[dict, dict[str, s
     errors: dict[str, str] = {}
     clean: dict = {}
     if not isinstance(raw, dict):
-        return {}, {prefix: "Thiếu thông tin người nộp hồ sơ."}
+        return {}, {prefix: E.APPLICANT_MISSING()}
 
     def field(name, required, check):
         try:
             value = _text(raw.get(name))
         except (TypeError, ValueError):
-            errors[f"{prefix}.{name}"] = "Giá trị không hợp lệ hoặc quá dài."
+            errors[f"{prefix}.{name}"] = E.FIELD_BAD_VALUE()
             return
         if not value:
             if required:
-                errors[f"{prefix}.{name}"] = "Trường này là bắt buộc."
+                errors[f"{prefix}.{name}"] = E.FIELD_REQUIRED()
             else:
                 clean[name] = None
             return
         try:
             clean[name] = check(value)
         except InvalidInput as exc:
-            errors[f"{prefix}.{name}"] = exc.message_vi
+            errors[f"{prefix}.{name}"] = exc.said or exc.message_vi
 
     field("full_name", True, validate_full_name)
     field("date_of_birth", True, lambda v: parse_date_vi(v, today=today).isoformat())
@@ -98,7 +103,7 @@ def _raise_if(errors: dict[str, str]) -> None:
     if errors:
         first_field, first_message = next(iter(errors.items()))
         raise InvalidInput(first_message if len(errors) == 1 else
-                           f"Có {len(errors)} trường chưa hợp lệ: {first_field} — {first_message}",
+                           E.FIELDS_INVALID(n=len(errors), field=first_field, first=first_message),
                            field=first_field, fields=errors)
 
 
@@ -115,7 +120,7 @@ def _components(raw, errors: dict) -> list[dict] | None:
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) > 50:
-        errors["components"] = "Danh sách thành phần hồ sơ không hợp lệ."
+        errors["components"] = E.COMPONENTS_BAD()
         return None
     clean = []
     for i, item in enumerate(raw):
@@ -123,7 +128,7 @@ def _components(raw, errors: dict) -> list[dict] | None:
               and item.get("copy_type") in COPY_TYPES and isinstance(item.get("count"), int)
               and not isinstance(item.get("count"), bool) and 0 <= item["count"] <= 99)
         if not ok:
-            errors[f"components.{i}"] = "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ."
+            errors[f"components.{i}"] = E.COMPONENT_BAD()
             continue
         clean.append({"requirement": item["requirement"][:60], "copy_type": item["copy_type"],
                       "count": item["count"]})
@@ -140,7 +145,7 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
     """
     now = (now or datetime.now()).replace(microsecond=0)
     if not isinstance(data, dict):
-        raise InvalidInput("Dữ liệu gửi lên phải là một đối tượng JSON.", code="bad_json")
+        raise InvalidInput(E.BAD_JSON_BODY)
     procedure = catalogue.get_procedure(str(data.get("procedure_code") or "").strip(), now.date())
     applicant, errors = validate_person(data.get("applicant"), "applicant", today=now.date())
     owner = None
@@ -149,13 +154,13 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
         errors.update(owner_errors)
     channel = data.get("channel", 1)
     if channel not in CHANNELS:
-        errors["channel"] = "Kênh nộp phải là 1 (trực tiếp), 2 (trực tuyến) hoặc 3 (bưu chính)."
+        errors["channel"] = E.BAD_CHANNEL()
     notes = data.get("notes")
     if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
-        errors["notes"] = f"Ghi chú phải là văn bản, tối đa {MAX_NOTES} ký tự."
+        errors["notes"] = E.BAD_NOTES(max=MAX_NOTES)
     fee = data.get("fee_vnd", procedure.fee_vnd)
     if fee is not None and (isinstance(fee, bool) or not isinstance(fee, int) or fee < 0):
-        errors["fee_vnd"] = "Lệ phí phải là số nguyên không âm (đồng)."
+        errors["fee_vnd"] = E.BAD_FEE()
     components = _components(data.get("components"), errors)
     _raise_if(errors)
 
@@ -186,7 +191,7 @@ def get_dossier(code: str) -> Dossier:
     code = (code or "").strip()
     row = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code))
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found")
+        raise NotFound(E.DOSSIER_NOT_FOUND(code=code))
     return row
 
 
@@ -204,10 +209,10 @@ def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = 
     """
     now = now or datetime.now()
     if not isinstance(changes, dict) or not changes:
-        raise InvalidInput("Cần ít nhất một trường cần sửa.", code="nothing_to_change")
+        raise InvalidInput(E.NOTHING_TO_CHANGE)
     unknown = [k for k in changes if k not in APPLICANT_FIELDS]
     if unknown:
-        raise InvalidInput(f"Không thể sửa trường: {', '.join(map(str, unknown))}.",
+        raise InvalidInput(E.FIELDS_NOT_CORRECTABLE(fields=", ".join(map(str, unknown))),
                            field=f"applicant.{unknown[0]}")
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
@@ -239,7 +244,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
                 due_at=dossier.due_at, paused_at=dossier.paused_at,
                 applicant_name=dossier.applicant.get("full_name"), calendar=work_calendar)
         except TransitionRefused as exc:
-            raise Conflict(exc.reason_vi, code="transition_refused") from None
+            raise Conflict(exc.said) from None
         # The fold sets status, paused/finished/returned times, the supplement count and the reason.
         return commit_one(Change("dossier.transitioned", dossier.uid, payload), actor, now=now)
 
@@ -249,12 +254,12 @@ def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
     """Record the citizen's rating, on the scale in force (a setting: the scale is not fixed by
     law), once the result is ready or returned."""
     if rating not in scale:
-        raise InvalidInput("Mức đánh giá phải là: " + ", ".join(scale.values()) + ".",
+        raise InvalidInput(E.BAD_RATING(scale=", ".join(scale.values())),
                            field="rating")
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
         if dossier.status not in (Status.RESULT_READY, Status.RETURNED):
-            raise Conflict("Chỉ đánh giá được khi hồ sơ đã có kết quả.", code="too_early_to_rate")
+            raise Conflict(E.TOO_EARLY_TO_RATE)
         return commit_one(Change("dossier.rated", dossier.uid, {"rating": rating}), actor,
                           now=now or datetime.now())
 
@@ -273,14 +278,13 @@ def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str,
     dossier = get_dossier(code)
     mime = check_scan(data, max_bytes)
     if not requirement_key:
-        raise InvalidInput("Hãy chọn giấy tờ mà bản quét này thuộc về.", field="requirement",
-                           code="requirement_required")
+        raise InvalidInput(E.REQUIREMENT_REQUIRED, field="requirement")
     procedure = catalogue.Procedure.get(code=dossier.procedure_code,
                                         catalogue_version=dossier.catalogue_version)
     if not Requirement.select().where((Requirement.procedure == procedure) &
                                       (Requirement.key == requirement_key)).exists():
-        raise InvalidInput(f"Thủ tục này không có thành phần hồ sơ “{requirement_key}”.",
-                           field="requirement", code="unknown_requirement")
+        raise InvalidInput(E.UNKNOWN_REQUIREMENT(key=requirement_key),
+                           field="requirement")
     filename = to_nfc(filename)[:200] if filename else None
     sha = store.put(data)
     with db.atomic("IMMEDIATE"):
@@ -316,7 +320,7 @@ def remove_attachment(code: str, sha256: str, actor: str, *, now: datetime | Non
         rows = list(dossier.attachments.where((Attachment.blob == sha256) &
                                               Attachment.removed_at.is_null()))
         if not rows:
-            raise NotFound("Hồ sơ không có bản quét này.", code="attachment_not_found")
+            raise NotFound(E.ATTACHMENT_NOT_FOUND)
         commit([Change("attachment.removed", dossier.uid,
                        {"sha256": sha256, "requirement_id": row.requirement_key}) for row in rows],
                actor, now=now)

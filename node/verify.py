@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from node.apply import JOURNAL_COLUMNS, attachment_keys, dossier_columns
+from node.conflicts import book as conflicts_book
 from node.journal import to_wire
-from node.models import Attachment, Blob, ConflictRecord, Dossier, Event
+from node.models import Attachment, Blob, Dossier, Event
 from sync import merge
+from sync.conflict_book import conflict_drift
 
 
 def column_problems(d: Dossier, want: dict) -> list[str]:
@@ -24,16 +26,14 @@ def column_problems(d: Dossier, want: dict) -> list[str]:
 
 def conflict_problems(code: str, stored: dict[str, bool], state: merge.DossierState) -> list[str]:
     """Differences between the stored {conflict id: open} of a dossier and its fold's conflicts."""
-    want = {c.id: c.is_open for c in state.conflicts}
     out = []
-    for cid in sorted(set(stored) | set(want)):
-        if cid not in want:
+    for cid, have, want in conflict_drift(stored, state):
+        if want is None:
             out.append(f"{code}: xung đột {cid} có trong bảng nhưng nhật ký không sinh ra")
-        elif cid not in stored:
+        elif have is None:
             out.append(f"{code}: xung đột {cid} nhật ký sinh ra nhưng không có trong bảng")
-        elif stored[cid] != want[cid]:
-            out.append(f"{code}: xung đột {cid} lưu là open={stored[cid]}, "
-                       f"nhật ký cho open={want[cid]}")
+        else:
+            out.append(f"{code}: xung đột {cid} lưu là open={have}, nhật ký cho open={want}")
     return out
 
 
@@ -46,11 +46,7 @@ def verify_node(batch: int = 2000) -> tuple[int, list[str]]:
     for a in Attachment.select().where(Attachment.removed_at.is_null()).iterator():
         live[a.dossier_id].add((str(a.requirement_key), a.sha256))
     held = {sha for (sha,) in Blob.select(Blob.sha256).tuples()}
-    conflicts: dict[str, dict[str, bool]] = defaultdict(dict)
-    for cid, uid, is_open in (ConflictRecord.select(ConflictRecord.conflict_id,
-                                                    ConflictRecord.dossier_uid,
-                                                    ConflictRecord.is_open).tuples()):
-        conflicts[uid][cid] = bool(is_open)
+    conflicts = conflicts_book.open_flags()
     problems, checked = [], 0
     for d in Dossier.select().iterator():
         checked += 1

@@ -254,6 +254,7 @@ def test_the_acts_reach_every_branch(desk_app):
     """The random walk above is not idle: a fixed walk of it meets conflicts, decisions, scans
     removed from both sides, pauses and finished dossiers."""
     from flask import current_app
+
     from node.models import Attachment, ConflictRecord, Dossier
     desk = Desk(current_app.extensions["motcua.blobs"])
     rnd = random.Random(7)
@@ -320,8 +321,9 @@ def test_center_scan_not_held_here_is_no_row(desk_app):
     from sync import hlc
     last = hlc.Stamp.parse(d.updated_hlc)
     ev = Event(new_event_id(), "attachment.added", d.uid, "central", "hoa@central",
-               str(hlc.Stamp(last.wall_ms, last.counter + 1)), {"sha256": "a" * 64, "size": 10, "mime": "application/pdf",
-                                     "requirement_id": REQUIREMENTS[0], "filename": "kq.pdf"})
+               str(hlc.Stamp(last.wall_ms, last.counter + 1)),
+               {"sha256": "a" * 64, "size": 10, "mime": "application/pdf",
+                "requirement_id": REQUIREMENTS[0], "filename": "kq.pdf"})
     with db.atomic("IMMEDIATE"):
         assert apply_center_events([ev], now=START) == 1
     assert Attachment.select().count() == 0
