@@ -14,8 +14,7 @@ from central.db import write_transaction
 from central.models import Attachment, Dossier, Event
 from motcua import deadlines, errors as E
 from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.identity import to_nfc
-from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
+from motcua.lifecycle import TransitionRefused, read_transition_request, transition_payload
 from motcua.paging import Page, check_paging, page_of, search_words, status_filter
 
 
@@ -70,21 +69,14 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with write_transaction():
         dossier = get_dossier(code)
-        current = Status(dossier.status)
         try:
-            check_transition(current, target)
+            payload = transition_payload(
+                dossier.status, target, reason=reason, returned_to=returned_to, now=now,
+                due_at=dossier.due_at, paused_at=dossier.paused_at,
+                applicant_name=dossier.applicant.get("full_name"),
+                calendar=lambda: calendar or deadlines.load_default_calendar())
         except TransitionRefused as exc:
             raise Conflict(exc.said) from None
-        payload = {"from": int(current), "to": int(target), "reason": reason,
-                   "at": now.isoformat(), "due_at": None, "returned_to": None}
-        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at and dossier.due_at:
-            # The clock stopped while the citizen was awaited: move the due time on by that pause.
-            cal = calendar or deadlines.load_default_calendar()
-            payload["due_at"] = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
-                                                           cal).isoformat()
-        if target == Status.RETURNED:
-            payload["returned_to"] = (to_nfc(returned_to) if returned_to
-                                      else dossier.applicant.get("full_name"))
         record_center_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
     return get_dossier(dossier.uid)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from motcua import errors as E
+from motcua.deadlines import extend_for_pause
 
 
 class Status(IntEnum):
@@ -155,3 +156,24 @@ def read_transition_request(to, reason=None, returned_to=None) -> tuple[Status, 
 def next_statuses(current: int) -> list[Status]:
     """The statuses reachable in one step, in code order (what the UI offers as actions)."""
     return sorted(ALLOWED_TRANSITIONS[Status(current)])
+
+
+def transition_payload(current: int, target: int, *, reason: str | None,
+                       returned_to: str | None, now, due_at, paused_at, applicant_name,
+                       calendar) -> dict:
+    """The `dossier.transitioned` payload of a move a person asked for, the same at a point and at
+    the center: the lifecycle must allow it; ending a pause moves the due time on by the pause
+    (`calendar()` is asked only then); a returned result names who took it (the applicant unless
+    told). What the move does to the dossier (status, times, counts) is the fold's (`sync.merge`).
+
+    :raises TransitionRefused: the lifecycle does not allow `current` → `target`.
+    """
+    target = check_transition(current, target)
+    payload = {"from": int(current), "to": int(target), "reason": reason,
+               "at": now.isoformat(), "due_at": None, "returned_to": None}
+    if current == Status.SUPPLEMENT_REQUESTED and paused_at and due_at:
+        # The clock stopped while the citizen was awaited: move the due time on by that pause.
+        payload["due_at"] = extend_for_pause(due_at, paused_at, now, calendar()).isoformat()
+    if target == Status.RETURNED:
+        payload["returned_to"] = returned_to or applicant_name
+    return payload

@@ -2,7 +2,7 @@
 
 The merge (`sync.merge`) raises a conflict under the same id at the point and at the center, so the
 `conflict` table here is derived, like the center's: whenever a dossier is re-folded (events from
-the center, or a decision taken here) its rows are made to match the fold. A clerk's decision is a
+the center, or any act here) `node.apply` makes its rows match the fold. A clerk's decision is a
 `conflict.resolved` event journalled in the same transaction as the re-fold it causes, so the row
 and the conflict close here at once, and the event ships up like any other and closes the conflict
 at the center. A decision taken at the center comes down and closes it here the same way.
@@ -18,7 +18,7 @@ from typing import Any
 
 from motcua import errors as E
 from motcua.errors import Conflict as Refused, NotFound
-from node.journal import record_event, to_wire
+from node.apply import Change, commit
 from node.models import ConflictRecord, Dossier, Event, db
 from node.state import get_state
 from sync.conflict_book import ConflictBook
@@ -29,37 +29,8 @@ from sync.conflict_view import (
     resolution_payload,
 )
 from sync.events import CENTER_ID
-from sync.merge import DossierState
 
 logger = logging.getLogger(__name__)
-
-
-def record_conflicts(state: DossierState, now: datetime) -> list[str]:
-    """Make this dossier's `conflict` rows match its fold: add new ones, update changed ones (a
-    resolution closes one), and drop ones the fold no longer raises (an earlier event was missing
-    when they were raised). Call inside the re-fold's write transaction. Returns the ids changed."""
-    uid = state.dossier_id
-    found = {c.id: c for c in state.conflicts}
-    have = {r.conflict_id: r
-            for r in ConflictRecord.select().where(ConflictRecord.dossier_uid == uid)}
-    gone = [cid for cid in have if cid not in found]
-    if gone:
-        ConflictRecord.delete().where(ConflictRecord.conflict_id.in_(gone)).execute()
-    changed = list(gone)
-    for cid, c in found.items():
-        detail, row = c.to_dict(), have.get(cid)
-        if row is not None and row.detail == detail and bool(row.is_open) == c.is_open:
-            continue
-        (ConflictRecord.insert(conflict_id=cid, kind=c.kind, dossier_uid=uid, is_open=c.is_open,
-                               detail=detail, first_seen=now, updated_at=now)
-         .on_conflict(conflict_target=[ConflictRecord.conflict_id],
-                      update={ConflictRecord.is_open: c.is_open, ConflictRecord.detail: detail,
-                              ConflictRecord.updated_at: now})
-         .execute())
-        changed.append(cid)
-    if changed:
-        logger.info("dossier %s: conflicts %s recorded", uid, ",".join(sorted(changed)))
-    return sorted(changed)
 
 
 def _point_names(codes: set[str]) -> dict[str, str]:
@@ -88,7 +59,6 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
         conflict (or its dossier is not held here); Conflict (409): it is already resolved.
         Nothing is written when any is raised.
     """
-    from node.inbox import refold_dossier  # inbox records conflicts through this module
     check_request(decision, note)
     now = now or datetime.now()
     with db.atomic("IMMEDIATE"):
@@ -99,9 +69,9 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
         uid = row.dossier_uid or (row.detail.get("b") or {}).get("dossier_id")
         if not uid or not Dossier.select().where(Dossier.uid == uid).exists():
             raise NotFound(E.CONFLICT_DOSSIER_NOT_HERE)
-        ev = record_event("conflict.resolved", uid, actor,
-                          resolution_payload(row.conflict_id, decision, value, note), now=now)
-        refold_dossier(uid, {ev.event_id: to_wire(ev)}, now=now)
+        [ev] = commit([Change("conflict.resolved", uid,
+                              resolution_payload(row.conflict_id, decision, value, note))],
+                      actor, now=now)
     logger.info("conflict %s resolved (%s) by %s in event %s", row.conflict_id, decision, actor,
                 ev.event_id)
     return get_conflict(row.conflict_id)

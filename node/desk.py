@@ -15,8 +15,8 @@ from motcua import deadlines, errors as E
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.lifecycle import Status
 from node import catalogue, reception
+from node.apply import Change, commit_one
 from node.holidays import work_calendar
-from node.journal import record_event
 from node.models import Dossier, Event, db
 
 # Open dossiers whose clock runs: these can be overdue or due soon (5 is paused, 9/10 are done).
@@ -138,11 +138,8 @@ def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
         fields = {"due_at": new_due.isoformat(), "apology.reason": reason,
                   "apology.original_due_at": dossier.due_at.isoformat(),
                   "apology.new_due_at": new_due.isoformat()}
-        event = record_event("dossier.corrected", dossier.uid, actor, {"fields": fields}, now=now)
-        dossier.due_at = new_due
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
+        return commit_one(Change("dossier.corrected", dossier.uid, {"fields": fields}), actor,
+                          now=now)
 
 
 def last_reason_for(dossier: Dossier, status: int) -> str | None:

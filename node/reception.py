@@ -1,9 +1,10 @@
 """Receiving dossiers and moving them through their lifecycle: the node's domain layer.
 
-Every function here changes the `Dossier` row and appends the matching journal event in ONE
-IMMEDIATE transaction (nothing half-written survives a crash), validates its input first (bad input
-changes nothing), and raises `motcua.errors` exceptions with Vietnamese messages. Views (API and web)
-call these and nothing lower.
+Every function here validates its input first (bad input changes nothing, with `motcua.errors`
+exceptions and Vietnamese messages), then says which events the act makes and hands them to
+`node.apply.commit`, which journals them and writes the rows as the fold of the journal, in ONE
+IMMEDIATE transaction (nothing half-written survives a crash). No column is set here by hand.
+Views (API and web) call these and nothing lower.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from datetime import date, datetime
 from motcua import deadlines, errors as E
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.identity import (
-    fold_for_search,
     normalize_phone,
     parse_date_vi,
     to_nfc,
@@ -23,10 +23,10 @@ from motcua.identity import (
     validate_full_name,
     validate_id_number,
 )
-from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
+from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
 from node import catalogue
+from node.apply import Change, commit, commit_one
 from node.holidays import work_calendar
-from node.journal import record_event
 from node.models import Attachment, Blob, Dossier, Requirement, db
 from node.state import next_counter, unit_code
 
@@ -107,15 +107,6 @@ def _raise_if(errors: dict[str, str]) -> None:
                            field=first_field, fields=errors)
 
 
-def _search_text(d: Dossier) -> str:
-    a = d.applicant
-    parts = [d.code, d.official_code or "", a.get("full_name", ""), a.get("id_number", ""),
-             a.get("phone", "")]
-    if d.owner:
-        parts += [d.owner.get("full_name", ""), d.owner.get("id_number", "")]
-    return fold_for_search(" ".join(p for p in parts if p))
-
-
 def _new_lookup_secret() -> str:
     return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(6))
 
@@ -180,28 +171,16 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
         unit = unit_code()
         seq = next_counter(f"code:{now:%y%m%d}")
         book_number = next_counter(f"book:{now:%Y}")
-        dossier = Dossier(
-            uid=uuid.uuid4().hex, code=f"{unit}-{now:%y%m%d}-{seq:04d}",
-            lookup_secret=_new_lookup_secret(), origin=unit, procedure_code=procedure.code,
-            catalogue_version=procedure.catalogue_version, channel=channel,
-            status=int(Status.RECEIVED), applicant=applicant, owner=owner,
-            applicant_id_number=applicant["id_number"], received_at=received_at, due_at=due_at,
-            supplement_count=0, fee_vnd=fee, fee_paid=bool(data.get("fee_paid", False)),
-            book_volume=f"{now:%Y}", book_number=book_number, notes=to_nfc(notes) if notes else None,
-            received_by=actor, updated_hlc="")
-        dossier.search_text = _search_text(dossier)
-        event = record_event("dossier.received", dossier.uid, actor, {
-            "code": dossier.code, "lookup_secret": dossier.lookup_secret,
-            "procedure_code": dossier.procedure_code,
-            "catalogue_version": dossier.catalogue_version, "channel": channel,
-            "status": dossier.status, "applicant": applicant, "owner": owner,
-            "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
-            "fee": {"vnd": fee, "paid": dossier.fee_paid},
-            "book": {"volume": dossier.book_volume, "number": book_number}, "notes": dossier.notes,
+        dossier = commit_one(Change("dossier.received", uuid.uuid4().hex, {
+            "code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
+            "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
+            "channel": channel, "status": int(Status.RECEIVED), "applicant": applicant,
+            "owner": owner, "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
+            "fee": {"vnd": fee, "paid": bool(data.get("fee_paid", False))},
+            "book": {"volume": f"{now:%Y}", "number": book_number},
+            "notes": to_nfc(notes) if notes else None,
             **({"components": components} if components else {}),
-        }, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save(force_insert=True)
+        }), actor, now=now)
     return dossier
 
 
@@ -244,15 +223,8 @@ def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = 
                    if clean.get(k) != dossier.applicant.get(k)}
         if not changed:
             return dossier
-        event = record_event("dossier.corrected", dossier.uid, actor, {"fields": changed}, now=now)
-        dossier.applicant = clean
-        dossier.applicant_id_number = clean["id_number"]
-        dossier.search_text = _search_text(dossier)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
-
-
+        return commit_one(Change("dossier.corrected", dossier.uid, {"fields": changed}), actor,
+                          now=now)
 
 
 def transition(code: str, to, actor: str, *, reason: str | None = None,
@@ -266,35 +238,15 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
-        current = Status(dossier.status)
         try:
-            check_transition(current, target)
+            payload = transition_payload(
+                dossier.status, target, reason=reason, returned_to=returned_to, now=now,
+                due_at=dossier.due_at, paused_at=dossier.paused_at,
+                applicant_name=dossier.applicant.get("full_name"), calendar=work_calendar)
         except TransitionRefused as exc:
             raise Conflict(exc.said) from None
-        payload = {"from": int(current), "to": int(target), "reason": reason,
-                   "at": now.isoformat(), "due_at": None, "returned_to": None}
-        if target == Status.SUPPLEMENT_REQUESTED:
-            dossier.paused_at = now
-            dossier.supplement_count += 1
-        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at:
-            dossier.due_at = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
-                                                        work_calendar())
-            dossier.paused_at = None
-            payload["due_at"] = dossier.due_at.isoformat()
-        if target in (Status.RESULT_READY, Status.STOPPED, Status.REFUSED):
-            dossier.finished_at = now
-        if target == Status.RETURNED:
-            dossier.returned_at = now
-            dossier.returned_to = returned_to or \
-                dossier.applicant.get("full_name")
-            payload["returned_to"] = dossier.returned_to
-        if reason:
-            dossier.last_reason = reason
-        dossier.status = int(target)
-        event = record_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
+        # The fold sets status, paused/finished/returned times, the supplement count and the reason.
+        return commit_one(Change("dossier.transitioned", dossier.uid, payload), actor, now=now)
 
 
 def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
@@ -308,11 +260,8 @@ def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
         dossier = get_dossier(code)
         if dossier.status not in (Status.RESULT_READY, Status.RETURNED):
             raise Conflict(E.TOO_EARLY_TO_RATE)
-        event = record_event("dossier.rated", dossier.uid, actor, {"rating": rating}, now=now)
-        dossier.rating = rating
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
+        return commit_one(Change("dossier.rated", dossier.uid, {"rating": rating}), actor,
+                          now=now or datetime.now())
 
 
 def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str, store, *,
@@ -348,14 +297,12 @@ def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str,
             return existing
         Blob.insert(sha256=sha, size=len(data), mime=mime, created_at=now,
                     at_center=False).on_conflict_ignore().execute()
-        attachment = Attachment.create(dossier=dossier, requirement_key=requirement_key, blob=sha,
-                                       filename=filename, added_at=now, added_by=actor)
-        event = record_event("attachment.added", dossier.uid, actor, {
+        commit([Change("attachment.added", dossier.uid, {
             "sha256": sha, "size": len(data), "mime": mime, "requirement_id": requirement_key,
-            "filename": filename}, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return attachment
+            "filename": filename})], actor, now=now)
+        return Attachment.get((Attachment.dossier == dossier) & (Attachment.blob == sha) &
+                              (Attachment.requirement_key == requirement_key) &
+                              Attachment.removed_at.is_null())
 
 
 def attach_scanned_pages(code: str, pages: list[bytes], requirement_key: str | None, actor: str,
@@ -374,13 +321,9 @@ def remove_attachment(code: str, sha256: str, actor: str, *, now: datetime | Non
                                               Attachment.removed_at.is_null()))
         if not rows:
             raise NotFound(E.ATTACHMENT_NOT_FOUND)
-        for row in rows:
-            row.removed_at = now
-            row.save()
-            event = record_event("attachment.removed", dossier.uid, actor, {
-                "sha256": sha256, "requirement_id": row.requirement_key}, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
+        commit([Change("attachment.removed", dossier.uid,
+                       {"sha256": sha256, "requirement_id": row.requirement_key}) for row in rows],
+               actor, now=now)
 
 
 def timeliness(dossier: Dossier, now: datetime | None = None) -> str:
