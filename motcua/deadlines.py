@@ -77,6 +77,26 @@ class WorkCalendar:
         """Years the calendar has entries for: a due date past them may miss holidays."""
         return {d.year for d in self.entries}
 
+    def last_year(self) -> int | None:
+        """The last year the calendar knows: beyond it, holidays are unknown (Tết moves yearly)."""
+        return max((d.year for d in self.entries), default=None)
+
+    def estimated_years(self) -> set[int]:
+        """Years holding entries not yet published by the government (`confidence: estimate`)."""
+        return {d.year for d, e in self.entries.items() if e.get("confidence") == "estimate"}
+
+    def horizon_warning(self, due: date) -> str | None:
+        """A Vietnamese warning when `due` lies past the known calendar or in an estimated year:
+        a due date there may fall on a holiday nobody has declared yet."""
+        last = self.last_year()
+        if last is None or due.year > last:
+            return (f"Ngày hẹn {due:%d/%m/%Y} vượt quá lịch nghỉ lễ đã có (đến năm {last}): "
+                    "có thể trùng ngày nghỉ chưa công bố. Báo trung tâm cập nhật lịch.")
+        if due.year in self.estimated_years():
+            return (f"Lịch nghỉ lễ năm {due.year} mới là ước tính (chưa có quyết định chính thức): "
+                    f"ngày hẹn {due:%d/%m/%Y} có thể phải điều chỉnh.")
+        return None
+
     def next_working_day(self, day: date) -> date:
         """Return the first working day strictly after `day`."""
         return self.add_working_days(day, 1)

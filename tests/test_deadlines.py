@@ -44,16 +44,16 @@ def test_is_working_day(day, working):
 
 def test_packaged_calendar_is_versioned_and_sourced():
     assert CAL.calendar_version and CAL.effective_from == date(2026, 1, 1)
-    assert CAL.years() == {2026, 2027}
+    assert CAL.years() == {2026, 2027, 2028}
     for day, entry in CAL.entries.items():
         assert entry["name_vi"] and entry["name_en"] and entry["source"], day
-        assert entry["confidence"] in {"high", "medium", "low"}, day
+        assert entry["confidence"] in {"high", "medium", "low", "estimate"}, day
 
 
 def test_packaged_calendar_has_eleven_holidays_a_year():
     # Labour Code 2019 Art. 112: 1 Jan, 5 days of Tết, Hùng Kings, 30 Apr, 1 May, 2 Sep + 1 day.
     counts = Counter(d.year for d, e in CAL.entries.items() if e["kind"] == "holiday")
-    assert counts == {2026: 11, 2027: 11}
+    assert counts == {2026: 11, 2027: 11, 2028: 11}
 
 
 def test_weekend_holidays_have_a_day_in_lieu():
@@ -262,3 +262,14 @@ def test_a_pause_moves_the_due_date_by_the_working_days_lost(paused, pause_days,
     assert moved >= due and moved.time() == due.time()
     lost = working_days_between(paused.date(), resumed.date(), CAL)
     assert working_days_between(due.date(), moved.date(), CAL) == lost
+
+
+def test_the_calendar_knows_tet_2028_as_an_estimate_and_warns_beyond_its_horizon():
+    cal = load_default_calendar()
+    assert not cal.is_working_day(date(2028, 1, 26))            # Tết 2028 (domain.md)
+    assert not cal.is_working_day(date(2028, 4, 4))             # Hùng Kings 2028
+    due = compute_due(datetime(2028, 1, 21, 9, 0), 2, cal)      # Fri before Tết: Mon 24, then Tết
+    assert due == datetime(2028, 2, 1, 17, 0)
+    assert "ước tính" in cal.horizon_warning(due.date())
+    assert cal.horizon_warning(date(2027, 3, 1)) is None
+    assert "vượt quá" in cal.horizon_warning(date(2029, 1, 10))
