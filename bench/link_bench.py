@@ -1,7 +1,7 @@
 """Uploads near the link's limit, on a stable and on cut links, through the project's own proxy.
 
 The scenario of the issue "Uploads: owned, bounded, and resumed at the exact byte": 10 dossiers ×
-2 scans of 100 KB (2.0 MB) from a point to a real center process through `sync.chaosproxy` at
+2 scans of 100 KB (2.0 MB) from a point to a real center process through `motcua.chaosproxy` at
 256 kbit/s, on three profiles: stable, a cut every ~400 KB, a cut every ~150 KB. For each it prints
 seconds ÷ the ideal (the same payload as one bulk TCP transfer through the same proxy at the same
 rate, measured, not computed), wire bytes (both directions) ÷ payload, and when every dossier's
@@ -34,7 +34,7 @@ PROFILES = {"stable": None, "cut ~400 KB": 400 * 1000, "cut ~150 KB": 150 * 1000
 
 def ideal_seconds(payload: int, rate_kbit: float, latency_ms: float) -> float:
     """One bulk TCP transfer of `payload` bytes through the proxy, until the sink answers."""
-    from sync.chaosproxy import ChaosProxy
+    from motcua.chaosproxy import ChaosProxy
     sink = socket.create_server(("127.0.0.1", 0))
 
     def serve():
@@ -63,9 +63,9 @@ def ideal_seconds(payload: int, rate_kbit: float, latency_ms: float) -> float:
 
 
 def run_profile(tmp: Path, cut: int | None, rate_kbit: float, latency_ms: float) -> dict:
+    from node.journal import to_wire
     from node.models import Blob, Event
     from node.sync_client import sync_round
-    from node.journal import to_wire
     from sync.parcel import encode_body
     from sync.transport import RetryPolicy
     from tests.sync_env import Center, make_node, proxy_to
@@ -121,7 +121,7 @@ def rsync_seconds(tmp: Path, payload: int, cut: int | None, rate_kbit: float,
     """rsync of the same scans to an rsync daemon through the proxy, restarted after each cut."""
     if not shutil.which("rsync"):
         return None
-    from sync.chaosproxy import ChaosProxy
+    from motcua.chaosproxy import ChaosProxy
     from tests.procs import free_port
     src, dst = tmp / "rs-src", tmp / "rs-dst"
     src.mkdir()

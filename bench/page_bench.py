@@ -37,7 +37,8 @@ def pct(values, p):
 def build_node(count: int) -> tuple:
     """A node with `count` filled dossiers plus 20 received today the normal way; returns (app, code)."""
     from bench.fill import fill_node
-    from node import create_app, desk, reception
+    from motcua.apps import create_node_app
+    from node import desk, reception
     from node.setup import init_node
     from node.users import add_user
     from tests.conftest import dossier_body, pdf_bytes, png_bytes
@@ -47,7 +48,7 @@ def build_node(count: int) -> tuple:
     t0 = time.perf_counter()
     fill_node(count)
     print(f"filled {count} dossiers in {time.perf_counter() - t0:.1f} s", flush=True)
-    app = create_app({"DATA_DIR": str(data_dir)})
+    app = create_node_app({"DATA_DIR": str(data_dir)})
     add_user("lan", "mat-khau-dai-1", "clerk", "Trần Thị Lan")
     store = app.extensions["motcua.blobs"]
     code = None

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -38,7 +37,7 @@ def day_over_link(tmp: Path, scale: float, rate_kbit: float, latency_ms: float,
     from node.models import Blob, Event
     from node.sync_client import sync_round
     from sync.transport import RetryPolicy
-    from tests.sync_env import Center, add_dossiers, make_node, proxy_to
+    from tests.sync_env import Center, make_node, proxy_to
     center = Center(tmp).start()
     proxy = proxy_to(center, rate_kbit=rate_kbit, latency_ms=latency_ms, cut_every_bytes=cut_every)
     try:
@@ -127,6 +126,7 @@ def _receive_day(node: Path) -> None:
 def ingest_rate(database_url: str | None, n_events: int = 20_000, batch: int = 500) -> float:
     """Events/s through `central.ingest.Ingestor` for parcels of `batch` events from 5 points."""
     from ingest_bench import POINTS, make_events
+
     from central.db import close_database, open_database
     from central.ingest import Ingestor
     from central.models import Point

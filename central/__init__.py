@@ -1,13 +1,13 @@
 """The center: folds every point's journal into one view, and sends officers' decisions back down.
 
-`create_app(config)` builds the Flask app (the center API of interface.md) over the domain layer
-(`apply`, `dossiers`, `stats`, `points`, `enrollment`, `users`) on SQLite or PostgreSQL. The sync
-endpoints (parcels, blobs, receipts, enrollment over HTTP) live in `central.sync_api`, registered
-by `register_sync_endpoints` when that module exists.
+`create_app(config)` builds the center's Flask app (the center API of interface.md and the sync
+endpoints of `central.sync_api`: parcels, blobs, receipts, enrollment over HTTP) over the domain
+layer (`apply`, `dossiers`, `stats`, `points`, `enrollment`, `users`) on SQLite or PostgreSQL. The
+officers' pages are added by the composition root, `motcua.apps.create_central_app`: this package
+never imports the UI.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from pathlib import Path
@@ -20,7 +20,7 @@ CONFIG_FILENAME = "central.cfg"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build a center app for the data dir in `config` or `MOTCUA_DATA_DIR`.
+    """Build the center's API app (no pages) for the data dir in `config` or `MOTCUA_DATA_DIR`.
 
     :raises RuntimeError: no data dir.
     """
@@ -45,39 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
     # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
 
-    from central import api
+    from central import api, sync_api
     from motcua.web import init_boundaries, register_error_handlers
     init_boundaries(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sync_api.bp)
+    sync_api.init_app(app)
     register_error_handlers(app)
-    register_sync_endpoints(app)
-    register_ui(app)
     return app
-
-
-def register_ui(app: Flask) -> None:
-    """The officers' web pages (`webui.central_ui`), when the UI package is installed."""
-    try:
-        from webui import central_ui
-    except ModuleNotFoundError as exc:      # API-only install; any other import error must show
-        if exc.name not in ("webui", "webui.central_ui"):
-            raise
-        return
-    central_ui.init_app(app)
-
-
-def register_sync_endpoints(app: Flask) -> None:
-    """The hook for the sync layer: `central.sync_api` gives `bp` (and optionally `init_app(app)`).
-
-    Kept apart so the parcel/transport engineer adds endpoints without touching the center API.
-    """
-    try:
-        module = importlib.import_module("central.sync_api")
-    except ModuleNotFoundError as exc:       # not built yet; any other import error must show
-        if exc.name != "central.sync_api":
-            raise
-        return
-    if hasattr(module, "bp"):
-        app.register_blueprint(module.bp)
-    if hasattr(module, "init_app"):
-        module.init_app(app)

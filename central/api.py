@@ -10,11 +10,12 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from motcua.errors import InvalidInput
-from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 from central import conflicts, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
+from motcua import errors as E
+from motcua.errors import InvalidInput
+from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("central_api", __name__, url_prefix="/api/v1")
@@ -49,7 +50,7 @@ def make_transition(code):
     require_role(g.user, CAN_ACT)
     body = json_body()
     if "to" not in body:
-        raise InvalidInput("Thiếu trạng thái đích (“to”).", field="to")
+        raise InvalidInput(E.TARGET_REQUIRED, field="to")
     d = dossiers.transition(code, body["to"], actor_name(g.user), reason=body.get("reason"),
                             returned_to=body.get("returned_to"))
     return jsonify(dossier_detail(d))

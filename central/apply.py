@@ -16,14 +16,13 @@ from peewee import fn
 
 from central import outbound
 from central.db import bulk_insert, db, is_in, is_postgres
-from central.models import (Attachment, Blob, ConflictRecord, Dossier, Event, Point, State)
+from central.models import Attachment, Blob, ConflictRecord, Dossier, Event, Point, State
 from sync import folding, hlc, merge
 from sync.conflicts import find_possible_duplicates
-from sync.events import KINDS, Event as WireEvent, new_event_id
+from sync.events import CENTER_ID, KINDS, Event as WireEvent, new_event_id
 
 logger = logging.getLogger(__name__)
 
-CENTRAL = "central"            # the origin of events written at the center
 GLOBAL_KINDS = frozenset({"catalogue.updated", "holidays.updated"})
 _CHUNK = 500
 
@@ -212,7 +211,7 @@ def _queue(new: list[WireEvent], states: dict, source_point: str, now: datetime)
             targets = everyone
         else:
             targets = [origins[ev.dossier_id]] if ev.dossier_id in origins else []
-        pairs.extend((t, ev.id) for t in targets if t not in (source_point, ev.origin, CENTRAL))
+        pairs.extend((t, ev.id) for t in targets if t not in (source_point, ev.origin, CENTER_ID))
     return outbound.queue_events(pairs, now=now)
 
 
@@ -254,8 +253,8 @@ def record_center_event(kind: str, dossier_uid: str | None, actor: str, payload:
             after = (Event.select(fn.MAX(Event.hlc)).where(Event.dossier_uid == dossier_uid)
                      .scalar())
         stamp = _center_stamp(after, now)
-        ev = WireEvent(id=new_event_id(), kind=kind, dossier_id=dossier_uid, origin=CENTRAL,
+        ev = WireEvent(id=new_event_id(), kind=kind, dossier_id=dossier_uid, origin=CENTER_ID,
                        actor=actor, hlc=str(stamp), payload=payload)
-        apply_events([ev], source_point=CENTRAL, now=now)
+        apply_events([ev], source_point=CENTER_ID, now=now)
     logger.info("center event %s %s on %s by %s", ev.id, kind, dossier_uid, actor)
     return ev

@@ -8,35 +8,21 @@ scan, it is rejoined, checked against its hash (`sync.blobs.assemble_blob`) and 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from central.db import db
 from central.models import Attachment, Blob
-from motcua.files import write_durably
+from motcua.files import ContentFolder, write_durably
 from sync.blobs import BlobChunk, assemble_blob
 from sync.parcel import ParcelRefused
 
 logger = logging.getLogger(__name__)
 
 
-
-
-class CenterBlobs:
-    """The center's scan folder (`<data dir>/blobs`)."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-
-    def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or sha256.strip("0123456789abcdef"):
-            raise ValueError(f"not a sha256: {sha256[:80]!r}")     # never a path outside root
-        return self.root / sha256[:2] / sha256
-
-    def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
+class CenterBlobs(ContentFolder):
+    """The center's scan folder (`<data dir>/blobs`), with the partial chunks of scans on the way."""
 
     def confirm_held(self, sha256: str, *, now: datetime) -> bool:
         """True when the whole scan is here, recording it first if a crash came between the file's
@@ -46,9 +32,6 @@ class CenterBlobs:
             return False
         self._record(sha256, path.stat().st_size, now)
         return True
-
-    def read(self, sha256: str) -> bytes:
-        return self.path_for(sha256).read_bytes()
 
     def partial_offsets(self, sha256: str, *, sender: str) -> list[int]:
         """Offsets of the chunks `sender` sent for a scan not yet complete (for its resume)."""

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import click
 
-from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
+from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
 
 DATA_DIR = data_dir_option("center")
 
 
-def _open(data_dir: str):
-    """The center app for `data_dir` (opens and migrates its database)."""
+def _open(data_dir: str, *, whole: bool = False):
+    """The center app for `data_dir` (opens and migrates its database); `whole` adds the pages."""
     from central import CONFIG_FILENAME, create_app
     if not (Path(data_dir) / CONFIG_FILENAME).exists():
         raise click.ClickException(f"{data_dir} chưa phải là trung tâm: chạy `motcua central init` trước.")
-    return create_app({"DATA_DIR": data_dir})
+    config = {"DATA_DIR": data_dir}
+    return whole_app("central", config) if whole else create_app(config)
 
 
 def parse_ttl(text: str) -> timedelta:
@@ -76,7 +77,7 @@ def init_cmd(data_dir, database_url):
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
 @fail_on_domain_error
 def serve_cmd(data_dir, host, port, threads):
-    """Serve the center API (and the sync endpoints, when installed) with cheroot.
+    """Serve the center's API, sync endpoints and officers' pages with cheroot.
 
     cheroot hands request bodies to the app as they arrive, so an upload cut mid-way keeps every
     byte that got through (waitress reads a whole body before the app sees any of it). A
@@ -84,25 +85,22 @@ def serve_cmd(data_dir, host, port, threads):
 
     Example: motcua central serve --data-dir /var/lib/motcua-central --host 0.0.0.0 --port 8700
     """
-    import threading
     from cheroot import wsgi
-    app = _open(data_dir)
+
+    from central.sync_api import sweep_abandoned
+    from motcua.jobs import Jobs
+    app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
     server.max_request_body_size = int(app.config["MAX_REQUEST_BYTES"])
     server.max_request_header_size = 64 * 1024
-    stop = threading.Event()
-    sweeper = None
-    if "central_sync" in app.blueprints:
-        from central.sync_api import sweep_abandoned
-        from central.uploads import run_sweeper
 
-        def sweep():
-            with app.app_context():
-                sweep_abandoned(app)
-        sweeper = threading.Thread(target=run_sweeper, name="sweeper", daemon=True,
-                                   args=(sweep, float(app.config["SWEEP_EVERY_S"]), stop))
-        sweeper.start()
+    def sweep():
+        with app.app_context():
+            sweep_abandoned(app)
+    jobs = Jobs("motcua-central-jobs")
+    jobs.every(float(app.config["SWEEP_EVERY_S"]), "sweep", sweep)
+    jobs.start()
     click.echo(f"motcua central serving on http://{host}:{port}/", err=True)
     import signal
 
@@ -112,13 +110,14 @@ def serve_cmd(data_dir, host, port, threads):
     try:
         server.safe_start()
     finally:
-        stop.set()
+        jobs.stop(timeout=5)
         server.stop()
 
 
 add_account_commands(central_group, whose="center", open_folder=_open, users_module="central.users",
                      roles=("officer", "leader", "admin"), default_role=None,
-                     role_help="officer (handles dossiers), leader (reads figures) or admin.", example_user="hoa")
+                     role_help="officer (handles dossiers), leader (reads figures) or admin.",
+                     example_user="hoa")
 
 
 @central_group.command("enroll-token")
@@ -134,7 +133,8 @@ def enroll_token_cmd(data_dir, unit_code, name, ttl, offer_file):
     with the center's keys into an enrollment file for `motcua node enroll --enroll-file`.
 
     Example: motcua central enroll-token --data-dir D --unit-code 07024 --name "Quan Lạn" --ttl 24h
-    Example: motcua central enroll-token --data-dir D --unit-code 07027 --name "Ngọc Vừng" --ttl 7d --file /media/usb/ngoc-vung.enroll
+    Example: motcua central enroll-token --data-dir D --unit-code 07027 --name "Ngọc Vừng" --ttl 7d
+    --file /media/usb/ngoc-vung.enroll
     """
     from central.enrollment import issue_enroll_offer, issue_enroll_token
     from central.keys import center_identity
@@ -235,7 +235,8 @@ def point_list_cmd(data_dir):
         skew = f"{p['clock_skew_ms'] / 1000:+.0f} s" if p["clock_skew_ms"] is not None else "?"
         rotated = f" (đổi {p['rotated_at']})" if p["rotated_at"] else ""
         click.echo(f"{p['unit_code']:<8} {p['name']:<20} khoá: {p['key_status']:<8} "
-                   f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
+                   f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  "
+                   f"lệch giờ: {skew}  "
                    f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
         if p["last_refusal"]:
             click.echo(f"         từ chối gần nhất: {p['last_refusal']}")

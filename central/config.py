@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from motcua.settings import Setting, defaults_of
 
-
 SETTINGS = [
     Setting("DATA_DIR", None, "Folder holding the database (SQLite), blobs and keys (or MOTCUA_DATA_DIR)."),
     Setting("DATABASE_URL", None, "postgresql://user@host:port/db for a shared PostgreSQL; "

@@ -20,65 +20,36 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from motcua.errors import Conflict as Refused, NotFound
-from central.apply import CENTRAL, record_center_event
+from central.apply import record_center_event
 from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
-from sync.conflict_view import (CENTER_NAME_VI, check_request, check_value, dossier_brief,
-                                event_refs, present_conflict, resolution_payload)
+from motcua import errors as E
+from motcua.errors import Conflict as Refused
+from sync.conflict_book import ConflictBook
+from sync.conflict_view import (
+    CENTER_NAME_VI,
+    check_request,
+    check_value,
+    resolution_payload,
+)
+from sync.events import CENTER_ID
 
 logger = logging.getLogger(__name__)
 
 
 def _point_names(codes: set[str]) -> dict[str, str]:
-    names = {CENTRAL: CENTER_NAME_VI}
-    codes = codes - {CENTRAL}
+    """The center and the enrolled points among `codes`."""
+    names = {CENTER_ID: CENTER_NAME_VI}
+    codes = codes - {CENTER_ID}
     if codes:
         names.update(Point.select(Point.unit_code, Point.name)
                      .where(Point.unit_code.in_(codes)).tuples())
     return names
 
 
-def _payloads(ids: set[str]) -> dict[str, dict]:
-    if not ids:
-        return {}
-    return {r.event_id: r.payload for r in
-            Event.select(Event.event_id, Event.payload).where(Event.event_id.in_(ids))}
-
-
-def _present(rows: list[ConflictRecord]) -> list[dict]:
-    """Conflict records as people read them (`sync.conflict_view`); three queries for the whole
-    list, not per row."""
-    details = [r.detail for r in rows]
-    refs = event_refs(details)
-    names = _point_names({x["origin"] for x in refs})
-    payloads = _payloads({x["id"] for x in refs if x["kind"] == "dossier.received"})
-    uids = {x.get("dossier_id") for x in refs} | {d.get("dossier_id") for d in details}
-    uids.discard(None)
-    dossiers = {d.uid: dossier_brief(d) for d in Dossier.select().where(Dossier.uid.in_(uids))} \
-        if uids else {}
-    names.update(_point_names({d["point"] for d in dossiers.values()} - set(names)))
-    return [present_conflict(d, first_seen=r.first_seen, names=names, payloads=payloads,
-                             dossiers=dossiers) for r, d in zip(rows, details)]
-
-
-def list_open_conflicts(limit: int = 500) -> list[dict]:
-    """Open conflicts across points, newest first, each with both sides' events and its dossier."""
-    rows = list(ConflictRecord.select().where(ConflictRecord.is_open == True)  # noqa: E712
-                .order_by(ConflictRecord.updated_at.desc(), ConflictRecord.conflict_id)
-                .limit(limit))
-    return _present(rows)
-
-
-def get_conflict(conflict_id: str) -> dict:
-    """One conflict (open or closed) with both versions side by side.
-
-    :raises NotFound: no conflict with this id.
-    """
-    row = ConflictRecord.get_or_none(ConflictRecord.conflict_id == str(conflict_id or "")[:64])
-    if row is None:
-        raise NotFound("Không tìm thấy xung đột này.", code="conflict_not_found")
-    return _present([row])[0]
+book = ConflictBook(ConflictRecord, Dossier, Event, _point_names)
+list_open_conflicts = book.list_open
+get_conflict = book.get
 
 
 def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
@@ -92,13 +63,9 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
     check_request(decision, note)
     now = now or datetime.now()
     with write_transaction():
-        query = ConflictRecord.select().where(
-            ConflictRecord.conflict_id == str(conflict_id or "")[:64])
-        row = (query.for_update() if is_postgres() else query).first()
-        if row is None:
-            raise NotFound("Không tìm thấy xung đột này.", code="conflict_not_found")
+        row = book.row(conflict_id, lock=is_postgres())
         if not row.is_open:
-            raise Refused("Xung đột này đã được giải quyết.", code="already_resolved")
+            raise Refused(E.ALREADY_RESOLVED)
         value = check_value(row.kind, decision, value)
         payload = resolution_payload(row.conflict_id, decision, value, note)
         uid = row.dossier_uid or (row.detail.get("b") or {}).get("dossier_id")

@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlparse
 
 from peewee import DatabaseProxy, SqliteDatabase
 
+from motcua.migrations import close_bound, open_migrated
+
 logger = logging.getLogger(__name__)
 
 # Peewee models need a database object when the class is defined: this one unbound proxy is bound by
@@ -38,7 +40,7 @@ def connect(data_dir: str | Path | None = None, database_url: str | None = None)
     if database_url:
         url = urlparse(database_url)
         if url.scheme in ("postgres", "postgresql"):
-            from peewee import PostgresqlDatabase   # lazily: pulls in psycopg
+            from peewee import PostgresqlDatabase  # lazily: pulls in psycopg
             return PostgresqlDatabase(
                 unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
                 port=url.port, user=unquote(url.username) if url.username else None,
@@ -58,17 +60,12 @@ def _sqlite(path: Path) -> SqliteDatabase:
 
 def open_database(data_dir: str | Path | None = None, database_url: str | None = None):
     """Open the center database, bind the proxy and bring the schema up to date."""
-    from central.migrations import migrate
-    database = connect(data_dir, database_url)
-    db.initialize(database)
-    database.connect(reuse_if_open=True)
-    migrate(database)
-    return database
+    from central.migrations import CENTER
+    return open_migrated(db, connect(data_dir, database_url), CENTER)
 
 
 def close_database() -> None:
-    if db.obj is not None and not db.is_closed():
-        db.close()
+    close_bound(db)
 
 
 def is_postgres(database=None) -> bool:

@@ -9,15 +9,13 @@ from datetime import datetime
 
 from peewee import IntegrityError
 
-from motcua import deadlines
-from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.identity import to_nfc
-from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
-from motcua.paging import Page, check_paging, page_of, search_words, status_filter
 from central.apply import record_center_event
 from central.db import write_transaction
 from central.models import Attachment, Dossier, Event
-
+from motcua import deadlines, errors as E
+from motcua.errors import Conflict, InvalidInput, NotFound
+from motcua.lifecycle import TransitionRefused, read_transition_request, transition_payload
+from motcua.paging import Page, check_paging, page_of, search_words, status_filter
 
 
 def search_dossiers(q: str | None = None, *, point: str | None = None, status=None,
@@ -44,7 +42,7 @@ def get_dossier(code: str) -> Dossier:
     row = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code)
                               | (Dossier.uid == code))
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found")
+        raise NotFound(E.DOSSIER_NOT_FOUND(code=code))
     return row
 
 
@@ -71,21 +69,14 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with write_transaction():
         dossier = get_dossier(code)
-        current = Status(dossier.status)
         try:
-            check_transition(current, target)
+            payload = transition_payload(
+                dossier.status, target, reason=reason, returned_to=returned_to, now=now,
+                due_at=dossier.due_at, paused_at=dossier.paused_at,
+                applicant_name=dossier.applicant.get("full_name"),
+                calendar=lambda: calendar or deadlines.load_default_calendar())
         except TransitionRefused as exc:
-            raise Conflict(exc.reason_vi, code="transition_refused") from None
-        payload = {"from": int(current), "to": int(target), "reason": reason,
-                   "at": now.isoformat(), "due_at": None, "returned_to": None}
-        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at and dossier.due_at:
-            # The clock stopped while the citizen was awaited: move the due time on by that pause.
-            cal = calendar or deadlines.load_default_calendar()
-            payload["due_at"] = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
-                                                           cal).isoformat()
-        if target == Status.RETURNED:
-            payload["returned_to"] = (to_nfc(returned_to) if returned_to
-                                      else dossier.applicant.get("full_name"))
+            raise Conflict(exc.said) from None
         record_center_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
     return get_dossier(dossier.uid)
 
@@ -98,19 +89,17 @@ def attach_official_code(code: str, official_code: str, actor: str, *,
     """
     official_code = (official_code or "").strip()
     if not official_code or len(official_code) > 100:
-        raise InvalidInput("Mã hồ sơ chính thức không hợp lệ.", field="official_code")
+        raise InvalidInput(E.BAD_OFFICIAL_CODE, field="official_code")
     try:
         with write_transaction():
             dossier = get_dossier(code)
             other = Dossier.get_or_none(Dossier.official_code == official_code)
             if other is not None and other.uid != dossier.uid:
-                raise Conflict(f"Mã “{official_code}” đã gắn cho hồ sơ {other.code}.",
-                               code="official_code_taken")
+                raise Conflict(E.OFFICIAL_CODE_TAKEN(official=official_code, other=other.code))
             record_center_event("dossier.corrected", dossier.uid, actor,
                                 {"fields": {"official_code": official_code}}, now=now)
     except IntegrityError:
-        raise Conflict(f"Mã “{official_code}” đã gắn cho hồ sơ khác.",
-                       code="official_code_taken") from None
+        raise Conflict(E.OFFICIAL_CODE_TAKEN_ELSEWHERE(official=official_code)) from None
     return get_dossier(dossier.uid)
 
 

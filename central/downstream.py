@@ -10,12 +10,13 @@ import json
 import logging
 from datetime import datetime
 
-from peewee import AutoField, BigIntegerField, BlobField, CharField, DateTimeField, IntegerField, TextField
+from peewee import BigAutoField, BigIntegerField, BlobField, CharField, DateTimeField, IntegerField, TextField
 
 from central.db import is_postgres, write_transaction
 from central.keys import CENTER_ID
 from central.models import BaseModel, Point
 from central.outbound import ack_outbound, allocate_seq_out, pending_outbound
+from motcua import errors as E
 from sync import crypto, hlc
 from sync.parcel import ParcelRefused, build_parcel, canonical_json
 from sync.receipt import verify_receipt
@@ -27,8 +28,8 @@ MAX_EVENTS_PER_PARCEL = 500
 
 class DownParcel(BaseModel):
     """One parcel built for a point; `acked_at` once its verified receipt came back."""
-    id = AutoField()
-    point_id = IntegerField(index=True)
+    id = BigAutoField()
+    point_id = IntegerField()                # found through the (point_id, seq) index
     seq = BigIntegerField()
     sha256 = CharField(index=True)
     event_ids = TextField()                  # JSON list
@@ -42,7 +43,7 @@ class DownParcel(BaseModel):
 
 
 MIGRATION = [
-    """CREATE TABLE "down_parcel" ("id" {serial}, "point_id" INTEGER NOT NULL, "seq" {bigint} NOT NULL, "sha256" VARCHAR(255) NOT NULL, "event_ids" TEXT NOT NULL, "parcel" {bytes} NOT NULL, "created_at" {ts} NOT NULL, "acked_at" {ts})""",
+    """CREATE TABLE "down_parcel" ("id" {serial}, "point_id" INTEGER NOT NULL, "seq" {bigint} NOT NULL, "sha256" VARCHAR(255) NOT NULL, "event_ids" TEXT NOT NULL, "parcel" {bytes} NOT NULL, "created_at" {ts} NOT NULL, "acked_at" {ts})""",  # noqa: E501 - shipped SQL
     """CREATE UNIQUE INDEX "down_parcel_point_id_seq" ON "down_parcel" ("point_id", "seq")""",
     """CREATE INDEX "down_parcel_sha256" ON "down_parcel" ("sha256")""",
     """CREATE INDEX "seen_parcel_sha256" ON "seen_parcel" ("sha256")""",
@@ -61,9 +62,9 @@ def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | No
         query = Point.select().where(Point.unit_code == unit_code)
         point = (query.for_update() if is_postgres() else query).first()
         if point is None or not point.enc_pub:
-            raise ParcelRefused("unknown_sender", f"Không biết điểm {unit_code}.")
+            raise ParcelRefused(E.UNKNOWN_POINT(unit=unit_code))
         if point.key_status == "revoked":
-            raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
+            raise ParcelRefused(E.REVOKED_SENDER(unit=unit_code))
         waiting = (DownParcel.select().where((DownParcel.point_id == point.id)
                                              & DownParcel.acked_at.is_null()
                                              & (DownParcel.seq > after_seq))
@@ -100,13 +101,13 @@ def accept_receipt(unit_code: str, receipt, *, now: datetime | None = None) -> i
         body = json.loads(bytes(raw))["receipt"]
         parcel_sha = str(body["parcel_sha256"])
     except (ValueError, KeyError, TypeError):
-        raise ParcelRefused("malformed_receipt", "Biên nhận không đọc được.") from None
+        raise ParcelRefused(E.MALFORMED_RECEIPT) from None
     point = Point.get_or_none(Point.unit_code == unit_code)
     if point is None or not point.sign_pub:
-        raise ParcelRefused("unknown_sender", f"Không biết điểm {unit_code}.")
+        raise ParcelRefused(E.UNKNOWN_POINT(unit=unit_code))
     row = DownParcel.get_or_none((DownParcel.point_id == point.id) & (DownParcel.sha256 == parcel_sha))
     if row is None:
-        raise ParcelRefused("receipt_mismatch", "Biên nhận cho một gói trung tâm không gửi.")
+        raise ParcelRefused(E.RECEIPT_NOT_SENT)
     body = _verify_point_receipt(bytes(raw), point, row.sha256)
     if body.get("result") not in ("applied", "duplicate"):
         logger.warning("point %s answered %s for down parcel %d: %s", unit_code,

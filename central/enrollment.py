@@ -9,11 +9,13 @@ import logging
 import re
 from datetime import datetime, timedelta
 
+from central.db import db
+from central.models import EnrollToken, Point
+from motcua import errors as E
 from motcua.errors import Forbidden, InvalidInput, Unauthorized
 from motcua.identity import to_nfc
 from motcua.passwords import token_digest
-from central.db import db
-from central.models import EnrollToken, Point
+from sync.events import CENTER_ID
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +24,11 @@ UNIT_CODE = re.compile(r"[0-9A-Za-z.]{2,20}")
 
 def _check_unit(unit_code: str, name: str) -> tuple[str, str]:
     unit_code, name = (unit_code or "").strip(), to_nfc((name or "").strip())
-    if not UNIT_CODE.fullmatch(unit_code) or unit_code == "central":
-        raise InvalidInput("Mã đơn vị chỉ gồm chữ số, chữ cái và dấu chấm (2–20 ký tự), ví dụ 07024.",
+    if not UNIT_CODE.fullmatch(unit_code) or unit_code == CENTER_ID:
+        raise InvalidInput(E.BAD_UNIT_CODE,
                            field="unit_code")
     if not name or len(name) > 200:
-        raise InvalidInput("Cần tên điểm tiếp nhận (tối đa 200 ký tự), ví dụ “Quan Lạn”.",
+        raise InvalidInput(E.POINT_NAME_BAD,
                            field="name")
     return unit_code, name
 
@@ -39,7 +41,7 @@ def issue_enroll_token(unit_code: str, name: str, *, ttl: timedelta, now: dateti
     from sync.crypto import random_token
     unit_code, name = _check_unit(unit_code, name)
     if ttl <= timedelta(0) or ttl > timedelta(days=30):
-        raise InvalidInput("Thời hạn mã ghi danh phải từ 1 phút đến 30 ngày.", field="ttl")
+        raise InvalidInput(E.ENROLL_TTL, field="ttl")
     token = "enr_" + random_token(24)
     EnrollToken.create(token_sha256=token_digest(token), unit_code=unit_code, name=name,
                        created_at=now, expires_at=now + ttl)
@@ -52,8 +54,7 @@ def _public_keys(public_keys) -> dict[str, str]:
     try:
         keys = public_keys if isinstance(public_keys, PublicKeys) else PublicKeys.from_dict(public_keys)
     except CryptoRefused:
-        raise InvalidInput("Khoá công khai của điểm không đọc được.", field="public_keys",
-                           code="bad_public_keys") from None
+        raise InvalidInput(E.BAD_PUBLIC_KEYS, field="public_keys") from None
     return keys.to_dict()
 
 
@@ -68,19 +69,17 @@ def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: 
     with db.atomic():
         row = EnrollToken.get_or_none(EnrollToken.token_sha256 == digest)
         if row is None:
-            raise Unauthorized("Mã ghi danh không đúng.", code="enroll_token_unknown")
+            raise Unauthorized(E.ENROLL_TOKEN_UNKNOWN)
         if row.used_at is not None:
-            raise Forbidden("Mã ghi danh này đã được dùng.", code="enroll_token_used")
+            raise Forbidden(E.ENROLL_TOKEN_USED)
         if now > row.expires_at:
-            raise Forbidden("Mã ghi danh đã hết hạn: xin trung tâm cấp mã mới.",
-                            code="enroll_token_expired")
+            raise Forbidden(E.ENROLL_TOKEN_EXPIRED)
         if unit_code and unit_code.strip() != row.unit_code:
-            raise Forbidden(f"Mã ghi danh này dành cho điểm {row.unit_code}, không phải {unit_code}.",
-                            code="enroll_token_wrong_unit")
+            raise Forbidden(E.ENROLL_TOKEN_WRONG_UNIT(expected=row.unit_code, given=unit_code))
         spent = (EnrollToken.update(used_at=now)
                  .where((EnrollToken.id == row.id) & EnrollToken.used_at.is_null()).execute())
         if spent != 1:                       # another process redeemed it a moment ago
-            raise Forbidden("Mã ghi danh này đã được dùng.", code="enroll_token_used")
+            raise Forbidden(E.ENROLL_TOKEN_USED)
         point = Point.get_or_none(Point.unit_code == row.unit_code)
         if point is None:
             point = Point.create(unit_code=row.unit_code, name=row.name, sign_pub=keys["sign_pub"],
@@ -115,8 +114,7 @@ def redeem_enroll_request(data: bytes, identity, *, lane_unit: str, now: datetim
     from sync.enrollfile import open_request
     unit_code, keys, token = open_request(data, identity)
     if unit_code != lane_unit:
-        raise InvalidInput(f"Yêu cầu ghi danh của {unit_code} nằm trong thư mục của {lane_unit}.",
-                           code="bad_enroll_file")
+        raise InvalidInput(E.ENROLL_REQUEST_WRONG_LANE(unit=unit_code, lane=lane_unit))
     point = Point.get_or_none(Point.unit_code == unit_code)
     mine = keys.to_dict()
     if point is not None and point.key_status == "active" and \

@@ -19,14 +19,13 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from motcua.errors import DomainError
 from central import downstream
 from central.ingest import Ingestor
 from central.keys import CENTER_ID, center_identity
 from central.models import Point
 from central.rotation import DEFAULT_GRACE, accepted_keys
-from sync import crypto
-from sync import folder as stick
+from motcua.errors import DomainError
+from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header

@@ -22,9 +22,10 @@ from central.keys import CENTER_ID
 from central.models import Dossier, Point, SeenParcel
 from central.points import note_contact, note_refusal
 from central.rotation import accepted_keys, end_grace
+from motcua import errors as E
 from motcua.files import write_durably
 from sync import crypto, hlc, policy
-from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
 from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)
@@ -101,8 +102,7 @@ class Ingestor:
             return self._refuse(header, psha, exc, now)
         except Exception:      # never a 500 and never a dead round for what a parcel carries
             logger.exception("parcel %s from %s: unexpected error", psha[:16], header.sender)
-            return self._refuse(header, psha, ParcelRefused(
-                "internal_error", "Trung tâm gặp lỗi khi xử lý gói; đã ghi nhật ký."), now)
+            return self._refuse(header, psha, ParcelRefused(E.INTERNAL_ERROR_CENTER), now)
         if result.result == "refused":
             return self._after_content_refusal(result, header, now)
         if result.result == "applied" and header.kind != "blob-chunk":
@@ -169,8 +169,7 @@ class Ingestor:
                     receipt = self._receipt(header, psha, "applied", now)
                     self._advance_chain(point, header, psha, receipt, now)
         except ValueError as exc:      # apply_events found an event it cannot take: rolled back
-            refusal = ParcelRefused("malformed_plaintext",
-                                    f"Nội dung gói giải mã ra không hợp lệ ({exc}).")
+            refusal = ParcelRefused(E.MALFORMED_PLAINTEXT(detail=exc))
         if refusal is not None:
             return self._refuse_content(header, psha, refusal, now, data)
         return IngestResult("applied", "", receipt, header.sender, header.seq, applied)
@@ -202,8 +201,8 @@ class Ingestor:
         found = policy.judge_events(body, sender=header.sender, owners=owners)
         if found is None:
             return None
-        return ParcelRefused("bad_payload" if found.code == "bad_payload" else "unauthorized",
-                             found.message_vi)
+        return ParcelRefused(E.PARCEL_BAD_PAYLOAD(detail=found.said) if found.code == "bad_payload" else
+                             E.PARCEL_UNAUTHORIZED(detail=found.said))
 
     def _refuse_content(self, header: ParcelHeader, psha: str, refusal: ParcelRefused,
                         now: datetime, data: bytes) -> IngestResult:
@@ -263,8 +262,7 @@ class Ingestor:
         folder = self.held_dir / header.sender
         held = list(folder.glob("*.mcp")) if folder.is_dir() else []
         if header.seq - last_seq > self.held_max or len(held) >= self.held_max:
-            raise ParcelRefused("too_far_ahead", f"Gói số {header.seq} đến quá xa trước gói số "
-                                f"{last_seq + 1} còn thiếu; gửi lại sau.")
+            raise ParcelRefused(E.TOO_FAR_AHEAD(seq=header.seq, missing=last_seq + 1))
         write_durably(folder / f"{header.seq:015d}_{psha}.mcp", data)
 
     def _drain_held(self, sender: str, seq: int, now: datetime) -> None:
@@ -304,5 +302,5 @@ def point_keys(unit_code: str) -> list[crypto.PublicKeys] | None:
     if point is None or not point.sign_pub:
         return None
     if point.key_status == "revoked":
-        raise ParcelRefused("revoked_sender", f"Điểm {unit_code} đã bị thu hồi khóa.")
+        raise ParcelRefused(E.REVOKED_SENDER(unit=unit_code))
     return accepted_keys(point)

@@ -10,11 +10,11 @@ import os
 from pathlib import Path
 
 from sync import crypto
+from sync.events import CENTER_ID  # noqa: F401  (re-exported: central.keys.CENTER_ID)
 
 logger = logging.getLogger(__name__)
 
 KEYS_FILENAME = "central_keys.json"
-CENTER_ID = "central"
 
 
 def center_identity(data_dir: str | os.PathLike) -> crypto.Identity:

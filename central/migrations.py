@@ -2,24 +2,14 @@
 
 The `schema_migration` table lists the versions applied. Each migration is a list of SQL statements
 (with `{serial}`, `{ts}`, `{bool}`, `{bigint}`, `{bytes}` filled in per backend) or a function of the
-database, applied in one transaction. On PostgreSQL an advisory lock makes several center processes
-starting at once migrate one after another (nothing here assumes it is the only process). Never edit a
-released migration: add the next one.
+database, applied in one transaction by `motcua.migrations` (on PostgreSQL under an advisory lock, so
+several center processes starting at once migrate one after another). The schema they build must
+equal what `central.models` declares (`tests/test_schema.py`). Never edit a released migration: add
+the next one.
 """
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-
-logger = logging.getLogger(__name__)
-
-_TYPES = {
-    "sqlite": {"serial": "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT", "ts": "DATETIME",
-               "bool": "INTEGER", "bigint": "INTEGER", "bytes": "BLOB"},
-    "postgres": {"serial": "BIGSERIAL NOT NULL PRIMARY KEY", "ts": "TIMESTAMP", "bool": "BOOLEAN",
-                 "bigint": "BIGINT", "bytes": "BYTEA"},
-}
-_LOCK_KEY = 7024_0001      # advisory lock id for "migrating the center schema"
+from motcua.migrations import TYPES, Migrations, VersionTable, dialect
 
 V1_CORE_TABLES = [
     """CREATE TABLE "state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)""",
@@ -66,7 +56,7 @@ def _v2_down_parcels(database) -> None:
     """Down-going parcels kept until acknowledged (owned by the sync layer: central.downstream)."""
     from central.downstream import MIGRATION
     for statement in MIGRATION:
-        database.execute_sql(statement.format(**_TYPES[_dialect(database)]))
+        database.execute_sql(statement.format(**TYPES[dialect(database)]))
 
 
 V3_KEY_ROTATION = [
@@ -86,58 +76,17 @@ V4_SESSIONS_AND_THROTTLES = [
     """CREATE INDEX "throttle_updated_at" ON "throttle" ("updated_at")""",
 ]
 
-MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES]
-LATEST = len(MIGRATIONS)
+def _v5_bigint_keys(database) -> None:
+    """On PostgreSQL, keys are BIGSERIAL but the columns naming them were INTEGER: widen them, so
+    what the tables hold is what `central.models` declares (on SQLite both are the same rowid)."""
+    if dialect(database) != "postgres":
+        return
+    for table, column in (("api_token", "user_id"), ("user_session", "user_id"),
+                          ("outbound", "point_id")):
+        database.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')
 
 
-def _dialect(database) -> str:
-    from central.db import is_postgres
-    return "postgres" if is_postgres(database) else "sqlite"
-
-
-def _ensure_version_table(database) -> None:
-    database.execute_sql('CREATE TABLE IF NOT EXISTS "schema_migration" ('
-                         '"version" INTEGER NOT NULL PRIMARY KEY, "applied_at" VARCHAR(40) NOT NULL)')
-
-
-def schema_version(database) -> int:
-    """The highest migration applied (0 for an empty database)."""
-    _ensure_version_table(database)
-    row = database.execute_sql('SELECT MAX("version") FROM "schema_migration"').fetchone()
-    return row[0] or 0
-
-
-def migrate(database, target: int | None = None) -> int:
-    """Bring the database up to `target` (default: latest); returns the version reached.
-
-    :raises RuntimeError: when the database was written by a newer program.
-    """
-    target = LATEST if target is None else target
-    dialect = _dialect(database)
-    with database.atomic():
-        if dialect == "postgres":
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        current = schema_version(database)
-    if current > LATEST:
-        raise RuntimeError(f"database schema v{current} is newer than this program (v{LATEST})")
-    for version in range(current + 1, target + 1):
-        _apply(database, dialect, version)
-    return max(current, target)
-
-
-def _apply(database, dialect: str, version: int) -> None:
-    step = MIGRATIONS[version - 1]
-    with database.atomic() if dialect == "postgres" else database.atomic("IMMEDIATE"):
-        if dialect == "postgres":
-            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        if schema_version(database) >= version:     # another process got here first
-            return
-        if callable(step):
-            step(database)
-        else:
-            for statement in step:
-                database.execute_sql(statement.format(**_TYPES[dialect]))
-        param = "%s" if dialect == "postgres" else "?"
-        database.execute_sql(f'INSERT INTO "schema_migration" ("version", "applied_at") '
-                             f'VALUES ({param}, {param})', (version, datetime.now().isoformat()))
-    logger.info("center database migrated to schema v%d (%s)", version, dialect)
+MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
+              _v5_bigint_keys]
+CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
+LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from motcua.errors import NotFound
 from central.db import bulk_insert
 from central.models import Event, Outbound, Point
+from motcua import errors as E
+from motcua.errors import NotFound
 from sync.events import Event as WireEvent
 
 _CHUNK = 500     # rows per statement: well under SQLite's bound-variable limit
@@ -25,7 +26,7 @@ def _chunks(items: list, size: int = _CHUNK):
 def _point(unit_code: str) -> Point:
     point = Point.get_or_none(Point.unit_code == unit_code)
     if point is None:
-        raise NotFound(f"Không có điểm tiếp nhận “{unit_code}”.", code="point_not_found")
+        raise NotFound(E.POINT_NOT_FOUND(unit=unit_code))
     return point
 
 
@@ -97,7 +98,7 @@ def allocate_seq_out(unit_code: str) -> int:
     query = Point.select().where(Point.unit_code == unit_code)
     point = (query.for_update() if is_postgres() else query).first()
     if point is None:
-        raise NotFound(f"Không có điểm tiếp nhận “{unit_code}”.", code="point_not_found")
+        raise NotFound(E.POINT_NOT_FOUND(unit=unit_code))
     seq = point.next_seq_out
     Point.update(next_seq_out=seq + 1).where(Point.id == point.id).execute()
     return seq

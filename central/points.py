@@ -10,10 +10,11 @@ from datetime import datetime
 
 from peewee import fn
 
-from motcua.errors import NotFound
 from central.db import db
 from central.models import Point, Refusal
 from central.outbound import backlogs
+from motcua import errors as E
+from motcua.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def get_point(unit_code: str) -> Point:
     """:raises NotFound: no point with this unit code."""
     point = Point.get_or_none(Point.unit_code == (unit_code or "").strip())
     if point is None:
-        raise NotFound(f"Không có điểm tiếp nhận “{unit_code}”.", code="point_not_found")
+        raise NotFound(E.POINT_NOT_FOUND(unit=unit_code))
     return point
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from motcua.lifecycle import STATUS_LABELS_VI, Status, next_statuses
 from central import dossiers
+from motcua.lifecycle import STATUS_LABELS_VI, Status, next_statuses
 
 
 def _iso(value):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from motcua.errors import Forbidden, NotFound
 from central.db import is_postgres, write_transaction
 from central.models import Point
 from central.points import note_refusal
+from motcua import errors as E
+from motcua.errors import Forbidden, NotFound
 from sync import crypto
 from sync.keyrotation import RotationRequest, build_answer, read_request
 
@@ -66,13 +67,12 @@ def rotate_point_keys(data: bytes | dict, center: crypto.Identity, *, lane_unit:
     if lane_unit is not None and unit != lane_unit:
         note_refusal(lane_unit, "bad_rotation_request", f"rotation for {unit} in lane {lane_unit}",
                      now=now)
-        raise RotationRefused(f"Yêu cầu đổi khóa của {unit} nằm trong thư mục của {lane_unit}.",
-                              code="bad_rotation_request")
+        raise RotationRefused(E.ROTATION_WRONG_LANE(unit=unit, lane=lane_unit))
     with write_transaction():
         query = Point.select().where(Point.unit_code == unit)
         point = (query.for_update() if is_postgres() else query).first()
         if point is None or not point.sign_pub:
-            raise NotFound(f"Không có điểm tiếp nhận “{unit}”.", code="point_not_found")
+            raise NotFound(E.POINT_NOT_FOUND(unit=unit))
         refusal = _refusal(point, request)
         if refusal is None and request.new_keys != current_keys(point):
             Point.update(prev_sign_pub=point.sign_pub, prev_enc_pub=point.enc_pub,
@@ -83,18 +83,17 @@ def rotate_point_keys(data: bytes | dict, center: crypto.Identity, *, lane_unit:
                         now + grace)
             point = Point.get_by_id(point.id)
     if refusal is not None:
-        code, message = refusal
-        note_refusal(unit, code, message, now=now)
-        raise RotationRefused(message, code=code)
+        note_refusal(unit, refusal.code, refusal.text("vi"), now=now)
+        raise RotationRefused(refusal)
     return build_answer(center, unit, current_keys(point),
                         (point.rotated_at or now).isoformat(timespec="seconds"))
 
 
-def _refusal(point: Point, request: RotationRequest) -> tuple[str, str] | None:
+def _refusal(point: Point, request: RotationRequest) -> E.Said | None:
     """Why this request cannot be taken, or None. Keys already current are a no-op when endorsed
     by the key they replaced (the same request again)."""
     if point.key_status == "revoked":
-        return "revoked_sender", f"Điểm {point.unit_code} đã bị thu hồi khóa: không đổi khóa được."
+        return E.ROTATION_REVOKED(unit=point.unit_code)
     signers = [current_keys(point)]
     if request.new_keys == current_keys(point) and previous_keys(point) is not None:
         signers.append(previous_keys(point))
@@ -105,8 +104,7 @@ def _refusal(point: Point, request: RotationRequest) -> tuple[str, str] | None:
             return None
         except crypto.CryptoRefused:
             continue
-    return "bad_endorsement", (f"Khóa mới của điểm {point.unit_code} không được ký bằng khóa "
-                               "hiện hành của điểm: từ chối đổi khóa.")
+    return E.ROTATION_NOT_ENDORSED(unit=point.unit_code)
 
 
 def end_grace(unit_code: str, *, now: datetime) -> None:

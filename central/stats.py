@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from motcua import deadlines
+from central.models import Dossier
+from motcua import deadlines, errors as E
 from motcua.errors import InvalidInput
 from motcua.lifecycle import TERMINAL, Status
-from central.models import Dossier
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
@@ -37,7 +37,7 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
     :raises InvalidInput: a range that ends before it starts.
     """
     if date_from and date_to and date_to < date_from:
-        raise InvalidInput("Ngày kết thúc phải sau ngày bắt đầu.", field="to")
+        raise InvalidInput(E.STATS_RANGE, field="to")
     query = Dossier.select(Dossier.origin, Dossier.procedure_code, Dossier.status, Dossier.channel,
                            Dossier.due_at, Dossier.finished_at, Dossier.supplement_count)
     if date_from:

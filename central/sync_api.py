@@ -14,13 +14,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from motcua.errors import DomainError, InvalidInput, Unauthorized
 from central import downstream
 from central.enrollment import redeem_enroll_token
 from central.ingest import Ingestor, point_keys, sweep_held
 from central.keys import CENTER_ID, center_identity
 from central.rotation import rotate_point_keys
 from central.uploads import OffsetMismatch, UploadStore
+from motcua import errors as E
+from motcua.errors import DomainError, InvalidInput, Unauthorized
 from sync import crypto
 from sync.parcel import ParcelRefused
 from sync.transport import TUS_RESUMABLE, response_message, upload_descriptor, verify_request
@@ -89,7 +90,7 @@ def _int_header(name: str) -> int:
     try:
         return int(request.headers[name])
     except (KeyError, ValueError):
-        raise InvalidInput(f"Thiếu hoặc sai tiêu đề {name}.", code="bad_header") from None
+        raise InvalidInput(E.BAD_HEADER(name=name)) from None
 
 
 def _signed_node() -> str:
@@ -106,8 +107,7 @@ def _signed_node() -> str:
                                   request.get_data(), lambda _unit, k=key: k.sign_pub)
         except crypto.CryptoRefused:
             continue
-    raise Unauthorized("Yêu cầu không mang chữ ký của một điểm đã ghi danh.",
-                       code="bad_request_signature")
+    raise Unauthorized(E.BAD_REQUEST_SIGNATURE)
 
 
 def _upload_owner() -> str:
@@ -125,8 +125,7 @@ def _upload_owner() -> str:
                                   lambda _unit, k=key: k.sign_pub, purpose="upload")
         except crypto.CryptoRefused:
             continue
-    raise Unauthorized("Lượt tải lên phải mang chữ ký của điểm đã ghi danh (cập nhật phần mềm "
-                       "của điểm nếu nó đã cũ).", code="bad_request_signature")
+    raise Unauthorized(E.UPLOAD_UNSIGNED)
 
 
 def _body_size(remaining: int) -> int:
@@ -135,10 +134,10 @@ def _body_size(remaining: int) -> int:
     size = request.content_length
     if size is None:
         if request.headers.get("Transfer-Encoding"):
-            raise InvalidInput("Cần Content-Length.", code="length_required", status=411)
+            raise InvalidInput(E.LENGTH_REQUIRED)
         return 0
     if size > min(remaining, int(current_app.config["MAX_REQUEST_BYTES"])):
-        raise InvalidInput("Dữ liệu vượt quá độ dài đã khai.", code="upload_overflow", status=413)
+        raise InvalidInput(E.UPLOAD_OVERFLOW)
     return size
 
 
@@ -164,13 +163,13 @@ def enroll():
     signed by the center (purpose "enrollment") over the node's own keys."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise InvalidInput("Nội dung phải là JSON.", code="bad_json")
+        raise InvalidInput(E.NOT_JSON)
     try:
         keys = crypto.PublicKeys.from_dict(body.get("public_keys") or {})
         crypto.verify(str(body.get("token", "")).encode(), base64.b64decode(
             str(body.get("signature", "")), validate=True), keys.sign_pub, purpose="enrollment")
     except (crypto.CryptoRefused, ValueError):
-        raise InvalidInput("Khóa hoặc chữ ký của điểm không hợp lệ.", code="bad_public_keys") from None
+        raise InvalidInput(E.BAD_ENROLL_PROOF) from None
     point = redeem_enroll_token(str(body.get("token", "")), body.get("unit_code"), keys,
                                 now=datetime.now())
     mine = _identity().public_keys()
@@ -228,8 +227,7 @@ def append_upload(upload_id):
     signed receipt."""
     owner = _upload_owner()
     if request.headers.get("Content-Type") != "application/offset+octet-stream":
-        raise InvalidInput("Content-Type phải là application/offset+octet-stream.",
-                           code="bad_content_type", status=415)
+        raise InvalidInput(E.BAD_CONTENT_TYPE)
     start = _int_header("Upload-Offset")
     _, length, _ = _uploads().status(owner, upload_id)
     size = _body_size(length - start)
@@ -254,11 +252,10 @@ def _finish(owner: str, upload_id: str) -> Response:
     if receipt is None:
         data = store.read_complete(owner, upload_id)
         if data is None:
-            raise InvalidInput("Gói chưa tải lên đủ.", code="upload_incomplete")
+            raise InvalidInput(E.UPLOAD_INCOMPLETE)
         if crypto.sha256_hex(data) != upload_id:
             store.discard(owner, upload_id)       # its pieces were signed wrong: send it again
-            raise InvalidInput("Gói nhận được không khớp mã băm; hãy gửi lại.",
-                               code="upload_hash_mismatch")
+            raise InvalidInput(E.UPLOAD_HASH_MISMATCH)
         result = current_app.extensions["motcua.ingestor"].ingest(data)
         receipt = result.receipt
         if result.result != "held":         # a held parcel is asked for again later
@@ -275,7 +272,7 @@ def blobs_have():
     node_id = _signed_node()
     wanted = (request.get_json(silent=True) or {}).get("blobs")
     if not isinstance(wanted, list) or len(wanted) > 10000:
-        raise InvalidInput("Cần danh sách mã băm “blobs”.", code="bad_json")
+        raise InvalidInput(E.BLOBS_REQUIRED)
     blobs = current_app.extensions["motcua.ingestor"].blobs
     held, partial = [], {}
     for sha in wanted:
@@ -305,5 +302,5 @@ def down_receipt():
     try:
         count = downstream.accept_receipt(node_id, request.get_data())
     except ParcelRefused as exc:
-        raise DomainError(exc.message_vi, code=exc.reason, status=422) from None
+        raise DomainError(exc.said or exc.message_vi, code=exc.reason, status=422) from None
     return jsonify({"acknowledged_events": count})

@@ -22,12 +22,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
+from filelock import FileLock
 
-try:                                   # POSIX; a Windows center falls back to one process per folder
-    import fcntl
-except ImportError:                    # pragma: no cover
-    fcntl = None
+from motcua import errors as E
+from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +39,8 @@ class OffsetMismatch(Conflict):
     """A PATCH at the wrong offset (a retry of a chunk that did land), or a damaged piece cut off:
     tells the offset to go on from."""
 
-    def __init__(self, offset: int, asked: int, message: str | None = None):
-        super().__init__(message or f"Vị trí tải lên là {offset}, không phải {asked}.",
-                         code="upload_offset_mismatch")
+    def __init__(self, offset: int, asked: int, message: E.Said | None = None):
+        super().__init__(message or E.UPLOAD_OFFSET_MISMATCH(offset=offset, asked=asked))
         self.offset = offset
 
 
@@ -58,9 +55,9 @@ class UploadStore:
 
     def _paths(self, owner: str, upload_id: str) -> tuple[Path, Path, Path]:
         if not _SHA.fullmatch(upload_id or ""):
-            raise InvalidInput("Mã tải lên phải là SHA-256 của gói.", code="bad_upload_id")
+            raise InvalidInput(E.BAD_UPLOAD_ID)
         if not _UNIT.fullmatch(owner or ""):
-            raise InvalidInput("Điểm không hợp lệ.", code="bad_upload_owner")
+            raise InvalidInput(E.BAD_UPLOAD_OWNER)
         base = self.root / owner / upload_id
         return base.with_suffix(".part"), base.with_suffix(".json"), base.with_suffix(".receipt")
 
@@ -72,14 +69,13 @@ class UploadStore:
             point's quota of open bytes; Conflict: same id, other length.
         """
         if not isinstance(length, int) or length < 1:
-            raise InvalidInput("Upload-Length phải là số nguyên dương.", code="bad_upload_length")
+            raise InvalidInput(E.BAD_UPLOAD_LENGTH)
         if length > self.max_bytes:
-            raise TooLarge("Gói quá lớn.", code="upload_too_large")
+            raise TooLarge(E.UPLOAD_TOO_LARGE)
         if (not MIN_PIECE <= piece_bytes <= self.max_bytes
                 or len(pieces) != -(-length // piece_bytes) or len(pieces) > MAX_PIECES
                 or not all(_SHA.fullmatch(p) for p in pieces)):
-            raise InvalidInput("Danh sách mã băm từng phần không khớp độ dài gói.",
-                               code="bad_upload_pieces")
+            raise InvalidInput(E.BAD_UPLOAD_PIECES)
         part, meta, receipt = self._paths(owner, upload_id)
         if receipt.exists():
             return length
@@ -88,12 +84,10 @@ class UploadStore:
             if meta.exists():
                 known = json.loads(meta.read_text())
                 if known["length"] != length or known["pieces"] != pieces:
-                    raise Conflict("Đã có lượt tải lên này với độ dài khác.",
-                                   code="upload_length_conflict")
+                    raise Conflict(E.UPLOAD_LENGTH_CONFLICT)
                 return part.stat().st_size
             if self.open_bytes(owner) + length > self.quota_bytes:
-                raise TooLarge("Điểm đã có quá nhiều dữ liệu đang tải lên dở.",
-                               code="upload_quota_exceeded")
+                raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
             meta.write_text(json.dumps({"length": length, "piece_bytes": piece_bytes,
                                         "pieces": pieces,
                                         "created_at": (now or datetime.now()).isoformat()}))
@@ -120,7 +114,7 @@ class UploadStore:
             length = json.loads(meta.read_text())["length"] if meta.exists() else 0
             return length, length, done
         if not meta.exists():
-            raise NotFound("Không có lượt tải lên này (có thể đã hết hạn).", code="upload_not_found")
+            raise NotFound(E.UPLOAD_NOT_FOUND)
         if wait:
             # A stream cut a moment ago may still be writing what was in flight: answer the byte
             # it ends at, or the point would send from a stale offset and be refused (409).
@@ -145,7 +139,7 @@ class UploadStore:
             length = json.loads(meta_path.read_text())["length"]
             return length, length
         if not meta_path.exists():
-            raise NotFound("Không có lượt tải lên này (có thể đã hết hạn).", code="upload_not_found")
+            raise NotFound(E.UPLOAD_NOT_FOUND)
         meta = json.loads(meta_path.read_text())
         length, piece, pieces = meta["length"], meta["piece_bytes"], meta["pieces"]
         with self._locked(part):
@@ -153,7 +147,7 @@ class UploadStore:
             if offset != pos:
                 raise OffsetMismatch(pos, offset)
             if pos + size > length:
-                raise InvalidInput("Dữ liệu vượt quá độ dài đã khai.", code="upload_overflow")
+                raise InvalidInput(E.UPLOAD_OVERFLOW)
             with open(part, "r+b") as fh:
                 start = pos - pos % piece
                 fh.seek(start)
@@ -178,9 +172,8 @@ class UploadStore:
                             if pos == start + piece or pos == length:
                                 if hasher.hexdigest() != pieces[start // piece]:
                                     fh.truncate(start)
-                                    raise OffsetMismatch(start, offset, "Một phần gói bị hỏng "
-                                                         "trên đường truyền; gửi lại từ vị trí "
-                                                         f"{start}.")
+                                    raise OffsetMismatch(
+                                        start, offset, E.UPLOAD_PIECE_DAMAGED(offset=start))
                                 start, hasher = pos, hashlib.sha256()
                         fh.flush()
                         os.fsync(fh.fileno())
@@ -238,21 +231,7 @@ class UploadStore:
 
     @contextmanager
     def _locked(self, part: Path):
-        if fcntl is None:
+        """One writer per upload across the server's threads and processes (also on Windows)."""
+        with FileLock(part.with_suffix(".lock")):
             yield
-            return
-        with open(part.with_suffix(".lock"), "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-
-def run_sweeper(sweep, every_s: float, stop) -> None:
-    """Call `sweep()` every `every_s` seconds until `stop` is set (the center's background job)."""
-    while not stop.wait(every_s):
-        try:
-            sweep()
-        except Exception:                 # noqa: BLE001 - a failed sweep must not end the job
-            logger.exception("sweep failed")

@@ -5,9 +5,10 @@ both and manages points.
 """
 from __future__ import annotations
 
+from central.models import ApiToken, Throttle, User, UserSession
+from motcua import errors as E
 from motcua.accounts import Accounts
 from motcua.errors import Forbidden
-from central.models import ApiToken, Throttle, User, UserSession
 
 ROLES = ("officer", "leader", "admin")
 CAN_ACT = frozenset({"officer", "admin"})
@@ -32,8 +33,7 @@ end_session = _accounts.end_session
 def require_role(user: User, allowed: frozenset[str]) -> None:
     """:raises Forbidden: when the user's role may not do this."""
     if user.role not in allowed:
-        raise Forbidden("Tài khoản của bạn không có quyền thực hiện thao tác này.",
-                        code="role_forbidden")
+        raise Forbidden(E.ROLE_FORBIDDEN)
 
 
 def actor_name(user: User) -> str:

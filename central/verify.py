@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from central.apply import GLOBAL_KINDS, _stored_events
+from central.conflicts import book as conflicts_book
 from central.models import Attachment, ConflictRecord, Dossier, Event
 from sync import folding, merge
+from sync.conflict_book import conflict_drift
 from sync.conflicts import POSSIBLE_DUPLICATE
 from sync.events import KINDS
 
@@ -62,15 +64,13 @@ def _dossier_problems(uid: str, events: list, row: Dossier | None, attachments: 
     want_att = set(folding.attachment_rows(state))
     if attachments != want_att:
         out.append(f"{uid}: attachments: stored {sorted(attachments)}, journal says {sorted(want_att)}")
-    want_conf = {c.id: c.is_open for c in state.conflicts}
-    for cid in sorted(set(conflicts) | set(want_conf)):
-        if cid not in want_conf:
+    for cid, have, want in conflict_drift(conflicts, state):
+        if want is None:
             out.append(f"{uid}: conflict {cid} stored but not raised by the journal")
-        elif cid not in conflicts:
+        elif have is None:
             out.append(f"{uid}: conflict {cid} raised by the journal but not stored")
-        elif conflicts[cid] != want_conf[cid]:
-            out.append(f"{uid}: conflict {cid}: stored open={conflicts[cid]}, "
-                       f"journal says open={want_conf[cid]}")
+        else:
+            out.append(f"{uid}: conflict {cid}: stored open={have}, journal says open={want}")
     return out
 
 
@@ -82,12 +82,7 @@ def _check_chunk(uids: list[str]) -> list[str]:
                                             Attachment.sha256)
                           .where(Attachment.dossier_uid.in_(uids)).tuples()):
         atts[uid].add((req, sha))
-    confs: dict[str, dict[str, bool]] = {u: {} for u in uids}
-    for cid, uid, is_open in (ConflictRecord.select(ConflictRecord.conflict_id,
-                                                    ConflictRecord.dossier_uid,
-                                                    ConflictRecord.is_open)
-                              .where(ConflictRecord.dossier_uid.in_(uids)).tuples()):
-        confs[uid][cid] = bool(is_open)
+    confs = conflicts_book.open_flags(uids)
     out = []
     for uid in uids:
         mine = [e for e in events.get(uid, []) if e.kind in _DOSSIER_KINDS]

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
+from motcua import errors as E
 from motcua.errors import Conflict, InvalidInput, Unauthorized
-from motcua.passwords import (check_new_password, hash_password, new_api_token, token_digest,
-                              verify_password)
+from motcua.passwords import check_new_password, hash_password, new_api_token, token_digest, verify_password
 from motcua.throttle import Throttle
 
 USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-LOCKED_MESSAGE = "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây."
+LOCKED_MESSAGE = E.LOGIN_LOCKED
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,29 +43,28 @@ class Accounts:
         """:raises InvalidInput: no such user."""
         user = self.User.get_or_none(self.User.username == (username or "").strip())
         if user is None:
-            raise InvalidInput(f"Không có người dùng “{username}”.", field="username")
+            raise InvalidInput(E.NO_SUCH_USER(username=username), field="username")
         return user
 
     def add_user(self, username: str, password: str, role: str, full_name: str | None = None):
         """Create an account. :raises InvalidInput: bad role/name/password; Conflict: name taken."""
         username = (username or "").strip()
         if not USERNAME.fullmatch(username):
-            raise InvalidInput("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới.",
+            raise InvalidInput(E.BAD_USERNAME,
                                field="username")
         if role not in self.roles:
-            raise InvalidInput(f"Vai trò phải là một trong: {', '.join(self.roles)}.", field="role")
+            raise InvalidInput(E.BAD_ROLE(roles=", ".join(self.roles)), field="role")
         try:
             check_new_password(password or "")
         except ValueError as exc:
-            raise InvalidInput(str(exc), field="password") from None
+            raise InvalidInput(exc.args[0], field="password") from None
         try:
             with self.User._meta.database.atomic():
                 return self.User.create(username=username, full_name=full_name or username,
                                         role=role, password_hash=hash_password(password),
                                         created_at=datetime.now())
         except IntegrityError:
-            raise Conflict(f"Tên đăng nhập “{username}” đã có.", field="username",
-                           code="username_taken") from None
+            raise Conflict(E.USERNAME_TAKEN(username=username), field="username") from None
 
     def authenticate(self, username: str, password: str):
         """The active user with these credentials. :raises Unauthorized: otherwise (one message
@@ -75,7 +74,7 @@ class Accounts:
         matches = verify_password(password or "", user.password_hash if user is not None
                                   else _stand_in_hash())
         if user is None or not user.active or not matches:
-            raise Unauthorized("Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
+            raise Unauthorized(E.BAD_CREDENTIALS)
         return user
 
     def log_in(self, username: str, password: str, *, max_failures: int, lock_seconds: float):
@@ -108,7 +107,7 @@ class Accounts:
         try:
             check_new_password(password or "")
         except ValueError as exc:
-            raise InvalidInput(str(exc), field="password") from None
+            raise InvalidInput(exc.args[0], field="password") from None
         with self.User._meta.database.atomic():
             user.password_hash = hash_password(password)
             user.save()
@@ -121,7 +120,7 @@ class Accounts:
         admin acting in the UI) disabling their own account, which would lock them out."""
         user = self._user(username)
         if by is not None and by.id == user.id:
-            raise Conflict("Không thể tự khoá tài khoản của chính mình.", code="disable_self")
+            raise Conflict(E.DISABLE_SELF)
         with self.User._meta.database.atomic():
             user.active = False
             user.save()
@@ -144,8 +143,7 @@ class Accounts:
                .where((ApiToken.token_sha256 == token_digest(token or "")) & (~ApiToken.revoked))
                .first())
         if row is None or not row.user.active:
-            raise Unauthorized("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.",
-                               code="bad_token")
+            raise Unauthorized(E.BAD_TOKEN)
         return row.user
 
     def revoke_token(self, token: str) -> None:
@@ -155,8 +153,7 @@ class Accounts:
                  .where((ApiToken.token_sha256 == token_digest((token or "").strip()))
                         & (~ApiToken.revoked)).execute())
         if not count:
-            raise InvalidInput("Không có mã truy cập (token) này, hoặc nó đã bị thu hồi.",
-                               field="token", code="unknown_token")
+            raise InvalidInput(E.UNKNOWN_TOKEN, field="token")
 
     def revoke_tokens(self, username: str) -> int:
         """Revoke every live token of a user; how many. :raises InvalidInput: unknown user."""
@@ -189,6 +186,11 @@ class Accounts:
         """Forget one session (logout); unknown ids are ignored."""
         if sid and isinstance(sid, str):
             self.Session.delete().where(self.Session.sid_sha256 == token_digest(sid)).execute()
+
+    def end_stale_sessions(self, *, max_age_hours: float, now: datetime | None = None) -> int:
+        """Forget sessions older than `max_age_hours` (no one logged out of them); how many."""
+        since = (now or datetime.now()) - timedelta(hours=max_age_hours)
+        return self.Session.delete().where(self.Session.created_at < since).execute()
 
     def end_sessions(self, user) -> None:
         """End every session of `user` (new password, disabled)."""

@@ -1,7 +1,10 @@
-"""What every `motcua` command group shares: the data-dir option and one-line failures."""
+"""What every `motcua` command group shares: the data-dir option, one-line failures, and the
+whole apps handed down by the `motcua` command."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
 
@@ -13,6 +16,26 @@ def data_dir_option(whose: str):
     return click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
                         type=click.Path(file_okay=False),
                         help=f"The {whose}'s folder (or MOTCUA_DATA_DIR).")
+
+
+@dataclass(frozen=True)
+class WholeApps:
+    """The factories of the whole apps (domain + API + pages), put on the click context by the
+    `motcua` command from its composition root (`motcua.apps`): a package's `serve` command serves
+    the whole app without importing the UI itself (Flask's `ScriptInfo.create_app`, for two apps)."""
+    node: Callable[[dict], object]
+    central: Callable[[dict], object]
+
+
+def whole_app(side: str, config: dict):
+    """The whole `side` ("node" or "central") app for `config`, from the `motcua` command's context.
+
+    :raises click.UsageError: the command was not run under `motcua` (no factories handed down).
+    """
+    factories = click.get_current_context().find_object(WholeApps)
+    if factories is None:
+        raise click.UsageError("chạy lệnh này qua `motcua` (run it through the motcua command).")
+    return getattr(factories, side)(config)
 
 
 def fail_on_domain_error(fn):

@@ -13,6 +13,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 
 REST_KINDS = frozenset({"holiday", "in_lieu", "day_off"})
@@ -42,17 +43,18 @@ class WorkCalendar:
             try:
                 day = date.fromisoformat(raw["date"])
             except (KeyError, TypeError, ValueError):
-                raise InvalidInput(f"Lịch làm việc có dòng sai ngày: {raw!r}.",
+                raise InvalidInput(E.CALENDAR_BAD_DATE(raw=raw),
                                    field="calendar") from None
             kind = raw.get("kind")
             if kind not in KINDS:
-                raise InvalidInput(f"Lịch làm việc: loại ngày “{kind}” ({day:%d/%m/%Y}) không hợp lệ.",
+                raise InvalidInput(E.CALENDAR_BAD_KIND(kind=kind, day=day),
                                    field="calendar")
             if day in by_date:
-                raise InvalidInput(f"Lịch làm việc: ngày {day:%d/%m/%Y} bị khai hai lần.",
+                raise InvalidInput(E.CALENDAR_TWICE(day=day),
                                    field="calendar")
             by_date[day] = dict(raw)
-        return cls(entries=MappingProxyType(by_date), calendar_version=calendar_version, effective_from=effective_from)
+        return cls(entries=MappingProxyType(by_date), calendar_version=calendar_version,
+                   effective_from=effective_from)
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "WorkCalendar":
@@ -155,7 +157,7 @@ def compute_due(received_at: datetime, processing_days: int, calendar: WorkCalen
     :raises InvalidInput: (field "processing_days") a negative period.
     """
     if processing_days < 0:
-        raise InvalidInput("Thời hạn giải quyết không được âm.", field="processing_days")
+        raise InvalidInput(E.NEGATIVE_DAYS, field="processing_days")
     day = received_at.date()
     if processing_days == 0:
         if calendar.is_working_day(day) and received_at.time() < cutoff:
@@ -190,7 +192,7 @@ def extend_for_pause(due_at: datetime, paused_at: datetime, resumed_at: datetime
     :raises InvalidInput: (field "resumed_at") resumption before the pause.
     """
     if resumed_at < paused_at:
-        raise InvalidInput("Thời điểm nhận bổ sung không được trước thời điểm tạm dừng.",
+        raise InvalidInput(E.RESUMED_BEFORE_PAUSE,
                            field="resumed_at")
     lost = working_days_between(paused_at.date(), resumed_at.date(), calendar)
     if lost == 0:

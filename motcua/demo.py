@@ -76,7 +76,7 @@ def demo_cmd(port, data_dir):
     """
     import signal
 
-    from sync.chaosproxy import ChaosProxy
+    from motcua.chaosproxy import ChaosProxy
 
     def _terminate(*_):                    # SIGTERM stops the demo like Ctrl-C: children too
         raise KeyboardInterrupt

@@ -1,29 +1,148 @@
-"""One catalogue of domain errors, shared by node and center.
+"""One catalogue of domain errors and refusals, shared by node, center and sync.
 
-Each error has an HTTP status, a stable machine code and a Vietnamese message fit to show a clerk.
-The apps' single error handler renders it as `{"error": {"code", "message", "field"?}}` for the API and
-as an inline message in the web UI. Domain code raises these; views never build error bodies by hand.
+Every error a person or a script can meet is a `Message` here: a stable machine `code` (never
+renamed: scripts and the other side match on it), an HTTP status, and a Vietnamese and an English
+sentence, templates with named placeholders (`{username}`) filled in where the error is raised.
+Raise sites name the entry, never a literal::
+
+    raise Conflict(USERNAME_TAKEN(username=name), field="username")
+    raise ParcelRefused(CHAIN_BROKEN(seq=7, last=5, sender="07024"))
+
+Several entries may share one code (`invalid_input` covers many sentences); the code is what
+machines read, the sentence is for people. The apps' one error handler renders a `DomainError` as
+`{"error": {"code", "message", "message_en", "field"?}}` for the API and sync, and as a sentence in
+the reader's language in the web UI. `docs/errors.md` is generated from `catalogue_markdown()` and a
+test keeps it equal, and another checks that every code raised anywhere is in here.
+
+The ground floor: this module imports nothing from motcua, node, central or sync.
 """
 from __future__ import annotations
 
+from typing import Any
+
+LANGUAGES = ("vi", "en")
+
+
+class Phrase:
+    """A word or two in both languages, to be put into a message (a status label, say)."""
+    __slots__ = ("vi", "en")
+
+    def __init__(self, vi: str, en: str):
+        self.vi, self.en = vi, en
+
+    def text(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+    def __str__(self) -> str:
+        return self.vi
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.vi!r}, {self.en!r})"
+
+
+class _Params(dict):
+    """Placeholder values for one language: nested phrases and messages speak that language too."""
+
+    def __init__(self, params: dict, lang: str):
+        super().__init__()
+        self.lang = lang
+        for key, value in params.items():
+            self[key] = value.text(lang) if hasattr(value, "text") and callable(value.text) else value
+
+    def __missing__(self, key):            # a forgotten detail shows as itself, never a 500
+        return "{" + key + "}"
+
+
+class Message:
+    """One catalogue entry: stable code, HTTP status, Vietnamese and English templates."""
+    __slots__ = ("name", "code", "status", "vi", "en")
+
+    def __init__(self, code: str, status: int, vi: str, en: str):
+        self.name = ""                      # the constant's name, filled in below
+        self.code, self.status, self.vi, self.en = code, status, vi, en
+
+    def __call__(self, **params: Any) -> "Said":
+        """This message with its details filled in."""
+        return Said(self, params)
+
+    def text(self, lang: str = "vi", **params: Any) -> str:
+        return Said(self, params).text(lang)
+
+    def __repr__(self) -> str:
+        return f"<Message {self.name} ({self.code})>"
+
+
+class Said:
+    """A catalogue message with its details: what an error carries, rendered in either language."""
+    __slots__ = ("message", "params")
+
+    def __init__(self, message: Message, params: dict[str, Any]):
+        self.message, self.params = message, params
+
+    @property
+    def code(self) -> str:
+        return self.message.code
+
+    def text(self, lang: str = "vi") -> str:
+        template = self.message.en if lang == "en" else self.message.vi
+        try:
+            return template.format_map(_Params(self.params, lang))
+        except (ValueError, TypeError, IndexError, AttributeError):
+            return template                 # a detail of the wrong type: the bare sentence
+
+    def __str__(self) -> str:
+        return self.text("vi")
+
+    def __repr__(self) -> str:
+        return f"<Said {self.message.name} {self.params!r}>"
+
+
+def as_said(message: "Message | Said | str") -> "Said | None":
+    if isinstance(message, Said):
+        return message
+    if isinstance(message, Message):
+        return message()
+    return None
+
 
 class DomainError(Exception):
+    """An error fit to show: a catalogue message (code, status, both languages) and the field."""
     status = 400
     code = "bad_request"
 
-    def __init__(self, message_vi: str, *, code: str | None = None, field: str | None = None,
-                 status: int | None = None, fields: dict[str, str] | None = None):
+    def __init__(self, message: "Message | Said | str", *, code: str | None = None,
+                 field: str | None = None, status: int | None = None,
+                 fields: dict[str, str] | None = None):
+        said = as_said(message)
+        message_vi = said.text("vi") if said else str(message)
         super().__init__(message_vi)
+        self.said = said
         self.message_vi = message_vi
         self.field = field
-        self.fields = fields or ({field: message_vi} if field else {})
-        if code:
+        said_fields = fields or ({field: said or message_vi} if field else {})
+        self.fields_said = said_fields      # field → Said (or text): for a page in either language
+        self.fields = {k: str(v) for k, v in said_fields.items()}
+        if said is not None:
+            self.code, self.status = said.message.code, said.message.status
+        if code:                            # only to pass on a code another side sent
             self.code = code
         if status:
             self.status = status
 
+    @property
+    def message_en(self) -> str:
+        return self.said.text("en") if self.said else self.message_vi
+
+    def message(self, lang: str = "vi") -> str:
+        """The sentence in `lang` ("vi" or "en")."""
+        return self.message_en if lang == "en" else self.message_vi
+
+    def field_messages(self, lang: str = "vi") -> dict[str, str]:
+        """Each field's sentence in `lang`."""
+        return {k: v.text(lang) if isinstance(v, Said) else str(v) for k, v in self.fields_said.items()}
+
     def to_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message_vi}
+        body = {"code": self.code, "message": self.message_vi, "message_en": self.message_en}
         if self.field:
             body["field"] = self.field
         if self.fields:
@@ -67,3 +186,590 @@ class TooManyAttempts(DomainError):
     """Too many wrong passwords or lookup secrets: wait, then try again."""
     status = 429
     code = "too_many_attempts"
+
+
+M = Message
+
+# --- HTTP, request bodies and arguments (motcua/web.py) ------------------------------------------
+HTTP_400 = M("http_400", 400, "Yêu cầu không hợp lệ.", "Bad request.")
+HTTP_401 = M("http_401", 401, "Cần đăng nhập.", "Please log in.")
+HTTP_403 = M("http_403", 403, "Không có quyền.", "Not allowed.")
+HTTP_404 = M("http_404", 404, "Không tìm thấy.", "Not found.")
+HTTP_405 = M("http_405", 405, "Phương thức không được hỗ trợ.", "Method not allowed.")
+HTTP_413 = M("http_413", 413, "Tệp hoặc dữ liệu gửi lên quá lớn.", "The file or data sent is too large.")
+HTTP_415 = M("http_415", 415, "Kiểu dữ liệu không được hỗ trợ.", "Unsupported media type.")
+HTTP_429 = M("http_429", 429, "Quá nhiều yêu cầu, hãy thử lại sau.", "Too many requests; try again later.")
+HTTP_500 = M("http_500", 500,
+             "Lỗi máy chủ; dữ liệu chưa bị thay đổi. Hãy thử lại hoặc báo kỹ thuật viên.",
+             "Server error; nothing was changed. Try again or call the technician.")
+SESSION_EXPIRED_PAGE = M("http_400", 400,
+                         "Yêu cầu không hợp lệ (phiên làm việc đã hết hạn? hãy tải lại trang).",
+                         "Bad request (has the session expired? reload the page).")
+MISSING_TOKEN = M("missing_token", 401,
+                  "Thiếu mã truy cập: gửi kèm tiêu đề Authorization: Bearer <token>.",
+                  "Missing access token: send the header Authorization: Bearer <token>.")
+BAD_UNICODE = M("bad_unicode", 400,
+                "Văn bản chứa ký tự không hợp lệ (không phải Unicode chuẩn).",
+                "The text holds an invalid character (not proper Unicode).")
+JSON_TOO_LARGE = M("json_too_large", 413, "Dữ liệu JSON quá lớn (tối đa {mb} MB).",
+                   "The JSON body is too large (at most {mb} MB).")
+JSON_TOO_DEEP = M("json_too_deep", 400, "Dữ liệu JSON lồng nhau quá sâu (tối đa {depth} tầng).",
+                  "The JSON body nests too deep (at most {depth} levels).")
+BAD_JSON = M("bad_json", 422, "Nội dung phải là một đối tượng JSON hợp lệ.",
+             "The body must be a valid JSON object.")
+BAD_JSON_BODY = M("bad_json", 422, "Dữ liệu gửi lên phải là một đối tượng JSON.",
+                  "The data sent must be a JSON object.")
+NOT_JSON = M("bad_json", 422, "Nội dung phải là JSON.", "The body must be JSON.")
+BLOBS_REQUIRED = M("bad_json", 422, "Cần danh sách mã băm “blobs”.", "A list of hashes “blobs” is needed.")
+BAD_INT_ARG = M("invalid_input", 422, "Tham số “{name}” phải là số nguyên từ {low} đến {high}.",
+                "Parameter “{name}” must be a whole number from {low} to {high}.")
+BAD_DATE_ARG = M("invalid_input", 422, "Tham số “{name}” phải là ngày dạng YYYY-MM-DD.",
+                 "Parameter “{name}” must be a date as YYYY-MM-DD.")
+BAD_PAGE = M("invalid_input", 422, "Số trang phải là số nguyên từ 1 đến {high}.",
+             "The page must be a whole number from 1 to {high}.")
+BAD_PER_PAGE = M("invalid_input", 422, "Số dòng mỗi trang từ 1 đến {high}.",
+                 "Rows per page: from 1 to {high}.")
+QUERY_TOO_LONG = M("invalid_input", 422, "Từ khoá tìm kiếm quá dài.", "The search words are too long.")
+STATUS_CODE_BAD = M("bad_status", 422, "Mã trạng thái không hợp lệ: {value}",
+                    "Not a status code: {value}")
+
+# --- accounts, tokens, throttles (motcua/accounts.py, motcua/throttle.py) ------------------------
+NO_SUCH_USER = M("invalid_input", 422, "Không có người dùng “{username}”.", "No user “{username}”.")
+BAD_USERNAME = M("invalid_input", 422,
+                 "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới.",
+                 "A username holds only letters, digits, dots, dashes and underscores.")
+BAD_ROLE = M("invalid_input", 422, "Vai trò phải là một trong: {roles}.", "The role must be one of: {roles}.")
+WEAK_PASSWORD = M("invalid_input", 422, "Mật khẩu phải có ít nhất {min} ký tự.",
+                  "A password needs at least {min} characters.")
+USERNAME_TAKEN = M("username_taken", 409, "Tên đăng nhập “{username}” đã có.",
+                   "The username “{username}” is already taken.")
+BAD_CREDENTIALS = M("bad_credentials", 401, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
+DISABLE_SELF = M("disable_self", 409, "Không thể tự khoá tài khoản của chính mình.",
+                 "You cannot disable your own account.")
+BAD_TOKEN = M("bad_token", 401, "Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.",
+              "The access token is not valid or has been revoked.")
+UNKNOWN_TOKEN = M("unknown_token", 422, "Không có mã truy cập (token) này, hoặc nó đã bị thu hồi.",
+                  "No such access token, or it has been revoked.")
+LOGIN_LOCKED = M("too_many_attempts", 429,
+                 "Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.",
+                 "Too many failed logins. Try again in {seconds} seconds.")
+LOOKUP_LOCKED = M("too_many_attempts", 429,
+                  "Nhập sai quá nhiều lần cho hồ sơ này. Hãy thử lại sau {seconds} giây.",
+                  "Too many wrong tries for this dossier. Try again in {seconds} seconds.")
+ADDRESS_LOCKED = M("too_many_attempts", 429, "Nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.",
+                   "Too many wrong tries. Try again in {seconds} seconds.")
+ROLE_FORBIDDEN = M("role_forbidden", 403, "Tài khoản của bạn không có quyền thực hiện thao tác này.",
+                   "Your account may not do this.")
+
+# --- people: ID number, phone, e-mail, name, dates (motcua/identity.py) ---------------------------
+ID_NOT_TEXT = M("invalid_input", 422,
+                "Số định danh cá nhân phải được nhập dạng chuỗi (giữ các số 0 ở đầu).",
+                "The personal ID number must be sent as text (keeping its leading zeros).")
+ID_MISSING = M("invalid_input", 422, "Chưa nhập số định danh cá nhân.", "The personal ID number is missing.")
+ID_NOT_DIGITS = M("invalid_input", 422, "Số định danh cá nhân chỉ được gồm chữ số.",
+                  "The personal ID number holds digits only.")
+ID_LEGACY = M("invalid_input", 422,
+              "Chứng minh nhân dân 9 số đã hết giá trị từ 31/12/2024; "
+              "hãy nhập số định danh cá nhân 12 chữ số.",
+              "9-digit identity cards expired on 31/12/2024; enter the 12-digit personal ID number.")
+ID_LENGTH = M("invalid_input", 422,
+              "Số định danh cá nhân phải có đúng 12 chữ số (đã nhập {n} chữ số).",
+              "The personal ID number has exactly 12 digits ({n} entered).")
+ID_PROVINCE = M("invalid_input", 422,
+                "Mã tỉnh {province} (3 chữ số đầu) không phải mã nơi đăng ký khai sinh hợp lệ.",
+                "Province code {province} (the first 3 digits) is not a valid birth-registration code.")
+ID_BIRTH_YEAR = M("invalid_input", 422,
+                  "Chữ số thứ 4 đến 6 ({digits}) ứng với năm sinh {year}, không khớp với "
+                  "ngày sinh {born:%d/%m/%Y}.",
+                  "Digits 4 to 6 ({digits}) stand for birth year {year}, which does not match the "
+                  "date of birth {born:%d/%m/%Y}.")
+ID_LEGACY_NO_BIRTH = M("invalid_input", 422,
+                       "Số chứng minh nhân dân 9 số không chứa năm sinh và giới tính.",
+                       "A 9-digit identity card number holds no birth year or sex.")
+PHONE_MISSING = M("invalid_input", 422, "Chưa nhập số điện thoại.", "The phone number is missing.")
+PHONE_NOT_DIGITS = M("invalid_input", 422,
+                     "Số điện thoại chỉ được gồm chữ số (có thể có dấu cách, dấu chấm, gạch nối "
+                     "hoặc đầu +84).",
+                     "A phone number holds digits only (spaces, dots, dashes or a leading +84 "
+                     "are fine).")
+PHONE_PREFIX = M("invalid_input", 422, "Số điện thoại phải bắt đầu bằng 0 hoặc +84.",
+                 "A phone number starts with 0 or +84.")
+PHONE_LANDLINE = M("invalid_input", 422,
+                   "Số máy cố định phải có 11 chữ số, bắt đầu bằng 02 (ví dụ 0203… ở Quảng Ninh); "
+                   "đã nhập {n} chữ số.",
+                   "A landline number has 11 digits starting with 02 (e.g. 0203… in Quảng Ninh); "
+                   "{n} entered.")
+PHONE_MOBILE = M("invalid_input", 422, "Số di động phải có đúng 10 chữ số; đã nhập {n} chữ số.",
+                 "A mobile number has exactly 10 digits; {n} entered.")
+PHONE_OLD_PREFIX = M("invalid_input", 422,
+                     "Đầu số 01x (11 số) đã đổi sang đầu 03, 05, 07, 08 từ năm 2018; "
+                     "hãy nhập số mới 10 chữ số.",
+                     "01x numbers (11 digits) moved to 03, 05, 07, 08 in 2018; enter the new "
+                     "10-digit number.")
+PHONE_BAD_PREFIX = M("invalid_input", 422,
+                     "Đầu số {prefix} không hợp lệ: số di động bắt đầu bằng 03, 05, 07, 08, 09; "
+                     "số cố định bắt đầu bằng 02.",
+                     "Prefix {prefix} is not valid: mobiles start with 03, 05, 07, 08, 09; "
+                     "landlines with 02.")
+EMAIL_MISSING = M("invalid_input", 422, "Chưa nhập địa chỉ thư điện tử.", "The e-mail address is missing.")
+EMAIL_BAD = M("invalid_input", 422, "Địa chỉ thư điện tử “{email}” không hợp lệ (dạng ten@mien.vn).",
+              "The e-mail address “{email}” is not valid (like name@domain.vn).")
+NAME_MISSING = M("invalid_input", 422, "Chưa nhập họ và tên.", "The full name is missing.")
+NAME_TOO_LONG = M("invalid_input", 422, "Họ và tên dài quá {max} ký tự.",
+                  "The full name is longer than {max} characters.")
+NAME_DIGITS = M("invalid_input", 422, "Họ và tên không được chứa chữ số.", "A full name holds no digits.")
+NAME_NO_LETTER = M("invalid_input", 422, "Họ và tên phải có ít nhất một chữ cái.",
+                   "A full name needs at least one letter.")
+DATE_MISSING = M("invalid_input", 422, "Chưa nhập ngày.", "The date is missing.")
+DATE_FORMAT = M("invalid_input", 422,
+                "Ngày “{raw}” không đúng định dạng ngày/tháng/năm (ví dụ 05/09/1985).",
+                "The date “{raw}” is not day/month/year (e.g. 05/09/1985).")
+DATE_NOT_REAL = M("invalid_input", 422, "Ngày {day:02d}/{month:02d}/{year} không có thật.",
+                  "The date {day:02d}/{month:02d}/{year} does not exist.")
+DATE_FUTURE = M("invalid_input", 422, "Ngày {value:%d/%m/%Y} ở tương lai (sau hôm nay {today:%d/%m/%Y}).",
+                "The date {value:%d/%m/%Y} is in the future (after today, {today:%d/%m/%Y}).")
+
+# --- deadlines and calendars (motcua/deadlines.py, node/holidays.py) -----------------------------
+CALENDAR_BAD_DATE = M("invalid_input", 422, "Lịch làm việc có dòng sai ngày: {raw!r}.",
+                      "The work calendar has a line with a wrong date: {raw!r}.")
+CALENDAR_BAD_KIND = M("invalid_input", 422,
+                      "Lịch làm việc: loại ngày “{kind}” ({day:%d/%m/%Y}) không hợp lệ.",
+                      "Work calendar: day kind “{kind}” ({day:%d/%m/%Y}) is not valid.")
+CALENDAR_TWICE = M("invalid_input", 422, "Lịch làm việc: ngày {day:%d/%m/%Y} bị khai hai lần.",
+                   "Work calendar: {day:%d/%m/%Y} is listed twice.")
+NEGATIVE_DAYS = M("invalid_input", 422, "Thời hạn giải quyết không được âm.",
+                  "The processing time cannot be negative.")
+RESUMED_BEFORE_PAUSE = M("invalid_input", 422,
+                         "Thời điểm nhận bổ sung không được trước thời điểm tạm dừng.",
+                         "The supplement cannot arrive before the pause began.")
+BAD_DAY_KIND = M("invalid_input", 422, "Loại ngày phải là một trong: {kinds}.",
+                 "The day kind must be one of: {kinds}.")
+
+# --- lifecycle and transitions (motcua/lifecycle.py, node/reception.py, central/dossiers.py) ------
+ALREADY_IN_STATUS = M("transition_refused", 409, "Hồ sơ đã ở trạng thái “{status}”.",
+                      "The dossier is already “{status}”.")
+ALREADY_FINISHED = M("transition_refused", 409,
+                     "Hồ sơ đã kết thúc (“{status}”), không thể chuyển trạng thái.",
+                     "The dossier is finished (“{status}”); its status cannot change.")
+TRANSITION_REFUSED = M("transition_refused", 409,
+                       "Không thể chuyển từ “{current}” sang “{target}”. Được phép: {allowed}.",
+                       "Cannot go from “{current}” to “{target}”. Allowed: {allowed}.")
+BAD_REASON = M("invalid_input", 422, "Lý do phải là văn bản, tối đa {max} ký tự.",
+               "The reason must be text, at most {max} characters.")
+SUPPLEMENT_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi rõ giấy tờ cần bổ sung.",
+                               "Say which papers must be supplied.")
+REFUSAL_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi rõ lý do từ chối.",
+                            "Say why the dossier is refused.")
+BAD_RETURNED_TO = M("invalid_input", 422, "Tên người nhận kết quả không hợp lệ.",
+                    "The name of who took the result is not valid.")
+TARGET_REQUIRED = M("invalid_input", 422, "Thiếu trạng thái đích (“to”).", "The target status (“to”) is missing.")
+
+# --- the desk: dossiers, scans, ratings, rescheduling (node/) ------------------------------------
+DOSSIER_NOT_FOUND = M("dossier_not_found", 404, "Không tìm thấy hồ sơ “{code}”.", "No dossier “{code}”.")
+CONFLICT_DOSSIER_NOT_HERE = M("dossier_not_found", 404, "Hồ sơ của xung đột này không có ở điểm này.",
+                              "This conflict's dossier is not at this point.")
+UNKNOWN_PROCEDURE = M("unknown_procedure", 422, "Không có thủ tục mã “{code}” trong danh mục.",
+                      "No procedure “{code}” in the catalogue.")
+APPLICANT_MISSING = M("invalid_input", 422, "Thiếu thông tin người nộp hồ sơ.", "The applicant's details are missing.")
+FIELD_BAD_VALUE = M("invalid_input", 422, "Giá trị không hợp lệ hoặc quá dài.", "The value is not valid or too long.")
+FIELD_REQUIRED = M("invalid_input", 422, "Trường này là bắt buộc.", "This field is required.")
+COMPONENTS_BAD = M("invalid_input", 422, "Danh sách thành phần hồ sơ không hợp lệ.",
+                   "The list of dossier components is not valid.")
+COMPONENT_BAD = M("invalid_input", 422, "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ.",
+                  "Dossier component: the kind of copy or the count is not valid.")
+BAD_CHANNEL = M("invalid_input", 422, "Kênh nộp phải là 1 (trực tiếp), 2 (trực tuyến) hoặc 3 (bưu chính).",
+                "The channel is 1 (in person), 2 (online) or 3 (by post).")
+BAD_NOTES = M("invalid_input", 422, "Ghi chú phải là văn bản, tối đa {max} ký tự.",
+              "Notes must be text, at most {max} characters.")
+BAD_FEE = M("invalid_input", 422, "Lệ phí phải là số nguyên không âm (đồng).",
+            "The fee is a whole number of dong, not negative.")
+FIELDS_INVALID = M("invalid_input", 422, "Có {n} trường chưa hợp lệ: {field} — {first}",
+                   "{n} fields are not valid: {field} — {first}")
+NOTHING_TO_CHANGE = M("nothing_to_change", 422, "Cần ít nhất một trường cần sửa.",
+                      "Give at least one field to correct.")
+FIELDS_NOT_CORRECTABLE = M("invalid_input", 422, "Không thể sửa trường: {fields}.",
+                           "These fields cannot be corrected: {fields}.")
+BAD_RATING = M("invalid_input", 422, "Mức đánh giá phải là: {scale}.", "The rating must be one of: {scale}.")
+TOO_EARLY_TO_RATE = M("too_early_to_rate", 409, "Chỉ đánh giá được khi hồ sơ đã có kết quả.",
+                      "A dossier can be rated only once it has a result.")
+REQUIREMENT_REQUIRED = M("requirement_required", 422, "Hãy chọn giấy tờ mà bản quét này thuộc về.",
+                         "Choose the document this scan belongs to.")
+UNKNOWN_REQUIREMENT = M("unknown_requirement", 422,
+                        "Thủ tục này không có thành phần hồ sơ “{key}”.",
+                        "This procedure has no required document “{key}”.")
+ATTACHMENT_NOT_FOUND = M("attachment_not_found", 404, "Hồ sơ không có bản quét này.",
+                         "The dossier has no such scan.")
+SCAN_PURGED = M("scan_purged", 410,
+                "Bản quét đã được lưu ở trung tâm và đã xoá khỏi máy này theo quy định "
+                "lưu trữ; hãy xem tại trung tâm.",
+                "The scan is kept at the center and was removed from this computer under the "
+                "retention rules; view it at the center.")
+FILE_REQUIRED = M("file_required", 422, "Thiếu tệp (trường “file”).", "The file is missing (field “file”).")
+EMPTY_FILE = M("empty_file", 422, "Tệp trống.", "The file is empty.")
+FILE_TOO_LARGE = M("file_too_large", 413, "Tệp quá lớn ({size:.1f} MB); tối đa {max:.0f} MB.",
+                   "The file is too large ({size:.1f} MB); at most {max:.0f} MB.")
+UNSUPPORTED_FILE_TYPE = M("unsupported_file_type", 422, "Chỉ nhận tệp PDF, JPEG, PNG hoặc TIFF.",
+                          "Only PDF, JPEG, PNG or TIFF files are taken.")
+BAD_SHA256 = M("bad_sha256", 422, "Mã băm tệp không hợp lệ.", "Not a valid file hash.")
+SCANS_GONE = M("invalid_input", 422, "Bản quét đã chọn không còn trên máy, hãy chọn lại tệp.",
+               "The chosen scan is no longer on this computer; choose the file again.")
+DELAY_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi lý do chậm trễ.", "Give the reason for the delay.")
+BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "The new due date is not valid.")
+DOSSIER_FINISHED = M("dossier_finished", 409, "Hồ sơ đã kết thúc, không hẹn lại được.",
+                     "The dossier is finished; it cannot be rescheduled.")
+ALREADY_RESCHEDULED = M("already_rescheduled", 409, "Hồ sơ đã được hẹn lại một lần (Mẫu 04).",
+                        "The dossier was already rescheduled once (Form 04).")
+NEW_DUE_NOT_LATER = M("invalid_input", 422,
+                      "Ngày hẹn mới phải sau ngày hẹn cũ ({due:%H:%M %d/%m/%Y}).",
+                      "The new due date must be after the old one ({due:%H:%M %d/%m/%Y}).")
+RANGE_BACKWARDS = M("invalid_input", 422, "“Đến ngày” phải sau “Từ ngày”.", "“To” must be after “From”.")
+RANGE_TOO_LONG = M("invalid_input", 422, "Khoảng ngày tối đa {days} ngày.", "At most {days} days at a time.")
+LOOKUP_REFUSED = M("lookup_refused", 404, "Mã hồ sơ hoặc mã tra cứu không đúng.",
+                   "Wrong dossier code or lookup code.")
+BAD_UNIT_CODE = M("invalid_input", 422,
+                  "Mã đơn vị chỉ gồm chữ số, chữ cái và dấu chấm (2–20 ký tự), ví dụ 07024.",
+                  "A unit code holds only digits, letters and dots (2–20 characters), e.g. 07024.")
+POINT_NAME_REQUIRED = M("invalid_input", 422, "Cần tên điểm tiếp nhận, ví dụ “Quan Lạn”.",
+                        "The point needs a name, e.g. “Quan Lạn”.")
+POINT_NAME_BAD = M("invalid_input", 422, "Cần tên điểm tiếp nhận (tối đa 200 ký tự), ví dụ “Quan Lạn”.",
+                   "The point needs a name (at most 200 characters), e.g. “Quan Lạn”.")
+ALREADY_INITIALISED = M("already_initialised", 409, "Thư mục này đã là điểm tiếp nhận {unit}.",
+                        "This folder is already point {unit}.")
+
+# --- the desk's scanner (node/scanner.py) --------------------------------------------------------
+SCANNER_NOT_INSTALLED = M("scanner_unavailable", 503, "Máy này chưa cài phần mềm máy quét (gói sane-utils).",
+                          "Scanner software is not installed on this computer (package sane-utils).")
+SCANNER_SILENT = M("scanner_unavailable", 503, "Máy quét không trả lời.", "The scanner does not answer.")
+SCANNER_NONE = M("scanner_unavailable", 503, "Không tìm thấy máy quét nào. Hãy kiểm tra cáp và nguồn.",
+                 "No scanner found. Check its cable and power.")
+SCANNER_SLOW = M("scanner_unavailable", 503, "Máy quét quá lâu không trả lời.",
+                 "The scanner took too long to answer.")
+SCANNER_FAILED = M("scanner_unavailable", 503,
+                   "Không quét được trên “{device}”. Hãy kiểm tra giấy và máy quét.",
+                   "Could not scan on “{device}”. Check the paper and the scanner.")
+SCAN_PAGES = M("invalid_input", 422, "Số trang quét từ 1 đến {max}.", "Pages to scan: from 1 to {max}.")
+SCAN_MODE = M("invalid_input", 422, "Chế độ quét phải là Gray, Color hoặc Lineart.",
+              "The scan mode is Gray, Color or Lineart.")
+SCAN_RESOLUTION = M("invalid_input", 422, "Độ phân giải từ 50 đến 600 dpi.", "Resolution: from 50 to 600 dpi.")
+
+# --- conflicts (sync/conflict_view.py, node/conflicts.py, central/conflicts.py) ------------------
+CONFLICT_NOT_FOUND = M("conflict_not_found", 404, "Không tìm thấy xung đột này.", "No such conflict.")
+ALREADY_RESOLVED = M("already_resolved", 409, "Xung đột này đã được giải quyết.",
+                     "This conflict is already resolved.")
+BAD_DECISION = M("bad_decision", 422, "Quyết định phải là keep_a, keep_b hoặc value.",
+                 "The decision is keep_a, keep_b or value.")
+DECISION_NOT_FOR_KIND = M("bad_decision", 422, "Quyết định này không áp dụng cho loại xung đột này.",
+                          "This decision does not apply to this kind of conflict.")
+BAD_NOTE = M("invalid_input", 422, "Ghi chú phải là văn bản, tối đa {max} ký tự.",
+             "The note must be text, at most {max} characters.")
+DECISION_STATUS = M("bad_status", 422, "Hãy chọn một trạng thái hợp lệ (mã 1–10).",
+                    "Choose a valid status (code 1–10).")
+DECISION_VALUE_REQUIRED = M("invalid_input", 422, "Hãy nhập giá trị đúng cho ít nhất một trường.",
+                            "Enter a proper value for at least one field.")
+DECISION_BAD_FIELD = M("bad_field", 422, "Không sửa được trường “{name}” khi giải quyết xung đột.",
+                       "Field “{name}” cannot be changed when resolving a conflict.")
+DECISION_VALUE_TYPE = M("invalid_input", 422, "Giá trị của “{name}” phải là văn bản hoặc số.",
+                        "The value of “{name}” must be text or a number.")
+DECISION_VALUE_LONG = M("invalid_input", 422, "Giá trị của “{name}” quá dài.",
+                        "The value of “{name}” is too long.")
+
+# --- the center: dossiers, points, statistics, enrollment (central/) -----------------------------
+BAD_OFFICIAL_CODE = M("invalid_input", 422, "Mã hồ sơ chính thức không hợp lệ.",
+                      "The official dossier code is not valid.")
+OFFICIAL_CODE_TAKEN = M("official_code_taken", 409, "Mã “{official}” đã gắn cho hồ sơ {other}.",
+                        "Code “{official}” is already given to dossier {other}.")
+OFFICIAL_CODE_TAKEN_ELSEWHERE = M("official_code_taken", 409, "Mã “{official}” đã gắn cho hồ sơ khác.",
+                                  "Code “{official}” is already given to another dossier.")
+POINT_NOT_FOUND = M("point_not_found", 404, "Không có điểm tiếp nhận “{unit}”.", "No point “{unit}”.")
+STATS_RANGE = M("invalid_input", 422, "Ngày kết thúc phải sau ngày bắt đầu.",
+                "The end date must be after the start date.")
+ENROLL_TTL = M("invalid_input", 422, "Thời hạn mã ghi danh phải từ 1 phút đến 30 ngày.",
+               "An enrollment token lasts from 1 minute to 30 days.")
+BAD_PUBLIC_KEYS = M("bad_public_keys", 422, "Khoá công khai của điểm không đọc được.",
+                    "The point's public keys cannot be read.")
+BAD_ENROLL_PROOF = M("bad_public_keys", 422, "Khóa hoặc chữ ký của điểm không hợp lệ.",
+                     "The point's keys or signature are not valid.")
+ENROLL_TOKEN_UNKNOWN = M("enroll_token_unknown", 401, "Mã ghi danh không đúng.", "Wrong enrollment token.")
+ENROLL_TOKEN_USED = M("enroll_token_used", 403, "Mã ghi danh này đã được dùng.",
+                      "This enrollment token was already used.")
+ENROLL_TOKEN_EXPIRED = M("enroll_token_expired", 403, "Mã ghi danh đã hết hạn: xin trung tâm cấp mã mới.",
+                         "The enrollment token has expired: ask the center for a new one.")
+ENROLL_TOKEN_WRONG_UNIT = M("enroll_token_wrong_unit", 403,
+                            "Mã ghi danh này dành cho điểm {expected}, không phải {given}.",
+                            "This enrollment token is for point {expected}, not {given}.")
+ENROLL_REQUEST_WRONG_LANE = M("bad_enroll_file", 422,
+                              "Yêu cầu ghi danh của {unit} nằm trong thư mục của {lane}.",
+                              "The enrollment request of {unit} sits in the folder of {lane}.")
+
+# --- enrollment and keys, point side (node/enroll.py, sync/enrollfile.py, sync/keyrotation.py) ----
+NOT_ENROLLED = M("not_enrolled", 403, "Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
+                 "This point has not enrolled with the center: run `motcua node enroll`.")
+CENTER_KEYS_UNREADABLE = M("center_unreachable", 403,
+                           "Không đọc được khóa của trung tâm tại {url} ({detail}).",
+                           "Cannot read the center's keys at {url} ({detail}).")
+CENTER_UNREACHABLE = M("center_unreachable", 403, "Không liên lạc được với trung tâm ({detail}).",
+                       "Cannot reach the center ({detail}).")
+ENROLL_REFUSED = M("enroll_refused", 403, "Trung tâm từ chối ghi danh: {detail}",
+                   "The center refused the enrollment: {detail}")
+ENROLL_ANSWER_UNSIGNED = M("wrong_center_key", 403, "Câu trả lời ghi danh không mang chữ ký của trung tâm.",
+                           "The enrollment answer is not signed by the center.")
+CENTER_KEY_CHANGED = M("wrong_center_key", 403, "Trung tâm trả về khóa khác khóa đã công bố.",
+                       "The center answered with a key other than the one it published.")
+CENTER_FINGERPRINT = M("wrong_center_key", 403,
+                       "Khóa trung tâm ({actual}) không khớp dấu vân tay được cấp ({expected}).",
+                       "The center's key ({actual}) does not match the fingerprint given ({expected}).")
+CENTER_NOT_PINNED = M("wrong_center_key", 403,
+                      "Trung tâm trả lời bằng khóa {actual}, khác khóa đã ghim {pinned}.",
+                      "The center answered with key {actual}, not the pinned key {pinned}.")
+ENROLL_FILE_UNREADABLE = M("bad_enroll_file", 403, "Không đọc được tệp ghi danh: {detail}.",
+                           "Cannot read the enrollment file: {detail}.")
+ENROLL_FILE_WRONG_UNIT = M("enroll_token_wrong_unit", 403,
+                           "Tệp ghi danh này dành cho điểm {expected}, không phải {given}.",
+                           "This enrollment file is for point {expected}, not {given}.")
+ENROLL_FILE_EXPIRED = M("enroll_token_expired", 403,
+                        "Tệp ghi danh đã hết hạn: xin trung tâm cấp tệp mới "
+                        "(hoặc kiểm tra đồng hồ của máy này).",
+                        "The enrollment file has expired: ask the center for a new one (or check "
+                        "this computer's clock).")
+ENROLL_FILE_FORGED = M("bad_enroll_file", 422, "Tệp ghi danh không đúng chữ ký của trung tâm (bị sửa?).",
+                       "The enrollment file is not signed by the center (altered?).")
+ENROLL_FILE_BAD = M("bad_enroll_file", 422, "Đây không phải tệp ghi danh motcua hợp lệ.",
+                    "This is not a valid motcua enrollment file.")
+ENROLL_REQUEST_INVALID = M("bad_enroll_file", 422, "Yêu cầu ghi danh không hợp lệ ({reason}).",
+                           "The enrollment request is not valid ({reason}).")
+ENROLL_REQUEST_BAD = M("bad_enroll_file", 422, "Yêu cầu ghi danh hỏng hoặc không đúng định dạng.",
+                       "The enrollment request is damaged or not in the right format.")
+ROTATION_REQUEST_BAD = M("bad_rotation_request", 422, "Yêu cầu đổi khóa hỏng hoặc không đúng định dạng.",
+                         "The key-rotation request is damaged or not in the right format.")
+ROTATION_WRONG_LANE = M("bad_rotation_request", 403,
+                        "Yêu cầu đổi khóa của {unit} nằm trong thư mục của {lane}.",
+                        "The key-rotation request of {unit} sits in the folder of {lane}.")
+ROTATION_REVOKED = M("revoked_sender", 403, "Điểm {unit} đã bị thu hồi khóa: không đổi khóa được.",
+                     "Point {unit}'s keys are revoked: its keys cannot be rotated.")
+ROTATION_NOT_ENDORSED = M("bad_endorsement", 403,
+                          "Khóa mới của điểm {unit} không được ký bằng khóa hiện hành của điểm: "
+                          "từ chối đổi khóa.",
+                          "Point {unit}'s new keys are not signed by its current key: rotation refused.")
+ROTATION_ANSWER_UNSIGNED = M("bad_rotation_answer", 422,
+                             "Xác nhận đổi khóa không mang chữ ký đúng của trung tâm.",
+                             "The key-rotation answer is not signed by the center.")
+ROTATION_ANSWER_WRONG_UNIT = M("bad_rotation_answer", 422,
+                               "Xác nhận đổi khóa dành cho điểm {unit}, không phải {me}.",
+                               "The key-rotation answer is for point {unit}, not {me}.")
+ROTATION_ANSWER_KEYS = M("bad_rotation_answer", 422, "Trung tâm xác nhận những khóa mà điểm này không có.",
+                         "The center confirmed keys this point does not hold.")
+
+# --- sync endpoints and resumable uploads (central/sync_api.py, central/uploads.py) --------------
+BAD_HEADER = M("bad_header", 422, "Thiếu hoặc sai tiêu đề {name}.", "Header {name} is missing or wrong.")
+BAD_REQUEST_SIGNATURE = M("bad_request_signature", 401,
+                          "Yêu cầu không mang chữ ký của một điểm đã ghi danh.",
+                          "The request is not signed by an enrolled point.")
+UPLOAD_UNSIGNED = M("bad_request_signature", 401,
+                    "Lượt tải lên phải mang chữ ký của điểm đã ghi danh (cập nhật phần mềm "
+                    "của điểm nếu nó đã cũ).",
+                    "An upload must be signed by an enrolled point (update the point's software "
+                    "if it is old).")
+LENGTH_REQUIRED = M("length_required", 411, "Cần Content-Length.", "Content-Length is needed.")
+UPLOAD_OVERFLOW = M("upload_overflow", 413, "Dữ liệu vượt quá độ dài đã khai.",
+                    "The data goes past the declared length.")
+BAD_CONTENT_TYPE = M("bad_content_type", 415, "Content-Type phải là application/offset+octet-stream.",
+                     "Content-Type must be application/offset+octet-stream.")
+UPLOAD_INCOMPLETE = M("upload_incomplete", 422, "Gói chưa tải lên đủ.", "The parcel is not fully uploaded.")
+UPLOAD_HASH_MISMATCH = M("upload_hash_mismatch", 422, "Gói nhận được không khớp mã băm; hãy gửi lại.",
+                         "The parcel received does not match its hash; send it again.")
+BAD_UPLOAD_ID = M("bad_upload_id", 422, "Mã tải lên phải là SHA-256 của gói.",
+                  "The upload id must be the parcel's SHA-256.")
+BAD_UPLOAD_OWNER = M("bad_upload_owner", 422, "Điểm không hợp lệ.", "Not a valid point.")
+BAD_UPLOAD_LENGTH = M("bad_upload_length", 422, "Upload-Length phải là số nguyên dương.",
+                      "Upload-Length must be a positive whole number.")
+UPLOAD_TOO_LARGE = M("upload_too_large", 413, "Gói quá lớn.", "The parcel is too large.")
+BAD_UPLOAD_PIECES = M("bad_upload_pieces", 422, "Danh sách mã băm từng phần không khớp độ dài gói.",
+                      "The list of piece hashes does not fit the parcel's length.")
+UPLOAD_LENGTH_CONFLICT = M("upload_length_conflict", 409, "Đã có lượt tải lên này với độ dài khác.",
+                           "This upload already exists with another length.")
+UPLOAD_QUOTA_EXCEEDED = M("upload_quota_exceeded", 413, "Điểm đã có quá nhiều dữ liệu đang tải lên dở.",
+                          "The point already has too much data half uploaded.")
+UPLOAD_NOT_FOUND = M("upload_not_found", 404, "Không có lượt tải lên này (có thể đã hết hạn).",
+                     "No such upload (it may have expired).")
+UPLOAD_OFFSET_MISMATCH = M("upload_offset_mismatch", 409, "Vị trí tải lên là {offset}, không phải {asked}.",
+                           "The upload is at offset {offset}, not {asked}.")
+UPLOAD_PIECE_DAMAGED = M("upload_offset_mismatch", 409,
+                         "Một phần gói bị hỏng trên đường truyền; gửi lại từ vị trí {offset}.",
+                         "A piece of the parcel was damaged on the way; send again from offset {offset}.")
+
+# --- parcels, receipts, blobs: refusal reasons on both sides (sync/parcel.py, sync/receipt.py…) ---
+BAD_MAGIC = M("bad_magic", 422, "Tệp không phải là gói đồng bộ motcua.", "The file is not a motcua sync parcel.")
+UNSUPPORTED_VERSION = M("unsupported_version", 422,
+                        "Gói dùng định dạng phiên bản {version}, phần mềm này chưa hỗ trợ.",
+                        "The parcel uses format version {version}, which this software does not know.")
+TRAILING_BYTES = M("trailing_bytes", 422, "Gói có dữ liệu thừa ở cuối, có thể đã bị sửa.",
+                   "The parcel has extra bytes at its end; it may have been altered.")
+DECRYPT_FAILED = M("decrypt_failed", 422, "Không giải mã được gói (sai khóa nhận hoặc đã bị sửa).",
+                   "The parcel cannot be decrypted (wrong recipient key, or altered).")
+CONTENT_HASH_MISMATCH = M("content_hash_mismatch", 422, "Nội dung gói không khớp mã băm trong phần đầu gói.",
+                          "The parcel's content does not match the hash in its header.")
+CHAIN_BROKEN = M("chain_broken", 422, "Gói số {seq} không nối tiếp gói số {last} đã nhận từ {sender}.",
+                 "Parcel {seq} does not follow parcel {last} received from {sender}.")
+REPLAYED = M("replayed", 422,
+             "Số thứ tự {seq} của {sender} đã dùng cho một gói khác (máy trạm khôi phục từ bản sao cũ?).",
+             "Sequence number {seq} of {sender} was used for another parcel (a point restored from "
+             "an old backup?).")
+UNKNOWN_SENDER = M("unknown_sender", 422, "Không biết máy gửi {sender}: chưa đăng ký.",
+                   "Unknown sender {sender}: not enrolled.")
+UNKNOWN_POINT = M("unknown_sender", 422, "Không biết điểm {unit}.", "Unknown point {unit}.")
+REVOKED_SENDER = M("revoked_sender", 422, "Điểm {unit} đã bị thu hồi khóa.", "Point {unit}'s keys are revoked.")
+WRONG_RECIPIENT = M("wrong_recipient", 422, "Gói gửi cho {recipient}, không phải cho {expected}.",
+                    "The parcel is for {recipient}, not for {expected}.")
+BAD_SIGNATURE = M("bad_signature", 422, "Chữ ký của gói không khớp khóa của {sender}.",
+                  "The parcel's signature does not match {sender}'s key.")
+MALFORMED_HEADER = M("malformed_header", 422, "Phần đầu gói không hợp lệ ({detail}).",
+                     "The parcel header is not valid ({detail}).")
+MALFORMED_PLAINTEXT = M("malformed_plaintext", 422, "Nội dung gói giải mã ra không hợp lệ ({detail}).",
+                        "The parcel's decrypted content is not valid ({detail}).")
+TRUNCATED = M("truncated", 422, "Gói bị cắt cụt (tải hoặc chép chưa xong?).",
+              "The parcel is cut short (download or copy not finished?).")
+TOO_FAR_AHEAD = M("too_far_ahead", 422,
+                  "Gói số {seq} đến quá xa trước gói số {missing} còn thiếu; gửi lại sau.",
+                  "Parcel {seq} came too far ahead of the missing parcel {missing}; send it later.")
+INTERNAL_ERROR_CENTER = M("internal_error", 422, "Trung tâm gặp lỗi khi xử lý gói; đã ghi nhật ký.",
+                          "The center failed while handling the parcel; it is in the log.")
+INTERNAL_ERROR_POINT = M("internal_error", 422, "Lỗi khi áp dụng gói: {detail}.",
+                         "Failed to apply the parcel: {detail}.")
+PARCEL_BAD_PAYLOAD = M("bad_payload", 422, "{detail}", "{detail}")
+PARCEL_UNAUTHORIZED = M("unauthorized", 422, "{detail}", "{detail}")
+MALFORMED_RECEIPT = M("malformed_receipt", 422, "Biên nhận không đọc được.", "The receipt cannot be read.")
+RECEIPT_BAD_SIGNATURE = M("bad_signature", 422, "Chữ ký trên biên nhận không hợp lệ.",
+                          "The signature on the receipt is not valid.")
+RECEIPT_MISMATCH = M("receipt_mismatch", 422, "Biên nhận này là của một gói khác.",
+                     "This receipt is for another parcel.")
+RECEIPT_NOT_SENT = M("receipt_mismatch", 422, "Biên nhận cho một gói trung tâm không gửi.",
+                     "A receipt for a parcel the center did not send.")
+BLOB_OUT_OF_RANGE = M("blob_hash_mismatch", 422, "Mảnh tệp quét nằm ngoài kích thước tệp.",
+                      "A scan chunk lies outside the scan's size.")
+BLOB_INCOMPLETE = M("blob_incomplete", 422, "Tệp quét chưa nhận đủ các mảnh.",
+                    "Not all chunks of the scan have arrived.")
+BLOB_HASH_MISMATCH = M("blob_hash_mismatch", 422, "Tệp quét ghép lại không khớp mã băm.",
+                       "The joined scan does not match its hash.")
+
+# --- who may change what: event refusals (sync/policy.py) ----------------------------------------
+EVENT_REFUSED = M("unauthorized", 422, "Sự kiện {kind} ({event}) từ {origin}: {why}",
+                  "Event {kind} ({event}) from {origin}: {why}")
+EVENT_BAD_PAYLOAD = M("bad_payload", 422, "Sự kiện {kind} ({event}) sai dạng: {detail}",
+                      "Event {kind} ({event}) is malformed: {detail}")
+FOREIGN_ORIGIN = M("foreign_origin", 422, "gói của {sender} chỉ được mang sự kiện của chính nó.",
+                   "a parcel from {sender} may carry only its own events.")
+CENTER_ONLY = M("center_only", 422, "chỉ trung tâm được ban hành quy định (danh mục, lịch nghỉ).",
+                "only the center issues rules (catalogue, holidays).")
+RULE_HAS_DOSSIER = M("center_only", 422, "sự kiện quy định không thuộc hồ sơ nào.",
+                     "a rule event belongs to no dossier.")
+NO_DOSSIER = M("no_dossier", 422, "sự kiện hồ sơ phải nêu mã hồ sơ.", "a dossier event must name its dossier.")
+NOT_OWNER_HERE = M("not_owner", 422, "hồ sơ này không thuộc điểm {point}.",
+                   "this dossier does not belong to point {point}.")
+RECEIVED_AT_CENTER = M("not_owner", 422, "hồ sơ chỉ được tiếp nhận tại điểm tiếp nhận.",
+                       "dossiers are received only at a point.")
+CODE_PREFIX = M("code_prefix", 422, "mã hồ sơ phải bắt đầu bằng mã đơn vị của điểm nhận.",
+                "a dossier code must start with the receiving point's unit code.")
+OWNED_BY = M("not_owner", 422, "hồ sơ này thuộc điểm {owner}.", "this dossier belongs to point {owner}.")
+UNKNOWN_DOSSIER = M("unknown_dossier", 422, "nơi nhận không có hồ sơ này.", "the receiver has no such dossier.")
+OWNED_BY_OTHER = M("not_owner", 422,
+                   "hồ sơ này thuộc điểm {owner}; chỉ điểm đó hoặc trung tâm được thay đổi.",
+                   "this dossier belongs to point {owner}; only that point or the center may change it.")
+
+# --- the USB stick (sync/stickfs.py, sync/folder.py) ---------------------------------------------
+STICK_SYMLINK = M("symlink", 422, "{label} là liên kết (symlink): không đọc, không ghi, không xoá qua nó.",
+                  "{label} is a symlink: nothing is read, written or deleted through it.")
+STICK_SYMLINK_DIR = M("symlink", 422,
+                      "{label} là liên kết (symlink) ra chỗ khác: không đọc, không ghi gì qua nó.",
+                      "{label} is a symlink to elsewhere: nothing is read or written through it.")
+STICK_NOT_A_FILE = M("not_a_file", 422, "{label} là thư mục, không phải tệp: để nguyên.",
+                     "{label} is a folder, not a file: left as it is.")
+STICK_SPECIAL_FILE = M("special_file", 422,
+                       "{label} là tệp đặc biệt (FIFO, thiết bị, socket): không đọc, để nguyên.",
+                       "{label} is a special file (FIFO, device, socket): not read, left as it is.")
+STICK_ROOT_SYMLINK = M("symlink", 422, "{label} là liên kết (symlink): không đọc, không ghi gì qua nó.",
+                       "{label} is a symlink: nothing is read or written through it.")
+STICK_ROOT_SPECIAL = M("special_file", 422, "{label} là tệp đặc biệt: không đọc, không ghi gì qua nó.",
+                       "{label} is a special file: nothing is read or written through it.")
+STICK_NOT_A_DIRECTORY = M("not_a_directory", 422, "{label} không phải thư mục: để nguyên.",
+                          "{label} is not a folder: left as it is.")
+STICK_MISSING = M("missing", 422, "{label}: không có trên USB.", "{label}: not on the stick.")
+STICK_UNREADABLE = M("unreadable", 422, "{label}: không đọc được ({detail}).", "{label}: cannot be read ({detail}).")
+STICK_TOO_LARGE = M("too_large", 422, "{label}: {size} byte, quá giới hạn {limit} byte: không đọc.",
+                    "{label}: {size} bytes, over the limit of {limit} bytes: not read.")
+STICK_FULL = M("stick_unusable", 409,
+               "USB đã đầy: không còn chỗ ghi. Xoá bớt tệp khác trên USB hoặc dùng USB lớn hơn rồi làm "
+               "lại; không có tệp nào bị ghi dở.",
+               "The stick is full. Delete other files on it or use a larger stick, then try again; "
+               "no file was left half written.")
+STICK_NO_RIGHT = M("stick_unusable", 409,
+                   "Không có quyền ghi vào USB (chỉ đọc?): không ghi được gì. Kiểm tra USB rồi làm lại.",
+                   "No right to write to the stick (read-only?): nothing was written. Check the "
+                   "stick and try again.")
+STICK_GONE = M("stick_unusable", 409,
+               "Lỗi đọc ghi USB (hỏng, hoặc đã bị rút ra?): rút ra, cắm lại rồi làm lại; không có tệp "
+               "nào bị ghi dở.",
+               "The stick failed to read or write (damaged, or pulled out?): take it out, plug it "
+               "back in and try again; no file was left half written.")
+STICK_READ_ONLY = M("stick_unusable", 409,
+                    "USB đang ở chế độ chỉ đọc (khóa chống ghi?): không ghi được gì. "
+                    "Mở khóa hoặc dùng USB khác rồi làm lại.",
+                    "The stick is read-only (write-protect switch?): nothing was written. Unlock it "
+                    "or use another stick, then try again.")
+STICK_WRITE_FAILED = M("stick_unusable", 409,
+                       "Không ghi được vào USB ({detail}): kiểm tra USB rồi làm lại; không có tệp "
+                       "nào bị ghi dở.",
+                       "Cannot write to the stick ({detail}): check it and try again; no file was "
+                       "left half written.")
+STICK_UNUSABLE = M("stick_unusable", 409, "USB không dùng được: {detail}", "The stick cannot be used: {detail}")
+STICK_UNSAFE = M("stick_unusable", 409, "USB không an toàn, không dùng: {detail}",
+                 "The stick is not safe; not used: {detail}")
+
+del M
+
+
+def catalogue() -> dict[str, Message]:
+    """Every entry by its constant's name, in the order written."""
+    return {name: value for name, value in globals().items() if isinstance(value, Message)}
+
+
+for _name, _message in catalogue().items():
+    _message.name = _name
+del _name, _message
+
+HTTP_ERRORS = {m.status: m for name, m in catalogue().items() if name == f"HTTP_{m.status}"}
+
+
+def http_message(status: int) -> Message:
+    """The catalogue entry for a bare HTTP error (`http_<status>`); 400's for an unknown status."""
+    return HTTP_ERRORS.get(status, HTTP_400)
+
+
+def error_classes() -> list[type[DomainError]]:
+    """DomainError and every subclass defined so far (the apps add a few of their own)."""
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+    return [DomainError, *walk(DomainError)]
+
+
+def codes() -> set[str]:
+    """Every stable code the catalogue knows, plus the classes' own defaults."""
+    return {m.code for m in catalogue().values()} | {cls.code for cls in error_classes()}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalogue_markdown() -> str:
+    """The table in docs/errors.md: one row per entry, sorted by code."""
+    lines = ["| code | status | name | Vietnamese | English |", "|---|---|---|---|---|"]
+    for m in sorted(catalogue().values(), key=lambda m: (m.code, m.name)):
+        lines.append(f"| `{m.code}` | {m.status} | `{m.name}` | {_cell(m.vi)} | {_cell(m.en)} |")
+    lines += ["", "An error class's own code and status, for an error raised without an entry "
+              "(older code, or a sentence passed on from the other side):", "",
+              "| class | code | status |", "|---|---|---|"]
+    for cls in sorted(error_classes(), key=lambda c: (c.__module__, c.__name__)):
+        lines.append(f"| `{cls.__module__}.{cls.__name__}` | `{cls.code}` | {cls.status} |")
+    return "\n".join(lines)

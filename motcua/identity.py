@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 
 # Province (birth-registration) codes of the personal ID number: the 63 provinces before the 2025
@@ -70,32 +71,30 @@ def validate_id_number(value: str, date_of_birth: date | None = None, *,
     :raises InvalidInput: (field "id_number") wrong length, non-digits, unknown province code, or a
         century/year code that disagrees with `date_of_birth`.
     """
-    def fail(message: str) -> InvalidInput:
+    def fail(message: E.Said | E.Message) -> InvalidInput:
         return InvalidInput(message, field="id_number")
 
     if not isinstance(value, str):
         # An int would have lost the leading zeros of the province code.
-        raise fail("Số định danh cá nhân phải được nhập dạng chuỗi (giữ các số 0 ở đầu).")
+        raise fail(E.ID_NOT_TEXT)
     if not value.strip():
-        raise fail("Chưa nhập số định danh cá nhân.")
+        raise fail(E.ID_MISSING)
     number = _clean_digits(value)
     if not number.isascii() or not number.isdigit():
-        raise fail("Số định danh cá nhân chỉ được gồm chữ số.")
+        raise fail(E.ID_NOT_DIGITS)
     if len(number) == 9:
         if allow_legacy:
             return number
-        raise fail("Chứng minh nhân dân 9 số đã hết giá trị từ 31/12/2024; "
-                   "hãy nhập số định danh cá nhân 12 chữ số.")
+        raise fail(E.ID_LEGACY)
     if len(number) != 12:
-        raise fail(f"Số định danh cá nhân phải có đúng 12 chữ số (đã nhập {len(number)} chữ số).")
+        raise fail(E.ID_LENGTH(n=len(number)))
     province = number[:3]
     if province not in PROVINCE_CODES:
-        raise fail(f"Mã tỉnh {province} (3 chữ số đầu) không phải mã nơi đăng ký khai sinh hợp lệ.")
+        raise fail(E.ID_PROVINCE(province=province))
     if date_of_birth is not None:
         year = _birth_year(number)
         if year != date_of_birth.year:
-            raise fail(f"Chữ số thứ 4 đến 6 ({number[3:6]}) ứng với năm sinh {year}, không khớp với "
-                       f"ngày sinh {date_of_birth:%d/%m/%Y}.")
+            raise fail(E.ID_BIRTH_YEAR(digits=number[3:6], year=year, born=date_of_birth))
     return number
 
 
@@ -129,7 +128,7 @@ def id_number_province(value: str) -> str:
 def _require_12(value: str) -> str:
     number = validate_id_number(value, allow_legacy=True)
     if len(number) != 12:
-        raise InvalidInput("Số chứng minh nhân dân 9 số không chứa năm sinh và giới tính.",
+        raise InvalidInput(E.ID_LEGACY_NO_BIRTH,
                            field="id_number")
     return number
 
@@ -143,11 +142,11 @@ def normalize_phone(value: str) -> str:
 
     :raises InvalidInput: (field "phone") anything else.
     """
-    def fail(message: str) -> InvalidInput:
+    def fail(message: E.Said | E.Message) -> InvalidInput:
         return InvalidInput(message, field="phone")
 
     if not isinstance(value, str) or not value.strip():
-        raise fail("Chưa nhập số điện thoại.")
+        raise fail(E.PHONE_MISSING)
     number = _clean_digits(value)
     for prefix in ("+84", "0084", "84"):
         if number.startswith(prefix):
@@ -156,22 +155,18 @@ def normalize_phone(value: str) -> str:
             number = rest if rest.startswith("0") else "0" + rest
             break
     if not number.isascii() or not number.isdigit():
-        raise fail("Số điện thoại chỉ được gồm chữ số (có thể có dấu cách, dấu chấm, gạch nối "
-                   "hoặc đầu +84).")
+        raise fail(E.PHONE_NOT_DIGITS)
     if _MOBILE.fullmatch(number) or _LANDLINE.fullmatch(number):
         return number
     if not number.startswith("0"):
-        raise fail("Số điện thoại phải bắt đầu bằng 0 hoặc +84.")
+        raise fail(E.PHONE_PREFIX)
     if number.startswith("02"):
-        raise fail(f"Số máy cố định phải có 11 chữ số, bắt đầu bằng 02 (ví dụ 0203… ở Quảng Ninh); "
-                   f"đã nhập {len(number)} chữ số.")
+        raise fail(E.PHONE_LANDLINE(n=len(number)))
     if number[1] in "35789":
-        raise fail(f"Số di động phải có đúng 10 chữ số; đã nhập {len(number)} chữ số.")
+        raise fail(E.PHONE_MOBILE(n=len(number)))
     if number.startswith("01"):
-        raise fail("Đầu số 01x (11 số) đã đổi sang đầu 03, 05, 07, 08 từ năm 2018; "
-                   "hãy nhập số mới 10 chữ số.")
-    raise fail(f"Đầu số {number[:2]} không hợp lệ: số di động bắt đầu bằng 03, 05, 07, 08, 09; "
-               "số cố định bắt đầu bằng 02.")
+        raise fail(E.PHONE_OLD_PREFIX)
+    raise fail(E.PHONE_BAD_PREFIX(prefix=number[:2]))
 
 
 def validate_email(value: str) -> str:
@@ -181,9 +176,9 @@ def validate_email(value: str) -> str:
     """
     email = value.strip() if isinstance(value, str) else ""
     if not email:
-        raise InvalidInput("Chưa nhập địa chỉ thư điện tử.", field="email")
+        raise InvalidInput(E.EMAIL_MISSING, field="email")
     if len(email) > 254 or not _EMAIL.fullmatch(email):
-        raise InvalidInput(f"Địa chỉ thư điện tử “{email}” không hợp lệ (dạng ten@mien.vn).",
+        raise InvalidInput(E.EMAIL_BAD(email=email),
                            field="email")
     return email
 
@@ -196,18 +191,18 @@ def validate_full_name(value: str) -> str:
     :raises InvalidInput: (field "full_name") empty, longer than 100 characters, with digits, or with
         no letter at all.
     """
-    def fail(message: str) -> InvalidInput:
+    def fail(message: E.Said | E.Message) -> InvalidInput:
         return InvalidInput(message, field="full_name")
 
     name = to_nfc(value) if isinstance(value, str) else ""
     if not name:
-        raise fail("Chưa nhập họ và tên.")
+        raise fail(E.NAME_MISSING)
     if len(name) > MAX_NAME_LENGTH:
-        raise fail(f"Họ và tên dài quá {MAX_NAME_LENGTH} ký tự.")
+        raise fail(E.NAME_TOO_LONG(max=MAX_NAME_LENGTH))
     if any(ch.isdigit() for ch in name):
-        raise fail("Họ và tên không được chứa chữ số.")
+        raise fail(E.NAME_DIGITS)
     if not any(ch.isalpha() for ch in name):
-        raise fail("Họ và tên phải có ít nhất một chữ cái.")
+        raise fail(E.NAME_NO_LETTER)
     return name
 
 
@@ -243,20 +238,20 @@ def parse_date_vi(text: str, *, today: date | None = None, field: str = "date_of
     """
     raw = text.strip() if isinstance(text, str) else ""
     if not raw:
-        raise InvalidInput("Chưa nhập ngày.", field=field)
+        raise InvalidInput(E.DATE_MISSING, field=field)
     if m := _DMY.fullmatch(raw):
         day, month, year = (int(g) for g in m.groups())
     elif m := _ISO.fullmatch(raw):
         year, month, day = (int(g) for g in m.groups())
     else:
-        raise InvalidInput(f"Ngày “{raw}” không đúng định dạng ngày/tháng/năm (ví dụ 05/09/1985).",
+        raise InvalidInput(E.DATE_FORMAT(raw=raw),
                            field=field)
     try:
         value = date(year, month, day)
     except ValueError:
-        raise InvalidInput(f"Ngày {day:02d}/{month:02d}/{year} không có thật.", field=field) from None
+        raise InvalidInput(E.DATE_NOT_REAL(day=day, month=month, year=year), field=field) from None
     if today is not None and value > today:
-        raise InvalidInput(f"Ngày {value:%d/%m/%Y} ở tương lai (sau hôm nay {today:%d/%m/%Y}).",
+        raise InvalidInput(E.DATE_FUTURE(value=value, today=today),
                            field=field)
     return value
 

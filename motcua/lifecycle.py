@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from motcua import errors as E
+from motcua.deadlines import extend_for_pause
+
 
 class Status(IntEnum):
     SUBMITTED_ONLINE = 1
@@ -79,11 +82,17 @@ ACTION_LABELS_VI = {
 
 
 class TransitionRefused(ValueError):
-    """An illegal status change; `reason_vi` is fit to show a clerk."""
+    """An illegal status change; `said` (a catalogue message) and `reason_vi` are fit to show."""
 
-    def __init__(self, current: int, target: int, reason_vi: str):
-        super().__init__(f"{current}->{target}: {reason_vi}")
-        self.current, self.target, self.reason_vi = current, target, reason_vi
+    def __init__(self, current: int, target: int, said: E.Said):
+        self.said, self.reason_vi = said, said.text("vi")
+        super().__init__(f"{current}->{target}: {self.reason_vi}")
+        self.current, self.target = current, target
+
+
+def status_phrase(status: int) -> E.Phrase:
+    """A status's label in both languages, to put into a message."""
+    return E.Phrase(STATUS_LABELS_VI[status], STATUS_LABELS_EN[status])
 
 
 def parse_status(value) -> Status:
@@ -91,7 +100,7 @@ def parse_status(value) -> Status:
     try:
         return Status(int(value))
     except (TypeError, ValueError):
-        raise ValueError(f"Mã trạng thái không hợp lệ: {value!r}") from None
+        raise ValueError(E.STATUS_CODE_BAD(value=repr(value))) from None
 
 
 def is_allowed(current: int, target: int) -> bool:
@@ -105,19 +114,21 @@ def check_transition(current: int, target: int) -> Status:
     if tgt in ALLOWED_TRANSITIONS[cur]:
         return tgt
     if cur == tgt:
-        reason = f"Hồ sơ đã ở trạng thái \u201c{STATUS_LABELS_VI[cur]}\u201d."
+        reason = E.ALREADY_IN_STATUS(status=status_phrase(cur))
     elif cur in TERMINAL:
-        reason = f"Hồ sơ đã kết thúc (\u201c{STATUS_LABELS_VI[cur]}\u201d), không thể chuyển trạng thái."
+        reason = E.ALREADY_FINISHED(status=status_phrase(cur))
     else:
-        allowed = ", ".join(f"\u201c{STATUS_LABELS_VI[s]}\u201d" for s in sorted(ALLOWED_TRANSITIONS[cur]))
-        reason = (f"Không thể chuyển từ \u201c{STATUS_LABELS_VI[cur]}\u201d sang "
-                  f"\u201c{STATUS_LABELS_VI[tgt]}\u201d. Được phép: {allowed}.")
+        allowed = sorted(ALLOWED_TRANSITIONS[cur])
+        allowed = E.Phrase(*(", ".join(f"\u201c{labels[s]}\u201d" for s in allowed)
+                             for labels in (STATUS_LABELS_VI, STATUS_LABELS_EN)))
+        reason = E.TRANSITION_REFUSED(current=status_phrase(cur), target=status_phrase(tgt),
+                                      allowed=allowed)
     raise TransitionRefused(cur, tgt, reason)
 
 
 MAX_REASON = 2000
-REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: "Hãy ghi rõ giấy tờ cần bổ sung.",
-                   Status.REFUSED: "Hãy ghi rõ lý do từ chối."}
+REASON_REQUIRED = {Status.SUPPLEMENT_REQUESTED: E.SUPPLEMENT_REASON_REQUIRED,
+                   Status.REFUSED: E.REFUSAL_REASON_REQUIRED}
 
 
 def read_transition_request(to, reason=None, returned_to=None) -> tuple[Status, str | None, str | None]:
@@ -131,17 +142,38 @@ def read_transition_request(to, reason=None, returned_to=None) -> tuple[Status, 
     try:
         target = parse_status(to)
     except ValueError as exc:
-        raise InvalidInput(str(exc), field="to", code="bad_status") from None
+        raise InvalidInput(exc.args[0], field="to") from None
     if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-        raise InvalidInput(f"Lý do phải là văn bản, tối đa {MAX_REASON} ký tự.", field="reason")
+        raise InvalidInput(E.BAD_REASON(max=MAX_REASON), field="reason")
     reason = to_nfc(reason) if reason else None
     if target in REASON_REQUIRED and not reason:
-        raise InvalidInput(REASON_REQUIRED[target], field="reason", code="reason_required")
+        raise InvalidInput(REASON_REQUIRED[target], field="reason")
     if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):
-        raise InvalidInput("Tên người nhận kết quả không hợp lệ.", field="returned_to")
+        raise InvalidInput(E.BAD_RETURNED_TO, field="returned_to")
     return target, reason, to_nfc(returned_to) if returned_to else None
 
 
 def next_statuses(current: int) -> list[Status]:
     """The statuses reachable in one step, in code order (what the UI offers as actions)."""
     return sorted(ALLOWED_TRANSITIONS[Status(current)])
+
+
+def transition_payload(current: int, target: int, *, reason: str | None,
+                       returned_to: str | None, now, due_at, paused_at, applicant_name,
+                       calendar) -> dict:
+    """The `dossier.transitioned` payload of a move a person asked for, the same at a point and at
+    the center: the lifecycle must allow it; ending a pause moves the due time on by the pause
+    (`calendar()` is asked only then); a returned result names who took it (the applicant unless
+    told). What the move does to the dossier (status, times, counts) is the fold's (`sync.merge`).
+
+    :raises TransitionRefused: the lifecycle does not allow `current` → `target`.
+    """
+    target = check_transition(current, target)
+    payload = {"from": int(current), "to": int(target), "reason": reason,
+               "at": now.isoformat(), "due_at": None, "returned_to": None}
+    if current == Status.SUPPLEMENT_REQUESTED and paused_at and due_at:
+        # The clock stopped while the citizen was awaited: move the due time on by that pause.
+        payload["due_at"] = extend_for_pause(due_at, paused_at, now, calendar()).isoformat()
+    if target == Status.RETURNED:
+        payload["returned_to"] = returned_to or applicant_name
+    return payload

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 from motcua.identity import fold_for_search
 
@@ -27,9 +28,9 @@ class Page:
 def check_paging(page, per_page, max_per_page: int) -> None:
     """:raises InvalidInput: a page outside 1..MAX_PAGE or a page size outside 1..max_per_page."""
     if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
-        raise InvalidInput(f"Số trang phải là số nguyên từ 1 đến {MAX_PAGE}.", field="page")
+        raise InvalidInput(E.BAD_PAGE(high=MAX_PAGE), field="page")
     if not isinstance(per_page, int) or not 1 <= per_page <= max_per_page:
-        raise InvalidInput(f"Số dòng mỗi trang từ 1 đến {max_per_page}.", field="per_page")
+        raise InvalidInput(E.BAD_PER_PAGE(high=max_per_page), field="per_page")
 
 
 def search_words(q: str | None) -> list[str]:
@@ -37,7 +38,7 @@ def search_words(q: str | None) -> list[str]:
     if not q or not q.strip():
         return []
     if len(q) > MAX_QUERY_CHARS:
-        raise InvalidInput("Từ khoá tìm kiếm quá dài.", field="q")
+        raise InvalidInput(E.QUERY_TOO_LONG, field="q")
     folded = fold_for_search(q)
     folded = re.sub(r"(?<=\d)[ .](?=\d)", "", folded)                  # 0912 345 678 → 0912345678
     folded = re.sub(r"\+?84(?=[35789]\d{8}\b)", "0", folded)          # +84 912… → 0912…
@@ -58,4 +59,4 @@ def status_filter(status) -> list[int] | None:
     try:
         return [int(parse_status(s)) for s in str(status).split(",")]
     except ValueError as exc:
-        raise InvalidInput(str(exc), field="status", code="bad_status") from None
+        raise InvalidInput(exc.args[0], field="status") from None

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import secrets
 
+from motcua import errors as E
+
 _N, _R, _P, _DKLEN = 2 ** 14, 8, 1, 32      # 16 MB of memory per hash
 
 
@@ -44,4 +46,4 @@ def token_digest(token: str) -> str:
 def check_new_password(password: str) -> None:
     """:raises ValueError: with a Vietnamese reason when a password is too weak to set."""
     if len(password) < 8:
-        raise ValueError("Mật khẩu phải có ít nhất 8 ký tự.")
+        raise ValueError(E.WEAK_PASSWORD(min=8))

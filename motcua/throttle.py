@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from peewee import Case
 
-from motcua.errors import TooManyAttempts
+from motcua.errors import Message, TooManyAttempts
 
 
 class Throttle:
@@ -24,13 +24,13 @@ class Throttle:
     def _key(self, key: str) -> str:
         return f"{self.kind}:{key}"[:255]
 
-    def check(self, key: str, message_vi: str, *, now: datetime | None = None) -> None:
+    def check(self, key: str, message: Message, *, now: datetime | None = None) -> None:
         """:raises TooManyAttempts: while `key` is locked (`{seconds}` in the message is filled in)."""
         now = now or datetime.now()
         row = self.model.get_or_none(self.model.key == self._key(key))
         if row is not None and row.locked_until is not None and row.locked_until > now:
             wait = int((row.locked_until - now).total_seconds()) + 1
-            raise TooManyAttempts(message_vi.format(seconds=wait))
+            raise TooManyAttempts(message(seconds=wait))
 
     def fail(self, key: str, *, limit: int, window_seconds: float,
              now: datetime | None = None) -> None:

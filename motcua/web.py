@@ -19,21 +19,14 @@ from flask import g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
+from motcua import errors as E
 from motcua.errors import DomainError, InvalidInput, TooLarge, Unauthorized
 
 logger = logging.getLogger(__name__)
 
-HTTP_MESSAGES_VI = {
-    400: "Yêu cầu không hợp lệ.", 401: "Cần đăng nhập.", 403: "Không có quyền.",
-    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
-    413: "Tệp hoặc dữ liệu gửi lên quá lớn.", 415: "Kiểu dữ liệu không được hỗ trợ.",
-    429: "Quá nhiều yêu cầu, hãy thử lại sau.",
-    500: "Lỗi máy chủ; dữ liệu chưa bị thay đổi. Hãy thử lại hoặc báo kỹ thuật viên.",
-}
-
-
 def http_message_vi(status: int) -> str:
-    return HTTP_MESSAGES_VI.get(status, "Yêu cầu không hợp lệ.")
+    """The Vietnamese sentence for a bare HTTP error (from the catalogue, `http_<status>`)."""
+    return E.http_message(status).text("vi")
 
 
 def bearer_token_required(user_for_token: Callable[[str], object]):
@@ -43,8 +36,7 @@ def bearer_token_required(user_for_token: Callable[[str], object]):
         def wrapped(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             if not header.startswith("Bearer "):
-                raise Unauthorized("Thiếu mã truy cập: gửi kèm tiêu đề Authorization: Bearer <token>.",
-                                   code="missing_token")
+                raise Unauthorized(E.MISSING_TOKEN)
             g.user = user_for_token(header[7:].strip())
             return view(*args, **kwargs)
         return wrapped
@@ -63,8 +55,7 @@ def check_unicode(text: str, field: str | None = None) -> str:
     """`text` unchanged. :raises InvalidInput: a lone surrogate (not a character: it cannot be
     stored or printed), as a `bad_unicode` 400."""
     if _SURROGATE.search(text):
-        raise InvalidInput("Văn bản chứa ký tự không hợp lệ (không phải Unicode chuẩn).",
-                           code="bad_unicode", field=field, status=400)
+        raise InvalidInput(E.BAD_UNICODE, field=field)
     return text
 
 
@@ -115,12 +106,10 @@ def parse_json(data: bytes | str, *, max_bytes: int = MAX_JSON_BYTES,
         ValueError: not JSON at all (so `get_json(silent=True)` still answers None).
     """
     if len(data) > max_bytes:
-        raise TooLarge(f"Dữ liệu JSON quá lớn (tối đa {max_bytes // (1024 * 1024)} MB).",
-                       code="json_too_large")
+        raise TooLarge(E.JSON_TOO_LARGE(mb=max_bytes // (1024 * 1024)))
     text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
     if json_depth(text, stop_above=max_depth) > max_depth:
-        raise InvalidInput(f"Dữ liệu JSON lồng nhau quá sâu (tối đa {max_depth} tầng).",
-                           code="json_too_deep", status=400)
+        raise InvalidInput(E.JSON_TOO_DEEP(depth=max_depth))
     value = json.loads(text)
     _check_strings(value)
     return value
@@ -179,7 +168,7 @@ def json_body() -> dict:
     """The request's JSON object. :raises InvalidInput: when the body is not a JSON object."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise InvalidInput("Nội dung phải là một đối tượng JSON hợp lệ.", code="bad_json")
+        raise InvalidInput(E.BAD_JSON)
     return data
 
 
@@ -193,7 +182,7 @@ def parse_int(raw: str | None, name: str, default: int, *, low: int = 1,
         return default
     raw = raw.strip()
     if not re.fullmatch(r"-?[0-9]{1,12}", raw) or not low <= int(raw) <= high:
-        raise InvalidInput(f"Tham số “{name}” phải là số nguyên từ {low} đến {high}.", field=name)
+        raise InvalidInput(E.BAD_INT_ARG(name=name, low=low, high=high), field=name)
     return int(raw)
 
 
@@ -209,11 +198,13 @@ def date_arg(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"Tham số “{name}” phải là ngày dạng YYYY-MM-DD.", field=name) from None
+        raise InvalidInput(E.BAD_DATE_ARG(name=name), field=name) from None
 
 
 def register_error_handlers(app) -> None:
-    """JSON for the API; for a browser page, the UI's renderer (`app.extensions["motcua.render_error"]`)."""
+    """JSON for the API; for a browser page, the UI's renderer (`app.extensions["motcua.render_error"]`),
+    called with the status and the catalogue message (`Said`), which it renders in the reader's
+    language."""
 
     def renderer():
         render = app.extensions.get("motcua.render_error")
@@ -225,15 +216,16 @@ def register_error_handlers(app) -> None:
     def domain_error(exc: DomainError):
         render = renderer()
         if render:
-            return render(exc.status, exc.message_vi)
+            return render(exc.status, exc.said or exc.message_vi)
         return jsonify(exc.to_dict()), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        message = http_message_vi(exc.code)
+        said = E.http_message(exc.code)()
         if exc.code >= 500:
             logger.error("server error on %s %s: %s", request.method, request.path, exc)
         render = renderer()
         if render:
-            return render(exc.code, message)
-        return jsonify({"error": {"code": f"http_{exc.code}", "message": message}}), exc.code
+            return render(exc.code, said)
+        return jsonify({"error": {"code": f"http_{exc.code}", "message": said.text("vi"),
+                                  "message_en": said.text("en")}}), exc.code

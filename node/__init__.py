@@ -1,22 +1,28 @@
 """The reception node: a commune desk that works all day with the network cable pulled out.
 
-`create_app(config)` builds the Flask app (JSON API + clerk UI) over the node's domain layer
-(`reception`, `catalogue`, `search`, `scans`, `journal`), all on one SQLite file in the data dir.
+`create_app(config)` builds the node's Flask app (settings, database, scans, JSON API, background
+jobs) over its domain layer (`reception`, `catalogue`, `search`, `scans`, `journal`), all on one
+SQLite file in the data dir. The clerks' pages are added by the composition root,
+`motcua.apps.create_node_app`: this package never imports the UI.
 """
 from __future__ import annotations
 
 import logging
 import os
-import secrets
 from pathlib import Path
 
 from flask import Flask
+
+from motcua.files import secret_file
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build a node app for the data dir in `config` or `MOTCUA_DATA_DIR`."""
+    """Build the node's API app (no pages) for the data dir in `config` or `MOTCUA_DATA_DIR`.
+
+    :raises RuntimeError: no data dir.
+    """
     from node.config import defaults
     from node.db import open_database
     from node.scans import BlobStore
@@ -34,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(data_dir)
+        app.config["SECRET_KEY"] = secret_file(data_dir / "secret_key")   # per node, 0600
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_BYTES"]) + 1024 * 1024
 
     open_database(data_dir)
@@ -50,12 +56,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     from node import sync_loop
     sync_loop.init_app(app)
-    try:
-        from webui import node_ui
-    except ImportError:          # the UI package is optional for API-only tests
-        node_ui = None
-    if node_ui is not None and hasattr(node_ui, "init_app"):
-        node_ui.init_app(app)
     return app
 
 
@@ -77,16 +77,3 @@ def _add_server_timing(app: Flask) -> None:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
-
-def _secret_key(data_dir: Path) -> str:
-    """A per-node secret for session cookies, made once and kept in the data dir (mode 0600)."""
-    path = data_dir / "secret_key"
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    return path.read_text().strip()

@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from motcua import errors as E
 from motcua.errors import DomainError, InvalidInput, NotFound
 from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 from node import catalogue, conflicts, reception, search
@@ -80,7 +81,7 @@ def upload_attachment(code):
     """Attach a scan (multipart `file`, `requirement`) → 201 {sha256, size}."""
     upload = request.files.get("file")
     if upload is None:
-        raise InvalidInput("Thiếu tệp (trường “file”).", field="file", code="file_required")
+        raise InvalidInput(E.FILE_REQUIRED, field="file")
     data = upload.read()
     a = reception.attach_scan(code, data, request.form.get("requirement"), actor_name(g.user),
                               current_app.extensions["motcua.blobs"],
@@ -123,10 +124,9 @@ def download_attachment(code, sha256):
     d = reception.get_dossier(code)
     match = [a for a in reception.active_attachments(d) if a.sha256 == sha256]
     if not match:
-        raise NotFound("Hồ sơ không có bản quét này.", code="attachment_not_found")
+        raise NotFound(E.ATTACHMENT_NOT_FOUND)
     if match[0].blob.purged_at:
-        raise DomainError("Bản quét đã được lưu ở trung tâm và đã xoá khỏi máy này theo quy định "
-                          "lưu trữ; hãy xem tại trung tâm.", code="scan_purged", status=410)
+        raise DomainError(E.SCAN_PURGED)
     store = current_app.extensions["motcua.blobs"]
     return Response(store.read(sha256), mimetype=match[0].blob.mime,
                     headers={"Cache-Control": "private, max-age=3600",
@@ -146,7 +146,7 @@ def make_transition(code):
     """{to, reason?, returned_to?} → 200 with the dossier | 409 when the lifecycle refuses."""
     body = json_body()
     if "to" not in body:
-        raise InvalidInput("Thiếu trạng thái đích (“to”).", field="to")
+        raise InvalidInput(E.TARGET_REQUIRED, field="to")
     d = reception.transition(code, body["to"], actor_name(g.user), reason=body.get("reason"),
                              returned_to=body.get("returned_to"), rules=_rules())
     return jsonify(dossier_detail(d))

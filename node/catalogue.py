@@ -10,6 +10,7 @@ import json
 from datetime import date
 from importlib import resources
 
+from motcua import errors as E
 from motcua.errors import InvalidInput, NotFound
 from motcua.identity import fold_for_search, to_nfc
 from node.models import Procedure, Requirement, db
@@ -70,8 +71,7 @@ def get_procedure(code: str, on: date | None = None) -> Procedure:
     row = (Procedure.select().where((Procedure.code == str(code)) & (Procedure.effective_from <= on))
            .order_by(Procedure.effective_from.desc(), Procedure.id.desc()).first())
     if row is None:
-        raise InvalidInput(f"Không có thủ tục mã “{code}” trong danh mục.", field="procedure_code",
-                           code="unknown_procedure")
+        raise InvalidInput(E.UNKNOWN_PROCEDURE(code=code), field="procedure_code")
     return row
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
+from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
 
 DATA_DIR = data_dir_option("node")
 
@@ -46,18 +46,16 @@ def init_cmd(data_dir, unit_code, name):
 @click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
 def serve_cmd(data_dir, host, port, threads):
-    """Serve the clerk UI and the API with waitress (and sync in the background once enrolled).
+    """Serve the clerk UI and the API with waitress, and run the background jobs (sync once
+    enrolled, retention, clean-up).
 
     Example: motcua node serve --data-dir /var/lib/motcua --host 0.0.0.0 --port 8800
     """
     from waitress import serve
 
-    from node import create_app
     _open(data_dir)
-    app = create_app({"DATA_DIR": data_dir})
-    starter = app.extensions.get("motcua.start_background")
-    if starter:
-        starter()
+    app = whole_app("node", {"DATA_DIR": data_dir})
+    app.extensions["motcua.start_background"]()
     click.echo(f"motcua node serving on http://{host}:{port}/", err=True)
     serve(app, host=host, port=port, threads=threads, ident="motcua")
 

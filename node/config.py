@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from motcua.settings import Setting, defaults_of
 
-
 SETTINGS = [
     Setting("DATA_DIR", None, "Folder holding the database, scans and keys (or MOTCUA_DATA_DIR)."),
     Setting("MAX_UPLOAD_BYTES", 50 * 1024 * 1024, "Largest scan accepted, in bytes."),

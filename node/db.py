@@ -11,6 +11,8 @@ from pathlib import Path
 
 from peewee import DatabaseProxy, SqliteDatabase
 
+from motcua.migrations import close_bound, open_migrated
+
 logger = logging.getLogger(__name__)
 
 # Peewee models need a database object when the class is defined: this one unbound proxy is bound
@@ -35,18 +37,13 @@ def database_path(data_dir: str | Path) -> Path:
 
 def open_database(data_dir: str | Path) -> SqliteDatabase:
     """Open (creating if needed) the node database in `data_dir`, bind the proxy and migrate it."""
-    from node.migrations import migrate
+    from node.migrations import NODE
 
     path = database_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    database = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False,
-                              timeout=10)
-    db.initialize(database)
-    database.connect(reuse_if_open=True)
-    migrate(database)
-    return database
+    return open_migrated(db, SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False,
+                                            timeout=10), NODE)
 
 
 def close_database() -> None:
-    if db.obj is not None and not db.is_closed():
-        db.close()
+    close_bound(db)

@@ -11,12 +11,12 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from motcua import deadlines
+from motcua import deadlines, errors as E
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.lifecycle import Status
 from node import catalogue, reception
+from node.apply import Change, commit_one
 from node.holidays import work_calendar
-from node.journal import record_event
 from node.models import Dossier, Event, db
 
 # Open dossiers whose clock runs: these can be overdue or due soon (5 is paused, 9/10 are done).
@@ -123,26 +123,23 @@ def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
     now = (now or datetime.now()).replace(microsecond=0)
     reason = (reason or "").strip()
     if not reason or len(reason) > reception.MAX_NOTES:
-        raise InvalidInput("Hãy ghi lý do chậm trễ.", field="reason", code="reason_required")
+        raise InvalidInput(E.DELAY_REASON_REQUIRED, field="reason")
     if not isinstance(new_due, datetime):
-        raise InvalidInput("Ngày hẹn mới không hợp lệ.", field="new_due_at")
+        raise InvalidInput(E.BAD_NEW_DUE, field="new_due_at")
     with db.atomic("IMMEDIATE"):
         dossier = reception.get_dossier(code)
         if dossier.finished_at or dossier.status not in RUNNING + (int(Status.SUPPLEMENT_REQUESTED),):
-            raise Conflict("Hồ sơ đã kết thúc, không hẹn lại được.", code="dossier_finished")
+            raise Conflict(E.DOSSIER_FINISHED)
         if apology_of(dossier):
-            raise Conflict("Hồ sơ đã được hẹn lại một lần (Mẫu 04).", code="already_rescheduled")
+            raise Conflict(E.ALREADY_RESCHEDULED)
         if new_due <= dossier.due_at:
-            raise InvalidInput(f"Ngày hẹn mới phải sau ngày hẹn cũ ({dossier.due_at:%H:%M %d/%m/%Y}).",
+            raise InvalidInput(E.NEW_DUE_NOT_LATER(due=dossier.due_at),
                                field="new_due_at")
         fields = {"due_at": new_due.isoformat(), "apology.reason": reason,
                   "apology.original_due_at": dossier.due_at.isoformat(),
                   "apology.new_due_at": new_due.isoformat()}
-        event = record_event("dossier.corrected", dossier.uid, actor, {"fields": fields}, now=now)
-        dossier.due_at = new_due
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
+        return commit_one(Change("dossier.corrected", dossier.uid, {"fields": fields}), actor,
+                          now=now)
 
 
 def last_reason_for(dossier: Dossier, status: int) -> str | None:
@@ -157,9 +154,9 @@ def last_reason_for(dossier: Dossier, status: int) -> str | None:
 
 def _check_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     if date_to < date_from:
-        raise InvalidInput("“Đến ngày” phải sau “Từ ngày”.", field="to")
+        raise InvalidInput(E.RANGE_BACKWARDS, field="to")
     if (date_to - date_from).days >= MAX_BOOK_DAYS:
-        raise InvalidInput(f"Khoảng ngày tối đa {MAX_BOOK_DAYS} ngày.", field="to")
+        raise InvalidInput(E.RANGE_TOO_LONG(days=MAX_BOOK_DAYS), field="to")
     return (datetime.combine(date_from, time.min),
             datetime.combine(date_to + timedelta(days=1), time.min))
 
@@ -207,7 +204,7 @@ def public_lookup(code: str, secret: str) -> dict:
 
     :raises NotFound: unknown code OR wrong secret — the same message, so guessing learns nothing.
     """
-    refused = NotFound("Mã hồ sơ hoặc mã tra cứu không đúng.", code="lookup_refused")
+    refused = NotFound(E.LOOKUP_REFUSED)
     code, secret = (code or "").strip(), (secret or "").strip().upper()
     if not code or not secret or len(code) > 60 or len(secret) > 20:
         raise refused
@@ -222,7 +219,7 @@ def public_lookup(code: str, secret: str) -> dict:
             "to_bring": dossier.last_reason if waiting else None}
 
 
-LOOKUP_LOCKED = "Nhập sai quá nhiều lần cho hồ sơ này. Hãy thử lại sau {seconds} giây."
+LOOKUP_LOCKED = E.LOOKUP_LOCKED
 
 
 def guarded_lookup(code: str, secret: str, *, max_failures: int, lock_seconds: float) -> dict:
@@ -263,7 +260,7 @@ def receive_with_scans(data: dict, staged: list[tuple[str, str, str | None]], ac
     """
     for _key, sha, _name in staged:
         if not store.has(sha):
-            raise InvalidInput("Bản quét đã chọn không còn trên máy, hãy chọn lại tệp.",
+            raise InvalidInput(E.SCANS_GONE,
                                field="scans")
     dossier = reception.receive_dossier(data, actor, rules=rules, now=now)
     for key, sha, filename in staged:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import requests
 
+from motcua import errors as E
 from motcua.errors import DomainError, Forbidden
 from node.state import get_state, set_state, unit_code
 from sync import crypto
@@ -37,8 +38,7 @@ def node_identity(data_dir: str | os.PathLike) -> crypto.Identity:
     """This node's private keys. :raises EnrollRefused: the node has none yet (not enrolled)."""
     path = keys_path(data_dir)
     if not path.exists():
-        raise EnrollRefused("Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
-                            code="not_enrolled")
+        raise EnrollRefused(E.NOT_ENROLLED)
     return crypto.load_identity(path)
 
 
@@ -63,8 +63,7 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
         announced.raise_for_status()
         center = crypto.PublicKeys.from_dict(announced.json()["public_keys"])
     except (requests.RequestException, ValueError, KeyError, crypto.CryptoRefused) as exc:
-        raise EnrollRefused(f"Không đọc được khóa của trung tâm tại {base} ({exc}).",
-                            code="center_unreachable") from None
+        raise EnrollRefused(E.CENTER_KEYS_UNREADABLE(url=base, detail=exc)) from None
     _check_center(center, expected_fingerprint)
 
     identity = _own_identity(data_dir)
@@ -75,14 +74,13 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
             "token": token, "unit_code": me, "public_keys": mine.to_dict(),
             "signature": base64.b64encode(proof).decode()})
     except requests.RequestException as exc:
-        raise EnrollRefused(f"Không liên lạc được với trung tâm ({exc}).",
-                            code="center_unreachable") from None
+        raise EnrollRefused(E.CENTER_UNREACHABLE(detail=exc)) from None
     if r.status_code != 201:
         try:
             error = r.json()["error"]
         except (ValueError, KeyError, TypeError):
             error = {"code": f"http_{r.status_code}", "message": f"HTTP {r.status_code}"}
-        raise EnrollRefused(f"Trung tâm từ chối ghi danh: {error['message']}", code=error["code"])
+        raise EnrollRefused(E.ENROLL_REFUSED(detail=error['message']), code=error["code"])
     answer = r.json()
     try:
         returned = crypto.PublicKeys.from_dict(answer["center_keys"])
@@ -90,10 +88,9 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
                       base64.b64decode(answer["signature"], validate=True), center.sign_pub,
                       purpose="enrollment")
     except (KeyError, ValueError, crypto.CryptoRefused):
-        raise EnrollRefused("Câu trả lời ghi danh không mang chữ ký của trung tâm.",
-                            code="wrong_center_key") from None
+        raise EnrollRefused(E.ENROLL_ANSWER_UNSIGNED) from None
     if returned != center:
-        raise EnrollRefused("Trung tâm trả về khóa khác khóa đã công bố.", code="wrong_center_key")
+        raise EnrollRefused(E.CENTER_KEY_CHANGED)
     set_state("central_url", base)
     set_state("central_keys", json.dumps(center.to_dict()))
     set_state("central_fingerprint", center.fingerprint())
@@ -114,14 +111,12 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
     try:
         offer = read_offer(Path(offer_path).read_bytes())
     except OSError as exc:
-        raise EnrollRefused(f"Không đọc được tệp ghi danh: {exc.strerror}.", code="bad_enroll_file") from None
+        raise EnrollRefused(E.ENROLL_FILE_UNREADABLE(detail=exc.strerror)) from None
     me = unit_code()
     if offer.unit_code != me:
-        raise EnrollRefused(f"Tệp ghi danh này dành cho điểm {offer.unit_code}, không phải {me}.",
-                            code="enroll_token_wrong_unit")
+        raise EnrollRefused(E.ENROLL_FILE_WRONG_UNIT(expected=offer.unit_code, given=me))
     if (now or datetime.now()) > offer.expires_at:
-        raise EnrollRefused("Tệp ghi danh đã hết hạn: xin trung tâm cấp tệp mới "
-                            "(hoặc kiểm tra đồng hồ của máy này).", code="enroll_token_expired")
+        raise EnrollRefused(E.ENROLL_FILE_EXPIRED)
     _check_center(offer.center_keys, expected_fingerprint)
     identity = _own_identity(data_dir)
     set_state("central_keys", json.dumps(offer.center_keys.to_dict()))
@@ -159,12 +154,12 @@ def _own_identity(data_dir: str | os.PathLike) -> crypto.Identity:
 
 def _check_center(center: crypto.PublicKeys, expected_fingerprint: str | None) -> None:
     if expected_fingerprint and center.fingerprint() != expected_fingerprint.strip().lower():
-        raise EnrollRefused(f"Khóa trung tâm ({center.fingerprint()}) không khớp dấu vân tay được "
-                            f"cấp ({expected_fingerprint}).", code="wrong_center_key")
+        raise EnrollRefused(E.CENTER_FINGERPRINT(actual=center.fingerprint(),
+                                                  expected=expected_fingerprint))
     pinned = pinned_center_keys()
     if pinned is not None and pinned != center:
-        raise EnrollRefused(f"Trung tâm trả lời bằng khóa {center.fingerprint()}, khác khóa đã ghim "
-                            f"{pinned.fingerprint()}.", code="wrong_center_key")
+        raise EnrollRefused(E.CENTER_NOT_PINNED(actual=center.fingerprint(),
+                                                 pinned=pinned.fingerprint()))
 
 
 __all__ = ["DomainError", "EnrollRefused", "enroll", "enroll_from_file", "forget_request",

@@ -17,23 +17,23 @@ import logging
 import os
 from pathlib import Path
 
-from motcua.files import write_durably
+from motcua import errors as E
 from motcua.errors import DomainError
+from motcua.files import write_durably
 from node import keyrotation as rotation
-from node.enroll import (EnrollRefused, forget_request, node_identity, pending_request,
-                         pinned_center_keys)
+from node.enroll import EnrollRefused, forget_request, node_identity, pending_request, pinned_center_keys
 from node.inbox import take_down_parcel
 from node.models import Blob, Event
 from node.scans import BlobStore
 from node.state import unit_code
-from node.sync_client import (acknowledge_spooled, current_stamp, drop_refused, exclusive,
-                              spool_pending_events)
+from node.sync_client import acknowledge_spooled, current_stamp, drop_refused, exclusive, spool_pending_events
 from sync import folder as stick
 from sync.crypto import sha256_hex
 from sync.enrollfile import REQUEST_FILE_NAME
+from sync.events import CENTER_ID
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.outbox import Spool
-from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header)
+from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.receipt import FINAL_REFUSALS, verify_receipt
 from sync.stickfs import StickRefused
 
@@ -51,8 +51,7 @@ class _Point:
         self.identity = node_identity(data_dir)
         self.center = pinned_center_keys()
         if self.center is None:
-            raise EnrollRefused("Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
-                                code="not_enrolled")
+            raise EnrollRefused(E.NOT_ENROLLED)
         self.spool = Spool(data_dir / "outbox")
         self.store = BlobStore(data_dir / "scans")
 
@@ -121,7 +120,7 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                     left_bytes += size - _OVERHEAD
                     continue
                 content = content if content is not None else me.store.read(blob.sha256)
-                _, data = me.spool.blob_chunk(me.id, me.identity, "central", me.center.enc_pub,
+                _, data = me.spool.blob_chunk(me.id, me.identity, CENTER_ID, me.center.enc_pub,
                                               current_stamp(), content, blob.sha256, offset,
                                               chunk_bytes)
                 name = parcel_file_name(data)
@@ -139,7 +138,7 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 progress(done, total, f"tệp quét: {report.counts['chunks']} mảnh")
         gone = stick.prune(up, keep, report)
         left = {"parcels": left_parcels, "chunks": left_chunks, "bytes": left_bytes}
-        stick.write_manifest(up, me.id, "central", me.identity, left)
+        stick.write_manifest(up, me.id, CENTER_ID, me.identity, left)
     c = report.counts
     report.went.append(f"{c.get('parcels', 0)} gói hồ sơ ({c.get('events', 0)} sự kiện), "
                        f"{c.get('chunks', 0)} mảnh tệp quét ({c.get('chunk_bytes', 0) / 1e6:.1f} MB) "
@@ -190,7 +189,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             except ParcelRefused as exc:
                 report.refuse(path.name, exc)
                 continue
-            if header.recipient != me.id or header.sender != "central":
+            if header.recipient != me.id or header.sender != CENTER_ID:
                 report.ignored.append((path.name, f"gói gửi {header.recipient}, không phải điểm này"))
                 continue
             chained.append((header.seq, path.name, data))
@@ -215,7 +214,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 previous = stick.read_manifest(up, None)
             except ValueError:
                 previous = None
-            stick.write_manifest(up, me.id, "central", me.identity, (previous or {}).get("left"))
+            stick.write_manifest(up, me.id, CENTER_ID, me.identity, (previous or {}).get("left"))
     c = report.counts
     report.came.append(f"{c.get('acked_parcels', 0)} biên nhận gói hồ sơ "
                        f"({c.get('acked_events', 0)} sự kiện), {c.get('acked_chunks', 0)} biên nhận "

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from importlib import resources
 
+from motcua import errors as E
 from motcua.deadlines import WorkCalendar
 from motcua.errors import InvalidInput
 from node.models import Holiday, db
@@ -41,7 +42,7 @@ def set_holiday(day: date, kind: str, name_vi: str, name_en: str | None = None,
                 version: str = "local") -> Holiday:
     """Add or change one day of the calendar. :raises InvalidInput: unknown kind."""
     if kind not in KINDS:
-        raise InvalidInput(f"Loại ngày phải là một trong: {', '.join(KINDS)}.", field="kind")
+        raise InvalidInput(E.BAD_DAY_KIND(kinds=", ".join(KINDS)), field="kind")
     Holiday.insert(day=day, kind=kind, name_vi=name_vi, name_en=name_en,
                    calendar_version=version).on_conflict_replace().execute()
     return Holiday.get_by_id(day)

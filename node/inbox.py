@@ -3,9 +3,9 @@
 A down parcel is opened with the center's pinned keys, checked against the down chain kept in the
 `state` table (`sync:down_last_seq`, `sync:down_last_hash`, written in the same transaction as the
 events), and its events go into this node's journal (already acknowledged: they came from the
-center and are never shipped back up). Each touched dossier is re-folded with `sync.merge`, so the
-point computes exactly what the center computes, conflicts included (`node.conflicts`); catalogue
-and holiday updates are installed.
+center and are never shipped back up). Each touched dossier is re-folded by the node's one write
+path (`node.apply.refold`, `sync.merge` then `sync.folding`), so the point computes exactly what
+the center computes, conflicts included; catalogue and holiday updates are installed.
 """
 from __future__ import annotations
 
@@ -13,21 +13,18 @@ import logging
 from datetime import datetime
 from typing import Sequence
 
-from sync.folding import dossier_row
+from motcua import errors as E
 from node import catalogue, holidays
-from node.conflicts import record_conflicts
-from node.journal import observe_stamp, to_wire
+from node.apply import refold
+from node.journal import observe_stamp
 from node.models import Dossier, Event, db
 from node.state import get_state, set_state
-from sync import crypto, hlc, merge, policy
-from sync.events import Event as WireEvent
-from sync.parcel import (ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header)
+from sync import crypto, hlc, policy
+from sync.events import CENTER_ID, Event as WireEvent
+from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
 from sync.receipt import build_receipt
 
 logger = logging.getLogger(__name__)
-
-_FOLDED = ("status", "due_at", "paused_at", "finished_at", "returned_at", "returned_to",
-           "supplement_count", "rating", "applicant", "owner", "official_code")
 
 
 def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
@@ -42,7 +39,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
         header = peek_header(data)
     except ParcelRefused as exc:
         logger.warning("down parcel %s refused: %s", psha[:16], exc.reason)
-        blank = ParcelHeader("central", node_id, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
+        blank = ParcelHeader(CENTER_ID, node_id, 1, "", str(hlc.ZERO), "events", "0" * 64, 0)
         return "refused", build_receipt(identity, blank, psha, stamp, "refused", exc.reason)
     logger.info("down parcel %s seq %d apply start", psha[:16], header.seq)
     refusal = None
@@ -65,7 +62,7 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
         refusal = exc
     except Exception as exc:        # a bug must not stop the round: the clerk's scans still leave
         logger.exception("down parcel %s: unexpected error", psha[:16])
-        refusal = ParcelRefused("internal_error", f"Lỗi khi áp dụng gói: {type(exc).__name__}.")
+        refusal = ParcelRefused(E.INTERNAL_ERROR_POINT(detail=type(exc).__name__))
     if refusal is not None:
         reason = getattr(refusal, "reason", "malformed_plaintext")
         logger.warning("down parcel %s refused: %s %s", psha[:16], reason,
@@ -87,8 +84,8 @@ def _judge(events: list[WireEvent], node_id: str) -> ParcelRefused | None:
                                 owners={uid: node_id for uid in owned})
     if found is None:
         return None
-    return ParcelRefused("bad_payload" if found.code == "bad_payload" else "unauthorized",
-                         found.message_vi)
+    return ParcelRefused(E.PARCEL_BAD_PAYLOAD(detail=found.said) if found.code == "bad_payload" else
+                         E.PARCEL_UNAUTHORIZED(detail=found.said))
 
 
 def _open_down(data: bytes, node_id: str, center_keys: crypto.PublicKeys,
@@ -98,7 +95,7 @@ def _open_down(data: bytes, node_id: str, center_keys: crypto.PublicKeys,
     for identity in identities:
         try:
             return open_parcel(data, expected_recipient=node_id, recipient_identity=identity,
-                               sender_keys_lookup=lambda s: center_keys if s == "central" else None)
+                               sender_keys_lookup=lambda s: center_keys if s == CENTER_ID else None)
         except ParcelRefused as exc:
             if exc.reason != "decrypt_failed":
                 raise
@@ -120,34 +117,5 @@ def apply_center_events(events: list[WireEvent], *, now: datetime) -> int:
             catalogue.install_catalogue(ev.payload)
         elif ev.kind == "holidays.updated":
             holidays.install_holidays(ev.payload)
-    for uid in sorted({ev.dossier_id for ev in new if ev.dossier_id}):
-        refold_dossier(uid, {ev.id: ev for ev in new if ev.dossier_id == uid}, now=now)
+    refold({ev.dossier_id for ev in new if ev.dossier_id}, now=now)
     return len(new)
-
-
-def refold_dossier(uid: str, fresh: dict[str, WireEvent], *, now: datetime) -> None:
-    """Lay the merged state of one dossier onto its row and its conflicts onto the `conflict`
-    table (a dossier not received here is skipped); call inside a write transaction."""
-    dossier = Dossier.get_or_none(Dossier.uid == uid)
-    if dossier is None:
-        return
-    journal = {row.event_id: to_wire(row) for row in Event.select().where(Event.dossier_uid == uid)}
-    state = merge.fold(journal.values())
-    row = dossier_row(state, journal)
-    if row is None:
-        return
-    for name in _FOLDED:
-        value = row[name]
-        if name in ("applicant", "due_at", "status") and not value:
-            continue
-        setattr(dossier, name, value)
-    dossier.applicant_id_number = dossier.applicant.get("id_number", dossier.applicant_id_number)
-    reasons = [ev.payload.get("reason") for ev in sorted(fresh.values(), key=WireEvent.sort_key)
-               if ev.kind == "dossier.transitioned" and ev.payload.get("reason")]
-    if reasons:
-        dossier.last_reason = reasons[-1]
-    dossier.updated_hlc = row["updated_hlc"]
-    from node.reception import _search_text
-    dossier.search_text = _search_text(dossier)
-    dossier.save()
-    record_conflicts(state, now)

@@ -15,7 +15,6 @@ from node.state import get_state, set_state, unit_code
 from sync import hlc
 from sync.events import KINDS, Event as WireEvent, new_event_id
 
-
 CENTER_OFFSET_KEY = "clock:center_offset_ms"
 
 

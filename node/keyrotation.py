@@ -14,6 +14,7 @@ import logging
 import os
 from pathlib import Path
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 from motcua.files import fsync_dir, write_durably
 from node.enroll import EnrollRefused, keys_path, node_identity, pinned_center_keys
@@ -39,8 +40,7 @@ def start_rotation(data_dir: str | os.PathLike) -> dict:
     """
     current = node_identity(data_dir)
     if pinned_center_keys() is None:
-        raise EnrollRefused("Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
-                            code="not_enrolled")
+        raise EnrollRefused(E.NOT_ENROLLED)
     path = next_keys_path(data_dir)
     if not path.exists():
         crypto.save_identity(crypto.generate_identity(), path)
@@ -72,8 +72,7 @@ def accept_answer(data_dir: str | os.PathLike, answer) -> bool:
         return False
     path = next_keys_path(data_dir)
     if not path.exists() or crypto.load_identity(path).public_keys() != confirmed:
-        raise InvalidInput("Trung tâm xác nhận những khóa mà điểm này không có.",
-                           code="bad_rotation_answer")
+        raise InvalidInput(E.ROTATION_ANSWER_KEYS)
     _switch(data_dir)
     return True
 

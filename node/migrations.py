@@ -1,14 +1,13 @@
-"""Schema migrations of the node database, from day one.
+"""Schema migrations of the node database, from day one (run by `motcua.migrations`).
 
 `PRAGMA user_version` holds the schema version. Each migration is a list of SQL statements or a
-function, applied in one transaction; a node with an older file upgrades in place on start. Never edit
-a released migration: add the next one.
+function, applied in one transaction; a node with an older file upgrades in place on start. The
+schema they build must equal what `node.models` declares (`tests/test_schema.py`). Never edit a
+released migration: add the next one.
 """
 from __future__ import annotations
 
-import logging
-
-logger = logging.getLogger(__name__)
+from motcua.migrations import Migrations, UserVersion
 
 V1_CORE_TABLES = [
     """CREATE TABLE "state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)""",
@@ -98,27 +97,5 @@ V5_SESSIONS_AND_THROTTLES = [
 
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
               V5_SESSIONS_AND_THROTTLES]
-LATEST = len(MIGRATIONS)
-
-
-def schema_version(database) -> int:
-    return database.execute_sql("PRAGMA user_version").fetchone()[0]
-
-
-def migrate(database, target: int | None = None) -> int:
-    """Bring the database up to `target` (default: latest); returns the version reached."""
-    target = LATEST if target is None else target
-    current = schema_version(database)
-    if current > LATEST:
-        raise RuntimeError(f"database schema v{current} is newer than this program (v{LATEST})")
-    for version in range(current + 1, target + 1):
-        step = MIGRATIONS[version - 1]
-        with database.atomic("IMMEDIATE"):
-            if callable(step):
-                step(database)
-            else:
-                for statement in step:
-                    database.execute_sql(statement)
-            database.execute_sql(f"PRAGMA user_version = {version}")
-        logger.info("node database migrated to schema v%d", version)
-    return max(current, target)
+NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
+LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

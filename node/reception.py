@@ -1,9 +1,10 @@
 """Receiving dossiers and moving them through their lifecycle: the node's domain layer.
 
-Every function here changes the `Dossier` row and appends the matching journal event in ONE
-IMMEDIATE transaction (nothing half-written survives a crash), validates its input first (bad input
-changes nothing), and raises `motcua.errors` exceptions with Vietnamese messages. Views (API and web)
-call these and nothing lower.
+Every function here validates its input first (bad input changes nothing, with `motcua.errors`
+exceptions and Vietnamese messages), then says which events the act makes and hands them to
+`node.apply.commit`, which journals them and writes the rows as the fold of the journal, in ONE
+IMMEDIATE transaction (nothing half-written survives a crash). No column is set here by hand.
+Views (API and web) call these and nothing lower.
 """
 from __future__ import annotations
 
@@ -12,14 +13,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from motcua import deadlines
+from motcua import deadlines, errors as E
 from motcua.errors import Conflict, InvalidInput, NotFound
-from motcua.identity import (fold_for_search, normalize_phone, parse_date_vi, to_nfc,
-                             validate_email, validate_full_name, validate_id_number)
-from motcua.lifecycle import Status, TransitionRefused, check_transition, read_transition_request
+from motcua.identity import (
+    normalize_phone,
+    parse_date_vi,
+    to_nfc,
+    validate_email,
+    validate_full_name,
+    validate_id_number,
+)
+from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
 from node import catalogue
+from node.apply import Change, commit, commit_one
 from node.holidays import work_calendar
-from node.journal import record_event
 from node.models import Attachment, Blob, Dossier, Requirement, db
 from node.state import next_counter, unit_code
 
@@ -63,24 +70,24 @@ def validate_person(raw, prefix: str, *, today: date) -> tuple[dict, dict[str, s
     errors: dict[str, str] = {}
     clean: dict = {}
     if not isinstance(raw, dict):
-        return {}, {prefix: "Thiếu thông tin người nộp hồ sơ."}
+        return {}, {prefix: E.APPLICANT_MISSING()}
 
     def field(name, required, check):
         try:
             value = _text(raw.get(name))
         except (TypeError, ValueError):
-            errors[f"{prefix}.{name}"] = "Giá trị không hợp lệ hoặc quá dài."
+            errors[f"{prefix}.{name}"] = E.FIELD_BAD_VALUE()
             return
         if not value:
             if required:
-                errors[f"{prefix}.{name}"] = "Trường này là bắt buộc."
+                errors[f"{prefix}.{name}"] = E.FIELD_REQUIRED()
             else:
                 clean[name] = None
             return
         try:
             clean[name] = check(value)
         except InvalidInput as exc:
-            errors[f"{prefix}.{name}"] = exc.message_vi
+            errors[f"{prefix}.{name}"] = exc.said or exc.message_vi
 
     field("full_name", True, validate_full_name)
     field("date_of_birth", True, lambda v: parse_date_vi(v, today=today).isoformat())
@@ -96,17 +103,8 @@ def _raise_if(errors: dict[str, str]) -> None:
     if errors:
         first_field, first_message = next(iter(errors.items()))
         raise InvalidInput(first_message if len(errors) == 1 else
-                           f"Có {len(errors)} trường chưa hợp lệ: {first_field} — {first_message}",
+                           E.FIELDS_INVALID(n=len(errors), field=first_field, first=first_message),
                            field=first_field, fields=errors)
-
-
-def _search_text(d: Dossier) -> str:
-    a = d.applicant
-    parts = [d.code, d.official_code or "", a.get("full_name", ""), a.get("id_number", ""),
-             a.get("phone", "")]
-    if d.owner:
-        parts += [d.owner.get("full_name", ""), d.owner.get("id_number", "")]
-    return fold_for_search(" ".join(p for p in parts if p))
 
 
 def _new_lookup_secret() -> str:
@@ -122,7 +120,7 @@ def _components(raw, errors: dict) -> list[dict] | None:
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) > 50:
-        errors["components"] = "Danh sách thành phần hồ sơ không hợp lệ."
+        errors["components"] = E.COMPONENTS_BAD()
         return None
     clean = []
     for i, item in enumerate(raw):
@@ -130,7 +128,7 @@ def _components(raw, errors: dict) -> list[dict] | None:
               and item.get("copy_type") in COPY_TYPES and isinstance(item.get("count"), int)
               and not isinstance(item.get("count"), bool) and 0 <= item["count"] <= 99)
         if not ok:
-            errors[f"components.{i}"] = "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ."
+            errors[f"components.{i}"] = E.COMPONENT_BAD()
             continue
         clean.append({"requirement": item["requirement"][:60], "copy_type": item["copy_type"],
                       "count": item["count"]})
@@ -147,7 +145,7 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
     """
     now = (now or datetime.now()).replace(microsecond=0)
     if not isinstance(data, dict):
-        raise InvalidInput("Dữ liệu gửi lên phải là một đối tượng JSON.", code="bad_json")
+        raise InvalidInput(E.BAD_JSON_BODY)
     procedure = catalogue.get_procedure(str(data.get("procedure_code") or "").strip(), now.date())
     applicant, errors = validate_person(data.get("applicant"), "applicant", today=now.date())
     owner = None
@@ -156,13 +154,13 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
         errors.update(owner_errors)
     channel = data.get("channel", 1)
     if channel not in CHANNELS:
-        errors["channel"] = "Kênh nộp phải là 1 (trực tiếp), 2 (trực tuyến) hoặc 3 (bưu chính)."
+        errors["channel"] = E.BAD_CHANNEL()
     notes = data.get("notes")
     if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
-        errors["notes"] = f"Ghi chú phải là văn bản, tối đa {MAX_NOTES} ký tự."
+        errors["notes"] = E.BAD_NOTES(max=MAX_NOTES)
     fee = data.get("fee_vnd", procedure.fee_vnd)
     if fee is not None and (isinstance(fee, bool) or not isinstance(fee, int) or fee < 0):
-        errors["fee_vnd"] = "Lệ phí phải là số nguyên không âm (đồng)."
+        errors["fee_vnd"] = E.BAD_FEE()
     components = _components(data.get("components"), errors)
     _raise_if(errors)
 
@@ -173,28 +171,16 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
         unit = unit_code()
         seq = next_counter(f"code:{now:%y%m%d}")
         book_number = next_counter(f"book:{now:%Y}")
-        dossier = Dossier(
-            uid=uuid.uuid4().hex, code=f"{unit}-{now:%y%m%d}-{seq:04d}",
-            lookup_secret=_new_lookup_secret(), origin=unit, procedure_code=procedure.code,
-            catalogue_version=procedure.catalogue_version, channel=channel,
-            status=int(Status.RECEIVED), applicant=applicant, owner=owner,
-            applicant_id_number=applicant["id_number"], received_at=received_at, due_at=due_at,
-            supplement_count=0, fee_vnd=fee, fee_paid=bool(data.get("fee_paid", False)),
-            book_volume=f"{now:%Y}", book_number=book_number, notes=to_nfc(notes) if notes else None,
-            received_by=actor, updated_hlc="")
-        dossier.search_text = _search_text(dossier)
-        event = record_event("dossier.received", dossier.uid, actor, {
-            "code": dossier.code, "lookup_secret": dossier.lookup_secret,
-            "procedure_code": dossier.procedure_code,
-            "catalogue_version": dossier.catalogue_version, "channel": channel,
-            "status": dossier.status, "applicant": applicant, "owner": owner,
-            "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
-            "fee": {"vnd": fee, "paid": dossier.fee_paid},
-            "book": {"volume": dossier.book_volume, "number": book_number}, "notes": dossier.notes,
+        dossier = commit_one(Change("dossier.received", uuid.uuid4().hex, {
+            "code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
+            "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
+            "channel": channel, "status": int(Status.RECEIVED), "applicant": applicant,
+            "owner": owner, "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
+            "fee": {"vnd": fee, "paid": bool(data.get("fee_paid", False))},
+            "book": {"volume": f"{now:%Y}", "number": book_number},
+            "notes": to_nfc(notes) if notes else None,
             **({"components": components} if components else {}),
-        }, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save(force_insert=True)
+        }), actor, now=now)
     return dossier
 
 
@@ -205,7 +191,7 @@ def get_dossier(code: str) -> Dossier:
     code = (code or "").strip()
     row = Dossier.get_or_none((Dossier.code == code) | (Dossier.official_code == code))
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found")
+        raise NotFound(E.DOSSIER_NOT_FOUND(code=code))
     return row
 
 
@@ -223,10 +209,10 @@ def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = 
     """
     now = now or datetime.now()
     if not isinstance(changes, dict) or not changes:
-        raise InvalidInput("Cần ít nhất một trường cần sửa.", code="nothing_to_change")
+        raise InvalidInput(E.NOTHING_TO_CHANGE)
     unknown = [k for k in changes if k not in APPLICANT_FIELDS]
     if unknown:
-        raise InvalidInput(f"Không thể sửa trường: {', '.join(map(str, unknown))}.",
+        raise InvalidInput(E.FIELDS_NOT_CORRECTABLE(fields=", ".join(map(str, unknown))),
                            field=f"applicant.{unknown[0]}")
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
@@ -237,15 +223,8 @@ def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = 
                    if clean.get(k) != dossier.applicant.get(k)}
         if not changed:
             return dossier
-        event = record_event("dossier.corrected", dossier.uid, actor, {"fields": changed}, now=now)
-        dossier.applicant = clean
-        dossier.applicant_id_number = clean["id_number"]
-        dossier.search_text = _search_text(dossier)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
-
-
+        return commit_one(Change("dossier.corrected", dossier.uid, {"fields": changed}), actor,
+                          now=now)
 
 
 def transition(code: str, to, actor: str, *, reason: str | None = None,
@@ -259,35 +238,15 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
-        current = Status(dossier.status)
         try:
-            check_transition(current, target)
+            payload = transition_payload(
+                dossier.status, target, reason=reason, returned_to=returned_to, now=now,
+                due_at=dossier.due_at, paused_at=dossier.paused_at,
+                applicant_name=dossier.applicant.get("full_name"), calendar=work_calendar)
         except TransitionRefused as exc:
-            raise Conflict(exc.reason_vi, code="transition_refused") from None
-        payload = {"from": int(current), "to": int(target), "reason": reason,
-                   "at": now.isoformat(), "due_at": None, "returned_to": None}
-        if target == Status.SUPPLEMENT_REQUESTED:
-            dossier.paused_at = now
-            dossier.supplement_count += 1
-        if current == Status.SUPPLEMENT_REQUESTED and dossier.paused_at:
-            dossier.due_at = deadlines.extend_for_pause(dossier.due_at, dossier.paused_at, now,
-                                                        work_calendar())
-            dossier.paused_at = None
-            payload["due_at"] = dossier.due_at.isoformat()
-        if target in (Status.RESULT_READY, Status.STOPPED, Status.REFUSED):
-            dossier.finished_at = now
-        if target == Status.RETURNED:
-            dossier.returned_at = now
-            dossier.returned_to = returned_to or \
-                dossier.applicant.get("full_name")
-            payload["returned_to"] = dossier.returned_to
-        if reason:
-            dossier.last_reason = reason
-        dossier.status = int(target)
-        event = record_event("dossier.transitioned", dossier.uid, actor, payload, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
+            raise Conflict(exc.said) from None
+        # The fold sets status, paused/finished/returned times, the supplement count and the reason.
+        return commit_one(Change("dossier.transitioned", dossier.uid, payload), actor, now=now)
 
 
 def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
@@ -295,17 +254,14 @@ def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
     """Record the citizen's rating, on the scale in force (a setting: the scale is not fixed by
     law), once the result is ready or returned."""
     if rating not in scale:
-        raise InvalidInput("Mức đánh giá phải là: " + ", ".join(scale.values()) + ".",
+        raise InvalidInput(E.BAD_RATING(scale=", ".join(scale.values())),
                            field="rating")
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
         if dossier.status not in (Status.RESULT_READY, Status.RETURNED):
-            raise Conflict("Chỉ đánh giá được khi hồ sơ đã có kết quả.", code="too_early_to_rate")
-        event = record_event("dossier.rated", dossier.uid, actor, {"rating": rating}, now=now)
-        dossier.rating = rating
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return dossier
+            raise Conflict(E.TOO_EARLY_TO_RATE)
+        return commit_one(Change("dossier.rated", dossier.uid, {"rating": rating}), actor,
+                          now=now or datetime.now())
 
 
 def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str, store, *,
@@ -322,14 +278,13 @@ def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str,
     dossier = get_dossier(code)
     mime = check_scan(data, max_bytes)
     if not requirement_key:
-        raise InvalidInput("Hãy chọn giấy tờ mà bản quét này thuộc về.", field="requirement",
-                           code="requirement_required")
+        raise InvalidInput(E.REQUIREMENT_REQUIRED, field="requirement")
     procedure = catalogue.Procedure.get(code=dossier.procedure_code,
                                         catalogue_version=dossier.catalogue_version)
     if not Requirement.select().where((Requirement.procedure == procedure) &
                                       (Requirement.key == requirement_key)).exists():
-        raise InvalidInput(f"Thủ tục này không có thành phần hồ sơ “{requirement_key}”.",
-                           field="requirement", code="unknown_requirement")
+        raise InvalidInput(E.UNKNOWN_REQUIREMENT(key=requirement_key),
+                           field="requirement")
     filename = to_nfc(filename)[:200] if filename else None
     sha = store.put(data)
     with db.atomic("IMMEDIATE"):
@@ -342,14 +297,12 @@ def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str,
             return existing
         Blob.insert(sha256=sha, size=len(data), mime=mime, created_at=now,
                     at_center=False).on_conflict_ignore().execute()
-        attachment = Attachment.create(dossier=dossier, requirement_key=requirement_key, blob=sha,
-                                       filename=filename, added_at=now, added_by=actor)
-        event = record_event("attachment.added", dossier.uid, actor, {
+        commit([Change("attachment.added", dossier.uid, {
             "sha256": sha, "size": len(data), "mime": mime, "requirement_id": requirement_key,
-            "filename": filename}, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
-    return attachment
+            "filename": filename})], actor, now=now)
+        return Attachment.get((Attachment.dossier == dossier) & (Attachment.blob == sha) &
+                              (Attachment.requirement_key == requirement_key) &
+                              Attachment.removed_at.is_null())
 
 
 def attach_scanned_pages(code: str, pages: list[bytes], requirement_key: str | None, actor: str,
@@ -367,14 +320,10 @@ def remove_attachment(code: str, sha256: str, actor: str, *, now: datetime | Non
         rows = list(dossier.attachments.where((Attachment.blob == sha256) &
                                               Attachment.removed_at.is_null()))
         if not rows:
-            raise NotFound("Hồ sơ không có bản quét này.", code="attachment_not_found")
-        for row in rows:
-            row.removed_at = now
-            row.save()
-            event = record_event("attachment.removed", dossier.uid, actor, {
-                "sha256": sha256, "requirement_id": row.requirement_key}, now=now)
-        dossier.updated_hlc = event.hlc
-        dossier.save()
+            raise NotFound(E.ATTACHMENT_NOT_FOUND)
+        commit([Change("attachment.removed", dossier.uid,
+                       {"sha256": sha256, "requirement_id": row.requirement_key}) for row in rows],
+               actor, now=now)
 
 
 def timeliness(dossier: Dossier, now: datetime | None = None) -> str:

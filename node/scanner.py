@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from motcua import errors as E
 from motcua.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class Scanner:
 def _scanimage() -> str:
     path = shutil.which("scanimage")
     if not path:
-        raise ScannerUnavailable("Máy này chưa cài phần mềm máy quét (gói sane-utils).")
+        raise ScannerUnavailable(E.SCANNER_NOT_INSTALLED)
     return path
 
 
@@ -46,7 +47,7 @@ def list_scanners(timeout: float = 20.0) -> list[Scanner]:
         out = subprocess.run([_scanimage(), "-f", "%d|%v %m%n"], capture_output=True, text=True,
                              timeout=timeout).stdout
     except subprocess.TimeoutExpired:
-        raise ScannerUnavailable("Máy quét không trả lời.") from None
+        raise ScannerUnavailable(E.SCANNER_SILENT) from None
     found = []
     for line in out.splitlines():
         device, _, description = line.partition("|")
@@ -62,15 +63,15 @@ def scan_pages(device: str | None = None, *, pages: int = 1, mode: str = "Gray",
     :raises InvalidInput: bad options; ScannerUnavailable: no scanner, or it failed.
     """
     if not isinstance(pages, int) or not 1 <= pages <= MAX_PAGES:
-        raise InvalidInput(f"Số trang quét từ 1 đến {MAX_PAGES}.", field="pages")
+        raise InvalidInput(E.SCAN_PAGES(max=MAX_PAGES), field="pages")
     if mode not in MODES:
-        raise InvalidInput("Chế độ quét phải là Gray, Color hoặc Lineart.", field="mode")
+        raise InvalidInput(E.SCAN_MODE, field="mode")
     if not isinstance(resolution, int) or not 50 <= resolution <= 600:
-        raise InvalidInput("Độ phân giải từ 50 đến 600 dpi.", field="resolution")
+        raise InvalidInput(E.SCAN_RESOLUTION, field="resolution")
     if device is None:
         scanners = list_scanners()
         if not scanners:
-            raise ScannerUnavailable("Không tìm thấy máy quét nào. Hãy kiểm tra cáp và nguồn.")
+            raise ScannerUnavailable(E.SCANNER_NONE)
         device = scanners[0].device
     with tempfile.TemporaryDirectory(prefix="motcua-scan-") as tmp:
         cmd = [_scanimage(), "-d", device, "--format=png", "--mode", mode,
@@ -82,9 +83,9 @@ def scan_pages(device: str | None = None, *, pages: int = 1, mode: str = "Gray",
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise ScannerUnavailable("Máy quét quá lâu không trả lời.") from None
+            raise ScannerUnavailable(E.SCANNER_SLOW) from None
         files = sorted(Path(tmp).glob("page*.png"))
         if not files:
             logger.warning("scan failed on %s: %s", device, result.stderr.strip()[-500:])
-            raise ScannerUnavailable(f"Không quét được trên “{device}”. Hãy kiểm tra giấy và máy quét.")
+            raise ScannerUnavailable(E.SCANNER_FAILED(device=device))
         return [f.read_bytes() for f in files]

@@ -10,8 +10,9 @@ import hashlib
 import logging
 from pathlib import Path
 
+from motcua import errors as E
 from motcua.errors import InvalidInput, TooLarge
-from motcua.files import TMP_GLOB, sweep_temporaries, write_durably
+from motcua.files import TMP_GLOB, ContentFolder, sweep_temporaries, write_durably
 
 logger = logging.getLogger(__name__)
 
@@ -33,33 +34,26 @@ def sniff_mime(data: bytes) -> str | None:
 
 
 def check_scan(data: bytes, max_bytes: int) -> str:
-    """Return the scan's MIME type. :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF."""
+    """Return the scan's MIME type.
+
+    :raises InvalidInput/TooLarge: empty, too big, or not PDF/JPEG/PNG/TIFF.
+    """
     if not data:
-        raise InvalidInput("Tệp trống.", field="file", code="empty_file")
+        raise InvalidInput(E.EMPTY_FILE, field="file")
     if len(data) > max_bytes:
-        raise TooLarge(f"Tệp quá lớn ({len(data) / 1e6:.1f} MB); tối đa {max_bytes / 1e6:.0f} MB.",
-                       field="file", code="file_too_large")
+        raise TooLarge(E.FILE_TOO_LARGE(size=len(data) / 1e6, max=max_bytes / 1e6), field="file")
     mime = sniff_mime(data)
     if mime is None:
-        raise InvalidInput("Chỉ nhận tệp PDF, JPEG, PNG hoặc TIFF.", field="file",
-                           code="unsupported_file_type")
+        raise InvalidInput(E.UNSUPPORTED_FILE_TYPE, field="file")
     return mime
 
 
-class BlobStore:
-    """Files named by their SHA-256 under `root/ab/abcdef…`."""
+class BlobStore(ContentFolder):
+    """The point's scans, named by their SHA-256 under `root/ab/abcdef…` (`motcua.files`)."""
 
     def __init__(self, root: str | Path):
-        self.root = Path(root)
+        super().__init__(root)
         self.root.mkdir(parents=True, exist_ok=True)
-
-    def path_for(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise InvalidInput("Mã băm tệp không hợp lệ.", field="sha256", code="bad_sha256")
-        return self.root / sha256[:2] / sha256
-
-    def has(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
 
     def put(self, data: bytes) -> str:
         """Store `data` durably and return its SHA-256 (a second put of the same bytes is free)."""
@@ -69,9 +63,6 @@ class BlobStore:
             return sha
         write_durably(final, data)
         return sha
-
-    def read(self, sha256: str) -> bytes:
-        return self.path_for(sha256).read_bytes()
 
     def sweep_temporaries(self) -> int:
         """Remove `.tmp` files a crash left behind; returns how many."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from motcua import errors as E
 from motcua.errors import Conflict, InvalidInput
 from motcua.identity import to_nfc
 from node.catalogue import install_catalogue, load_default_catalogue
@@ -19,15 +20,15 @@ def init_node(data_dir: str | Path, unit_code: str, name: str) -> dict:
     """
     unit_code = (unit_code or "").strip()
     if not re.fullmatch(r"[0-9A-Za-z.]{2,20}", unit_code):
-        raise InvalidInput("Mã đơn vị chỉ gồm chữ số, chữ cái và dấu chấm (2–20 ký tự), ví dụ 07024.",
+        raise InvalidInput(E.BAD_UNIT_CODE,
                            field="unit_code")
     name = to_nfc(name or "")
     if not name:
-        raise InvalidInput("Cần tên điểm tiếp nhận, ví dụ “Quan Lạn”.", field="name")
+        raise InvalidInput(E.POINT_NAME_REQUIRED, field="name")
     open_database(data_dir)
     existing = get_state("unit_code")
     if existing and existing != unit_code:
-        raise Conflict(f"Thư mục này đã là điểm tiếp nhận {existing}.", code="already_initialised")
+        raise Conflict(E.ALREADY_INITIALISED(unit=existing))
     set_state("unit_code", unit_code)
     set_state("unit_name", name)
     (Path(data_dir) / "scans").mkdir(exist_ok=True)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from filelock import FileLock
+
 from motcua.errors import DomainError
 from node import keyrotation as rotation
 from node.enroll import node_identity, pinned_center_keys
@@ -25,15 +27,11 @@ from node.models import Blob, Event, db
 from node.scans import BlobStore
 from node.state import get_state, set_state, unit_code
 from sync import hlc
+from sync.events import CENTER_ID
 from sync.outbox import Spool
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused
 from sync.receipt import FINAL_REFUSALS, verify_receipt
 from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
-
-try:
-    import fcntl
-except ImportError:                     # pragma: no cover - Windows: one process per data dir
-    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +168,7 @@ class _Round:
         for offset in range(0, max(len(data), 1), self.chunk_bytes):
             if offset in offsets_held:
                 continue
-            path, parcel = self.spool.blob_chunk(self.node_id, self.identity, "central",
+            path, parcel = self.spool.blob_chunk(self.node_id, self.identity, CENTER_ID,
                                                  self.center.enc_pub, self.stamp(), data, sha,
                                                  offset, self.chunk_bytes)
             receipt = self.t.upload_parcel(parcel)
@@ -203,7 +201,7 @@ def spool_pending_events(spool: Spool, node_id: str, identity, center_enc_pub: b
     """Build chained parcels of the journal events not yet in one (HTTP rounds and USB exports)."""
     rows = [(row.seq, to_wire(row)) for row in pending_events()]
     if rows:
-        spool.add_events(node_id, identity, "central", center_enc_pub, rows, current_stamp())
+        spool.add_events(node_id, identity, CENTER_ID, center_enc_pub, rows, current_stamp())
 
 
 def drop_refused(spool: Spool, item, reason: str) -> str:
@@ -228,15 +226,17 @@ def acknowledge_spooled(spool: Spool, item) -> int:
 
 
 class exclusive:                        # noqa: N801 - read as a context manager
-    """No two rounds or USB transfers at once on one data dir (they share the spool)."""
+    """No two rounds or USB transfers at once on one data dir (they share the spool): a thread
+    lock in this process, and `sync.lock` across processes (the CLI and `node serve` may share a
+    data dir), through `filelock`, which locks on Windows as on Linux."""
 
     def __init__(self, data_dir: str | os.PathLike):
-        self.file = _file_lock(Path(data_dir) / "sync.lock")
+        self.file = FileLock(Path(data_dir) / "sync.lock")
 
     def __enter__(self):
         _ROUND_LOCK.acquire()
         try:
-            self.file.__enter__()
+            self.file.acquire()
         except BaseException:
             _ROUND_LOCK.release()
             raise
@@ -244,7 +244,7 @@ class exclusive:                        # noqa: N801 - read as a context manager
 
     def __exit__(self, *exc):
         try:
-            self.file.__exit__(*exc)
+            self.file.release()
         finally:
             _ROUND_LOCK.release()
 
@@ -328,23 +328,3 @@ def _finish(report: RoundReport) -> RoundReport:
 def _clear_state(key: str) -> None:
     from node.models import State
     State.delete().where(State.key == key).execute()
-
-
-class _file_lock:                       # noqa: N801 - read as a context manager
-    """Exclusive across processes (the CLI and `node serve` may share a data dir)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        self.fh = open(self.path, "a+b")
-        if fcntl is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        if fcntl is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
-        self.fh.close()
-
-

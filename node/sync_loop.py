@@ -1,78 +1,74 @@
-"""The node's background sync: a `schedule` loop every SYNC_INTERVAL_SECONDS, plus "sync now".
+"""The node's background jobs on one scheduler (`motcua.jobs`), plus "sync now".
 
-`init_app` leaves two hooks on the app: `motcua.start_background` (called by `node serve`) and
-`motcua.sync_now` (what the UI's button and `POST /api/v1/sync/now` call): it wakes the loop at
-once instead of waiting for the next tick. The loop runs `sync_round` in its own thread, the same
-code path as `motcua node sync`.
+Three jobs share one thread: `sync` (a round every SYNC_INTERVAL_SECONDS, the same code path as
+`motcua node sync`), `retention` (daily: drop local scans the center holds, SCAN_RETENTION_DAYS) and
+`cleanup` (hourly: forget browser sessions older than a working day). `init_app` leaves two hooks
+on the app: `motcua.start_background` (called by `node serve`; the first sync round runs at once)
+and `motcua.sync_now` (what `POST /api/v1/sync/now` calls): the thread wakes and syncs at once
+instead of waiting for the next tick.
 """
 from __future__ import annotations
 
 import logging
-import threading
 
-import schedule
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 
+from motcua.jobs import Jobs
 from node.api import token_required
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("node_sync", __name__, url_prefix="/api/v1/sync")
 
-
-class SyncLoop:
-    """Runs rounds in a daemon thread; `wake()` asks for one now."""
-
-    def __init__(self, data_dir: str, interval_s: float):
-        self.data_dir = data_dir
-        self.scheduler = schedule.Scheduler()
-        self.scheduler.every(max(1, int(interval_s))).seconds.do(self.wake)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.last_report = None
-
-    def start(self) -> None:
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._run, name="motcua-sync", daemon=True)
-            self.thread.start()
-            self.wake()                   # a first round at start-up
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _run(self) -> None:
-        from node.sync_client import sync_round
-        while not self._stop.is_set():
-            self.scheduler.run_pending()
-            if not self._wake.wait(timeout=1.0):
-                continue
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                self.last_report = sync_round(self.data_dir)
-            except Exception:             # keep the loop alive; the round logs what went wrong
-                logger.exception("sync round crashed")
+RETENTION_EVERY_S = 24 * 3600
+CLEANUP_EVERY_S = 3600
 
 
-def init_app(app) -> None:
-    """Attach the loop (started only by `node serve`) and the "sync now" endpoint."""
-    loop = SyncLoop(app.config["DATA_DIR"], float(app.config["SYNC_INTERVAL_SECONDS"]))
-    app.extensions["motcua.sync_loop"] = loop
-    app.extensions["motcua.start_background"] = loop.start
-    app.extensions["motcua.sync_now"] = loop.wake
+def node_jobs(app: Flask) -> Jobs:
+    """The node's periodic jobs for `app` (not started)."""
+    jobs = Jobs("motcua-node-jobs")
+    jobs.every(float(app.config["SYNC_INTERVAL_SECONDS"]), "sync", lambda: sync_job(app))
+    jobs.every(RETENTION_EVERY_S, "retention", lambda: retention_job(app))
+    jobs.every(CLEANUP_EVERY_S, "cleanup", lambda: cleanup_job(app))
+    return jobs
+
+
+def sync_job(app: Flask):
+    """One sync round (rounds never overlap: `node.sync_client.exclusive`); keeps its report."""
+    from node.sync_client import sync_round
+    app.extensions["motcua.last_sync_report"] = report = sync_round(app.config["DATA_DIR"])
+    return report
+
+
+def retention_job(app: Flask) -> tuple[int, int]:
+    """Drop the local scans the retention rule allows (`node.retention`)."""
+    from node.retention import purge_scans
+    with app.app_context():
+        return purge_scans(app.extensions["motcua.blobs"], int(app.config["SCAN_RETENTION_DAYS"]))
+
+
+def cleanup_job(app: Flask) -> int:
+    """Forget browser sessions older than SESSION_MAX_HOURS that no one logged out of."""
+    from node.users import end_stale_sessions
+    with app.app_context():
+        ended = end_stale_sessions(max_age_hours=float(app.config.get("SESSION_MAX_HOURS", 12)))
+    if ended:
+        logger.info("%d stale browser sessions forgotten", ended)
+    return ended
+
+
+def init_app(app: Flask) -> None:
+    """Attach the jobs (started only by `node serve`) and the "sync now" endpoint."""
+    jobs = node_jobs(app)
+    app.extensions["motcua.jobs"] = jobs
+    app.extensions["motcua.start_background"] = lambda: jobs.start(first=("sync",))
+    app.extensions["motcua.sync_now"] = lambda: jobs.run_soon("sync")
     app.register_blueprint(bp)
 
 
 @bp.post("/now")
 @token_required
 def sync_now():
-    """Ask the background loop for a round at once → 202 (the status endpoint shows the result)."""
-    loop = current_app.extensions["motcua.sync_loop"]
-    running = loop.thread is not None
-    loop.wake()
+    """Ask the background jobs for a sync round at once → 202 (the status endpoint shows the result)."""
+    running = current_app.extensions["motcua.jobs"].thread is not None
+    current_app.extensions["motcua.sync_now"]()
     return jsonify({"requested": True, "background_running": running}), 202

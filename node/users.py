@@ -21,6 +21,7 @@ revoke_tokens = _accounts.revoke_tokens
 start_session = _accounts.start_session
 user_for_session = _accounts.user_for_session
 end_session = _accounts.end_session
+end_stale_sessions = _accounts.end_stale_sessions
 
 
 def actor_name(user: User) -> str:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything the tests need on a fresh Debian machine, then run them.
+# Set up everything the tests need on a fresh Debian machine, lint (ruff), then run the tests.
 # Usage: ./scripts/test.sh [pytest args…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "== pip install -e .[dev]"
 .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+
+echo "== ruff check"
+.venv/bin/ruff check --no-cache .
 
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from motcua import errors as E
 from sync import crypto
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelHeader, ParcelRefused, seal_parcel
 
@@ -46,13 +47,13 @@ def assemble_blob(chunks: Iterable[BlobChunk], blob_sha256: str, blob_length: in
     reached = 0                    # chunks sorted by offset must cover [0, blob_length) without a hole
     for chunk in sorted(chunks, key=lambda c: c.offset):
         if chunk.offset + len(chunk.data) > blob_length:
-            raise ParcelRefused("blob_hash_mismatch", "Mảnh tệp quét nằm ngoài kích thước tệp.")
+            raise ParcelRefused(E.BLOB_OUT_OF_RANGE)
         if chunk.offset > reached:
             break
         buffer[chunk.offset:chunk.offset + len(chunk.data)] = chunk.data
         reached = max(reached, chunk.offset + len(chunk.data))
     if reached < blob_length:
-        raise ParcelRefused("blob_incomplete", "Tệp quét chưa nhận đủ các mảnh.")
+        raise ParcelRefused(E.BLOB_INCOMPLETE)
     if crypto.sha256_hex(bytes(buffer)) != blob_sha256:
-        raise ParcelRefused("blob_hash_mismatch", "Tệp quét ghép lại không khớp mã băm.")
+        raise ParcelRefused(E.BLOB_HASH_MISMATCH)
     return bytes(buffer)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 from motcua.lifecycle import STATUS_LABELS_VI, Status, parse_status
-from sync.conflicts import (CONCURRENT_TRANSITION, DECISIONS, POSSIBLE_DUPLICATE, RECEIVED_TWICE,
-                            STATUS_STALE)
+from sync.conflicts import CONCURRENT_TRANSITION, DECISIONS, POSSIBLE_DUPLICATE, RECEIVED_TWICE, STATUS_STALE
 from sync.folding import parse_time
 
-CENTER_ORIGIN = "central"
 CENTER_NAME_VI = "Trung tâm"
 KIND_LABELS_VI = {
     CONCURRENT_TRANSITION: "Hai bên cùng chuyển trạng thái",
@@ -146,10 +145,9 @@ def allowed_decisions(kind: str) -> frozenset[str]:
 def check_request(decision: Any, note: Any) -> None:
     """Checks that need no conflict. :raises InvalidInput: unknown decision or unusable note."""
     if decision not in DECISIONS:
-        raise InvalidInput("Quyết định phải là keep_a, keep_b hoặc value.", field="decision",
-                           code="bad_decision")
+        raise InvalidInput(E.BAD_DECISION, field="decision")
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-        raise InvalidInput(f"Ghi chú phải là văn bản, tối đa {MAX_NOTE} ký tự.", field="note")
+        raise InvalidInput(E.BAD_NOTE(max=MAX_NOTE), field="note")
 
 
 def check_value(kind: str, decision: str, value: Any) -> Any:
@@ -158,28 +156,27 @@ def check_value(kind: str, decision: str, value: Any) -> Any:
     :raises InvalidInput: a decision that does not apply to the kind, or a value that cannot apply.
     """
     if decision not in allowed_decisions(kind):
-        raise InvalidInput("Quyết định này không áp dụng cho loại xung đột này.",
-                           field="decision", code="bad_decision")
+        raise InvalidInput(E.DECISION_NOT_FOR_KIND,
+                           field="decision")
     if decision != "value":
         return None
     if kind in STATUS_KINDS:
         try:
             return int(parse_status(value))
         except (ValueError, TypeError):
-            raise InvalidInput("Hãy chọn một trạng thái hợp lệ (mã 1–10).", field="value",
-                               code="bad_status") from None
+            raise InvalidInput(E.DECISION_STATUS, field="value") from None
     if not isinstance(value, dict) or not value or len(value) > MAX_FIELDS:
-        raise InvalidInput("Hãy nhập giá trị đúng cho ít nhất một trường.", field="value")
+        raise InvalidInput(E.DECISION_VALUE_REQUIRED, field="value")
     clean = {}
     for name, v in value.items():
         name = str(name).strip()
         if name not in FIELD_NAMES and not name.startswith(FIELD_PREFIXES):
-            raise InvalidInput(f"Không sửa được trường “{name}” khi giải quyết xung đột.",
-                               field="value", code="bad_field")
+            raise InvalidInput(E.DECISION_BAD_FIELD(name=name),
+                               field="value")
         if v is not None and not isinstance(v, (str, int, float, bool)):
-            raise InvalidInput(f"Giá trị của “{name}” phải là văn bản hoặc số.", field="value")
+            raise InvalidInput(E.DECISION_VALUE_TYPE(name=name), field="value")
         if isinstance(v, str) and len(v) > 1000:
-            raise InvalidInput(f"Giá trị của “{name}” quá dài.", field="value")
+            raise InvalidInput(E.DECISION_VALUE_LONG(name=name), field="value")
         clean[name] = v.strip() if isinstance(v, str) else v
     return clean
 

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 from sync import crypto
 from sync.parcel import canonical_json
@@ -40,8 +41,8 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _refused(message: str) -> InvalidInput:
-    return InvalidInput(message, code="bad_enroll_file", field="enroll_file")
+def _refused(message: E.Said | E.Message) -> InvalidInput:
+    return InvalidInput(message, field="enroll_file")
 
 
 def build_offer(center: crypto.Identity, unit_code: str, name: str, token: str,
@@ -67,9 +68,9 @@ def read_offer(data: bytes) -> EnrollOffer:
         return EnrollOffer(str(doc["unit_code"]), str(doc["name"]), str(doc["token"]),
                            datetime.fromisoformat(doc["expires_at"]), keys)
     except crypto.CryptoRefused:
-        raise _refused("Tệp ghi danh không đúng chữ ký của trung tâm (bị sửa?).") from None
+        raise _refused(E.ENROLL_FILE_FORGED) from None
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        raise _refused("Đây không phải tệp ghi danh motcua hợp lệ.") from None
+        raise _refused(E.ENROLL_FILE_BAD) from None
 
 
 def _request_header(unit_code: str, keys: crypto.PublicKeys) -> bytes:
@@ -107,6 +108,6 @@ def open_request(data: bytes, center: crypto.Identity) -> tuple[str, crypto.Publ
                       keys.sign_pub, purpose="enrollment")
         return str(head["unit_code"]), keys, token
     except crypto.CryptoRefused as exc:
-        raise _refused(f"Yêu cầu ghi danh không hợp lệ ({exc.reason}).") from None
+        raise _refused(E.ENROLL_REQUEST_INVALID(reason=exc.reason)) from None
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
-        raise _refused("Yêu cầu ghi danh hỏng hoặc không đúng định dạng.") from None
+        raise _refused(E.ENROLL_REQUEST_BAD) from None

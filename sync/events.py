@@ -24,6 +24,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+# The center's id: the origin of every event written at the center, the sender and recipient it
+# goes by in parcels, receipts and stick manifests. Points are named by their unit codes, which may
+# not take this name (`central.enrollment`). The one constant; every side imports it from here.
+CENTER_ID = "central"
+
 KINDS = frozenset({
     "dossier.received", "dossier.corrected", "dossier.transitioned", "attachment.added",
     "attachment.removed", "dossier.rated", "conflict.resolved", "catalogue.updated",

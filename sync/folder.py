@@ -30,12 +30,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from motcua import errors as E
 from sync import crypto, stickfs
-from sync.stickfs import (MAX_DOC_BYTES, MAX_PARCEL_BYTES, StickRefused, StickUnusable,
-                          check_dirs, entries, kind_of, probe_writable, read_file, remove_file,
-                          same_bytes, write_file)
+from sync.events import CENTER_ID
 from sync.parcel import ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel
 from sync.receipt import verify_receipt
+from sync.stickfs import (
+    MAX_DOC_BYTES,
+    MAX_PARCEL_BYTES,
+    StickRefused,
+    StickUnusable,
+    check_dirs,
+    entries,
+    kind_of,
+    read_file,
+    remove_file,
+    write_file,
+)
+
+# probe_writable and same_bytes are re-exported (`x as x`): the ferries call them as stick.*.
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +120,16 @@ def survey(folder: str | os.PathLike) -> tuple[list[str], list[tuple[str, StickR
         if not check_dirs(folder, [ROOT_NAME]):
             return [], []
     except StickRefused as exc:
-        raise StickUnusable(f"USB không dùng được: {exc.message_vi}") from None
+        raise StickUnusable(E.STICK_UNUSABLE(detail=exc.said or exc.message_vi)) from None
     units, odd = [], []
     for path in entries(ferry_root(folder), lambda name: True):
         kind = kind_of(path)
         if kind == "dir":
             units.append(path.name)
         elif kind in ("symlink", "special"):
-            odd.append((f"{ROOT_NAME}/{path.name}", StickRefused(
-                kind if kind == "symlink" else "special_file",
-                f"{ROOT_NAME}/{path.name} là {'liên kết (symlink)' if kind == 'symlink' else 'tệp đặc biệt'}"
-                ": không đọc, không ghi gì qua nó.")))
+            StickRefused(
+                (E.STICK_ROOT_SYMLINK if kind == "symlink" else E.STICK_ROOT_SPECIAL)(
+                    label=f"{ROOT_NAME}/{path.name}"))
     return units, odd
 
 
@@ -149,7 +161,7 @@ def require_lane(folder: str | os.PathLike, unit: str, direction: str, *,
     try:
         return open_lane(folder, unit, direction, create=create)
     except StickRefused as exc:
-        raise StickUnusable(f"USB không an toàn, không dùng: {exc.message_vi}") from None
+        raise StickUnusable(E.STICK_UNSAFE(detail=exc.said or exc.message_vi)) from None
 
 
 def parcel_files(lane_dir: Path) -> list[Path]:
@@ -256,8 +268,9 @@ def write_public_keys(folder: str | os.PathLike, center_id: str, identity: crypt
 
 def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
                                                          dict[str, list[crypto.PublicKeys]]] | None:
-    """(center id, center keys, {unit: [current keys, previous…]}) from the stick, self-consistent (signed by the
-    center key it names; compare that key's fingerprint with the one you trust). None if absent.
+    """(center id, center keys, {unit: [current keys, previous…]}) from the stick, self-consistent
+    (signed by the center key it names; compare that key's fingerprint with the one you trust).
+    None if absent.
     :raises ValueError: unreadable or not signed by the center key it names."""
     path = ferry_root(folder) / KEYS_NAME
     if not present(path):
@@ -332,7 +345,7 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
     if keys is None:
         report.lines.append("Không có khóa công khai trên USB: chỉ kiểm tra cấu trúc và mã băm, "
                             "chưa kiểm tra chữ ký.")
-        center_id, center, points = "central", None, {}
+        center_id, center, points = CENTER_ID, None, {}
     else:
         center_id, center, points = keys
         report.lines.append(f"Khóa trung tâm trên USB: {center.fingerprint()}")

@@ -16,6 +16,7 @@ import base64
 import json
 from dataclasses import dataclass
 
+from motcua import errors as E
 from motcua.errors import InvalidInput
 from sync import crypto
 from sync.parcel import canonical_json
@@ -33,8 +34,8 @@ class RotationRequest:
     endorsement: bytes
 
 
-def _refused(message: str) -> InvalidInput:
-    return InvalidInput(message, code="bad_rotation_request")
+def _refused(message: E.Said | E.Message) -> InvalidInput:
+    return InvalidInput(message)
 
 
 def build_request(old: crypto.Identity, new_keys: crypto.PublicKeys, unit_code: str) -> bytes:
@@ -56,7 +57,7 @@ def read_request(data: bytes | dict) -> RotationRequest:
                                base64.b64decode(str(doc["endorsement"]), validate=True))
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
             crypto.CryptoRefused):
-        raise _refused("Yêu cầu đổi khóa hỏng hoặc không đúng định dạng.") from None
+        raise _refused(E.ROTATION_REQUEST_BAD) from None
 
 
 def build_answer(center: crypto.Identity, unit_code: str, keys: crypto.PublicKeys,
@@ -80,9 +81,7 @@ def read_answer(data: bytes | dict, center_sign_pub: bytes, unit_code: str) -> c
         keys = crypto.PublicKeys.from_dict(doc["public_keys"])
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
             crypto.CryptoRefused):
-        raise InvalidInput("Xác nhận đổi khóa không mang chữ ký đúng của trung tâm.",
-                           code="bad_rotation_answer") from None
+        raise InvalidInput(E.ROTATION_ANSWER_UNSIGNED) from None
     if doc.get("unit_code") != unit_code:
-        raise InvalidInput(f"Xác nhận đổi khóa dành cho điểm {doc.get('unit_code')}, "
-                           f"không phải {unit_code}.", code="bad_rotation_answer")
+        raise InvalidInput(E.ROTATION_ANSWER_WRONG_UNIT(unit=doc.get('unit_code'), me=unit_code))
     return keys

@@ -18,8 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from motcua.lifecycle import Status, parse_status
-from sync.conflicts import (APPLY, RECEIVED_TWICE, Conflict, EventRef, Resolution, decide,
-                            judge_transition, raise_conflict, take_resolution)
+from sync.conflicts import (
+    APPLY,
+    RECEIVED_TWICE,
+    Conflict,
+    EventRef,
+    Resolution,
+    decide,
+    judge_transition,
+    raise_conflict,
+    take_resolution,
+)
 from sync.events import Event
 
 Win = tuple  # (hlc, origin, event_id): the sort key of the event that wrote a value

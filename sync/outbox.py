@@ -19,7 +19,7 @@ from typing import Sequence
 from motcua.files import sweep_temporaries, write_durably
 from sync import crypto
 from sync.events import Event
-from sync.parcel import (DEFAULT_CHUNK_BYTES, ParcelHeader, build_parcel, encode_body, seal_parcel)
+from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelHeader, build_parcel, encode_body, seal_parcel
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 import zstandard
 
+from motcua import errors as E
 from motcua.errors import DomainError
 from sync import crypto
 from sync.events import Event
@@ -52,9 +53,14 @@ class ParcelRefused(DomainError):
     """A parcel, receipt or blob was refused; `reason` is a stable code, the message is for people."""
     status = 422
 
-    def __init__(self, reason: str, message_vi: str):
-        super().__init__(message_vi, code=reason)
-        self.reason = reason
+    def __init__(self, message: "E.Message | E.Said | str", message_vi: str | None = None):
+        """`ParcelRefused(CATALOGUE_ENTRY(details…))`; the reason is the entry's code. (The older
+        `ParcelRefused(reason, message_vi)` still works for code not yet moved to the catalogue.)"""
+        if message_vi is None:
+            super().__init__(message)
+        else:
+            super().__init__(message_vi, code=message)
+        self.reason = self.code
 
 
 @dataclass(frozen=True)
@@ -140,13 +146,12 @@ class Parcel:
         truncated, trailing_bytes, malformed_header."""
         data = bytes(data)
         if len(data) < 4 or data[:4] != MAGIC:
-            raise ParcelRefused("bad_magic", "Tệp không phải là gói đồng bộ motcua.")
+            raise ParcelRefused(E.BAD_MAGIC)
         if len(data) < _PREFIX.size:
             raise _truncated()
         _, version, header_len = _PREFIX.unpack_from(data)
         if version != FORMAT_VERSION:
-            raise ParcelRefused("unsupported_version",
-                                f"Gói dùng định dạng phiên bản {version}, phần mềm này chưa hỗ trợ.")
+            raise ParcelRefused(E.UNSUPPORTED_VERSION(version=version))
         if header_len > MAX_HEADER_BYTES:
             raise _malformed("header length out of range")
         pos = _PREFIX.size + header_len
@@ -157,8 +162,7 @@ class Parcel:
         pos += _CT_LEN.size
         end = pos + ct_len + crypto.SIGNATURE_BYTES
         if len(data) != end:
-            raise _truncated() if len(data) < end else ParcelRefused(
-                "trailing_bytes", "Gói có dữ liệu thừa ở cuối, có thể đã bị sửa.")
+            raise _truncated() if len(data) < end else ParcelRefused(E.TRAILING_BYTES)
         try:
             decoded = json.loads(header_bytes.decode("utf-8"))
             canonical = canonical_json(decoded)
@@ -248,12 +252,10 @@ def open_parcel(data: bytes, *, expected_recipient: str, sender_keys_lookup: Key
                                         parcel.authenticated_header(), keys.sign_pub,
                                         recipient_identity)
     except crypto.CryptoRefused:
-        raise ParcelRefused("decrypt_failed",
-                            "Không giải mã được gói (sai khóa nhận hoặc đã bị sửa).") from None
+        raise ParcelRefused(E.DECRYPT_FAILED) from None
     content = _decompress(compressed, header.content_length)
     if len(content) != header.content_length or crypto.sha256_hex(content) != header.content_sha256:
-        raise ParcelRefused("content_hash_mismatch",
-                            "Nội dung gói không khớp mã băm trong phần đầu gói.")
+        raise ParcelRefused(E.CONTENT_HASH_MISMATCH)
     return OpenedParcel(header, _decode_body(header.kind, content), parcel_sha256(data), keys)
 
 
@@ -280,13 +282,12 @@ def check_sequence(last_seq: int, last_hash: str, header: ParcelHeader, *,
         return "hold"
     if header.seq == last_seq + 1:
         if not crypto.constant_time_equal(header.prev_hash, last_hash):
-            raise ParcelRefused("chain_broken", f"Gói số {header.seq} không nối tiếp gói số "
-                                                f"{last_seq} đã nhận từ {header.sender}.")
+            raise ParcelRefused(E.CHAIN_BROKEN(seq=header.seq, last=last_seq,
+                                                             sender=header.sender))
         return "apply"
     known = last_hash if header.seq == last_seq else applied_sha256
     if parcel_sha256 is not None and known and parcel_sha256 != known:
-        raise ParcelRefused("replayed", f"Số thứ tự {header.seq} của {header.sender} đã dùng cho một "
-                                        "gói khác (máy trạm khôi phục từ bản sao cũ?).")
+        raise ParcelRefused(E.REPLAYED(seq=header.seq, sender=header.sender))
     return "duplicate"
 
 
@@ -307,7 +308,7 @@ def _verified(data: bytes, lookup: KeysLookup,
     sender = parcel.header.sender
     found = lookup(sender)
     if found is None or (not isinstance(found, crypto.PublicKeys) and not found):
-        raise ParcelRefused("unknown_sender", f"Không biết máy gửi {sender}: chưa đăng ký.")
+        raise ParcelRefused(E.UNKNOWN_SENDER(sender=sender))
     sealed = parcel.ciphertext + parcel.signature
     for keys in [found] if isinstance(found, crypto.PublicKeys) else list(found):
         try:
@@ -315,10 +316,10 @@ def _verified(data: bytes, lookup: KeysLookup,
         except crypto.CryptoRefused:
             continue
         if expected_recipient is not None and parcel.header.recipient != expected_recipient:
-            raise ParcelRefused("wrong_recipient", f"Gói gửi cho {parcel.header.recipient}, "
-                                                   f"không phải cho {expected_recipient}.")
+            raise ParcelRefused(E.WRONG_RECIPIENT(recipient=parcel.header.recipient,
+                                                                expected=expected_recipient))
         return parcel, keys
-    raise ParcelRefused("bad_signature", f"Chữ ký của gói không khớp khóa của {sender}.")
+    raise ParcelRefused(E.BAD_SIGNATURE(sender=sender))
 
 
 def _decompress(compressed: bytes, content_length: int) -> bytes:
@@ -367,12 +368,12 @@ def _decode_body(kind: str, content: bytes) -> Any:
 
 
 def _malformed(detail: str) -> ParcelRefused:
-    return ParcelRefused("malformed_header", f"Phần đầu gói không hợp lệ ({detail}).")
+    return ParcelRefused(E.MALFORMED_HEADER(detail=detail))
 
 
 def _malformed_plaintext(detail: str) -> ParcelRefused:
-    return ParcelRefused("malformed_plaintext", f"Nội dung gói giải mã ra không hợp lệ ({detail}).")
+    return ParcelRefused(E.MALFORMED_PLAINTEXT(detail=detail))
 
 
 def _truncated() -> ParcelRefused:
-    return ParcelRefused("truncated", "Gói bị cắt cụt (tải hoặc chép chưa xong?).")
+    return ParcelRefused(E.TRUNCATED)

@@ -18,23 +18,26 @@ and one refused event refuses the parcel whole. The rules:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from sync.events import KINDS, Event
+from motcua import errors as E
+from sync.events import CENTER_ID, KINDS, Event
 from sync.schema import SchemaError, check_event
 
-CENTER = "central"
+CENTER = CENTER_ID                 # the name this module has always used
 CENTER_ONLY_KINDS = frozenset({"catalogue.updated", "holidays.updated"})
 DOSSIER_KINDS = KINDS - CENTER_ONLY_KINDS
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why one event is outside the policy: a stable code and a sentence for the technician."""
+    """Why one event is outside the policy: a stable code and a sentence for the technician
+    (`said`: the catalogue message, in either language)."""
     code: str
     event_id: str
     message_vi: str
+    said: E.Said | None = field(default=None, compare=False)
 
 
 def code_prefix(code: object) -> str:
@@ -46,34 +49,35 @@ def authorize(ev: Event, *, sender: str, owner: str | None,
               receiver: str = CENTER) -> Refusal | None:
     """None when `sender` may deliver `ev` to `receiver`, given the dossier's known `owner`;
     else why not. A point (`receiver` ≠ center) takes events only on dossiers it owns."""
-    def refuse(code: str, why: str) -> Refusal:
-        return Refusal(code, ev.id, f"Sự kiện {ev.kind} ({ev.id[:12]}) từ {ev.origin}: {why}")
+    def refuse(why: E.Said | E.Message) -> Refusal:
+        why = E.as_said(why)
+        said = E.EVENT_REFUSED(kind=ev.kind, event=ev.id[:12], origin=ev.origin, why=why)
+        return Refusal(why.code, ev.id, said.text("vi"), said)
 
     if sender != CENTER and ev.origin != sender:
-        return refuse("foreign_origin", f"gói của {sender} chỉ được mang sự kiện của chính nó.")
+        return refuse(E.FOREIGN_ORIGIN(sender=sender))
     if ev.kind in CENTER_ONLY_KINDS:
         if ev.origin != CENTER:
-            return refuse("center_only", "chỉ trung tâm được ban hành quy định (danh mục, lịch nghỉ).")
+            return refuse(E.CENTER_ONLY)
         if ev.dossier_id is not None:
-            return refuse("center_only", "sự kiện quy định không thuộc hồ sơ nào.")
+            return refuse(E.RULE_HAS_DOSSIER)
         return None
     if not ev.dossier_id:
-        return refuse("no_dossier", "sự kiện hồ sơ phải nêu mã hồ sơ.")
+        return refuse(E.NO_DOSSIER)
     if receiver != CENTER and (owner or ev.origin) != receiver:
-        return refuse("not_owner", f"hồ sơ này không thuộc điểm {receiver}.")
+        return refuse(E.NOT_OWNER_HERE(point=receiver))
     if ev.kind == "dossier.received":
         if ev.origin == CENTER:
-            return refuse("not_owner", "hồ sơ chỉ được tiếp nhận tại điểm tiếp nhận.")
+            return refuse(E.RECEIVED_AT_CENTER)
         if code_prefix(ev.payload.get("code")) != ev.origin:
-            return refuse("code_prefix", "mã hồ sơ phải bắt đầu bằng mã đơn vị của điểm nhận.")
+            return refuse(E.CODE_PREFIX)
         if owner is not None and owner != ev.origin:
-            return refuse("not_owner", f"hồ sơ này thuộc điểm {owner}.")
+            return refuse(E.OWNED_BY(owner=owner))
         return None
     if owner is None:
-        return refuse("unknown_dossier", "nơi nhận không có hồ sơ này.")
+        return refuse(E.UNKNOWN_DOSSIER)
     if ev.origin not in (owner, CENTER):
-        return refuse("not_owner", f"hồ sơ này thuộc điểm {owner}; chỉ điểm đó hoặc trung tâm "
-                                   "được thay đổi.")
+        return refuse(E.OWNED_BY_OTHER(owner=owner))
     return None
 
 
@@ -129,8 +133,8 @@ def judge_events(events: Iterable[Event], *, sender: str, owners: Mapping[str, s
         try:
             check_event(ev)
         except (SchemaError, ValueError) as exc:
-            return Refusal("bad_payload", ev.id,
-                           f"Sự kiện {str(ev.kind)[:40]} ({str(ev.id)[:12]}) sai dạng: {exc}")
+            said = E.EVENT_BAD_PAYLOAD(kind=str(ev.kind)[:40], event=str(ev.id)[:12], detail=exc)
+            return Refusal(said.code, ev.id, said.text("vi"), said)
     refusals = authorize_all(events, sender=sender, owners=owners, receiver=receiver)
     return refusals[0] if refusals else None
 

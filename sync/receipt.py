@@ -9,6 +9,7 @@ import base64
 import json
 from typing import Any
 
+from motcua import errors as E
 from sync import crypto
 from sync.parcel import ParcelHeader, ParcelRefused, canonical_json
 
@@ -46,11 +47,11 @@ def verify_receipt(receipt_bytes: bytes, center_sign_pub: bytes,
             raise TypeError("receipt body is not an object")
         signed = canonical_json(body)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
-        raise ParcelRefused("malformed_receipt", "Biên nhận không đọc được.") from None
+        raise ParcelRefused(E.MALFORMED_RECEIPT) from None
     try:
         crypto.verify(signed, signature, center_sign_pub, purpose="receipt")
     except crypto.CryptoRefused:
-        raise ParcelRefused("bad_signature", "Chữ ký trên biên nhận không hợp lệ.") from None
+        raise ParcelRefused(E.RECEIPT_BAD_SIGNATURE) from None
     if not crypto.constant_time_equal(str(body.get("parcel_sha256", "")), expected_parcel_sha256):
-        raise ParcelRefused("receipt_mismatch", "Biên nhận này là của một gói khác.")
+        raise ParcelRefused(E.RECEIPT_MISMATCH)
     return body

@@ -24,7 +24,10 @@ MAX_SCAN_BYTES = 1 << 40
 
 _ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_FIELD = re.compile(r"(applicant|owner)\.[a-z_]{1,40}|official_code|notes|returned_to")
+_FIELD = re.compile(r"(applicant|owner)\.[a-z_]{1,40}|official_code|notes|returned_to"
+                    r"|due_at|apology\.(reason|original_due_at|new_due_at)")
+# Fields a correction writes whose values are times (Form 04: the apology and its new date).
+_TIME_FIELDS = frozenset({"due_at", "apology.original_due_at", "apology.new_due_at"})
 STATUSES = frozenset(int(s) for s in Status)
 DECISIONS = frozenset({"keep_a", "keep_b", "value"})
 CHANNELS = frozenset({1, 2, 3})
@@ -213,5 +216,7 @@ def check_event(ev: Event) -> None:
         for name in fields:
             if not _FIELD.fullmatch(name):
                 _fail(f"payload.fields.{name}", "trường này không sửa được bằng sự kiện")
+            if name in _TIME_FIELDS:
+                iso_time(required=True)(fields[name], f"payload.fields.{name}")
     if ev.kind == "conflict.resolved" and ev.payload["decision"] not in DECISIONS:
         _fail("payload.decision", "phải là keep_a, keep_b hoặc value")

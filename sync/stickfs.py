@@ -25,7 +25,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from motcua import files
+from motcua import errors as E, files
 from motcua.errors import DomainError
 from sync.parcel import MAX_CONTENT_BYTES, ParcelRefused
 
@@ -55,16 +55,10 @@ class StickUnusable(DomainError):
     code = "stick_unusable"
 
 
-_FULL = ("USB đã đầy: không còn chỗ ghi. Xoá bớt tệp khác trên USB hoặc dùng USB lớn hơn rồi làm "
-         "lại; không có tệp nào bị ghi dở.")
-_NO_RIGHT = "Không có quyền ghi vào USB (chỉ đọc?): không ghi được gì. Kiểm tra USB rồi làm lại."
-_GONE = ("Lỗi đọc ghi USB (hỏng, hoặc đã bị rút ra?): rút ra, cắm lại rồi làm lại; không có tệp "
-         "nào bị ghi dở.")
-_WRITE_ERRORS = {errno.EROFS: "USB đang ở chế độ chỉ đọc (khóa chống ghi?): không ghi được gì. "
-                              "Mở khóa hoặc dùng USB khác rồi làm lại.",
-                 errno.EACCES: _NO_RIGHT, errno.EPERM: _NO_RIGHT, errno.ENOSPC: _FULL}
-for _name, _text in (("EDQUOT", _FULL), ("EIO", _GONE), ("ENODEV", _GONE), ("ENXIO", _GONE),
-                     ("ENOENT", _GONE), ("ESTALE", _GONE)):
+_WRITE_ERRORS = {errno.EROFS: E.STICK_READ_ONLY, errno.EACCES: E.STICK_NO_RIGHT,
+                 errno.EPERM: E.STICK_NO_RIGHT, errno.ENOSPC: E.STICK_FULL}
+for _name, _text in (("EDQUOT", E.STICK_FULL), ("EIO", E.STICK_GONE), ("ENODEV", E.STICK_GONE),
+                     ("ENXIO", E.STICK_GONE), ("ENOENT", E.STICK_GONE), ("ESTALE", E.STICK_GONE)):
     if hasattr(errno, _name):                      # not every platform names them all
         _WRITE_ERRORS[getattr(errno, _name)] = _text
 
@@ -72,8 +66,7 @@ for _name, _text in (("EDQUOT", _FULL), ("EIO", _GONE), ("ENODEV", _GONE), ("ENX
 def unusable(exc: OSError, path: str | os.PathLike) -> StickUnusable:
     """The one line a clerk reads for a write the stick refused (the details go to the log)."""
     logger.warning("stick: cannot write %s: %s", path, exc)
-    return StickUnusable(_WRITE_ERRORS.get(exc.errno) or f"Không ghi được vào USB ({exc.strerror}): "
-                         "kiểm tra USB rồi làm lại; không có tệp nào bị ghi dở.")
+    return StickUnusable(_WRITE_ERRORS.get(exc.errno) or E.STICK_WRITE_FAILED(detail=exc.strerror))
 
 
 def _kind(mode: int) -> str:
@@ -98,12 +91,10 @@ def kind_of(path: str | os.PathLike) -> str | None:
 def refusal(kind: str, label: str) -> StickRefused:
     """Why an entry of this kind is not taken where a regular file was expected."""
     if kind == "symlink":
-        return StickRefused("symlink", f"{label} là liên kết (symlink): không đọc, không ghi, "
-                                       "không xoá qua nó.")
+        return StickRefused(E.STICK_SYMLINK(label=label))
     if kind == "dir":
-        return StickRefused("not_a_file", f"{label} là thư mục, không phải tệp: để nguyên.")
-    return StickRefused("special_file", f"{label} là tệp đặc biệt (FIFO, thiết bị, socket): "
-                                        "không đọc, để nguyên.")
+        return StickRefused(E.STICK_NOT_A_FILE(label=label))
+    return StickRefused(E.STICK_SPECIAL_FILE(label=label))
 
 
 def check_dirs(root: str | os.PathLike, parts: list[str], *, create: bool = False) -> bool:
@@ -131,10 +122,9 @@ def check_dirs(root: str | os.PathLike, parts: list[str], *, create: bool = Fals
                 raise unusable(exc, path) from None
             kind = kind_of(path)
         if kind == "symlink":
-            raise StickRefused("symlink", f"{label} là liên kết (symlink) ra chỗ khác: không đọc, "
-                                          "không ghi gì qua nó.")
+            raise StickRefused(E.STICK_SYMLINK_DIR(label=label))
         if kind != "dir":
-            raise StickRefused("not_a_directory", f"{label} không phải thư mục: để nguyên.")
+            raise StickRefused(E.STICK_NOT_A_DIRECTORY(label=label))
     return True
 
 
@@ -159,7 +149,7 @@ def read_file(path: str | os.PathLike, *, limit: int, label: str | None = None) 
     label = label or Path(path).name
     kind = kind_of(path)
     if kind is None:
-        raise StickRefused("missing", f"{label}: không có trên USB.")
+        raise StickRefused(E.STICK_MISSING(label=label))
     if kind != "file":
         raise refusal(kind, label)
     try:
@@ -167,7 +157,7 @@ def read_file(path: str | os.PathLike, *, limit: int, label: str | None = None) 
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise refusal("symlink", label) from None
-        raise StickRefused("unreadable", f"{label}: không đọc được ({exc.strerror}).") from None
+        raise StickRefused(E.STICK_UNREADABLE(label=label, detail=exc.strerror)) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):           # swapped between lstat and open
@@ -185,13 +175,13 @@ def read_file(path: str | os.PathLike, *, limit: int, label: str | None = None) 
             raise _too_large(label, have, limit)
         return b"".join(chunks)
     except OSError as exc:
-        raise StickRefused("unreadable", f"{label}: không đọc được ({exc.strerror}).") from None
+        raise StickRefused(E.STICK_UNREADABLE(label=label, detail=exc.strerror)) from None
     finally:
         os.close(fd)
 
 
 def _too_large(label: str, size: int, limit: int) -> StickRefused:
-    return StickRefused("too_large", f"{label}: {size} byte, quá giới hạn {limit} byte: không đọc.")
+    return StickRefused(E.STICK_TOO_LARGE(label=label, size=size, limit=limit))
 
 
 def same_bytes(path: Path, data: bytes) -> bool:

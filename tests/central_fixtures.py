@@ -9,8 +9,8 @@ import uuid
 from datetime import datetime
 
 import pytest
-
 from pg import Cluster, missing_reason
+
 from sync.events import Event
 
 OFFICER_PASSWORD = "mat-khau-dai-1"
@@ -52,10 +52,10 @@ def central_db(tmp_path, backend):
 
 @pytest.fixture
 def central_app(tmp_path, backend):
-    from central import create_app
     from central.db import close_database
-    app = create_app({"DATA_DIR": str(tmp_path / "central"), "DATABASE_URL": backend,
-                      "TESTING": True})
+    from motcua.apps import create_central_app
+    app = create_central_app({"DATA_DIR": str(tmp_path / "central"), "DATABASE_URL": backend,
+                             "TESTING": True})
     yield app
     close_database()
 

@@ -21,10 +21,10 @@ def node_dir(tmp_path):
 
 @pytest.fixture
 def app(node_dir):
-    from node import create_app
+    from motcua.apps import create_node_app
     from node.users import add_user
-    application = create_app({"DATA_DIR": str(node_dir), "TESTING": True,
-                              "MAX_UPLOAD_BYTES": 2 * 1024 * 1024})
+    application = create_node_app({"DATA_DIR": str(node_dir), "TESTING": True,
+                                    "MAX_UPLOAD_BYTES": 2 * 1024 * 1024})
     add_user("lan", CLERK_PASSWORD, "clerk", "Trần Thị Lan")
     add_user("quan", CLERK_PASSWORD, "admin", "Phạm Văn Quân")
     return application
@@ -80,7 +80,8 @@ def png_bytes(size: int = 2000, seed: int = 0) -> bytes:
 
 def pdf_bytes(text: str = "scan") -> bytes:
     return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n% " + text.encode() + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+            b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n% " + text.encode()
+            + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def upload(api, code, data, requirement="1.001193-d1", filename="scan.png"):

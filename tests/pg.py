@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+
 def _newest_pg_bin() -> str:
     """Debian's newest installed server (15 on Debian 12), unless MOTCUA_PG_BIN says otherwise."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),

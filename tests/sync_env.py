@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from sync.chaosproxy import ChaosProxy
+from motcua.chaosproxy import ChaosProxy
 from sync.transport import RetryPolicy
 from tests.procs import free_port, motcua, stop
 

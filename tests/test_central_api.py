@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from central_fixtures import *  # noqa: F401,F403
 from central_fixtures import add_point, attached, received, stamp, transitioned
 
@@ -109,9 +108,10 @@ def test_nodes_and_conflicts(seeded, api):
 def test_nodes_show_key_fingerprint_and_rotation(central_app, api):
     """A rotation (on either database) shows in /api/v1/nodes: new fingerprint, when, grace."""
     from datetime import timedelta
+
     from central.enrollment import issue_enroll_token, redeem_enroll_token
-    from central.rotation import accepted_keys, rotate_point_keys
     from central.models import Point
+    from central.rotation import accepted_keys, rotate_point_keys
     from sync import crypto
     from sync.keyrotation import build_request, read_answer
     center, old, new = (crypto.generate_identity() for _ in range(3))

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-
 from central_fixtures import *  # noqa: F401,F403
+from click.testing import CliRunner
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import (OFFICER_PASSWORD, add_point, attached, received, stamp,
-                              transitioned)
+from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)
@@ -177,12 +175,13 @@ def _init_center(runner, tmp_path, backend):
 
 def test_verify_clean_then_tampered(tmp_path, backend):
     from click.testing import CliRunner
-    from central import create_app
+
     from central.db import close_database
     from central.models import Attachment, ConflictRecord, Dossier
+    from motcua.apps import create_central_app
     runner = CliRunner()
     d, main = _init_center(runner, tmp_path, backend)
-    create_app({"DATA_DIR": str(d)})
+    create_central_app({"DATA_DIR": str(d)})
     add_point()
     _load([received("d1", hlc=stamp(T0)), transitioned("d1", 2, 4, stamp(T0 + 1000)),
            attached("d1", "a" * 64, stamp(T0 + 1500))])
@@ -194,7 +193,7 @@ def test_verify_clean_then_tampered(tmp_path, backend):
     assert ok.exit_code == 0, ok.output
     assert "Đã kiểm tra 2 hồ sơ" in ok.output
 
-    create_app({"DATA_DIR": str(d)})
+    create_central_app({"DATA_DIR": str(d)})
     Dossier.update(status=10).where(Dossier.uid == "d1").execute()
     ConflictRecord.update(is_open=False).execute()
     Attachment.delete().execute()

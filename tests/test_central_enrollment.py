@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-
 from central_fixtures import *  # noqa: F401,F403
+
 from motcua.errors import Forbidden, InvalidInput, Unauthorized
 
 NOW = datetime(2026, 3, 5, 12, 0)

@@ -11,8 +11,9 @@ def run(*args, input=None):
 
 
 def test_list_and_revoke(tmp_path):
-    from central.enrollment import redeem_enroll_token
     from datetime import datetime
+
+    from central.enrollment import redeem_enroll_token
     from sync.crypto import generate_identity
     d = tmp_path / "center"
     assert run("central", "init", "--data-dir", d).exit_code == 0

@@ -8,10 +8,10 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner
-
 from central_fixtures import *  # noqa: F401,F403
 from central_fixtures import OFFICER_PASSWORD, add_point, received
+from click.testing import CliRunner
+
 from tests.test_node_bad_input import VIETNAMESE
 
 HTML = {"Accept": "text/html"}

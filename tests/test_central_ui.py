@@ -5,7 +5,6 @@ import re
 from datetime import datetime
 
 import pytest
-
 from central_fixtures import *  # noqa: F401,F403
 from central_fixtures import OFFICER_PASSWORD, add_point, received, stamp, transitioned
 

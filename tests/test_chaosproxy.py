@@ -1,4 +1,4 @@
-"""sync.chaosproxy over real 127.0.0.1 sockets: forwarding, cuts, throttle, latency, outages, CLI."""
+"""motcua.chaosproxy over real 127.0.0.1 sockets: forwarding, cuts, throttle, latency, outages, CLI."""
 import contextlib
 import os
 import random
@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from sync.chaosproxy import ChaosProxy
+from motcua.chaosproxy import ChaosProxy
 
 MB = 1024 * 1024
 
@@ -212,7 +212,7 @@ def test_outage_cuts_open_connections_and_refuses_new_ones():
 def test_command_line_runs_and_stops_on_interrupt():
     with serve(echo) as (port, _):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.chaosproxy", "--listen", "127.0.0.1:0",
+            [sys.executable, "-m", "motcua.chaosproxy", "--listen", "127.0.0.1:0",
              "--target", f"127.0.0.1:{port}", "--latency-ms", "10", "--seed", "3"],
             stdout=subprocess.PIPE, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
         try:

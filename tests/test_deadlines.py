@@ -5,12 +5,18 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from motcua.deadlines import (
-    WorkCalendar, classify, compute_due, due_soon, extend_for_pause, is_overdue,
-    load_default_calendar, roll_to_working_day, working_days_between,
+    WorkCalendar,
+    classify,
+    compute_due,
+    due_soon,
+    extend_for_pause,
+    is_overdue,
+    load_default_calendar,
+    roll_to_working_day,
+    working_days_between,
 )
 from motcua.errors import InvalidInput
 

@@ -53,6 +53,10 @@ def test_new_due_date_is_set_once_and_journaled(app):
     assert event.kind == "dossier.corrected" and event.payload["fields"]["due_at"] == new.isoformat()
     apology = desk.apology_of(d2)
     assert apology["original_due_at"] == d.due_at and apology["reason"] == "Chờ xác minh"
+    # the center takes it: its shape and its sender pass the schema and the policy
+    from node.journal import to_wire
+    from sync.policy import judge_events
+    assert judge_events([to_wire(event)], sender="07024", owners={d.uid: "07024"}) is None
     with pytest.raises(Conflict):
         desk.set_new_due_date(d.code, new + timedelta(days=1), "lần hai", "lan@07024")
 

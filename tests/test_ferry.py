@@ -300,13 +300,14 @@ def _wait_for_job(client) -> dict:
 
 def test_clerk_exports_and_imports_on_the_usb_page(center, tmp_path, closing_node_db):
     import re
-    from node import create_app
+
+    from motcua.apps import create_node_app
     from node.users import add_user
     from tests.conftest import CLERK_PASSWORD
     stick = tmp_path / "usb"
     node = make_node(tmp_path, "07001", "Quan Lạn", center.url, center.token("07001"))
     add_dossiers(node, 2, scan_bytes=100_000)
-    app = create_app({"DATA_DIR": str(node), "TESTING": True})
+    app = create_node_app({"DATA_DIR": str(node), "TESTING": True})
     add_user("lan", CLERK_PASSWORD, "clerk", "Trần Thị Lan")
     client = app.test_client()
 

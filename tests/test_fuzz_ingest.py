@@ -11,9 +11,9 @@ import uuid
 from datetime import datetime
 
 import pytest
+from central_fixtures import received, stamp
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from central_fixtures import received, stamp
 from sync import crypto
 from sync.events import KINDS
 from sync.hlc import Stamp

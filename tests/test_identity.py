@@ -5,14 +5,24 @@ import unicodedata
 from datetime import date
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from motcua.errors import InvalidInput
 from motcua.identity import (
-    PROVINCE_CODES, fold_for_search, given_name, id_number_birth_year, id_number_gender,
-    id_number_province, name_sort_key, normalize_phone, parse_date_vi, to_nfc, upper_vi,
-    validate_email, validate_full_name, validate_id_number,
+    PROVINCE_CODES,
+    fold_for_search,
+    given_name,
+    id_number_birth_year,
+    id_number_gender,
+    id_number_province,
+    name_sort_key,
+    normalize_phone,
+    parse_date_vi,
+    to_nfc,
+    upper_vi,
+    validate_email,
+    validate_full_name,
+    validate_id_number,
 )
 
 

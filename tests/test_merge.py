@@ -6,8 +6,14 @@ import random
 
 import pytest
 
-from sync.conflicts import (CONCURRENT_TRANSITION, POSSIBLE_DUPLICATE, RECEIVED_TWICE, STATUS_STALE,
-                            find_possible_duplicates, make_conflict_id)
+from sync.conflicts import (
+    CONCURRENT_TRANSITION,
+    POSSIBLE_DUPLICATE,
+    RECEIVED_TWICE,
+    STATUS_STALE,
+    find_possible_duplicates,
+    make_conflict_id,
+)
 from sync.events import Event
 from sync.hlc import Stamp
 from sync.merge import apply, fold, fold_all, states_equal, verify

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import random
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from motcua.lifecycle import next_statuses
 from sync.conflicts import find_possible_duplicates

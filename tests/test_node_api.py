@@ -139,10 +139,10 @@ def test_requires_token(app):
 
 def test_rating_scale_is_a_setting(node_dir):
     """The satisfaction scale is not fixed by law: a point may run another one."""
-    from node import create_app
+    from motcua.apps import create_node_app
     from node.users import add_user, create_token
-    app = create_app({"DATA_DIR": str(node_dir), "TESTING": True,
-                      "RATING_SCALE": {"tot": "Tốt", "chua_tot": "Chưa tốt"}})
+    app = create_node_app({"DATA_DIR": str(node_dir), "TESTING": True,
+                           "RATING_SCALE": {"tot": "Tốt", "chua_tot": "Chưa tốt"}})
     add_user("lan", "mat-khau-dai-1", "clerk")
     headers = {"Authorization": f"Bearer {create_token('lan')}"}
     client = app.test_client()

@@ -176,6 +176,7 @@ def test_a_conflict_the_fold_no_longer_raises_is_dropped(clash):
 
 def test_verify_compares_the_conflict_table(clash, node_dir):
     from click.testing import CliRunner
+
     from node.cli import node_group
     from node.models import ConflictRecord
     d, _, _ = clash

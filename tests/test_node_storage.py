@@ -1,7 +1,6 @@
 """The node's storage: WAL and durable pragmas, migrations in place, unique codes under concurrency."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 from tests.conftest import dossier_body

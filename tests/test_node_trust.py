@@ -164,22 +164,22 @@ def test_password_change_and_disable_end_every_session(app, client, node_dir):
 
 
 def test_a_session_survives_a_restart_of_the_app(app, client, node_dir):
-    from node import create_app
+    from motcua.apps import create_node_app
     assert login(client).status_code == 302
-    again = create_app({"DATA_DIR": str(node_dir), "TESTING": True})
+    again = create_node_app({"DATA_DIR": str(node_dir), "TESTING": True})
     assert _replay(again, _stolen_cookie(client)).status_code == 200
 
 
 # --- login throttle ------------------------------------------------------------------------------
 
 def test_login_lock_is_per_account_and_kept_in_the_database(app, client, node_dir):
-    from node import create_app
+    from motcua.apps import create_node_app
     app.config["LOGIN_MAX_FAILURES"] = 3
     for i in range(3):
         assert login(client, password="sai-mat-khau", ip=f"10.0.0.{i}").status_code == 401
     assert login(client, ip="10.9.9.9").status_code == 429          # another address: still locked
     assert login(client, username="quan").status_code == 302         # another account is not
-    again = create_app({"DATA_DIR": str(node_dir), "TESTING": True, "LOGIN_MAX_FAILURES": 3})
+    again = create_node_app({"DATA_DIR": str(node_dir), "TESTING": True, "LOGIN_MAX_FAILURES": 3})
     assert login(again.test_client()).status_code == 429               # a restart forgets nothing
 
 
@@ -311,10 +311,10 @@ def test_answers_with_personal_data_are_not_stored(api, client, code):
 def test_a_node_database_from_before_sessions_upgrades_in_place(tmp_path):
     from peewee import SqliteDatabase
 
-    from node import create_app
+    from motcua.apps import create_node_app
+    from motcua.passwords import hash_password
     from node.db import PRAGMAS, close_database
     from node.migrations import LATEST, migrate, schema_version
-    from motcua.passwords import hash_password
     folder = tmp_path / "old"
     folder.mkdir()
     old = SqliteDatabase(str(folder / "node.db"), pragmas=PRAGMAS)
@@ -324,7 +324,7 @@ def test_a_node_database_from_before_sessions_upgrades_in_place(tmp_path):
                     (hash_password(CLERK_PASSWORD),))
     old.close()
     try:
-        app = create_app({"DATA_DIR": str(folder), "TESTING": True})
+        app = create_node_app({"DATA_DIR": str(folder), "TESTING": True})
         client = app.test_client()
         assert login(client).status_code == 302
         assert client.get("/today", headers=HTML).status_code == 200

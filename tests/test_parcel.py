@@ -5,10 +5,7 @@ import random
 
 import pytest
 
-from sync import crypto
-from sync import blobs as B
-from sync import parcel as P
-from sync import receipt as R
+from sync import blobs as B, crypto, parcel as P, receipt as R
 from sync.events import Event
 from sync.parcel import ParcelHeader, ParcelRefused
 
@@ -383,7 +380,10 @@ def test_docs_list_every_refusal_code():
     root = Path(__file__).resolve().parent.parent
     source = "".join((root / f"sync/{name}.py").read_text()
                      for name in ("parcel", "crypto", "receipt", "blobs"))
-    codes = set(re.findall(r'(?:ParcelRefused|CryptoRefused)\(\s*"([a-z_]+)"', source))
+    from motcua import errors as E
+    codes = set(re.findall(r'CryptoRefused\(\s*"([a-z_]+)"', source))
+    codes |= {getattr(E, name).code for name in re.findall(r"\bE\.([A-Z][A-Z0-9_]+)\b", source)
+              if isinstance(getattr(E, name), E.Message)}
     assert {"bad_signature", "truncated", "replayed", "chain_broken"} <= codes
     table = (root / "docs/protocol.md").read_text()
     assert sorted(c for c in codes if f"| `{c}` |" not in table) == []

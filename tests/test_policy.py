@@ -89,6 +89,8 @@ BAD = [
     ("dossier.received", {**RECEIVED, "applicant": {"full_name": "An\ud800"}}),
     ("dossier.corrected", {"fields": {"status": 9}}),
     ("dossier.corrected", {"fields": {"applicant.full_name": ["x"]}}),
+    ("dossier.corrected", {"fields": {"due_at": "mai"}}),
+    ("dossier.corrected", {"fields": {"apology.secret": "x"}}),
     ("dossier.transitioned", {"from": 2, "to": "4"}),
     ("dossier.transitioned", {"from": 2}),
     ("attachment.added", {"sha256": "../../etc/passwd", "size": 1}),

@@ -57,8 +57,9 @@ def test_sigkill_node_and_center_during_transfer_and_ingest(tmp_path):
         center.stop()
         close_database()
     assert kills["node"] >= 5 and kills["center"] >= 5, kills
-    from central.models import Blob as CenterBlob, Dossier as CenterDossier, Event as CenterEvent
     from peewee import fn
+
+    from central.models import Blob as CenterBlob, Dossier as CenterDossier, Event as CenterEvent
     with center.db():
         got = dict(CenterEvent.select(CenterEvent.event_id, CenterEvent.dossier_uid).tuples())
         assert CenterEvent.select(fn.COUNT(CenterEvent.event_id.distinct())).scalar() == len(got)

@@ -58,6 +58,7 @@ def test_expired_token_is_refused(center, node_dir):
     from node.enroll import EnrollRefused, enroll
     token = center.token("07024", ttl=timedelta(minutes=1))
     from datetime import datetime
+
     from central.models import EnrollToken
     with center.db():
         EnrollToken.update(expires_at=datetime.now() - timedelta(seconds=1)).execute()
@@ -98,6 +99,7 @@ def test_a_center_with_other_keys_than_the_pinned_ones_is_refused(center, node_d
 def test_cli_enroll_and_sync_exit_codes(center, tmp_path):
     import subprocess
     import sys
+
     from tests.procs import motcua
     folder = tmp_path / "cli-node"
     motcua("node", "init", "--data-dir", folder, "--unit-code", "07006", "--name", "Minh Châu")

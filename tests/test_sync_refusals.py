@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 import requests
-
 from central_fixtures import received
+
 from sync import crypto
 from sync.hlc import Stamp
 from sync.parcel import ParcelHeader, build_parcel, canonical_json, seal_parcel

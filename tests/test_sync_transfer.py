@@ -131,11 +131,11 @@ def test_officer_transition_reaches_the_node_once(center, tmp_path, closing_node
 
 
 def test_status_and_sync_now_endpoints(center, tmp_path, closing_node_db):
-    from node import create_app
+    from motcua.apps import create_node_app
     from node.users import add_user, create_token
     node = make_node(tmp_path, "07024", "Quan Lạn", center.url, center.token("07024"))
     add_dossiers(node, 2)
-    app = create_app({"DATA_DIR": str(node), "TESTING": True})
+    app = create_node_app({"DATA_DIR": str(node), "TESTING": True})
     add_user("lan", "mat-khau-dai-1", "clerk")
     headers = {"Authorization": f"Bearer {create_token('lan')}"}
     client = app.test_client()

@@ -2,7 +2,6 @@
 bounded, and resumed at the exact byte"), against a real `motcua central serve` process."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import socket
 from datetime import datetime, timedelta
@@ -14,8 +13,8 @@ import zstandard
 from sync import crypto
 from sync.hlc import Stamp
 from sync.parcel import MAGIC, ParcelHeader, canonical_json
-from tests.test_sync_refusals import Sender, _rewind
 from tests.sync_env import Center
+from tests.test_sync_refusals import Sender, _rewind
 
 pytestmark = pytest.mark.slow
 
@@ -138,6 +137,7 @@ def test_oversize_body_is_refused_before_it_is_read_and_memory_stays_small(cente
 def test_only_the_creator_extends_or_finishes_an_upload_and_junk_is_dropped_alone(center):
     owner, other = Sender(center, center.url), Sender(center, center.url)
     import os
+
     from sync.blobs import build_blob_parcels
     data = build_blob_parcels(owner.unit, owner.identity, "central", owner.center_keys.enc_pub,
                               str(Stamp(1, 0)), os.urandom(250_000), chunk_size=1 << 20)[0]

@@ -37,7 +37,9 @@ def _b_dossier():
 def _stolen(center, unit="07027"):
     """Point M enrolled for real; the thief then holds its signing and sealing keys."""
     import base64
+
     import requests
+
     from sync import crypto
     identity = crypto.generate_identity()
     token = center.token(unit)

@@ -8,9 +8,9 @@ import uuid
 from datetime import datetime
 
 import pytest
-
 from central_fixtures import *  # noqa: F401,F403
 from central_fixtures import corrected, received, stamp, transitioned
+
 from sync import crypto
 from sync.events import Event
 from sync.hlc import Stamp

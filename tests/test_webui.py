@@ -151,6 +151,7 @@ def test_lookup_refuses_alike_and_slows_down_guessing(client, app, api):
 
 def test_tracking_book_csv_for_a_date_range(clerk, api):
     from datetime import date, timedelta
+
     from node import reception
     from tests.conftest import applicant
     now = reception.receive_dossier(dossier_body(), "lan@07024").received_at

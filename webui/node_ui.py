@@ -1,6 +1,6 @@
 """The clerk's desk in the browser: wires the UI blueprints, guards and helpers into a node app.
 
-`node.create_app` calls `init_app(app)` when this module exists. Pages are plain server-rendered
+`motcua.apps.create_node_app` calls `init_app(app)` on the node's app. Pages are plain server-rendered
 HTML with one CSS and one small JS file served by the node itself: no CDN, no external font, so
 the desk works the same with the cable pulled out.
 """
@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from webui import i18n, security
@@ -52,13 +53,15 @@ def _fmt_date(value) -> str:
 
 def _fmt_money(value) -> str:
     if value is None:
-        return i18n.t("fee_unknown")
+        return gettext("Theo nghị quyết HĐND tỉnh")
     return f"{value:,}".replace(",", ".") + " đồng"
 
 
-def render_error(status: int, message_vi: str):
-    """The one HTML error page (the API's error handler calls this for browser requests)."""
-    return render_template("node/error.html", status=status, message=message_vi), status
+def render_error(status: int, message):
+    """The one HTML error page (the API's error handler calls this for browser requests), with the
+    catalogue message in the reader's language."""
+    return render_template("node/error.html", status=status,
+                           message=i18n.error_text(message)), status
 
 
 def _security_headers(response):
@@ -88,8 +91,8 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")), app.jinja_loader])
     app.jinja_env.filters.update(dt=_fmt_dt, d=_fmt_date, money=_fmt_money)
-    app.jinja_env.globals.update(t=i18n.t, status_label=i18n.status_label,
-                                 csrf_token=security.csrf_token)
+    i18n.init_babel(app)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token)
 
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                        static_url_path="/assets")
@@ -97,7 +100,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry, users):
         app.register_blueprint(module.bp)
 
-    app.before_request(security.load_user)
+    app.before_request(auth.load_user)
     app.before_request(security.check_csrf)
     app.after_request(_security_headers)
     app.context_processor(_context)

@@ -16,10 +16,11 @@ import time
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from motcua.errors import TooManyAttempts
+from motcua.errors import Message, TooManyAttempts
 
 __all__ = ["TooManyAttempts", "Throttle", "begin_session", "check_csrf", "client_ip", "csrf_token",
-           "load_user", "login_required", "role_required", "throttle"]
+           "login_guard", "login_required", "role_required", "session_user_loader",
+           "throttle"]
 
 
 def csrf_token() -> str:
@@ -50,24 +51,31 @@ def begin_session(key: str, sid: str) -> None:
         session["lang"] = lang
 
 
-def load_user() -> None:
-    """Put the logged-in user (or None) on `g.user`: the cookie's session id must still have its row
-    (ended by logout, a new password or disabling) and its user must be active."""
-    from node.users import user_for_session
-    g.user = user_for_session(session.get("sid"),
-                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
-    if g.user is None:
-        session.pop("sid", None)
+def session_user_loader(key: str, user_for_session):
+    """A before_request hook putting the logged-in user (or None) on `g.user`: the cookie's session
+    id under `key` must still have its row (ended by logout, a new password or disabling) and its
+    user must be active. Each UI passes its own side's `user_for_session`."""
+    def load() -> None:
+        g.user = user_for_session(session.get(key),
+                                  max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
+        if g.user is None:
+            session.pop(key, None)
+    return load
 
 
-def login_required(view):
-    """Send anonymous visitors to the login page, then back."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("user") is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-    return wrapped
+def login_guard(login_endpoint: str):
+    """A `login_required` decorator that sends anonymous visitors to `login_endpoint`, then back."""
+    def login_required(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.get("user") is None:
+                return redirect(url_for(login_endpoint, next=request.full_path.rstrip("?")))
+            return view(*args, **kwargs)
+        return wrapped
+    return login_required
+
+
+login_required = login_guard("auth.login")     # the clerks' desk
 
 
 def role_required(*roles: str):
@@ -99,13 +107,13 @@ class Throttle:
             self._fails.pop(key, None)
         return kept
 
-    def check(self, key: str, message_vi: str) -> None:
+    def check(self, key: str, message: Message) -> None:
         """:raises TooManyAttempts: when `key` failed `limit` times within the window."""
         with self._lock:
             recent = self._recent(key, time.monotonic())
         if len(recent) >= self.limit:
             wait = int(self.window - (time.monotonic() - recent[0])) + 1
-            raise TooManyAttempts(message_vi.format(seconds=wait))
+            raise TooManyAttempts(message(seconds=wait))
 
     def fail(self, key: str) -> None:
         with self._lock:

@@ -1,33 +1,24 @@
 """Officers' login at the center, and the guards every center page blueprint shares."""
 from __future__ import annotations
 
-import functools
-
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from central.users import end_session, log_in, start_session, user_for_session
+from motcua import errors as E
 from motcua.errors import DomainError, Unauthorized
 from motcua.web import same_site_path
-from webui.security import begin_session, check_csrf
+from webui import i18n
+from webui.security import begin_session, check_csrf, login_guard, session_user_loader
 
 bp = Blueprint("center_auth", __name__)
 
-HTTP_MESSAGES_VI = {400: "Yêu cầu không hợp lệ (phiên làm việc đã hết hạn? hãy tải lại trang).",
-                    403: "Tài khoản của bạn không có quyền thực hiện thao tác này.",
-                    404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ."}
+HTTP_PAGES = {400: E.SESSION_EXPIRED_PAGE, 403: E.ROLE_FORBIDDEN, 404: E.HTTP_404, 405: E.HTTP_405}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
-def _load_user() -> None:
-    """Put the logged-in center user (or None) on `g.user`: the cookie's session id must still
-    have its row (ended by logout, a new password or disabling) and its user must be active."""
-    g.user = user_for_session(session.get("center_sid"),
-                              max_age_hours=float(current_app.config["SESSION_MAX_HOURS"]))
-    if g.user is None:
-        session.pop("center_sid", None)
+_load_user = session_user_loader("center_sid", user_for_session)
 
 
 def _headers(response):
@@ -38,8 +29,10 @@ def _headers(response):
     return response
 
 
-def render_error(status: int, message_vi: str):
-    return render_template("central/error.html", status=status, message=message_vi), status
+def render_error(status: int, message):
+    """The officers' error page, with the catalogue message in the reader's language."""
+    return render_template("central/error.html", status=status,
+                           message=i18n.error_text(message)), status
 
 
 def guard(blueprint: Blueprint) -> Blueprint:
@@ -47,24 +40,16 @@ def guard(blueprint: Blueprint) -> Blueprint:
     blueprint.before_request(_load_user)
     blueprint.before_request(check_csrf)
     blueprint.after_request(_headers)
-    blueprint.register_error_handler(DomainError, lambda e: render_error(e.status, e.message_vi))
+    blueprint.register_error_handler(DomainError, lambda e: render_error(e.status, e.said or e.message_vi))
     blueprint.register_error_handler(
-        HTTPException,
-        lambda e: render_error(e.code, HTTP_MESSAGES_VI.get(e.code, "Yêu cầu không hợp lệ.")))
+        HTTPException, lambda e: render_error(e.code, HTTP_PAGES.get(e.code, E.HTTP_400)()))
     return blueprint
 
 
 guard(bp)
 
 
-def login_required(view):
-    """Send anonymous visitors to the login page, then back."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if g.get("user") is None:
-            return redirect(url_for("center_auth.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-    return wrapped
+login_required = login_guard("center_auth.login")
 
 
 def require_act() -> None:

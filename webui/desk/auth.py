@@ -5,11 +5,14 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from motcua.errors import Unauthorized
 from motcua.web import same_site_path
-from node.users import end_session, log_in, start_session
+from node.users import end_session, log_in, start_session, user_for_session
 from webui import i18n
-from webui.security import begin_session, login_required
+from webui.security import begin_session, login_required, session_user_loader
 
 bp = Blueprint("auth", __name__)
+
+
+load_user = session_user_loader("sid", user_for_session)   # the clerks' accounts, session key `sid`
 
 
 def _safe_next(target: str | None) -> str:

@@ -6,13 +6,13 @@ Views only parse and call `node.conflicts`; the layout and the checks are the ce
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from motcua.errors import DomainError
 from motcua.lifecycle import STATUS_LABELS_VI
 from node import conflicts
 from node.users import actor_name
 from sync.conflict_view import field_names, form_value
-from webui import i18n
 from webui.security import login_required
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
@@ -49,5 +49,5 @@ def resolve(conflict_id):
                                    note=request.form.get("note") or None)
     except DomainError as exc:
         return _page(conflicts.get_conflict(conflict_id), exc.message_vi, exc.status)
-    flash(i18n.t("cf_decided"), "ok")
+    flash(gettext("Đã ghi quyết định; quyết định sẽ được gửi lên trung tâm ở lần đồng bộ tới."), "ok")
     return redirect(url_for("conflicts.show", conflict_id=conflict_id))

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
@@ -64,7 +74,8 @@ def show(code):
         here=unit_code(), attachments=reception.active_attachments(d),
         components=desk.components_of(d), actions=next_statuses(d.status),
         apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
-        ratings=current_app.config["RATING_SCALE"], can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
+        ratings=current_app.config["RATING_SCALE"],
+        can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
         can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
 
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 
-from webui import i18n
 from webui.security import login_required
 
 logger = logging.getLogger(__name__)
@@ -67,11 +67,11 @@ def _check_folder(raw: str, direction: str) -> str:
     """:raises ValueError: the reason the path cannot be used, in the session's language."""
     path = Path(raw.strip())
     if not raw.strip() or not path.is_absolute():
-        raise ValueError(i18n.t("usb_need_path"))
+        raise ValueError(gettext("Nhập đường dẫn đầy đủ tới thư mục USB, ví dụ /media/usb hoặc E:\\."))
     if direction == "import" and not path.is_dir():
-        raise ValueError(i18n.t("usb_no_folder", path=path))
+        raise ValueError(gettext("Không thấy thư mục %(path)s. USB đã cắm chưa?", path=path))
     if direction == "export" and not path.parent.is_dir():
-        raise ValueError(i18n.t("usb_no_folder", path=path.parent))
+        raise ValueError(gettext("Không thấy thư mục %(path)s. USB đã cắm chưa?", path=path.parent))
     return str(path)
 
 
@@ -92,7 +92,7 @@ def start(direction):
         return redirect(url_for("ferry.index"))
     job = current_app.extensions.get("motcua.ferry_job")
     if job is not None and job.state == "running":
-        flash(i18n.t("usb_busy"), "error")
+        flash(gettext("Đang có một lần chép USB chưa xong."), "error")
         return redirect(url_for("ferry.index"))
     try:
         folder = _check_folder(request.form.get("folder", ""), direction)
@@ -105,10 +105,10 @@ def start(direction):
             raise ValueError(mb)
         max_bytes = int(float(mb) * 1_000_000) if mb else None
     except ValueError:
-        flash(i18n.t("usb_bad_mb"), "error")
+        flash(gettext("Giới hạn dung lượng phải là một số (MB)."), "error")
         return redirect(url_for("ferry.index"))
     job = FerryJob(direction, folder)
-    job.label = i18n.t("usb_starting")
+    job.label = gettext("Đang bắt đầu…")
     current_app.extensions["motcua.ferry_job"] = job
     threading.Thread(target=_run, args=(job, current_app.config["DATA_DIR"], max_bytes),
                      name=f"motcua-usb-{direction}", daemon=True).start()

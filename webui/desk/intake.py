@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import (Blueprint, current_app, g, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from motcua.errors import DomainError, InvalidInput
 from node import catalogue, desk

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from motcua import errors as E
 from motcua.errors import NotFound
 from node import desk
 from webui.security import client_ip, throttle
@@ -23,7 +24,7 @@ def lookup():
     result, error = None, None
     if code or secret:
         per_address, cfg = throttle("lookup_address"), current_app.config
-        per_address.check(client_ip(), "Nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.")
+        per_address.check(client_ip(), E.ADDRESS_LOCKED)
         try:
             result = desk.guarded_lookup(code, secret, max_failures=int(cfg["LOOKUP_MAX_FAILURES"]),
                                          lock_seconds=float(cfg["LOOKUP_LOCK_SECONDS"]))

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_babel import gettext
 
 from node.users import disable_user, list_users
-from webui import i18n
 from webui.security import role_required
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -22,5 +22,5 @@ def index():
 def disable(username):
     """Disable an account: it cannot log in, its sessions end, its API tokens are revoked."""
     user = disable_user(username, by=g.user)
-    flash(i18n.t("user_disabled", username=user.username), "ok")
+    flash(gettext("Đã khoá tài khoản %(username)s.", username=user.username), "ok")
     return redirect(url_for("users.index"))

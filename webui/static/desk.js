@@ -3,6 +3,10 @@
   "use strict";
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  // The page's words in the clerk's language (webui/i18n.py JS_WORDS, rendered by base.html).
+  var words = {};
+  try { words = JSON.parse(($("#js-words") || {}).textContent || "{}"); } catch (e) { words = {}; }
+  function w(key) { return words[key] || key; }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
 
   // Print buttons (inline handlers are barred by the CSP).
@@ -25,10 +29,10 @@
               if (i < 9) a.accessKey = String(i + 1);
               a.appendChild(el("strong", p.name));
               a.appendChild(document.createTextNode(" "));
-              a.appendChild(el("span", p.code + " · " + (p.days ? p.days + " ngày làm việc" : "trong ngày"), "muted"));
+              a.appendChild(el("span", p.code + " · " + (p.days ? p.days + " " + w("working_days") : w("same_day")), "muted"));
               li.appendChild(a); list.appendChild(li);
             });
-            if (!data.items.length) list.appendChild(el("li", "Không có thủ tục nào khớp.", "muted"));
+            if (!data.items.length) list.appendChild(el("li", w("no_match"), "muted"));
           });
       }, 150);
     });
@@ -42,7 +46,7 @@
     var reader = new FileReader();
     reader.onload = function () {
       var m = String(reader.result).match(/\/Type\s*\/Page[^s]/g);
-      target.textContent = m ? m.length + " trang" : "PDF";
+      target.textContent = m ? m.length + " " + w("pages") : "PDF";
     };
     reader.readAsText(file.slice(0, 5 * 1024 * 1024));
   }
@@ -57,7 +61,7 @@
       }
       li.appendChild(el("span", file.name + " (" + Math.ceil(file.size / 1024) + " KB)"));
       if (file.type === "application/pdf") { var pages = el("span", "", "muted"); li.appendChild(pages); pdfPages(file, pages); }
-      var rm = el("button", "Bỏ", "link"); rm.type = "button";
+      var rm = el("button", w("remove"), "link"); rm.type = "button";
       rm.addEventListener("click", function () {
         var dt = new DataTransfer();
         Array.prototype.forEach.call(input.files, function (f, i) { if (i !== index) dt.items.add(f); });

@@ -6,7 +6,7 @@ is pipelined like a real link's, not added per read), cuts each connection after
 (±25 %, drawn from a seeded RNG) and stages periods of total outage. Stdlib only (asyncio); runs in a
 background thread for tests or from the command line:
 
-    python -m sync.chaosproxy --listen 127.0.0.1:8001 --target 127.0.0.1:8000 \\
+    python -m motcua.chaosproxy --listen 127.0.0.1:8001 --target 127.0.0.1:8000 \\
         --rate-kbit 256 --latency-ms 300 --cut-every-bytes 262144 --outage-every-s 20 --outage-s 5
 """
 from __future__ import annotations
@@ -236,7 +236,7 @@ def _host_port(text: str) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: run the proxy until Ctrl-C, printing its counters every few seconds."""
-    parser = argparse.ArgumentParser(prog="python -m sync.chaosproxy", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m motcua.chaosproxy", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--listen", required=True, help="HOST:PORT to accept on (PORT 0: any)")
     parser.add_argument("--target", required=True, help="HOST:PORT to forward to (and only there)")
