@@ -13,11 +13,11 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from filelock import FileLock
 
+from motcua import legaltime
 from motcua.errors import DomainError
 from node import keyrotation as rotation
 from node.enroll import node_identity, pinned_center_keys
@@ -90,7 +90,7 @@ class _Round:
         return current_stamp()
 
     def contact(self) -> None:
-        set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
+        set_state("sync:last_contact", legaltime.now().isoformat(timespec="seconds"))
 
     def rotate_if_pending(self) -> None:
         """Finish a key rotation that waits for the center's answer, then sign with the new keys."""
@@ -210,7 +210,7 @@ def drop_refused(spool: Spool, item, reason: str) -> str:
     sentence kept for `node status` and the Today page."""
     acked = acknowledge_spooled(spool, item)
     note = f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): {reason}. Báo kỹ thuật viên."
-    set_state("sync:up_refused", f"{datetime.now().isoformat(timespec='seconds')} {note}")
+    set_state("sync:up_refused", f"{legaltime.now().isoformat(timespec='seconds')} {note}")
     logger.error("parcel %d refused by the center for its content: %s", item.seq, reason)
     return note
 
@@ -218,7 +218,7 @@ def drop_refused(spool: Spool, item, reason: str) -> str:
 def acknowledge_spooled(spool: Spool, item) -> int:
     """Mark a parcel's events acknowledged (its receipt verified), then forget the parcel."""
     with db.atomic("IMMEDIATE"):
-        acked = (Event.update(acked_at=datetime.now())
+        acked = (Event.update(acked_at=legaltime.now())
                  .where(Event.seq.between(item.first, item.last)
                         & Event.acked_at.is_null()).execute())
     spool.remove(item)

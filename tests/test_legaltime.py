@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,37 @@ def test_an_unknown_zone_is_refused_not_taken_as_utc():
     with pytest.raises(ValueError, match="Múi giờ"):
         legaltime.set_zone("Asia/Hanoi-typo")
     assert legaltime.zone().key == "Asia/Ho_Chi_Minh"
+
+
+RECEIPT = """
+import json, sys, time
+time.time = lambda: {ms} / 1000          # Friday 6 March 2026, 16:00 in Vietnam
+from node.setup import init_node
+from node.db import open_database
+init_node(sys.argv[1], "07024", "Quan Lạn")
+open_database(sys.argv[1])
+from node import reception, desk
+from tests.conftest import dossier_body
+d = reception.receive_dossier(dossier_body(), "lan@07024")
+book = desk.tracking_book(d.received_at.date(), d.received_at.date())
+print(json.dumps([d.code, d.received_at.isoformat(), d.due_at.isoformat(), reception.timeliness(d),
+                  len(book)]))
+"""
+
+
+def test_a_receipt_is_the_same_whatever_the_pcs_zone(tmp_path):
+    """The desk's whole receipt — code (its date), received and due times, the tracking book's day —
+    comes out the same under UTC, Vietnam and New York."""
+    root = str(Path(__file__).resolve().parent.parent)
+    out = {}
+    for tz in ("UTC", "Asia/Ho_Chi_Minh", "America/New_York"):
+        env = {**os.environ, "TZ": tz, "PYTHONPATH": root}
+        run = subprocess.run([sys.executable, "-c", RECEIPT.format(ms=INSTANT_MS), str(tmp_path / tz)],
+                             env=env, capture_output=True, text=True, cwd=root)
+        assert run.returncode == 0, run.stderr[-2000:]
+        out[tz] = run.stdout.strip().splitlines()[-1]
+    assert len(set(out.values())) == 1, out
+    import json
+    code, received, due, timeliness, booked = json.loads(out["UTC"])
+    assert code.startswith("07024-260306-") and received == "2026-03-06T16:00:00"
+    assert booked == 1 and timeliness == "on_track"
