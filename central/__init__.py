@@ -37,6 +37,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_pyfile(str(cfg_file))
     app.config.from_prefixed_env("CENTRAL")
     app.config.update(config or {})
+    from motcua import legaltime
+    legaltime.set_zone(app.config["LEGAL_TIME_ZONE"])   # before anything reads the clock
     app.config["DATA_DIR"] = str(data_dir)
     Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
     open_database(data_dir, app.config.get("DATABASE_URL") or None)

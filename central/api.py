@@ -6,14 +6,13 @@ Each view parses, calls one domain function, and returns JSON. Errors come back 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
 from central import conflicts, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import InvalidInput
 from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 
@@ -69,7 +68,7 @@ def set_official_code(code):
 @token_required
 def show_stats():
     """Counts and early / on-time / late rates for dossiers received from `from` to `to`."""
-    return jsonify(stats.compute_stats(date_arg("from"), date_arg("to"), now=datetime.now()))
+    return jsonify(stats.compute_stats(date_arg("from"), date_arg("to"), now=legaltime.now()))
 
 
 @bp.get("/nodes")

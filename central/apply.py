@@ -17,6 +17,7 @@ from peewee import fn
 from central import outbound
 from central.db import bulk_insert, db, is_in, is_postgres
 from central.models import Attachment, Blob, ConflictRecord, Dossier, Event, Point, State
+from motcua import legaltime
 from sync import folding, hlc, merge
 from sync.conflicts import find_possible_duplicates
 from sync.events import CENTER_ID, KINDS, Event as WireEvent, new_event_id
@@ -224,7 +225,7 @@ def _center_stamp(after: str | None, now: datetime) -> hlc.Stamp:
     query = State.select().where(State.key == "hlc")
     row = (query.for_update() if is_postgres() else query).first()
     last = hlc.Stamp.parse(row.value) if row else hlc.ZERO
-    now_ms = int(now.timestamp() * 1000) if now else int(time.time() * 1000)
+    now_ms = legaltime.to_ms(now) if now else int(time.time() * 1000)
     if after:     # after the dossier's newest event, yet never dragged ahead by a wrong clock
         stamp, clock = hlc.stamp_after(last, hlc.Stamp.parse(after), now_ms, hlc.MAX_AHEAD_MS)
     else:
@@ -246,7 +247,7 @@ def record_center_event(kind: str, dossier_uid: str | None, actor: str, payload:
     """
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
-    now = now or datetime.now()
+    now = now or legaltime.now()
     with db.atomic():
         after = None
         if dossier_uid is not None:

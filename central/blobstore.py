@@ -14,6 +14,7 @@ from pathlib import Path
 
 from central.db import db
 from central.models import Attachment, Blob
+from motcua import legaltime
 from motcua.files import ContentFolder, write_durably
 from sync.blobs import BlobChunk, assemble_blob
 from sync.parcel import ParcelRefused
@@ -86,7 +87,7 @@ class CenterBlobs(ContentFolder):
 
     def sweep(self, *, now: datetime, max_age: timedelta) -> int:
         """Drop partial chunk sets no chunk was added to for `max_age`; returns how many."""
-        limit, gone = (now - max_age).timestamp(), 0
+        limit, gone = legaltime.to_ms(now - max_age) / 1000, 0
         for folder in (self.root / "partial").glob("*/*"):
             try:
                 if folder.is_dir() and folder.stat().st_mtime < limit:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
+from motcua import legaltime
 from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
 
 DATA_DIR = data_dir_option("center")
@@ -142,11 +143,11 @@ def enroll_token_cmd(data_dir, unit_code, name, ttl, offer_file):
     lifetime = parse_ttl(ttl)
     _open(data_dir)
     if offer_file is None:
-        click.echo(issue_enroll_token(unit_code, name, ttl=lifetime, now=datetime.now()))
+        click.echo(issue_enroll_token(unit_code, name, ttl=lifetime, now=legaltime.now()))
         return
     identity = center_identity(data_dir)
     write_durably(offer_file, issue_enroll_offer(unit_code, name, identity, ttl=lifetime,
-                                                 now=datetime.now()), mode=0o600)
+                                                 now=legaltime.now()), mode=0o600)
     click.echo(f"Đã ghi tệp ghi danh cho {unit_code} vào {offer_file} (dùng một lần, hết hạn sau "
                f"{ttl}). Dấu vân tay trung tâm: {identity.public_keys().fingerprint()}")
 

@@ -18,6 +18,8 @@ SETTINGS = [
             "are still taken for this many days, or until one signed with the new key is applied."),
     Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
+    Setting("LEGAL_TIME_ZONE", "Asia/Ho_Chi_Minh", "The zone every legal time is read in (receipts, "
+            "the 15:00 rule, due dates, forms, statistics), whatever the PC's own zone."),
     Setting("MAX_REQUEST_BYTES", 8 * 1024 * 1024, "Largest request body on any route; a larger "
             "one is refused (413) before it is read."),
     Setting("UPLOAD_MAX_BYTES", 16 * 1024 * 1024, "Largest parcel a point may upload."),

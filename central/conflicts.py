@@ -23,7 +23,7 @@ from typing import Any
 from central.apply import record_center_event
 from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import Conflict as Refused
 from sync.conflict_book import ConflictBook
 from sync.conflict_view import (
@@ -61,7 +61,7 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
         conflict; Conflict (409): it is already resolved. Nothing is written when any is raised.
     """
     check_request(decision, note)
-    now = now or datetime.now()
+    now = now or legaltime.now()
     with write_transaction():
         row = book.row(conflict_id, lock=is_postgres())
         if not row.is_open:

@@ -12,7 +12,7 @@ from peewee import IntegrityError
 from central.apply import record_center_event
 from central.db import write_transaction
 from central.models import Attachment, Dossier, Event
-from motcua import deadlines, errors as E
+from motcua import deadlines, errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.lifecycle import TransitionRefused, read_transition_request, transition_payload
 from motcua.paging import Page, check_paging, page_of, search_words, status_filter
@@ -65,7 +65,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     :raises InvalidInput: bad status or missing reason; NotFound: no dossier; Conflict (409): the
         lifecycle refuses, with the Vietnamese reason.
     """
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or legaltime.now()).replace(microsecond=0)
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with write_transaction():
         dossier = get_dossier(code)

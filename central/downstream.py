@@ -16,7 +16,7 @@ from central.db import is_postgres, write_transaction
 from central.keys import CENTER_ID
 from central.models import BaseModel, Point
 from central.outbound import ack_outbound, allocate_seq_out, pending_outbound
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from sync import crypto, hlc
 from sync.parcel import ParcelRefused, build_parcel, canonical_json
 from sync.receipt import verify_receipt
@@ -57,7 +57,7 @@ def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | No
     (a USB stick carries several parcels ahead of their receipts; events already in an
     unacknowledged parcel are never put in a second one). :raises ParcelRefused: unknown_sender,
     revoked_sender."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     with write_transaction():
         query = Point.select().where(Point.unit_code == unit_code)
         point = (query.for_update() if is_postgres() else query).first()
@@ -80,7 +80,7 @@ def next_parcel(unit_code: str, identity: crypto.Identity, *, now: datetime | No
             return None
         seq = allocate_seq_out(unit_code)
         prev = DownParcel.get_or_none((DownParcel.point_id == point.id) & (DownParcel.seq == seq - 1))
-        stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
+        stamp = str(hlc.Stamp(legaltime.to_ms(now), 0))
         keys = crypto.PublicKeys.from_dict({"sign_pub": point.sign_pub, "enc_pub": point.enc_pub})
         parcel = build_parcel(CENTER_ID, identity, unit_code, keys.enc_pub, seq,
                               prev.sha256 if prev else "", stamp, "events", events)
@@ -95,7 +95,7 @@ def accept_receipt(unit_code: str, receipt, *, now: datetime | None = None) -> i
     """Check the point's signed receipt for a down parcel and forget what it covers; returns the
     number of events acknowledged (0 for a held/refused receipt).
     :raises ParcelRefused: malformed_receipt, bad_signature, receipt_mismatch, unknown_sender."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     raw = receipt if isinstance(receipt, (bytes, bytearray)) else canonical_json(receipt)
     try:
         body = json.loads(bytes(raw))["receipt"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from central import downstream
@@ -24,6 +24,7 @@ from central.ingest import Ingestor
 from central.keys import CENTER_ID, center_identity
 from central.models import Point
 from central.rotation import DEFAULT_GRACE, accepted_keys
+from motcua import legaltime
 from motcua.errors import DomainError
 from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
@@ -111,7 +112,7 @@ def _redeem_enroll_request(data_dir, identity: crypto.Identity, unit: str, up: P
         return
     try:
         point = redeem_enroll_request(stick.read_doc(path), identity, lane_unit=unit,
-                                      now=datetime.now())
+                                      now=legaltime.now())
     except DomainError as exc:
         report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.message_vi))
         return
@@ -191,7 +192,7 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
         report.refuse(f"motcua/{unit}", exc)
         return
     keep, seq, written = set(), 0, 0
-    now = datetime.now()
+    now = legaltime.now()
     while len(keep) < MAX_DOWN_PARCELS:
         data = downstream.next_parcel(unit, identity, now=now, after_seq=seq)
         if data is None:

@@ -22,7 +22,7 @@ from central.keys import CENTER_ID
 from central.models import Dossier, Point, SeenParcel
 from central.points import note_contact, note_refusal
 from central.rotation import accepted_keys, end_grace
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.files import write_durably
 from sync import crypto, hlc, policy
 from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
@@ -52,7 +52,7 @@ SIGNED_REFUSALS = frozenset({"wrong_recipient", "decrypt_failed", "content_hash_
 def sweep_held(held_dir: str | Path, *, now: datetime, max_age: timedelta | None = None) -> int:
     """Delete held parcels older than `max_age` (default 14 days): a gap that never filled.
     Returns how many went."""
-    limit = (now - (max_age or timedelta(days=14))).timestamp()
+    limit = legaltime.to_ms(now - (max_age or timedelta(days=14))) / 1000
     gone = 0
     for path in Path(held_dir).glob("*/*.mcp"):
         try:
@@ -79,7 +79,7 @@ class Ingestor:
     def ingest(self, data: bytes, *, now: datetime | None = None) -> IngestResult:
         """Take in one parcel; always answers with a signed receipt (applied, duplicate, held or
         refused). Never raises for a bad parcel: the refusal is logged and returned."""
-        now = now or datetime.now()
+        now = now or legaltime.now()
         psha = parcel_sha256(data)
         try:
             header = peek_header(data)
@@ -133,7 +133,7 @@ class Ingestor:
 
     def _receipt(self, header: ParcelHeader, psha: str, result: str, now: datetime,
                  reason: str = "") -> bytes:
-        stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
+        stamp = str(hlc.Stamp(legaltime.to_ms(now), 0))
         return build_receipt(self.identity, header, psha, stamp, result, reason)
 
     def _take_chunk(self, header: ParcelHeader, body: bytes, psha: str,

@@ -13,7 +13,7 @@ from peewee import fn
 from central.db import db
 from central.models import Point, Refusal
 from central.outbound import backlogs
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import NotFound
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def note_contact(unit_code: str, *, now: datetime, sender_clock_ms: int | None =
     """Record a good contact: when, how far its clock looked off, what it said still waits."""
     values = {Point.last_contact: now}
     if sender_clock_ms is not None:
-        values[Point.clock_skew_ms] = int(sender_clock_ms) - int(now.timestamp() * 1000)
+        values[Point.clock_skew_ms] = int(sender_clock_ms) - legaltime.to_ms(now)
     if backlog is not None:
         values[Point.backlog_reported] = int(backlog)
     Point.update(values).where(Point.unit_code == unit_code).execute()
@@ -76,7 +76,7 @@ def list_points() -> list[dict]:
         "key_fingerprint": _fingerprint(p.sign_pub, p.enc_pub),
         "rotated_at": p.rotated_at.isoformat() if p.rotated_at else None,
         "previous_key_until": (p.prev_until.isoformat()
-                               if p.prev_until and p.prev_until > datetime.now() else None),
+                               if p.prev_until and p.prev_until > legaltime.now() else None),
         "enrolled_at": p.enrolled_at.isoformat() if p.enrolled_at else None,
         "last_contact": p.last_contact.isoformat() if p.last_contact else None,
         "clock_skew_ms": p.clock_skew_ms, "backlog_up": p.backlog_reported,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from central import dossiers
+from motcua import legaltime
 from motcua.lifecycle import STATUS_LABELS_VI, Status, next_statuses
 
 
@@ -29,7 +30,7 @@ def dossier_summary(d) -> dict:
         "status_label": STATUS_LABELS_VI.get(Status(d.status), str(d.status)),
         "applicant_name": (d.applicant or {}).get("full_name"),
         "received_at": _iso(d.received_at), "due_at": _iso(d.due_at),
-        "timeliness": _timeliness(d, datetime.now()), "open_conflicts": d.open_conflicts,
+        "timeliness": _timeliness(d, legaltime.now()), "open_conflicts": d.open_conflicts,
     }
 
 

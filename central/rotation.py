@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from central.db import is_postgres, write_transaction
 from central.models import Point
 from central.points import note_refusal
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import Forbidden, NotFound
 from sync import crypto
 from sync.keyrotation import RotationRequest, build_answer, read_request
@@ -45,7 +45,7 @@ def accepted_keys(point: Point, *, now: datetime | None = None) -> list[crypto.P
     the replaced ones while their grace lasts."""
     keys = [current_keys(point)]
     prev = previous_keys(point)
-    if prev is not None and point.prev_until and (now or datetime.now()) < point.prev_until:
+    if prev is not None and point.prev_until and (now or legaltime.now()) < point.prev_until:
         keys.append(prev)
     return keys
 
@@ -57,7 +57,7 @@ def rotate_point_keys(data: bytes | dict, center: crypto.Identity, *, lane_unit:
     :raises InvalidInput: unreadable request (or one in another point's lane); NotFound: unknown
         point; RotationRefused: revoked point, or not endorsed by the point's current key.
     """
-    now = now or datetime.now()
+    now = now or legaltime.now()
     try:
         request = read_request(data)
     except Exception as exc:

@@ -20,7 +20,7 @@ from central.ingest import Ingestor, point_keys, sweep_held
 from central.keys import CENTER_ID, center_identity
 from central.rotation import rotate_point_keys
 from central.uploads import OffsetMismatch, UploadStore
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, Unauthorized
 from sync import crypto
 from sync.parcel import ParcelRefused
@@ -55,7 +55,7 @@ def init_app(app) -> None:
 def sweep_abandoned(app, *, now: datetime | None = None) -> dict[str, int]:
     """The background job: forget uploads untouched for UPLOAD_EXPIRE_HOURS, scan chunk sets no
     chunk joined for as long, and held parcels older than HELD_EXPIRE_DAYS."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     age = timedelta(hours=float(app.config["UPLOAD_EXPIRE_HOURS"]))
     ingestor = app.extensions["motcua.ingestor"]
     return {"uploads": app.extensions["motcua.uploads"].sweep(now=now, max_age=age),
@@ -171,7 +171,7 @@ def enroll():
     except (crypto.CryptoRefused, ValueError):
         raise InvalidInput(E.BAD_ENROLL_PROOF) from None
     point = redeem_enroll_token(str(body.get("token", "")), body.get("unit_code"), keys,
-                                now=datetime.now())
+                                now=legaltime.now())
     mine = _identity().public_keys()
     answer = {"unit_code": point.unit_code, "name": point.name, "center_id": CENTER_ID,
               "center_keys": mine.to_dict(), "center_fingerprint": mine.fingerprint()}
@@ -278,7 +278,7 @@ def blobs_have():
     for sha in wanted:
         if not isinstance(sha, str) or len(sha) != 64 or sha.strip("0123456789abcdef"):
             continue
-        if blobs.confirm_held(sha, now=datetime.now()):
+        if blobs.confirm_held(sha, now=legaltime.now()):
             held.append(sha)
         elif offsets := blobs.partial_offsets(sha, sender=node_id):
             partial[sha] = offsets

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from filelock import FileLock
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class UploadStore:
                 raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
             meta.write_text(json.dumps({"length": length, "piece_bytes": piece_bytes,
                                         "pieces": pieces,
-                                        "created_at": (now or datetime.now()).isoformat()}))
+                                        "created_at": (now or legaltime.now()).isoformat()}))
             part.touch()
             return 0
 
@@ -211,7 +211,7 @@ class UploadStore:
 
     def sweep(self, *, now: datetime, max_age: timedelta) -> int:
         """Forget uploads (and kept receipts) untouched for `max_age`; returns how many went."""
-        limit = (now - max_age).timestamp()
+        limit = legaltime.to_ms(now - max_age) / 1000
         gone = 0
         for meta in self.root.glob("*/*.json"):
             try:

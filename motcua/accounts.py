@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, Unauthorized
 from motcua.passwords import check_new_password, hash_password, new_api_token, token_digest, verify_password
 from motcua.throttle import Throttle
@@ -62,7 +62,7 @@ class Accounts:
             with self.User._meta.database.atomic():
                 return self.User.create(username=username, full_name=full_name or username,
                                         role=role, password_hash=hash_password(password),
-                                        created_at=datetime.now())
+                                        created_at=legaltime.now())
         except IntegrityError:
             raise Conflict(E.USERNAME_TAKEN(username=username), field="username") from None
 
@@ -133,7 +133,7 @@ class Accounts:
         user = self._user(username)
         token = new_api_token()
         self.ApiToken.create(user=user, token_sha256=token_digest(token), label=label,
-                             created_at=datetime.now())
+                             created_at=legaltime.now())
         return token
 
     def user_for_token(self, token: str):
@@ -165,7 +165,7 @@ class Accounts:
     def start_session(self, user) -> str:
         """A new browser session for `user`; the id to put in the (signed) cookie."""
         sid = secrets.token_urlsafe(32)
-        self.Session.create(user=user, sid_sha256=token_digest(sid), created_at=datetime.now())
+        self.Session.create(user=user, sid_sha256=token_digest(sid), created_at=legaltime.now())
         return sid
 
     def user_for_session(self, sid: str | None, *, max_age_hours: float):
@@ -177,7 +177,7 @@ class Accounts:
                .where(Session.sid_sha256 == token_digest(sid)).first())
         if row is None or not row.user.active:
             return None
-        if row.created_at < datetime.now() - timedelta(hours=max_age_hours):
+        if row.created_at < legaltime.now() - timedelta(hours=max_age_hours):
             row.delete_instance()
             return None
         return row.user
@@ -189,7 +189,7 @@ class Accounts:
 
     def end_stale_sessions(self, *, max_age_hours: float, now: datetime | None = None) -> int:
         """Forget sessions older than `max_age_hours` (no one logged out of them); how many."""
-        since = (now or datetime.now()) - timedelta(hours=max_age_hours)
+        since = (now or legaltime.now()) - timedelta(hours=max_age_hours)
         return self.Session.delete().where(self.Session.created_at < since).execute()
 
     def end_sessions(self, user) -> None:

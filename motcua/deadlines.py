@@ -79,6 +79,26 @@ class WorkCalendar:
         """Years the calendar has entries for: a due date past them may miss holidays."""
         return {d.year for d in self.entries}
 
+    def last_year(self) -> int | None:
+        """The last year the calendar knows: beyond it, holidays are unknown (Tết moves yearly)."""
+        return max((d.year for d in self.entries), default=None)
+
+    def estimated_years(self) -> set[int]:
+        """Years holding entries not yet published by the government (`confidence: estimate`)."""
+        return {d.year for d, e in self.entries.items() if e.get("confidence") == "estimate"}
+
+    def horizon_warning(self, due: date) -> str | None:
+        """A Vietnamese warning when `due` lies past the known calendar or in an estimated year:
+        a due date there may fall on a holiday nobody has declared yet."""
+        last = self.last_year()
+        if last is None or due.year > last:
+            return (f"Ngày hẹn {due:%d/%m/%Y} vượt quá lịch nghỉ lễ đã có (đến năm {last}): "
+                    "có thể trùng ngày nghỉ chưa công bố. Báo trung tâm cập nhật lịch.")
+        if due.year in self.estimated_years():
+            return (f"Lịch nghỉ lễ năm {due.year} mới là ước tính (chưa có quyết định chính thức): "
+                    f"ngày hẹn {due:%d/%m/%Y} có thể phải điều chỉnh.")
+        return None
+
     def next_working_day(self, day: date) -> date:
         """Return the first working day strictly after `day`."""
         return self.add_working_days(day, 1)
@@ -125,12 +145,14 @@ def effective_receipt(received_at: datetime, calendar: WorkCalendar, *,
 def compute_due(received_at: datetime, processing_days: int, calendar: WorkCalendar, *,
                 cutoff: time = time(15, 0), office_close: time = time(17, 0),
                 office_open: time = time(7, 30)) -> datetime:
-    """Return the due moment printed on Form 01 for a dossier received complete at `received_at`.
+    """Return the due moment printed on Form 01 for a dossier received complete at `received_at`
+    (a time on the legal clock: see `motcua.legaltime`).
 
-    N working days do not count the receipt day: due is the N-th working day after it, at the clock
-    time of receipt. Receipt on a rest day or after `office_close` counts as `office_open` of the next
-    working day. N = 0 (same day): due at `office_close` today when received on a working day before
-    `cutoff`, else at `office_close` of the next working day.
+    N working days do not count the receipt day, and a period ends at the end of its last day
+    (Civil Code 2015 Art. 148; for an office, the close of its hours): due is `office_close` of the
+    N-th working day after receipt. Receipt on a rest day or after `office_close` counts as received
+    on the next working day. N = 0 (same day): due at `office_close` today when received on a
+    working day before `cutoff`, else at `office_close` of the next working day.
 
     :raises InvalidInput: (field "processing_days") a negative period.
     """
@@ -143,8 +165,7 @@ def compute_due(received_at: datetime, processing_days: int, calendar: WorkCalen
         return _at(calendar.next_working_day(day), office_close, received_at)
     start = effective_receipt(received_at, calendar, office_close=office_close,
                               office_open=office_open)
-    due = _at(calendar.add_working_days(start.date(), processing_days), start.time(), received_at)
-    return roll_to_working_day(due, calendar, office_close=office_close)
+    return _at(calendar.add_working_days(start.date(), processing_days), office_close, received_at)
 
 
 def roll_to_working_day(due_at: datetime, calendar: WorkCalendar, *,

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Callable, Protocol, Sequence, Union
+
+from motcua import legaltime
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class VersionTable:
     def write(self, database, version: int) -> None:
         param = database.param
         database.execute_sql(f'INSERT INTO "schema_migration" ("version", "applied_at") '
-                             f'VALUES ({param}, {param})', (version, datetime.now().isoformat()))
+                             f'VALUES ({param}, {param})', (version, legaltime.now().isoformat()))
 
 
 class Migrations:

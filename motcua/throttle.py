@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from peewee import Case
 
+from motcua import legaltime
 from motcua.errors import Message, TooManyAttempts
 
 
@@ -26,7 +27,7 @@ class Throttle:
 
     def check(self, key: str, message: Message, *, now: datetime | None = None) -> None:
         """:raises TooManyAttempts: while `key` is locked (`{seconds}` in the message is filled in)."""
-        now = now or datetime.now()
+        now = now or legaltime.now()
         row = self.model.get_or_none(self.model.key == self._key(key))
         if row is not None and row.locked_until is not None and row.locked_until > now:
             wait = int((row.locked_until - now).total_seconds()) + 1
@@ -35,7 +36,7 @@ class Throttle:
     def fail(self, key: str, *, limit: int, window_seconds: float,
              now: datetime | None = None) -> None:
         """Count one failure; the `limit`-th within the window locks `key` for `window_seconds`."""
-        M, now = self.model, now or datetime.now()
+        M, now = self.model, now or legaltime.now()
         since = now - timedelta(seconds=window_seconds)
         full_key = self._key(key)
         with M._meta.database.atomic():

@@ -38,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_pyfile(str(cfg_file))
     app.config.from_prefixed_env("NODE")
     app.config.update(config or {})
+    from motcua import legaltime
+    legaltime.set_zone(app.config["LEGAL_TIME_ZONE"])   # before anything reads the clock
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_file(data_dir / "secret_key")   # per node, 0600

@@ -10,7 +10,7 @@ import json
 from datetime import date
 from importlib import resources
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import InvalidInput, NotFound
 from motcua.identity import fold_for_search, to_nfc
 from node.models import Procedure, Requirement, db
@@ -54,7 +54,7 @@ def install_catalogue(catalogue: dict) -> int:
 
 def procedures_in_force(on: date | None = None) -> list[Procedure]:
     """Each procedure code once, in the newest version effective on `on` (default today)."""
-    on = on or date.today()
+    on = on or legaltime.today()
     rows = (Procedure.select().where(Procedure.effective_from <= on)
             .order_by(Procedure.code, Procedure.effective_from.desc(), Procedure.id.desc()))
     seen, result = set(), []
@@ -67,7 +67,7 @@ def procedures_in_force(on: date | None = None) -> list[Procedure]:
 
 def get_procedure(code: str, on: date | None = None) -> Procedure:
     """The version of procedure `code` in force. :raises NotFound: when the code is not in the catalogue."""
-    on = on or date.today()
+    on = on or legaltime.today()
     row = (Procedure.select().where((Procedure.code == str(code)) & (Procedure.effective_from <= on))
            .order_by(Procedure.effective_from.desc(), Procedure.id.desc()).first())
     if row is None:

@@ -13,6 +13,8 @@ SETTINGS = [
     Setting("CUTOFF", "15:00", "After this time a same-day procedure is due the next working day."),
     Setting("OFFICE_OPEN", "07:30", "Start of the working day (deadlines)."),
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
+    Setting("LEGAL_TIME_ZONE", "Asia/Ho_Chi_Minh", "The zone every legal time is read in (receipts, "
+            "the 15:00 rule, due dates, forms, statistics), whatever the PC's own zone."),
     Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
             "many days is flagged as a possible duplicate."),
     Setting("SYNC_INTERVAL_SECONDS", 60, "How often the background loop tries to sync."),

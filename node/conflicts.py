@@ -16,7 +16,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import Conflict as Refused, NotFound
 from node.apply import Change, commit
 from node.models import ConflictRecord, Dossier, Event, db
@@ -60,7 +60,7 @@ def resolve_conflict(conflict_id: str, decision: str, value: Any, actor: str, *,
         Nothing is written when any is raised.
     """
     check_request(decision, note)
-    now = now or datetime.now()
+    now = now or legaltime.now()
     with db.atomic("IMMEDIATE"):
         row = book.row(conflict_id)
         if not row.is_open:

@@ -11,7 +11,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from motcua import deadlines, errors as E
+from motcua import deadlines, errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.lifecycle import Status
 from node import catalogue, reception
@@ -45,7 +45,7 @@ def _bucket(query, order, limit: int) -> Bucket:
 
 def today_lists(now: datetime | None = None, *, limit: int = LIST_LIMIT) -> dict[str, Bucket]:
     """Received today, due soon (today or next working day), overdue, results waiting to go back."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     midnight = datetime.combine(now.date(), time.min)
     horizon = datetime.combine(work_calendar().add_working_days(now.date(), 1), time.max)
     # `status + 0` keeps SQLite off the status index here, so it walks the due_at index in order
@@ -71,7 +71,7 @@ def preview_due(procedure_code: str, *, rules: reception.DeskRules = reception.D
 
     :raises InvalidInput: unknown procedure code.
     """
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or legaltime.now()).replace(microsecond=0)
     procedure = catalogue.get_procedure(procedure_code, now.date())
     due = deadlines.compute_due(now, procedure.processing_days, work_calendar(), **rules.times())
     return {"procedure_code": procedure.code, "processing_days": procedure.processing_days,
@@ -120,7 +120,7 @@ def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
     :raises InvalidInput: no reason, or the new date is not after the current one;
         Conflict: the dossier is finished or already had its new date.
     """
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or legaltime.now()).replace(microsecond=0)
     reason = (reason or "").strip()
     if not reason or len(reason) > reception.MAX_NOTES:
         raise InvalidInput(E.DELAY_REASON_REQUIRED, field="reason")

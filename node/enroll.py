@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import DomainError, Forbidden
 from node.state import get_state, set_state, unit_code
 from sync import crypto
@@ -115,7 +115,7 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
     me = unit_code()
     if offer.unit_code != me:
         raise EnrollRefused(E.ENROLL_FILE_WRONG_UNIT(expected=offer.unit_code, given=me))
-    if (now or datetime.now()) > offer.expires_at:
+    if (now or legaltime.now()) > offer.expires_at:
         raise EnrollRefused(E.ENROLL_FILE_EXPIRED)
     _check_center(offer.center_keys, expected_fingerprint)
     identity = _own_identity(data_dir)

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from typing import Sequence
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from node import catalogue, holidays
 from node.apply import refold
 from node.journal import observe_stamp
@@ -32,9 +32,9 @@ def take_down_parcel(data: bytes, *, node_id: str, identity: crypto.Identity,
                      older: Sequence[crypto.Identity] = ()) -> tuple[str, bytes]:
     """Open, check and apply one down parcel; returns (result, this node's signed receipt).
     `older`: keys to try when `identity` cannot decrypt it (sealed before a key rotation)."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     psha = parcel_sha256(data)
-    stamp = str(hlc.Stamp(int(now.timestamp() * 1000), 0))
+    stamp = str(hlc.Stamp(legaltime.to_ms(now), 0))
     try:
         header = peek_header(data)
     except ParcelRefused as exc:

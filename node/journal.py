@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from motcua import legaltime
 from node.models import Event
 from node.state import get_state, set_state, unit_code
 from sync import hlc
@@ -68,7 +69,7 @@ def record_event(kind: str, dossier_uid: str | None, actor: str, payload: dict,
     stamp = next_stamp()
     return Event.create(event_id=new_event_id(), kind=kind, dossier_uid=dossier_uid,
                         origin=unit_code(), actor=actor, hlc=str(stamp), payload=payload,
-                        recorded_at=now or datetime.now())
+                        recorded_at=now or legaltime.now())
 
 
 def to_wire(row: Event) -> WireEvent:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from motcua import deadlines, errors as E
+from motcua import deadlines, errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound
 from motcua.identity import (
     normalize_phone,
@@ -143,7 +143,7 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
 
     :raises InvalidInput: on any bad field (all field errors in `.fields`); nothing is written.
     """
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or legaltime.now()).replace(microsecond=0)
     if not isinstance(data, dict):
         raise InvalidInput(E.BAD_JSON_BODY)
     procedure = catalogue.get_procedure(str(data.get("procedure_code") or "").strip(), now.date())
@@ -207,7 +207,7 @@ def correct_applicant(code: str, changes, actor: str, *, now: datetime | None = 
 
     :raises InvalidInput: unknown or bad field; NotFound: no such dossier.
     """
-    now = now or datetime.now()
+    now = now or legaltime.now()
     if not isinstance(changes, dict) or not changes:
         raise InvalidInput(E.NOTHING_TO_CHANGE)
     unknown = [k for k in changes if k not in APPLICANT_FIELDS]
@@ -234,7 +234,7 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
 
     :raises InvalidInput: bad status code or a missing reason; Conflict: the lifecycle refuses.
     """
-    now = (now or datetime.now()).replace(microsecond=0)
+    now = (now or legaltime.now()).replace(microsecond=0)
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
@@ -261,7 +261,7 @@ def rate(code: str, rating: str, actor: str, *, scale: dict[str, str] = RATINGS,
         if dossier.status not in (Status.RESULT_READY, Status.RETURNED):
             raise Conflict(E.TOO_EARLY_TO_RATE)
         return commit_one(Change("dossier.rated", dossier.uid, {"rating": rating}), actor,
-                          now=now or datetime.now())
+                          now=now or legaltime.now())
 
 
 def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str, store, *,
@@ -274,7 +274,7 @@ def attach_scan(code: str, data: bytes, requirement_key: str | None, actor: str,
     :raises InvalidInput/TooLarge: bad file or requirement; NotFound: no such dossier.
     """
     from node.scans import check_scan
-    now = now or datetime.now()
+    now = now or legaltime.now()
     dossier = get_dossier(code)
     mime = check_scan(data, max_bytes)
     if not requirement_key:
@@ -314,7 +314,7 @@ def attach_scanned_pages(code: str, pages: list[bytes], requirement_key: str | N
 
 def remove_attachment(code: str, sha256: str, actor: str, *, now: datetime | None = None) -> None:
     """Remove a scan from a dossier (explicitly, as an event; the file stays for the history)."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
         rows = list(dossier.attachments.where((Attachment.blob == sha256) &
@@ -332,4 +332,4 @@ def timeliness(dossier: Dossier, now: datetime | None = None) -> str:
         return deadlines.classify(dossier.finished_at, dossier.due_at, dossier.supplement_count)
     if dossier.paused_at:
         return "paused"
-    return "overdue" if deadlines.is_overdue(dossier.due_at, now or datetime.now()) else "on_track"
+    return "overdue" if deadlines.is_overdue(dossier.due_at, now or legaltime.now()) else "on_track"

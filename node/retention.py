@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from motcua import legaltime
 from motcua.lifecycle import TERMINAL
 from node.models import Attachment, Blob, Dossier, db
 
@@ -20,7 +21,7 @@ def purgeable_blobs(retention_days: int, now: datetime | None = None) -> list[Bl
     """Blobs whose local file may go now, under the rule above."""
     if retention_days <= 0:
         return []
-    cutoff = (now or datetime.now()) - timedelta(days=retention_days)
+    cutoff = (now or legaltime.now()) - timedelta(days=retention_days)
     closed = [int(s) for s in TERMINAL]
     candidates = Blob.select().where(Blob.at_center & Blob.purged_at.is_null())
     result = []
@@ -35,7 +36,7 @@ def purgeable_blobs(retention_days: int, now: datetime | None = None) -> list[Bl
 
 def purge_scans(store, retention_days: int, now: datetime | None = None) -> tuple[int, int]:
     """Remove the local files of purgeable blobs; returns (files removed, bytes freed)."""
-    now = now or datetime.now()
+    now = now or legaltime.now()
     removed = freed = 0
     for blob in purgeable_blobs(retention_days, now):
         with db.atomic():

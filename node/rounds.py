@@ -19,11 +19,10 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import DomainError
 from motcua.files import write_durably
 from node import keyrotation as rotation
@@ -405,7 +404,7 @@ class _Round:
 
     def contact(self) -> None:
         if self.carrier.live:
-            set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
+            set_state("sync:last_contact", legaltime.now().isoformat(timespec="seconds"))
 
 
 def current_stamp() -> str:
@@ -427,7 +426,7 @@ def drop_refused(spool: Spool, item: Spooled, reason: str) -> str:
     sentence kept for `node status` and the Today page."""
     acked = acknowledge_spooled(spool, item)
     note = f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): {reason}. Báo kỹ thuật viên."
-    set_state("sync:up_refused", f"{datetime.now().isoformat(timespec='seconds')} {note}")
+    set_state("sync:up_refused", f"{legaltime.now().isoformat(timespec='seconds')} {note}")
     logger.error("parcel %d refused by the center for its content: %s", item.seq, reason)
     return note
 
@@ -435,7 +434,7 @@ def drop_refused(spool: Spool, item: Spooled, reason: str) -> str:
 def acknowledge_spooled(spool: Spool, item: Spooled) -> int:
     """Mark a parcel's events acknowledged (its receipt verified), then forget the parcel."""
     with db.atomic("IMMEDIATE"):
-        acked = (Event.update(acked_at=datetime.now())
+        acked = (Event.update(acked_at=legaltime.now())
                  .where(Event.seq.between(item.first, item.last)
                         & Event.acked_at.is_null()).execute())
     spool.remove(item)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
+from motcua import legaltime
 from motcua.lifecycle import is_allowed, parse_status
 from sync.events import Event
 from sync.hlc import Stamp
@@ -218,7 +219,7 @@ def _received_time(ev: Event) -> datetime:
             # Compare everything as naive times; aware ones are brought to UTC first.
             return when.astimezone(timezone.utc).replace(tzinfo=None) if when.tzinfo else when
     wall_ms = Stamp.parse(ev.hlc).wall_ms
-    return datetime.fromtimestamp(wall_ms / 1000, tz=timezone.utc).replace(tzinfo=None)
+    return legaltime.from_ms(wall_ms)
 
 
 def _id_number(ev: Event) -> str | None:

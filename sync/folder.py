@@ -26,11 +26,10 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from sync import crypto, stickfs
 from sync.carrier import TripReport
 from sync.events import CENTER_ID
@@ -192,7 +191,7 @@ def write_manifest(lane_dir: Path, writer: str, reader: str, identity: crypto.Id
         listed.append({"name": path.relative_to(lane_dir).as_posix(), "size": len(data),
                        "sha256": crypto.sha256_hex(data)})
     body = {"v": 1, "writer": writer, "reader": reader, "files": listed, "left": left or {},
-            "written_at": datetime.now().isoformat(timespec="seconds")}
+            "written_at": legaltime.now().isoformat(timespec="seconds")}
     signature = crypto.sign(canonical_json(body), identity, purpose="ferry-manifest")
     write_file(lane_dir / MANIFEST_NAME, canonical_json(
         {"manifest": body, "signature": base64.b64encode(signature).decode()}))

@@ -6,9 +6,10 @@ the point can filter, sort and count on (status, times, search text). Times the 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
+from motcua import legaltime
 from motcua.identity import fold_for_search
 from motcua.lifecycle import Status
 from sync.events import Event
@@ -26,13 +27,13 @@ def parse_time(value: Any, fallback_hlc: str | None = None) -> datetime | None:
         except ValueError:
             when = None
         if when is not None:
-            return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
+            return legaltime.from_aware(when)
     if fallback_hlc:
         try:
             wall = Stamp.parse(fallback_hlc).wall_ms
         except ValueError:
             return None
-        return datetime.fromtimestamp(wall / 1000, tz=timezone.utc).astimezone().replace(tzinfo=None)
+        return legaltime.from_ms(wall)
     return None
 
 

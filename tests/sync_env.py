@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import requests
 
+from motcua import legaltime
 from motcua.chaosproxy import ChaosProxy
 from sync.transport import RetryPolicy
 from tests.procs import free_port, motcua, stop
@@ -82,7 +83,7 @@ class Center:
     def token(self, unit: str, name: str = "Điểm thử", ttl=timedelta(hours=1)) -> str:
         from central.enrollment import issue_enroll_token
         with self.db():
-            return issue_enroll_token(unit, name, ttl=ttl, now=datetime.now())
+            return issue_enroll_token(unit, name, ttl=ttl, now=legaltime.now())
 
     def identity(self):
         from central.keys import center_identity

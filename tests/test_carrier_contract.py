@@ -12,11 +12,12 @@ import contextlib
 import json
 import os
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from motcua import legaltime
 from sync.parcel import ParcelRefused, peek_header
 from sync.transport import HttpTransport, RetryPolicy, TransportError
 from tests.conftest import dossier_body
@@ -47,7 +48,7 @@ class Link:
         else:
             url, session = IN_PROCESS_URL, in_process_session(self.app)
         init_node(self.node, UNIT, "Quan Lạn")
-        token = issue_enroll_token(UNIT, "Quan Lạn", ttl=timedelta(hours=1), now=datetime.now())
+        token = issue_enroll_token(UNIT, "Quan Lạn", ttl=timedelta(hours=1), now=legaltime.now())
         enroll(self.node, url, token, session=session)
         self.url = url
 
@@ -244,7 +245,7 @@ def test_a_parcel_refused_for_what_it_carries_is_dropped_and_reported(link):
     # A point may not push rules: the center refuses the parcel `unauthorized` (a final refusal).
     Event.create(event_id=new_event_id(), kind="holidays.updated", dossier_uid=None, origin=UNIT,
                  actor="lan@test", hlc=f"{1_780_000_000_000:015d}-00000",
-                 payload={"version": "giả", "days": ["2026-12-01"]}, recorded_at=datetime.now())
+                 payload={"version": "giả", "days": ["2026-12-01"]}, recorded_at=legaltime.now())
     reports = link.sync()
     assert pending_count() == 0                                    # dropped, not sent for ever
     assert "unauthorized" in (get_state("sync:up_refused") or "")

@@ -7,6 +7,8 @@ import pytest
 from central_fixtures import *  # noqa: F401,F403
 from central_fixtures import add_point, attached, received, stamp, transitioned
 
+from motcua import legaltime
+
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)
 
@@ -121,7 +123,7 @@ def test_nodes_show_key_fingerprint_and_rotation(central_app, api):
     assert nodes["07040"]["key_fingerprint"] == old.public_keys().fingerprint()
     assert nodes["07040"]["rotated_at"] is None
     answer = rotate_point_keys(build_request(old, new.public_keys(), "07040"), center,
-                               now=datetime.now())
+                               now=legaltime.now())
     assert read_answer(answer, center.public_keys().sign_pub, "07040") == new.public_keys()
     nodes = {n["unit_code"]: n for n in api.get("/api/v1/nodes").get_json()["items"]}
     assert nodes["07040"]["key_fingerprint"] == new.public_keys().fingerprint()

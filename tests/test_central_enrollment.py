@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from central_fixtures import *  # noqa: F401,F403
 
+from motcua import legaltime
 from motcua.errors import Forbidden, InvalidInput, Unauthorized
 
 NOW = datetime(2026, 3, 5, 12, 0)
@@ -67,7 +68,7 @@ def test_notes_on_contact_and_refusal(central_db):
     from central.points import list_points, note_contact, note_refusal
     redeem_enroll_token(issue_enroll_token("07024", "Quan Lạn", ttl=timedelta(hours=1), now=NOW),
                         None, _keys(), now=NOW)
-    note_contact("07024", now=NOW, sender_clock_ms=int(NOW.timestamp() * 1000) - 90_000, backlog=3)
+    note_contact("07024", now=NOW, sender_clock_ms=legaltime.to_ms(NOW) - 90_000, backlog=3)
     note_refusal("07024", "bad_signature", "chữ ký sai", now=NOW)
     [p] = list_points()
     assert p["clock_skew_ms"] == -90_000 and p["backlog_up"] == 3 and p["refused_parcels"] == 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from motcua import legaltime
 from motcua.cli import main
 
 
@@ -11,7 +12,6 @@ def run(*args, input=None):
 
 
 def test_list_and_revoke(tmp_path):
-    from datetime import datetime
 
     from central.enrollment import redeem_enroll_token
     from sync.crypto import generate_identity
@@ -19,7 +19,7 @@ def test_list_and_revoke(tmp_path):
     assert run("central", "init", "--data-dir", d).exit_code == 0
     token = run("central", "enroll-token", "--data-dir", d, "--unit-code", "07024", "--name",
                 "Quan Lạn").output.strip().split()[-1]
-    redeem_enroll_token(token, "07024", generate_identity().public_keys(), now=datetime.now())
+    redeem_enroll_token(token, "07024", generate_identity().public_keys(), now=legaltime.now())
     listed = run("central", "point", "list", "--data-dir", d)
     assert listed.exit_code == 0 and "07024" in listed.output and "active" in listed.output
     revoked = run("central", "point", "revoke", "--data-dir", d, "--unit-code", "07024")

@@ -5,11 +5,11 @@ each decision reaches the other side and both sides end with identical states an
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 import pytest
 import requests
 
+from motcua import legaltime
 from tests.conftest import CLERK_PASSWORD, applicant, dossier_body
 from tests.procs import free_port, motcua, start_server, stop
 from tests.sync_env import Center, make_node
@@ -160,7 +160,7 @@ def test_two_stories_end_to_end(world):
     from central.apply import record_center_event
     with world.center.db():
         record_center_event("dossier.corrected", phone_d["id"], "hoa@central",
-                            {"fields": {"applicant.phone": "0911000333"}}, now=datetime.now())
+                            {"fields": {"applicant.phone": "0911000333"}}, now=legaltime.now())
 
     # A person decides story 2 at the point, in the clerk's pages (session + CSRF from the page)…
     clerk = _clerk_session(world)

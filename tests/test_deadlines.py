@@ -50,16 +50,16 @@ def test_is_working_day(day, working):
 
 def test_packaged_calendar_is_versioned_and_sourced():
     assert CAL.calendar_version and CAL.effective_from == date(2026, 1, 1)
-    assert CAL.years() == {2026, 2027}
+    assert CAL.years() == {2026, 2027, 2028}
     for day, entry in CAL.entries.items():
         assert entry["name_vi"] and entry["name_en"] and entry["source"], day
-        assert entry["confidence"] in {"high", "medium", "low"}, day
+        assert entry["confidence"] in {"high", "medium", "low", "estimate"}, day
 
 
 def test_packaged_calendar_has_eleven_holidays_a_year():
     # Labour Code 2019 Art. 112: 1 Jan, 5 days of Tết, Hùng Kings, 30 Apr, 1 May, 2 Sep + 1 day.
     counts = Counter(d.year for d, e in CAL.entries.items() if e["kind"] == "holiday")
-    assert counts == {2026: 11, 2027: 11}
+    assert counts == {2026: 11, 2027: 11, 2028: 11}
 
 
 def test_weekend_holidays_have_a_day_in_lieu():
@@ -93,38 +93,39 @@ def test_calendar_with_no_working_days_fails_loudly():
 # --- compute_due --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("received, days, due", [
-    # Mon 2 Mar, 3 days: Tue 3, Wed 4, Thu 5 -> Thu 09:00 (receipt day not counted, same clock time).
-    ("2026-03-02 09:00", 3, "2026-03-05 09:00"),
+    # Mon 2 Mar, 3 days: Tue 3, Wed 4, Thu 5 -> Thu at closing (receipt day not counted;
+    # a period ends at the end of its last day).
+    ("2026-03-02 09:00", 3, "2026-03-05 17:00"),
     # Thu 5 Mar, 3 days across a weekend: Fri 6, Mon 9, Tue 10.
-    ("2026-03-05 10:15", 3, "2026-03-10 10:15"),
-    # Friday afternoon, still open: 1 day -> Mon 9 Mar at the same time.
-    ("2026-03-06 16:30", 1, "2026-03-09 16:30"),
-    # Fri 17:30, after closing: counts as Mon 9 07:30, 1 day -> Tue 10 07:30.
-    ("2026-03-06 17:30", 1, "2026-03-10 07:30"),
+    ("2026-03-05 10:15", 3, "2026-03-10 17:00"),
+    # Friday afternoon, still open: 1 day -> Mon 9 Mar at closing.
+    ("2026-03-06 16:30", 1, "2026-03-09 17:00"),
+    # Fri 17:30, after closing: counts as received Mon 9; 1 day -> Tue 10 (not 07:30).
+    ("2026-03-06 17:30", 1, "2026-03-10 17:00"),
     # Exactly at closing is still that day.
     ("2026-03-06 17:00", 1, "2026-03-09 17:00"),
-    # Sun 8 Mar: counts as Mon 9 07:30; 2 days: Tue 10, Wed 11.
-    ("2026-03-08 10:00", 2, "2026-03-11 07:30"),
-    # Before opening (Mon 06:45) counts from opening: 1 day -> Tue 3 Mar 07:30.
-    ("2026-03-02 06:45", 1, "2026-03-03 07:30"),
+    # Sun 8 Mar: counts as received Mon 9; 2 days: Tue 10, Wed 11.
+    ("2026-03-08 10:00", 2, "2026-03-11 17:00"),
+    # Before opening (Mon 06:45) counts as that day: 1 day -> Tue 3 Mar.
+    ("2026-03-02 06:45", 1, "2026-03-03 17:00"),
     # Wed 29 Apr, 2 days: Thu 30 Apr and Fri 1 May are holidays, weekend -> Mon 4 May, Tue 5 May.
-    ("2026-04-29 14:00", 2, "2026-05-05 14:00"),
+    ("2026-04-29 14:00", 2, "2026-05-05 17:00"),
     # Fri 24 Apr, 1 day: Sat, Sun 26 (Hùng Kings), Mon 27 in lieu -> Tue 28 Apr.
-    ("2026-04-24 08:00", 1, "2026-04-28 08:00"),
+    ("2026-04-24 08:00", 1, "2026-04-28 17:00"),
     # Thu 23 Apr, 3 days: Fri 24, (Mon 27 in lieu) Tue 28, Wed 29.
-    ("2026-04-23 09:00", 3, "2026-04-29 09:00"),
+    ("2026-04-23 09:00", 3, "2026-04-29 17:00"),
     # Thu 12 Feb, 5 days across Tết (16-20 Feb off): Fri 13, Mon 23, Tue 24, Wed 25, Thu 26.
-    ("2026-02-12 10:00", 5, "2026-02-26 10:00"),
-    # Received during Tết (Wed 18 Feb, online): counts as Mon 23 07:30; 1 day -> Tue 24 Feb.
-    ("2026-02-18 09:00", 1, "2026-02-24 07:30"),
+    ("2026-02-12 10:00", 5, "2026-02-26 17:00"),
+    # Received during Tết (Wed 18 Feb, online): counts as received Mon 23; 1 day -> Tue 24 Feb.
+    ("2026-02-18 09:00", 1, "2026-02-24 17:00"),
     # Thu 8 Jan, 2 days: Fri 9, then the swapped working Saturday 10 Jan.
-    ("2026-01-08 09:00", 2, "2026-01-10 09:00"),
+    ("2026-01-08 09:00", 2, "2026-01-10 17:00"),
     # Received on that working Saturday: it is a working day, not counted -> Mon 12 Jan.
-    ("2026-01-10 08:00", 1, "2026-01-12 08:00"),
+    ("2026-01-10 08:00", 1, "2026-01-12 17:00"),
     # Wed 31 Dec 2025 15:30, 1 day: Thu 1 Jan holiday, Fri 2 swapped off, weekend -> Mon 5 Jan.
-    ("2025-12-31 15:30", 1, "2026-01-05 15:30"),
+    ("2025-12-31 15:30", 1, "2026-01-05 17:00"),
     # Thu 27 Aug, 3 days: Fri 28, Mon 31, (1-2 Sep off) Thu 3 Sep.
-    ("2026-08-27 11:00", 3, "2026-09-03 11:00"),
+    ("2026-08-27 11:00", 3, "2026-09-03 17:00"),
 ])
 def test_compute_due(received, days, due):
     assert compute_due(dt(received), days, CAL) == dt(due)
@@ -148,7 +149,7 @@ def test_compute_due_keeps_timezone_and_custom_hours():
     ict = timezone(timedelta(hours=7))
     received = datetime(2026, 3, 6, 16, 45, tzinfo=ict)     # Fri, after a 16:30 close
     due = compute_due(received, 1, CAL, office_close=time(16, 30), office_open=time(8, 0))
-    assert due == datetime(2026, 3, 10, 8, 0, tzinfo=ict)   # counts from Mon 08:00 -> Tue 08:00
+    assert due == datetime(2026, 3, 10, 16, 30, tzinfo=ict)  # counts from Mon -> Tue at closing
 
 
 def test_compute_due_refuses_negative_days():
@@ -267,3 +268,14 @@ def test_a_pause_moves_the_due_date_by_the_working_days_lost(paused, pause_days,
     assert moved >= due and moved.time() == due.time()
     lost = working_days_between(paused.date(), resumed.date(), CAL)
     assert working_days_between(due.date(), moved.date(), CAL) == lost
+
+
+def test_the_calendar_knows_tet_2028_as_an_estimate_and_warns_beyond_its_horizon():
+    cal = load_default_calendar()
+    assert not cal.is_working_day(date(2028, 1, 26))            # Tết 2028 (domain.md)
+    assert not cal.is_working_day(date(2028, 4, 4))             # Hùng Kings 2028
+    due = compute_due(datetime(2028, 1, 21, 9, 0), 2, cal)      # Fri before Tết: Mon 24, then Tết
+    assert due == datetime(2028, 2, 1, 17, 0)
+    assert "ước tính" in cal.horizon_warning(due.date())
+    assert cal.horizon_warning(date(2027, 3, 1)) is None
+    assert "vượt quá" in cal.horizon_warning(date(2029, 1, 10))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from motcua import legaltime
 from motcua.jobs import Jobs
 from tests.conftest import dossier_body, png_bytes, upload
 
@@ -35,7 +36,7 @@ def test_the_thread_sleeps_until_the_next_job_and_run_soon_wakes_it_at_once():
         jobs.run_soon("sync")
         assert _wait_for(lambda: ran == ["sync"], timeout=2)
         assert time.monotonic() - asked < 1.0            # at once, not at the next poll
-        assert jobs.next_run("sync") > datetime.now() + timedelta(seconds=3590)   # counted anew
+        assert jobs.next_run("sync") > legaltime.now() + timedelta(seconds=3590)   # counted anew
     finally:
         jobs.stop(timeout=2)
     assert not jobs.thread.is_alive()
@@ -86,7 +87,7 @@ def test_the_retention_job_drops_scans_the_center_holds_of_long_closed_dossiers(
     for step in (4, 9, 10):
         reception.transition(code, step, "lan@07024")
     Blob.update(at_center=True).where(Blob.sha256 == sha).execute()
-    long_ago = datetime.now() - timedelta(days=app.config["SCAN_RETENTION_DAYS"] + 1)
+    long_ago = legaltime.now() - timedelta(days=app.config["SCAN_RETENTION_DAYS"] + 1)
     Dossier.update(finished_at=long_ago, returned_at=long_ago).where(Dossier.code == code).execute()
     assert store.has(sha)
     jobs = app.extensions["motcua.jobs"]
@@ -101,7 +102,7 @@ def test_the_cleanup_job_forgets_sessions_no_one_logged_out_of(app):
     from node.users import start_session, user_for_session
     lan = User.get(User.username == "lan")
     stale, fresh = start_session(lan), start_session(lan)
-    (UserSession.update(created_at=datetime.now() - timedelta(hours=13))
+    (UserSession.update(created_at=legaltime.now() - timedelta(hours=13))
      .where(UserSession.id == UserSession.select().order_by(UserSession.id).first().id).execute())
     jobs = app.extensions["motcua.jobs"]
     jobs.run_soon("cleanup")

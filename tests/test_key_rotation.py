@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from motcua import legaltime
 from sync import crypto
 from sync.keyrotation import build_request
 from sync.transport import HttpTransport, TransportError
@@ -109,7 +109,7 @@ def test_rotation_over_http_keeps_everything_flowing(center, tmp_path):
     assert oct((node / "node_keys.json").stat().st_mode & 0o777) == "0o600"
     assert pinned(center, "07031") == new
     p = point(center, "07031")
-    assert p.rotated_at is not None and p.prev_until > datetime.now()     # grace for the old key
+    assert p.rotated_at is not None and p.prev_until > legaltime.now()     # grace for the old key
 
     add_dossiers(node, 1)
     report = sync_until_clean(node)
@@ -117,7 +117,7 @@ def test_rotation_over_http_keeps_everything_flowing(center, tmp_path):
     assert events_from(center, "07031") == 4
     from node import reception
     assert reception.get_dossier(codes[0]).status == 5                   # old-sealed down parcel
-    assert point(center, "07031").prev_until <= datetime.now()            # new key in use: grace over
+    assert point(center, "07031").prev_until <= legaltime.now()            # new key in use: grace over
     assert refusals(center, "07031", "bad_signature") == 0
 
     # The grace is over: a parcel signed with the old key is refused, logged, changes nothing.
@@ -230,7 +230,7 @@ def test_rotation_by_usb_stick_round_trip(center, tmp_path):
     assert "1 gói áp dụng (1 sự kiện)" in came, came
     assert not answer.exists()
     assert events_from(center, "07034") == 4
-    assert point(center, "07034").prev_until <= datetime.now()
+    assert point(center, "07034").prev_until <= legaltime.now()
     assert refusals(center, "07034", "bad_signature") == 0
     check = run("parcel", "verify", stick)
     assert check.returncode == 0, check.stdout

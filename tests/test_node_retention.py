@@ -1,8 +1,9 @@
 """Scans leave the point only when the center holds them and their dossier closed long ago."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from motcua import legaltime
 from tests.conftest import dossier_body, png_bytes, upload
 
 
@@ -21,8 +22,8 @@ def test_purge_only_what_the_center_holds_of_closed_dossiers(api, app):
         reception.transition(closed, step, "lan@07024")
     Blob.update(at_center=True).where(Blob.sha256.in_([sha_closed, sha_open])).execute()
 
-    later = datetime.now() + timedelta(days=91)
-    assert purge_scans(store, 90, now=datetime.now()) == (0, 0)     # closed only just now
+    later = legaltime.now() + timedelta(days=91)
+    assert purge_scans(store, 90, now=legaltime.now()) == (0, 0)     # closed only just now
     removed, freed = purge_scans(store, 90, now=later)
     assert removed == 1 and freed > 0
     assert not store.has(sha_closed)

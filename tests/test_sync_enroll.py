@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from motcua import legaltime
 from tests.sync_env import Center
 
 pytestmark = pytest.mark.slow
@@ -57,11 +58,10 @@ def test_second_use_of_a_token_is_refused(center, node_dir):
 def test_expired_token_is_refused(center, node_dir):
     from node.enroll import EnrollRefused, enroll
     token = center.token("07024", ttl=timedelta(minutes=1))
-    from datetime import datetime
 
     from central.models import EnrollToken
     with center.db():
-        EnrollToken.update(expires_at=datetime.now() - timedelta(seconds=1)).execute()
+        EnrollToken.update(expires_at=legaltime.now() - timedelta(seconds=1)).execute()
     with pytest.raises(EnrollRefused) as exc:
         enroll(node_dir, center.url, token)
     assert exc.value.code == "enroll_token_expired"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import socket
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 import zstandard
 
+from motcua import legaltime
 from sync import crypto
 from sync.hlc import Stamp
 from sync.parcel import MAGIC, ParcelHeader, canonical_json
@@ -232,7 +233,7 @@ def test_parcels_far_ahead_of_the_chain_are_capped_and_expire(center):
     folder = center.dir / "held" / s.unit
     assert 0 < len(list(folder.glob("*.mcp"))) <= 64
     with center.db():
-        sweep_held(center.dir / "held", now=datetime.now() + timedelta(days=30))
+        sweep_held(center.dir / "held", now=legaltime.now() + timedelta(days=30))
     assert not list(folder.glob("*.mcp"))
 
 
@@ -263,8 +264,8 @@ def test_abandoned_uploads_expire(center):
     sha = crypto.sha256_hex(data)
     assert create(s, data, data[:5000]).status_code == 201
     store = UploadStore(center.dir / "uploads")
-    assert store.sweep(now=datetime.now() + timedelta(hours=1), max_age=timedelta(hours=48)) == 0
-    assert store.sweep(now=datetime.now() + timedelta(days=3), max_age=timedelta(hours=48)) >= 1
+    assert store.sweep(now=legaltime.now() + timedelta(hours=1), max_age=timedelta(hours=48)) == 0
+    assert store.sweep(now=legaltime.now() + timedelta(days=3), max_age=timedelta(hours=48)) >= 1
     path = f"/sync/v1/uploads/{sha}"
     r = requests.head(center.url + path, headers=signed(s, "HEAD", path), timeout=10)
     assert r.status_code == 404

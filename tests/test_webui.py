@@ -150,7 +150,7 @@ def test_lookup_refuses_alike_and_slows_down_guessing(client, app, api):
 
 
 def test_tracking_book_csv_for_a_date_range(clerk, api):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from node import reception
     from tests.conftest import applicant
@@ -158,7 +158,8 @@ def test_tracking_book_csv_for_a_date_range(clerk, api):
     older = reception.receive_dossier(
         dossier_body(applicant=applicant(full_name="Lê Thị =Mai")), "lan@07024",
         now=now - timedelta(days=40))
-    today = date.today().isoformat()
+    from motcua import legaltime
+    today = legaltime.today().isoformat()
     resp = clerk.get(f"/book.csv?from={today}&to={today}")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert resp.data.startswith("\ufeff".encode())

@@ -12,6 +12,7 @@ import segno
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from motcua import legaltime
 from motcua.errors import DomainError
 from motcua.identity import upper_vi
 from motcua.lifecycle import Status
@@ -88,7 +89,7 @@ def form05(code):
 
 
 def _range() -> tuple[date, date, str | None]:
-    today = date.today()
+    today = legaltime.today()
     try:
         start = date.fromisoformat(request.args.get("from") or today.replace(day=1).isoformat())
         end = date.fromisoformat(request.args.get("to") or today.isoformat())
