@@ -87,7 +87,10 @@ def test_20mb_blob_over_a_link_cut_every_256kb_never_restarts_from_zero(center, 
     assert stats["cuts"] >= 40, stats
     ratio = stats["bytes_up"] / blob.size
     print(f"20 MB blob: {stats['cuts']} cuts, bytes up / blob = {ratio:.3f}")
-    assert ratio < 1.3, stats
+    # Restarting from zero after a cut would send the blob again and again (ratio ≫ 2 over ~100
+    # cuts); resuming costs what was in flight. On a loaded 2-core machine that has measured
+    # 1.14–1.34 (the link bench, rate-limited like a real link, measures ≤ 1.03).
+    assert ratio < 1.5, stats
 
 
 def test_officer_transition_reaches_the_node_once(center, tmp_path, closing_node_db):
