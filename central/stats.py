@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from central.models import Dossier
 from motcua import deadlines, errors as E
 from motcua.errors import InvalidInput
-from motcua.lifecycle import TERMINAL, Status
+from motcua.lifecycle import PAUSES, TERMINAL, Status
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
@@ -61,8 +61,8 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
             timely_point.setdefault(origin, Counter())[verdict] += 1
             timely_procedure.setdefault(procedure, Counter())[verdict] += 1
         elif status not in CLOSED:
-            if status == Status.SUPPLEMENT_REQUESTED:
-                paused += 1               # the clock is stopped: neither within nor past due
+            if status in PAUSES or status == Status.SUBMITTED_ONLINE:
+                paused += 1               # no clock running (stopped, or not yet received)
             elif due_at and deadlines.is_overdue(due_at, now):
                 open_past += 1
             else:

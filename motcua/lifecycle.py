@@ -67,6 +67,14 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 TERMINAL = frozenset(s for s, nxt in ALLOWED_TRANSITIONS.items() if not nxt)
 
+# Where a dossier's life may begin. 1: not yet received (online, or a walk-in the desk guided or
+# refused: the clock has not started); 2: a walk-in received complete at the desk (the clock starts).
+# A walk-in refusal is a dossier recorded at 1 and moved 1→3 in the same commit, so the transitions
+# stay exactly domain.md's.
+ENTRY_STATUSES = frozenset({Status.SUBMITTED_ONLINE, Status.RECEIVED})
+# Statuses in which the clock is stopped (domain.md: a supplement, or payment of an obligation).
+PAUSES = frozenset({Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT})
+
 # A few actions carry a name in the UI; the code is the target status.
 ACTION_LABELS_VI = {
     Status.RECEIVED: "Tiếp nhận",
@@ -160,19 +168,26 @@ def next_statuses(current: int) -> list[Status]:
 
 def transition_payload(current: int, target: int, *, reason: str | None,
                        returned_to: str | None, now, due_at, paused_at, applicant_name,
-                       calendar) -> dict:
+                       calendar, start_clock=None) -> dict:
     """The `dossier.transitioned` payload of a move a person asked for, the same at a point and at
     the center: the lifecycle must allow it; ending a pause moves the due time on by the pause
-    (`calendar()` is asked only then); a returned result names who took it (the applicant unless
-    told). What the move does to the dossier (status, times, counts) is the fold's (`sync.merge`).
+    (`calendar()` is asked only then); receiving a dossier not yet received (1→2) starts the clock
+    now: the payload carries `received_at` and the due time `start_clock(now)` gives (when given);
+    a returned result names who took it (the applicant unless told). What the move does to the
+    dossier (status, times, counts) is the fold's (`sync.merge`).
 
     :raises TransitionRefused: the lifecycle does not allow `current` → `target`.
     """
     target = check_transition(current, target)
     payload = {"from": int(current), "to": int(target), "reason": reason,
                "at": now.isoformat(), "due_at": None, "returned_to": None}
-    if current == Status.SUPPLEMENT_REQUESTED and paused_at and due_at:
-        # The clock stopped while the citizen was awaited: move the due time on by that pause.
+    if current == Status.SUBMITTED_ONLINE and target == Status.RECEIVED:
+        payload["received_at"] = now.isoformat()
+        if start_clock is not None:
+            payload["due_at"] = start_clock(now).isoformat()
+    if current in PAUSES and paused_at and due_at:
+        # The clock stopped while the citizen was awaited (papers or payment): move the due time
+        # on by that pause.
         payload["due_at"] = extend_for_pause(due_at, paused_at, now, calendar()).isoformat()
     if target == Status.RETURNED:
         payload["returned_to"] = returned_to or applicant_name

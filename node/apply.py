@@ -80,6 +80,9 @@ def dossier_columns(state: merge.DossierState,
         return None
     out = {name: row[name] for name in FOLDED_COLUMNS}
     out["applicant_id_number"] = out["applicant_id_number"] or ""     # NOT NULL on the node
+    # NOT NULL on the node too: a dossier not yet received (status 1) has no clock; its row holds
+    # the submission time, and the desk's lists leave status 1 out of what can run late.
+    out["due_at"] = out["due_at"] or out["received_at"]
     out.update(local_columns(state, journal))
     return out
 

@@ -19,9 +19,11 @@ from node.apply import Change, commit_one
 from node.holidays import work_calendar
 from node.models import Dossier, Event, db
 
-# Open dossiers whose clock runs: these can be overdue or due soon (5 is paused, 9/10 are done).
-RUNNING = (int(Status.SUBMITTED_ONLINE), int(Status.RECEIVED), int(Status.PROCESSING),
-           int(Status.AWAITING_PAYMENT), int(Status.WITHDRAWAL_REQUESTED))
+# Open dossiers whose clock runs: these can be overdue or due soon (1 is not received yet, 5 and 6
+# are paused, 9/10 are done).
+RUNNING = (int(Status.RECEIVED), int(Status.PROCESSING), int(Status.WITHDRAWAL_REQUESTED))
+# Open dossiers with a clock, running or paused: these may get a new date (Form 04).
+CLOCKED = RUNNING + (int(Status.SUPPLEMENT_REQUESTED), int(Status.AWAITING_PAYMENT))
 MAX_BOOK_DAYS = 366
 LIST_LIMIT = 50
 
@@ -128,7 +130,7 @@ def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
         raise InvalidInput(E.BAD_NEW_DUE, field="new_due_at")
     with db.atomic("IMMEDIATE"):
         dossier = reception.get_dossier(code)
-        if dossier.finished_at or dossier.status not in RUNNING + (int(Status.SUPPLEMENT_REQUESTED),):
+        if dossier.finished_at or dossier.status not in CLOCKED:
             raise Conflict(E.DOSSIER_FINISHED)
         if apology_of(dossier):
             raise Conflict(E.ALREADY_RESCHEDULED)

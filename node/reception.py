@@ -137,13 +137,12 @@ def _components(raw, errors: dict) -> list[dict] | None:
 
 # ---- intake -----------------------------------------------------------------------------------
 
-def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
-                    now: datetime | None = None) -> Dossier:
-    """Receive a complete dossier at the desk: validate, number it, compute its due time, journal it.
+def _read_intake(data, now: datetime) -> tuple[catalogue.Procedure, dict]:
+    """Validate what the desk was handed; returns the procedure and the `dossier.received` fields
+    that do not depend on the outcome (no code, status or times yet).
 
-    :raises InvalidInput: on any bad field (all field errors in `.fields`); nothing is written.
+    :raises InvalidInput: on any bad field (all field errors in `.fields`).
     """
-    now = (now or legaltime.now()).replace(microsecond=0)
     if not isinstance(data, dict):
         raise InvalidInput(E.BAD_JSON_BODY)
     procedure = catalogue.get_procedure(str(data.get("procedure_code") or "").strip(), now.date())
@@ -163,25 +162,90 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
         errors["fee_vnd"] = E.BAD_FEE()
     components = _components(data.get("components"), errors)
     _raise_if(errors)
+    return procedure, {
+        "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
+        "channel": channel, "applicant": applicant, "owner": owner,
+        "fee": {"vnd": fee, "paid": bool(data.get("fee_paid", False))},
+        "notes": to_nfc(notes) if notes else None,
+        **({"components": components} if components else {}),
+    }
 
-    received_at = now
-    due_at = deadlines.compute_due(received_at, procedure.processing_days, work_calendar(),
-                                   **rules.times())
+
+def _numbered(fields: dict, status: Status, now: datetime, due_at: datetime | None) -> dict:
+    """The `dossier.received` payload: `fields` plus the code, the book number and the times.
+    Call inside the IMMEDIATE transaction (the counters)."""
+    unit = unit_code()
+    seq = next_counter(f"code:{now:%y%m%d}")
+    book_number = next_counter(f"book:{now:%Y}")
+    return {"code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
+            **fields, "status": int(status), "received_at": now.isoformat(),
+            "due_at": due_at.isoformat() if due_at else None,
+            "book": {"volume": f"{now:%Y}", "number": book_number}}
+
+
+def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
+                    now: datetime | None = None) -> Dossier:
+    """Receive a dossier: validate, number it, journal it. A walk-in (channel 1 or 3) handed over
+    complete is received at once (status 2, the clock starts, its due time computed); an online
+    dossier (channel 2) starts at status 1, not yet received: the desk then receives it (1→2, the
+    clock starts then) or refuses it (1→3).
+
+    :raises InvalidInput: on any bad field (all field errors in `.fields`); nothing is written.
+    """
+    now = (now or legaltime.now()).replace(microsecond=0)
+    procedure, fields = _read_intake(data, now)
+    online = fields["channel"] == 2
+    due_at = None if online else deadlines.compute_due(now, procedure.processing_days,
+                                                       work_calendar(), **rules.times())
+    status = Status.SUBMITTED_ONLINE if online else Status.RECEIVED
     with db.atomic("IMMEDIATE"):
-        unit = unit_code()
-        seq = next_counter(f"code:{now:%y%m%d}")
-        book_number = next_counter(f"book:{now:%Y}")
-        dossier = commit_one(Change("dossier.received", uuid.uuid4().hex, {
-            "code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
-            "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
-            "channel": channel, "status": int(Status.RECEIVED), "applicant": applicant,
-            "owner": owner, "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
-            "fee": {"vnd": fee, "paid": bool(data.get("fee_paid", False))},
-            "book": {"volume": f"{now:%Y}", "number": book_number},
-            "notes": to_nfc(notes) if notes else None,
-            **({"components": components} if components else {}),
-        }), actor, now=now)
-    return dossier
+        return commit_one(Change("dossier.received", uuid.uuid4().hex,
+                                 _numbered(fields, status, now, due_at)), actor, now=now)
+
+
+def refuse_at_reception(data, reason, actor: str, *, now: datetime | None = None) -> Dossier:
+    """Refuse a walk-in at the desk (Form 03): the dossier is recorded, not received (status 1, no
+    clock), and moved 1→3 with the reasons in the same commit, so the refusal is kept and printable.
+
+    :raises InvalidInput: a bad field or no reason; nothing is written.
+    """
+    now = (now or legaltime.now()).replace(microsecond=0)
+    target, reason, _ = read_transition_request(int(Status.REFUSED), reason)
+    _procedure, fields = _read_intake(data, now)
+    uid = uuid.uuid4().hex
+    with db.atomic("IMMEDIATE"):
+        payload = _numbered(fields, Status.SUBMITTED_ONLINE, now, None)
+        move = transition_payload(Status.SUBMITTED_ONLINE, target, reason=reason, returned_to=None,
+                                  now=now, due_at=None, paused_at=None, applicant_name=None,
+                                  calendar=work_calendar)
+        commit([Change("dossier.received", uid, payload),
+                Change("dossier.transitioned", uid, move)], actor, now=now)
+        return Dossier.get(Dossier.uid == uid)
+
+
+def guide_at_reception(data, to_add, actor: str, *, contact: str | None = None,
+                       now: datetime | None = None) -> Dossier:
+    """Guide a walk-in whose papers are incomplete (Form 02 before receipt): the dossier is kept as
+    a record at status 1 with what to add, the clock not started; when the citizen comes back
+    complete the desk receives it (1→2) and the clock starts then.
+
+    :raises InvalidInput: a bad field or nothing listed to add; nothing is written.
+    """
+    now = (now or legaltime.now()).replace(microsecond=0)
+    if not isinstance(to_add, str) or not to_add.strip() or len(to_add) > MAX_NOTES:
+        raise InvalidInput(E.SUPPLEMENT_REASON_REQUIRED, field="to_add")
+    if contact is not None and (not isinstance(contact, str) or len(contact) > 300):
+        raise InvalidInput(E.FIELD_BAD_VALUE, field="contact")
+    _procedure, fields = _read_intake(data, now)
+    uid = uuid.uuid4().hex
+    guidance = {"guidance.to_add": to_nfc(to_add.strip()), "guidance.at": now.isoformat()}
+    if contact:
+        guidance["guidance.contact"] = to_nfc(contact.strip())
+    with db.atomic("IMMEDIATE"):
+        commit([Change("dossier.received", uid,
+                       _numbered(fields, Status.SUBMITTED_ONLINE, now, None)),
+                Change("dossier.corrected", uid, {"fields": guidance})], actor, now=now)
+        return Dossier.get(Dossier.uid == uid)
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -238,11 +302,18 @@ def transition(code: str, to, actor: str, *, reason: str | None = None,
     target, reason, returned_to = read_transition_request(to, reason, returned_to)
     with db.atomic("IMMEDIATE"):
         dossier = get_dossier(code)
+
+        def start_clock(received_at: datetime) -> datetime:
+            procedure = catalogue.Procedure.get(code=dossier.procedure_code,
+                                                catalogue_version=dossier.catalogue_version)
+            return deadlines.compute_due(received_at, procedure.processing_days, work_calendar(),
+                                         **rules.times())
         try:
             payload = transition_payload(
                 dossier.status, target, reason=reason, returned_to=returned_to, now=now,
                 due_at=dossier.due_at, paused_at=dossier.paused_at,
-                applicant_name=dossier.applicant.get("full_name"), calendar=work_calendar)
+                applicant_name=dossier.applicant.get("full_name"), calendar=work_calendar,
+                start_clock=start_clock)
         except TransitionRefused as exc:
             raise Conflict(exc.said) from None
         # The fold sets status, paused/finished/returned times, the supplement count and the reason.

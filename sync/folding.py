@@ -11,12 +11,13 @@ from typing import Any, Mapping
 
 from motcua import legaltime
 from motcua.identity import fold_for_search
-from motcua.lifecycle import Status
+from motcua.lifecycle import PAUSES, Status
 from sync.events import Event
 from sync.hlc import Stamp
 
 FINISHING = frozenset({int(Status.REFUSED), int(Status.STOPPED), int(Status.RESULT_READY)})
 AFTER_FINISH = FINISHING | {int(Status.RETURNED)}
+PAUSED = frozenset(int(s) for s in PAUSES)    # the clock stops: papers or payment awaited
 
 
 def parse_time(value: Any, fallback_hlc: str | None = None) -> datetime | None:
@@ -84,8 +85,8 @@ def dossier_row(state, events: Mapping[str, Event]) -> dict[str, Any] | None:
                                 if applicant.get("id_number") else None),
         "received_at": received_at,
         "due_at": parse_time(f.get("due_at")),
-        "paused_at": (_transition_at(state, events, frozenset({int(Status.SUPPLEMENT_REQUESTED)}))
-                      if status == Status.SUPPLEMENT_REQUESTED else None),
+        "paused_at": (_transition_at(state, events, frozenset({status}))
+                      if status in PAUSED else None),
         "finished_at": (_transition_at(state, events, FINISHING)
                         if status in AFTER_FINISH else None),
         "returned_at": (_transition_at(state, events, frozenset({int(Status.RETURNED)}))

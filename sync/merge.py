@@ -263,6 +263,8 @@ def _on_transitioned(d: _Draft, e: Event, win: Win) -> None:
         _set_status(d, ref.to_status, win)
         d.mut("left_from")[ref.from_status] = ref
         d.set("last_transition", ref)
+        if e.payload.get("received_at") is not None:     # 1→2: the clock starts now
+            _write(d, "received_at", e.payload["received_at"], win)
         if e.payload.get("due_at") is not None:
             _write(d, "due_at", e.payload["due_at"], win)
         if ref.to_status == Status.RETURNED and e.payload.get("returned_to") is not None:

@@ -25,9 +25,11 @@ MAX_SCAN_BYTES = 1 << 40
 _ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIELD = re.compile(r"(applicant|owner)\.[a-z_]{1,40}|official_code|notes|returned_to"
-                    r"|due_at|apology\.(reason|original_due_at|new_due_at)")
+                    r"|due_at|apology\.(reason|original_due_at|new_due_at)"
+                    r"|guidance\.(to_add|at|contact)")
 # Fields a correction writes whose values are times (Form 04: the apology and its new date).
-_TIME_FIELDS = frozenset({"due_at", "apology.original_due_at", "apology.new_due_at"})
+_TIME_FIELDS = frozenset({"due_at", "apology.original_due_at", "apology.new_due_at",
+                          "guidance.at"})
 STATUSES = frozenset(int(s) for s in Status)
 DECISIONS = frozenset({"keep_a", "keep_b", "value"})
 CHANNELS = frozenset({1, 2, 3})
@@ -163,7 +165,7 @@ PAYLOADS: dict[str, Check] = {
         "from": integer(1, 10, required=True, allowed=STATUSES),
         "to": integer(1, 10, required=True, allowed=STATUSES),
         "reason": text(MAX_TEXT), "at": iso_time(), "due_at": iso_time(),
-        "returned_to": text(300)}),
+        "received_at": iso_time(), "returned_to": text(300)}),
     "attachment.added": record({
         "sha256": text(64, required=True, pattern=_SHA256), "size": integer(0, MAX_SCAN_BYTES),
         "mime": text(100), "requirement_id": text(100), "filename": text(255)}),

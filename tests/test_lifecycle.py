@@ -25,8 +25,10 @@ def test_table_matches_domain(current, target):
         assert "Không thể" in info.value.reason_vi or "đã" in info.value.reason_vi
 
 
-# A path from "received" (2) to each status, through allowed steps only.
-PATHS = {2: [], 4: [4], 5: [4, 5], 6: [4, 6], 7: [7], 8: [7, 8], 9: [4, 9], 10: [4, 9, 10]}
+# A path to each status, through allowed steps only: from "submitted" (1, an online dossier) for 1
+# and 3, from "received" (2, a walk-in received complete) for the others.
+PATHS = {1: [], 3: [3], 2: [], 4: [4], 5: [4, 5], 6: [4, 6], 7: [7], 8: [7, 8], 9: [4, 9],
+         10: [4, 9, 10]}
 
 
 @pytest.mark.parametrize("start", sorted(PATHS))
@@ -35,7 +37,9 @@ def test_node_enforces_every_transition_from(start, app):
     from node.models import Event
     from tests.conftest import dossier_body
     for target in range(1, 11):
-        d = reception.receive_dossier(dossier_body(), "lan@07024")
+        d = reception.receive_dossier(dossier_body(channel=2 if start in (1, 3) else 1),
+                                      "lan@07024")
+        assert d.status == (1 if start in (1, 3) else 2)
         for step in PATHS[start]:
             reception.transition(d.code, step, "lan@07024", reason="lý do")
         if (start, target) in EXPECTED:
