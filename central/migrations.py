@@ -86,7 +86,12 @@ def _v5_bigint_keys(database) -> None:
         database.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')
 
 
+V6_ORIGINAL_DUE = [
+    # An apology (Form 04) moves the due date once; statistics judge against the one it replaced.
+    """ALTER TABLE "dossier" ADD COLUMN "original_due_at" {ts}""",
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys]
+              _v5_bigint_keys, V6_ORIGINAL_DUE]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

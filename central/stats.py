@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
+from peewee import fn
+
 from central.models import Dossier
 from motcua import deadlines, errors as E
 from motcua.errors import InvalidInput
@@ -38,8 +40,11 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
     """
     if date_from and date_to and date_to < date_from:
         raise InvalidInput(E.STATS_RANGE, field="to")
+    # An apology (Form 04) gives the citizen a new date, not the office a new deadline: a dossier
+    # is judged against its original due date (docs/deadlines.md, "Apology").
     query = Dossier.select(Dossier.origin, Dossier.procedure_code, Dossier.status, Dossier.channel,
-                           Dossier.due_at, Dossier.finished_at, Dossier.supplement_count)
+                           fn.COALESCE(Dossier.original_due_at, Dossier.due_at),
+                           Dossier.finished_at, Dossier.supplement_count)
     if date_from:
         query = query.where(Dossier.received_at >= datetime.combine(date_from, time.min))
     if date_to:

@@ -419,6 +419,11 @@ DOSSIER_FINISHED = M("dossier_finished", 409, "Hồ sơ đã kết thúc, không
                      "The dossier is finished; it cannot be rescheduled.")
 ALREADY_RESCHEDULED = M("already_rescheduled", 409, "Hồ sơ đã được hẹn lại một lần (Mẫu 04).",
                         "The dossier was already rescheduled once (Form 04).")
+APOLOGY_TOO_LATE = M("apology_too_late", 409,
+                     "Không thể hẹn lại: thư xin lỗi và hẹn lại (Mẫu 04) phải gửi trước ngày hẹn "
+                     "({due:%H:%M %d/%m/%Y}) ít nhất một ngày làm việc.",
+                     "Too late to reschedule: the apology and new date (Form 04) must be sent at "
+                     "least one working day before the due date ({due:%H:%M %d/%m/%Y}).")
 NEW_DUE_NOT_LATER = M("invalid_input", 422,
                       "Ngày hẹn mới phải sau ngày hẹn cũ ({due:%H:%M %d/%m/%Y}).",
                       "The new due date must be after the old one ({due:%H:%M %d/%m/%Y}).")

@@ -115,7 +115,8 @@ def shared_tables(database: DatabaseProxy) -> SharedTables:
         applicant = JSONField()              # full_name, id_number, date_of_birth, phone, address…
         owner = JSONField(null=True)
         received_at = DateTimeField(index=True)
-        paused_at = DateTimeField(null=True)     # supplement requested: clock stopped since
+        paused_at = DateTimeField(null=True)     # supplement or payment awaited: clock stopped since
+        original_due_at = DateTimeField(null=True)   # Form 04: the due date before the apology
         finished_at = DateTimeField(null=True)
         returned_at = DateTimeField(null=True)
         returned_to = TextField(null=True)

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # not: the node counts its conflict rows, and its journal, directly).
 FOLDED_COLUMNS = ("uid", "code", "official_code", "origin", "procedure_code", "catalogue_version",
                   "channel", "status", "applicant", "owner", "applicant_id_number", "received_at",
-                  "due_at", "paused_at", "finished_at", "returned_at", "returned_to",
+                  "due_at", "original_due_at", "paused_at", "finished_at", "returned_at", "returned_to",
                   "supplement_count", "rating", "updated_hlc", "search_text")
 LOCAL_COLUMNS = ("lookup_secret", "received_by", "fee_vnd", "fee_paid", "book_volume",
                  "book_number", "notes", "last_reason")

@@ -119,8 +119,11 @@ def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
                      now: datetime | None = None) -> Dossier:
     """Give a late dossier its one new date (Form 04), journaled as `dossier.corrected` of `due_at`.
 
+    Once, and only at least one working day before the due date (domain.md); the original due date
+    is kept (`apology.original_due_at`, the `original_due_at` column) and statistics judge against it.
     :raises InvalidInput: no reason, or the new date is not after the current one;
-        Conflict: the dossier is finished or already had its new date.
+        Conflict: the dossier is finished, already had its new date, or it is too late (less than
+        one working day before the due date, or past it).
     """
     now = (now or legaltime.now()).replace(microsecond=0)
     reason = (reason or "").strip()
@@ -134,6 +137,9 @@ def set_new_due_date(code: str, new_due: datetime, reason: str, actor: str, *,
             raise Conflict(E.DOSSIER_FINISHED)
         if apology_of(dossier):
             raise Conflict(E.ALREADY_RESCHEDULED)
+        # domain.md: the apology comes at least one working day before the due date, never after.
+        if deadlines.working_days_between(now.date(), dossier.due_at.date(), work_calendar()) < 1:
+            raise Conflict(E.APOLOGY_TOO_LATE(due=dossier.due_at))
         if new_due <= dossier.due_at:
             raise InvalidInput(E.NEW_DUE_NOT_LATER(due=dossier.due_at),
                                field="new_due_at")

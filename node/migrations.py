@@ -95,7 +95,12 @@ V5_SESSIONS_AND_THROTTLES = [
     'CREATE INDEX "throttle_updated_at" ON "throttle" ("updated_at")',
 ]
 
+V6_ORIGINAL_DUE = [
+    # An apology (Form 04) moves the due date once; statistics judge against the one it replaced.
+    'ALTER TABLE "dossier" ADD COLUMN "original_due_at" DATETIME',
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
-              V5_SESSIONS_AND_THROTTLES]
+              V5_SESSIONS_AND_THROTTLES, V6_ORIGINAL_DUE]
 NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
 LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

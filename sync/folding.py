@@ -85,6 +85,8 @@ def dossier_row(state, events: Mapping[str, Event]) -> dict[str, Any] | None:
                                 if applicant.get("id_number") else None),
         "received_at": received_at,
         "due_at": parse_time(f.get("due_at")),
+        # Form 04 moved the due date: the one it replaced is what statistics judge against.
+        "original_due_at": parse_time(f.get("apology.original_due_at")),
         "paused_at": (_transition_at(state, events, frozenset({status}))
                       if status in PAUSED else None),
         "finished_at": (_transition_at(state, events, FINISHING)

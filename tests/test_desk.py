@@ -41,13 +41,13 @@ def test_preview_matches_what_receiving_gives(app):
 
 
 def test_new_due_date_is_set_once_and_journaled(app):
-    d = receive()
+    d = receive(procedure_code="1.004194")                   # 3 working days: time to apologise
     new = d.due_at + timedelta(days=3)
     with pytest.raises(InvalidInput):
-        desk.set_new_due_date(d.code, d.due_at - timedelta(hours=1), "chậm", "lan@07024")
+        desk.set_new_due_date(d.code, d.due_at - timedelta(hours=1), "chậm", "lan@07024", now=MON)
     with pytest.raises(InvalidInput):
-        desk.set_new_due_date(d.code, new, "  ", "lan@07024")
-    d2 = desk.set_new_due_date(d.code, new, "Chờ xác minh", "lan@07024")
+        desk.set_new_due_date(d.code, new, "  ", "lan@07024", now=MON)
+    d2 = desk.set_new_due_date(d.code, new, "Chờ xác minh", "lan@07024", now=MON)
     assert d2.due_at == new
     event = dossier_history(d.uid)[-1]
     assert event.kind == "dossier.corrected" and event.payload["fields"]["due_at"] == new.isoformat()
@@ -58,7 +58,7 @@ def test_new_due_date_is_set_once_and_journaled(app):
     from sync.policy import judge_events
     assert judge_events([to_wire(event)], sender="07024", owners={d.uid: "07024"}) is None
     with pytest.raises(Conflict):
-        desk.set_new_due_date(d.code, new + timedelta(days=1), "lần hai", "lan@07024")
+        desk.set_new_due_date(d.code, new + timedelta(days=1), "lần hai", "lan@07024", now=MON)
 
 
 def test_tracking_book_rows_for_a_range(app):
