@@ -33,6 +33,14 @@ def check_paging(page, per_page, max_per_page: int) -> None:
         raise InvalidInput(E.BAD_PER_PAGE(high=max_per_page), field="per_page")
 
 
+_CODE = re.compile(r"(?<![\w.\-/])[a-z0-9]+(?:[.\-/][a-z0-9]+)*-[a-z0-9]+(?:[.\-/][a-z0-9]+)*")
+
+
+def compact_code(code: str) -> str:
+    """A code without its separators, lowercased: how search holds and matches whole codes."""
+    return re.sub(r"[^0-9a-z]", "", fold_for_search(code))
+
+
 def search_words(q: str | None) -> list[str]:
     """The folded words of a query (at most 8). :raises InvalidInput: a query too long to be one."""
     if not q or not q.strip():
@@ -40,6 +48,9 @@ def search_words(q: str | None) -> list[str]:
     if len(q) > MAX_QUERY_CHARS:
         raise InvalidInput(E.QUERY_TOO_LONG, field="q")
     folded = fold_for_search(q)
+    # A dossier code typed whole ("G22.99-20260309-0001234", "07024-260309-0001") is one word, its
+    # separators dropped: the search text holds each code so compacted (`compact_code`).
+    folded = _CODE.sub(lambda m: compact_code(m.group(0)), folded)
     folded = re.sub(r"(?<=\d)[ .](?=\d)", "", folded)                  # 0912 345 678 → 0912345678
     folded = re.sub(r"\+?84(?=[35789]\d{8}\b)", "0", folded)          # +84 912… → 0912…
     return re.findall(r"\w+", folded)[:MAX_WORDS]

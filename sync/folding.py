@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from motcua import legaltime
 from motcua.identity import fold_for_search
 from motcua.lifecycle import PAUSES, Status
+from motcua.paging import compact_code
 from sync.events import Event
 from sync.hlc import Stamp
 
@@ -40,9 +41,11 @@ def parse_time(value: Any, fallback_hlc: str | None = None) -> datetime | None:
 
 def search_text(values: Mapping[str, Any]) -> str:
     """Accent-folded words a clerk may type to find a dossier."""
-    parts = [values.get(k) for k in ("code", "official_code", "applicant.full_name",
-                                      "applicant.id_number", "applicant.phone",
-                                      "owner.full_name", "owner.id_number")]
+    parts = [values.get(k) for k in ("code", "official_code", "lookup_secret",
+                                      "applicant.full_name", "applicant.id_number",
+                                      "applicant.phone", "owner.full_name", "owner.id_number")]
+    # Each code also whole, without separators, as a query typing it whole becomes (motcua.paging).
+    parts += [compact_code(str(values[k])) for k in ("code", "official_code") if values.get(k)]
     return fold_for_search(" ".join(str(p) for p in parts if p))
 
 
