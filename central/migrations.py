@@ -86,12 +86,25 @@ def _v5_bigint_keys(database) -> None:
         database.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE BIGINT')
 
 
-V6_ORIGINAL_DUE = [
-    # An apology (Form 04) moves the due date once; statistics judge against the one it replaced.
-    """ALTER TABLE "dossier" ADD COLUMN "original_due_at" {ts}""",
-]
+def _v6_original_due_and_search(database) -> None:
+    """An apology (Form 04) moves the due date once; statistics judge against the one it replaced.
+    And search holds whole codes: old rows' search text is brought up to date."""
+    import json
+
+    from sync.folding import row_search_text
+    ts = TYPES[dialect(database)]["ts"]
+    database.execute_sql(f'ALTER TABLE "dossier" ADD COLUMN "original_due_at" {ts}')
+    param = "%s" if dialect(database) == "postgres" else "?"
+    rows = database.execute_sql('SELECT id, code, official_code, applicant, owner '
+                                'FROM dossier').fetchall()
+    for rid, code, official, applicant, owner in rows:
+        text = row_search_text({"code": code, "official_code": official,
+                                "applicant": json.loads(applicant) if applicant else {},
+                                "owner": json.loads(owner) if owner else {}})
+        database.execute_sql(f'UPDATE dossier SET search_text = {param} WHERE id = {param}',
+                             (text, rid))
 
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, V6_ORIGINAL_DUE]
+              _v5_bigint_keys, _v6_original_due_and_search]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

@@ -84,6 +84,9 @@ def dossier_columns(state: merge.DossierState,
     # the submission time, and the desk's lists leave status 1 out of what can run late.
     out["due_at"] = out["due_at"] or out["received_at"]
     out.update(local_columns(state, journal))
+    # The clerk may find a dossier by its lookup secret (the citizen reads it off Form 01); the
+    # center's search does not hold the secret.
+    out["search_text"] = folding.node_search_text(out["search_text"], out["lookup_secret"])
     return out
 
 

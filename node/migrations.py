@@ -95,12 +95,24 @@ V5_SESSIONS_AND_THROTTLES = [
     'CREATE INDEX "throttle_updated_at" ON "throttle" ("updated_at")',
 ]
 
-V6_ORIGINAL_DUE = [
-    # An apology (Form 04) moves the due date once; statistics judge against the one it replaced.
-    'ALTER TABLE "dossier" ADD COLUMN "original_due_at" DATETIME',
-]
+def _v6_original_due_and_search(database) -> None:
+    """An apology (Form 04) moves the due date once; statistics judge against the one it replaced.
+    And search holds whole codes and the lookup secret: old rows' search text is brought up to date
+    (the index follows through its trigger)."""
+    import json
+
+    from sync.folding import node_search_text, row_search_text
+    database.execute_sql('ALTER TABLE "dossier" ADD COLUMN "original_due_at" DATETIME')
+    rows = database.execute_sql('SELECT id, code, official_code, applicant, owner, lookup_secret '
+                                'FROM dossier').fetchall()
+    for rid, code, official, applicant, owner, secret in rows:
+        text = row_search_text({"code": code, "official_code": official,
+                                "applicant": json.loads(applicant) if applicant else {},
+                                "owner": json.loads(owner) if owner else {}})
+        database.execute_sql('UPDATE dossier SET search_text = ? WHERE id = ?',
+                             (node_search_text(text, secret), rid))
 
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
-              V5_SESSIONS_AND_THROTTLES, V6_ORIGINAL_DUE]
+              V5_SESSIONS_AND_THROTTLES, _v6_original_due_and_search]
 NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
 LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

@@ -39,10 +39,24 @@ def parse_time(value: Any, fallback_hlc: str | None = None) -> datetime | None:
     return None
 
 
+def row_search_text(row: Mapping[str, Any]) -> str:
+    """`search_text` from a stored dossier row (its code columns and applicant/owner JSON): what a
+    migration uses to bring old rows' search text up to date without re-folding."""
+    values = {"code": row.get("code"), "official_code": row.get("official_code")}
+    for group in ("applicant", "owner"):
+        for key, value in (row.get(group) or {}).items():
+            values[f"{group}.{key}"] = value
+    return search_text(values)
+
+
+def node_search_text(text: str, lookup_secret: str | None) -> str:
+    """The node's search text: the shared one plus the lookup secret."""
+    return f"{text} {fold_for_search(lookup_secret)}" if lookup_secret else text
+
+
 def search_text(values: Mapping[str, Any]) -> str:
     """Accent-folded words a clerk may type to find a dossier."""
-    parts = [values.get(k) for k in ("code", "official_code", "lookup_secret",
-                                      "applicant.full_name", "applicant.id_number",
+    parts = [values.get(k) for k in ("code", "official_code", "applicant.full_name", "applicant.id_number",
                                       "applicant.phone", "owner.full_name", "owner.id_number")]
     # Each code also whole, without separators, as a query typing it whole becomes (motcua.paging).
     parts += [compact_code(str(values[k])) for k in ("code", "official_code") if values.get(k)]

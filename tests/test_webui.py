@@ -183,7 +183,13 @@ def test_language_switch_and_today(clerk):
 
 
 def test_form04_new_date_once(clerk, api):
-    code = api.post("/api/v1/dossiers", json=dossier_body()).get_json()["code"]
+    # a same-day dossier is due today: too late for an apology, refused with the reason, no 500
+    today = api.post("/api/v1/dossiers", json=dossier_body()).get_json()["code"]
+    late = clerk.post(f"/dossiers/{today}/new-due", data={
+        "csrf_token": clerk.csrf, "new_due_at": "31/12/2099 16:00", "reason": "Chờ xác minh"})
+    assert late.status_code == 302 and "ít nhất một ngày làm việc" in clerk.get(f"/dossiers/{today}").text
+    # a 7-working-day procedure leaves time to apologise
+    code = api.post("/api/v1/dossiers", json=dossier_body(procedure_code="1.004222")).get_json()["code"]
     resp = clerk.post(f"/dossiers/{code}/new-due", data={
         "csrf_token": clerk.csrf, "new_due_at": "31/12/2099 16:00", "reason": "Chờ xác minh"})
     assert resp.status_code == 302 and resp.location.endswith("/form/04")
