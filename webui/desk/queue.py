@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from motcua import errors as E
 from motcua.errors import DomainError, NotFound
@@ -94,7 +95,7 @@ def act(action):
         elif action == "next":
             called = queue.call_next(mine.get("desk"), actor, mine.get("groups") or ())
             if called is None:
-                flash("Không còn ai chờ.", "info")
+                flash(gettext("Không còn ai chờ."), "info")
         elif action == "recall":
             queue.recall(mine.get("desk"))
         elif action == "skip":
