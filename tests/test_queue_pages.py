@@ -117,3 +117,14 @@ def test_rating_on_the_kiosk_has_no_preselected_level_and_counts_once(app):
                                             "rating": "not_satisfied", "csrf_token": csrf})
     assert again.status_code == 422 and "một lần" in again.text
     assert reception.get_dossier(d.code).rating == "satisfied"
+
+
+@needs_espeak
+def test_node_init_makes_the_voice_clips(tmp_path):
+    from pathlib import Path
+
+    from node import voice
+    from tests.test_node_cli import run
+    out = run("node", "init", "--data-dir", str(tmp_path), "--unit-code", "07024", "--name", "Quan Lạn")
+    assert "Giọng đọc gọi số" in out.output
+    assert {p.stem for p in Path(tmp_path, "voice").glob("*.wav")} == set(voice.WORDS)
