@@ -735,6 +735,19 @@ STICK_UNUSABLE = M("stick_unusable", 409, "USB không dùng được: {detail}",
 STICK_UNSAFE = M("stick_unusable", 409, "USB không an toàn, không dùng: {detail}",
                  "The stick is not safe; not used: {detail}")
 
+# ---- the queue: tickets, calls, the kiosk's rating
+UNKNOWN_QUEUE_GROUP = M("unknown_queue_group", 422, "Không có nhóm dịch vụ “{group}”.",
+                        "No service group “{group}”.")
+TICKET_NOT_FOUND = M("ticket_not_found", 404, "Không tìm thấy phiếu số thứ tự này.",
+                     "No such queue ticket.")
+BAD_DESK = M("invalid_input", 422, "Số quầy phải từ 1 đến {max}.", "The desk number is 1 to {max}.")
+NO_TICKET_AT_DESK = M("no_ticket_at_desk", 409, "Quầy {desk} chưa gọi số nào.",
+                      "Desk {desk} has not called a number.")
+ALREADY_RATED = M("already_rated", 409, "Hồ sơ này đã được đánh giá, mỗi hồ sơ chỉ đánh giá một lần.",
+                  "This dossier was already rated; a dossier is rated once.")
+NOTHING_TO_RATE = M("nothing_to_rate", 409, "Phiếu này chưa gắn với hồ sơ nào có kết quả để đánh giá.",
+                    "This ticket has no dossier with a result to rate.")
+
 del M
 
 
