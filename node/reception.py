@@ -24,7 +24,7 @@ from motcua.identity import (
     validate_id_number,
 )
 from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
-from node import catalogue
+from node import catalogue, queue
 from node.apply import Change, commit, commit_one
 from node.holidays import work_calendar
 from node.models import Attachment, Blob, Dossier, Requirement, db
@@ -171,16 +171,20 @@ def _read_intake(data, now: datetime) -> tuple[catalogue.Procedure, dict]:
     }
 
 
-def _numbered(fields: dict, status: Status, now: datetime, due_at: datetime | None) -> dict:
-    """The `dossier.received` payload: `fields` plus the code, the book number and the times.
-    Call inside the IMMEDIATE transaction (the counters)."""
+def _numbered(fields: dict, status: Status, now: datetime, due_at: datetime | None,
+              actor: str) -> tuple[dict, dict | None]:
+    """The `dossier.received` payload: `fields` plus the code, the book number, the times and the
+    queue ticket this desk called (returned too, to link once committed). Call inside the
+    IMMEDIATE transaction (the counters)."""
     unit = unit_code()
     seq = next_counter(f"code:{now:%y%m%d}")
     book_number = next_counter(f"book:{now:%Y}")
+    ticket = queue.queue_payload(actor, now)     # taken from the ticket this desk called
     return {"code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
             **fields, "status": int(status), "received_at": now.isoformat(),
             "due_at": due_at.isoformat() if due_at else None,
-            "book": {"volume": f"{now:%Y}", "number": book_number}}
+            "book": {"volume": f"{now:%Y}", "number": book_number},
+            **({"queue": ticket} if ticket else {})}, ticket
 
 
 def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
@@ -199,8 +203,11 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
                                                        work_calendar(), **rules.times())
     status = Status.SUBMITTED_ONLINE if online else Status.RECEIVED
     with db.atomic("IMMEDIATE"):
-        return commit_one(Change("dossier.received", uuid.uuid4().hex,
-                                 _numbered(fields, status, now, due_at)), actor, now=now)
+        payload, ticket = _numbered(fields, status, now, due_at, actor)
+        dossier = commit_one(Change("dossier.received", uuid.uuid4().hex, payload), actor, now=now)
+        if ticket:
+            queue.record_link(dossier.code, ticket, now)
+        return dossier
 
 
 def refuse_at_reception(data, reason, actor: str, *, now: datetime | None = None) -> Dossier:
@@ -214,13 +221,16 @@ def refuse_at_reception(data, reason, actor: str, *, now: datetime | None = None
     _procedure, fields = _read_intake(data, now)
     uid = uuid.uuid4().hex
     with db.atomic("IMMEDIATE"):
-        payload = _numbered(fields, Status.SUBMITTED_ONLINE, now, None)
+        payload, ticket = _numbered(fields, Status.SUBMITTED_ONLINE, now, None, actor)
         move = transition_payload(Status.SUBMITTED_ONLINE, target, reason=reason, returned_to=None,
                                   now=now, due_at=None, paused_at=None, applicant_name=None,
                                   calendar=work_calendar)
         commit([Change("dossier.received", uid, payload),
                 Change("dossier.transitioned", uid, move)], actor, now=now)
-        return Dossier.get(Dossier.uid == uid)
+        dossier = Dossier.get(Dossier.uid == uid)
+        if ticket:
+            queue.record_link(dossier.code, ticket, now)
+        return dossier
 
 
 def guide_at_reception(data, to_add, actor: str, *, contact: str | None = None,
@@ -242,10 +252,13 @@ def guide_at_reception(data, to_add, actor: str, *, contact: str | None = None,
     if contact:
         guidance["guidance.contact"] = to_nfc(contact.strip())
     with db.atomic("IMMEDIATE"):
-        commit([Change("dossier.received", uid,
-                       _numbered(fields, Status.SUBMITTED_ONLINE, now, None)),
+        payload, ticket = _numbered(fields, Status.SUBMITTED_ONLINE, now, None, actor)
+        commit([Change("dossier.received", uid, payload),
                 Change("dossier.corrected", uid, {"fields": guidance})], actor, now=now)
-        return Dossier.get(Dossier.uid == uid)
+        dossier = Dossier.get(Dossier.uid == uid)
+        if ticket:
+            queue.record_link(dossier.code, ticket, now)
+        return dossier
 
 
 # ---- reading ----------------------------------------------------------------------------------
