@@ -15,17 +15,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
-from node import catalogue, conflicts, desk, reception, search
+from node import catalogue, conflicts, desk, papers, reception, search
 from node.journal import dossier_history
 from node.reception import CHANNELS
 from node.state import unit_code
 from node.users import actor_name
 from webui.desk import desk_rules
+from webui.i18n import error_text
 from webui.security import login_required
 
 bp = Blueprint("dossiers", __name__)
@@ -76,6 +78,8 @@ def show(code):
         apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
         ratings=current_app.config["RATING_SCALE"],
         can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
+        supplement_asked=(desk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED))
+                          if d.status == Status.SUPPLEMENT_REQUESTED else None),
         can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
 
 
@@ -146,3 +150,58 @@ def scan(code, sha256):
     return Response(data, mimetype=match[0].blob.mime, headers={
         "Content-Disposition": "inline", "Cache-Control": "private, max-age=3600",
         "X-Content-Type-Options": "nosniff"})
+
+
+def _uploads(keys) -> list[tuple[str, bytes, str | None]]:
+    """The files posted as `scan-<requirement key>`, for the given keys, in form order."""
+    return [(key, upload.read(), upload.filename or None)
+            for key in keys for upload in request.files.getlist(f"scan-{key}")
+            if upload and upload.filename]
+
+
+def _store_args() -> dict:
+    return {"store": current_app.extensions["motcua.blobs"],
+            "max_bytes": int(current_app.config["MAX_UPLOAD_BYTES"])}
+
+
+@bp.post("/dossiers/<code>/scans")
+@login_required
+def add_scans(code):
+    """Add scans to one required document of a saved dossier, or replace one scan (`replace`)."""
+    key = request.form.get("requirement", "")
+    try:
+        papers.add_scans(code, _uploads([key]), actor_name(g.user),
+                         replace=request.form.get("replace") or None, **_store_args())
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("dossiers.show", code=code) + "#papers")
+    flash(gettext("Đã lưu bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + "#papers")
+
+
+@bp.post("/dossiers/<code>/scans/<sha256>/remove")
+@login_required
+def remove_scan(code, sha256):
+    """Remove one scan from a saved dossier (journaled; the file stays for the history)."""
+    try:
+        reception.remove_attachment(code, sha256, actor_name(g.user))
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Đã bỏ bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + "#papers")
+
+
+@bp.post("/dossiers/<code>/supplement")
+@login_required
+def supplement(code):
+    """Record the papers brought for a supplement and send the dossier back to processing."""
+    d = reception.get_dossier(code)
+    try:
+        papers.receive_supplement(code, _uploads(sorted(papers.requirement_keys(d))),
+                                  actor_name(g.user), note=request.form.get("reason") or None,
+                                  rules=desk_rules(), **_store_args())
+    except DomainError as exc:
+        return _back(code, error_text(exc))
+    flash(gettext("Đã nhận bổ sung, hồ sơ tiếp tục xử lý."), "ok")
+    return _back(code)

@@ -1,0 +1,99 @@
+"""Papers after saving, from the dossier page: scans added, replaced and removed per required
+document (each journaled), and a supplement received with its papers (5 → 4, the clock restarts)."""
+from __future__ import annotations
+
+import io
+import re
+
+from node.journal import dossier_history
+from node.models import Dossier
+from tests.conftest import dossier_body, pdf_bytes, png_bytes
+from tests.test_webui import clerk, client  # noqa: F401 - fixtures
+
+KEY = "1.001193-d1"
+
+
+def _saved(api) -> str:
+    return api.post("/api/v1/dossiers", json=dossier_body()).get_json()["code"]
+
+
+def _post_scan(clerk, code, key=KEY, data=None, name="giay.png", **extra):
+    return clerk.post(f"/dossiers/{code}/scans", data={
+        "csrf_token": clerk.csrf, "requirement": key,
+        f"scan-{key}": [(io.BytesIO(data or png_bytes()), name)], **extra},
+        content_type="multipart/form-data")
+
+
+def test_dossier_page_offers_a_labelled_scan_input_per_required_document(clerk, api):
+    code = _saved(api)
+    page = clerk.get(f"/dossiers/{code}").text
+    for key in (KEY, "1.001193-d2"):
+        assert re.search(rf'<label for="add-scan-{re.escape(key)}">', page)
+        assert f'id="add-scan-{key}" name="scan-{key}"' in page
+
+
+def test_scans_are_added_replaced_and_removed_after_saving(clerk, api):
+    code = _saved(api)
+    resp = _post_scan(clerk, code, name="to-khai.png")
+    assert resp.status_code == 302 and resp.location.endswith("#papers")
+    page = clerk.get(f"/dossiers/{code}").text
+    assert "to-khai.png" in page and "Đã lưu bản quét." in page
+    sha = re.search(rf'/dossiers/{code}/scans/([0-9a-f]{{64}})"', page).group(1)
+
+    _post_scan(clerk, code, data=pdf_bytes(), name="to-khai-moi.pdf", replace=sha)
+    page = clerk.get(f"/dossiers/{code}").text
+    assert "to-khai-moi.pdf" in page and "to-khai.png" not in page.split('id="history"')[0]
+    new_sha = re.search(rf'/dossiers/{code}/scans/([0-9a-f]{{64}})"', page).group(1)
+
+    clerk.post(f"/dossiers/{code}/scans/{new_sha}/remove", data={"csrf_token": clerk.csrf})
+    page = clerk.get(f"/dossiers/{code}").text
+    assert f"/scans/{new_sha}\"" not in page
+    kinds = [e.kind for e in dossier_history(Dossier.get(code=code).uid)]
+    assert kinds.count("attachment.added") == 2 and kinds.count("attachment.removed") == 2
+
+
+def test_a_bad_file_after_saving_is_refused_with_its_name_and_nothing_changes(clerk, api):
+    code = _saved(api)
+    resp = _post_scan(clerk, code, data=b"not a scan at all", name="virus.exe")
+    assert resp.status_code == 302
+    page = clerk.get(f"/dossiers/{code}").text
+    assert "virus.exe" in page and "PDF, JPEG, PNG" in page
+    assert "attachment.added" not in [e.kind for e in dossier_history(Dossier.get(code=code).uid)]
+
+
+def test_supplement_received_with_its_papers_restarts_processing(clerk, api):
+    code = _saved(api)
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 4})
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 5, "reason": "Bản sao giấy chứng sinh"})
+    page = clerk.get(f"/dossiers/{code}").text
+    assert 'id="act-supplement"' in page and "Bản sao giấy chứng sinh" in page
+    assert 'for="sup-1.001193-d2"' in page
+    resp = clerk.post(f"/dossiers/{code}/supplement", data={
+        "csrf_token": clerk.csrf, "reason": "Đã nhận bản sao",
+        "scan-1.001193-d2": [(io.BytesIO(png_bytes(seed=3)), "chung-sinh.png")]},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    d = Dossier.get(code=code)
+    assert d.status == 4 and d.paused_at is None
+    assert [a.filename for a in d.attachments] == ["chung-sinh.png"]
+    assert "Đã nhận bổ sung" in clerk.get(f"/dossiers/{code}").text
+
+
+def test_supplement_with_a_bad_file_records_nothing(clerk, api):
+    code = _saved(api)
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 4})
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 5, "reason": "Thiếu tờ khai"})
+    clerk.post(f"/dossiers/{code}/supplement", data={
+        "csrf_token": clerk.csrf, "scan-1.001193-d1": [(io.BytesIO(png_bytes()), "ok.png")],
+        "scan-1.001193-d2": [(io.BytesIO(b"junk"), "hong.doc")]}, content_type="multipart/form-data")
+    d = Dossier.get(code=code)
+    assert d.status == 5 and not list(d.attachments)
+    assert "hong.doc" in clerk.get(f"/dossiers/{code}").text
+
+
+def test_supplement_only_when_waiting_for_papers(clerk, api):
+    code = _saved(api)
+    clerk.post(f"/dossiers/{code}/supplement", data={"csrf_token": clerk.csrf},
+               content_type="multipart/form-data")
+    assert Dossier.get(code=code).status == 2
+    assert "không ở trạng thái chờ bổ sung" in clerk.get(f"/dossiers/{code}").text
