@@ -97,3 +97,37 @@ def test_supplement_only_when_waiting_for_papers(clerk, api):
                content_type="multipart/form-data")
     assert Dossier.get(code=code).status == 2
     assert "không ở trạng thái chờ bổ sung" in clerk.get(f"/dossiers/{code}").text
+
+
+# ---- errors on the intake form --------------------------------------------------------------
+
+def test_a_bad_scan_does_not_hide_field_errors_and_good_scans_are_kept(clerk):
+    from tests.test_webui import intake_form
+    form = intake_form(clerk.csrf, phone="12345", full_name="",
+                       **{"scan-1.001193-d1": [(io.BytesIO(b"junk"), "hong.doc")],
+                          "scan-1.001193-d2": [(io.BytesIO(png_bytes()), "chung-sinh.png")]})
+    resp = clerk.post("/dossiers/new/1.001193", data=form, content_type="multipart/form-data")
+    assert resp.status_code == 422
+    html = resp.text
+    for err in ("err-full_name", "err-phone", "err-scan-1.001193-d1"):
+        assert f'id="{err}"' in html, err
+    assert "hong.doc" in html and 'name="staged-1.001193-d2"' in html     # the good scan is kept
+    # Focus goes to the first error in the form's order, and it is described by its message.
+    assert re.search(r'id="f-full_name"[^>]*autofocus[^>]*aria-invalid="true" '
+                     r'aria-describedby="err-full_name"', html)
+    assert len(re.findall(r"\bautofocus\b", html)) == 1
+    assert re.search(r'id="scan-1.001193-d1"[^>]*aria-invalid="true"', html)
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#f-full_name"' in summary and 'href="#scan-1.001193-d1"' in summary
+
+
+def test_intake_fields_are_required_files_labelled_and_nothing_pre_ticked(clerk):
+    html = clerk.get("/dossiers/new/1.001193").text
+    for name in ("full_name", "id_number", "date_of_birth", "phone", "address"):
+        assert re.search(rf'id="f-{name}"[^>]*\brequired\b', html), name
+    assert not re.search(r'id="f-email"[^>]*\brequired\b', html)
+    for file_id in re.findall(r'<input type="file"[^>]*id="([^"]+)"', html):
+        assert f'<label for="{file_id}"' in html, file_id
+    assert not re.search(r'name="has-[^"]+" value="1" checked', html)
+    # The save button comes after the checklist, so Tab reaches the scans before Save.
+    assert html.index('id="scan-1.001193-d1"') < html.index('id="save"')

@@ -6,11 +6,13 @@ import re
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
+from motcua import legaltime
 from motcua.errors import DomainError, InvalidInput
 from node import catalogue, desk
-from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES
+from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
+from webui.i18n import error_text
 from webui.security import login_required
 
 bp = Blueprint("intake", __name__)
@@ -77,6 +79,12 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
     return data, staged, errors
 
 
+def _field_errors(data: dict) -> dict[str, str]:
+    """The applicant's field errors as the save would report them, without saving anything."""
+    _clean, errors = validate_person(data["applicant"], "applicant", today=legaltime.today())
+    return {k.removeprefix("applicant."): error_text(v) for k, v in errors.items()}
+
+
 @bp.route("/dossiers/new/<procedure_code>", methods=["GET", "POST"])
 @login_required
 def form(procedure_code):
@@ -89,7 +97,10 @@ def form(procedure_code):
         values = {**data["applicant"], "notes": data["notes"] or "", "channel": data["channel"],
                   "fee_paid": data["fee_paid"],
                   "components": {c["requirement"]: c for c in data["components"]}}
-        if not errors:
+        if errors:
+            # A bad scan must not hide the fields' errors: check the applicant too, writing nothing.
+            errors = {**_field_errors(data), **errors}
+        else:
             try:
                 d = desk.receive_with_scans(
                     data, staged, actor_name(g.user), current_app.extensions["motcua.blobs"],
@@ -100,7 +111,10 @@ def form(procedure_code):
             else:
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = desk.preview_due(procedure.code, rules=desk_rules())
-    return render_template("node/new_form.html", procedure=procedure, requirements=requirements,
+    order = [*APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
+    first_error = next((f for f in order if f in errors), None)
+    return render_template("node/new_form.html", first_error=first_error, procedure=procedure,
+                           requirements=requirements,
                            errors=errors, values=values, staged=staged, preview=preview,
                            channels=CHANNELS, copy_types=COPY_TYPES,
                            fields=APPLICANT_FIELDS), (422 if errors else 200)

@@ -9,6 +9,11 @@
   function w(key) { return words[key] || key; }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
 
+  // After a failed submit, the first field in error takes the focus (the server also marks it
+  // autofocus; this covers browsers that skip autofocus on a re-shown page).
+  var firstBad = $('[aria-invalid="true"]');
+  if (firstBad && document.activeElement !== firstBad) firstBad.focus();
+
   // Print buttons (inline handlers are barred by the CSP).
   $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 
