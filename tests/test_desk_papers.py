@@ -131,3 +131,27 @@ def test_intake_fields_are_required_files_labelled_and_nothing_pre_ticked(clerk)
     assert not re.search(r'name="has-[^"]+" value="1" checked', html)
     # The save button comes after the checklist, so Tab reaches the scans before Save.
     assert html.index('id="scan-1.001193-d1"') < html.index('id="save"')
+
+
+# ---- irreversible actions -------------------------------------------------------------------
+
+def test_withdrawal_asks_for_a_reason_and_a_confirmation_naming_the_consequence(clerk, api):
+    code = _saved(api)
+    page = clerk.get(f"/dossiers/{code}").text
+    form = page.split('id="act-7"')[1].split("</form>")[0]
+    assert "Không hoàn tác được." in form and "không quay lại xử lý được" in form
+    assert 'class="danger"' in form and re.search(r'name="reason"[^>]*required', form)
+    assert re.search(r'name="confirm"[^>]*required', form)
+    assert 'class="action irreversible"' in page.split('id="act-7"')[0].rsplit("<form", 1)[1]
+
+    url, base = f"/dossiers/{code}/transition", {"csrf_token": clerk.csrf, "to": "7"}
+    clerk.post(url, data=base)                                          # one click: refused
+    assert Dossier.get(code=code).status == 2
+    assert "Hãy ghi lý do: thao tác này không hoàn tác được." in clerk.get(f"/dossiers/{code}").text
+    clerk.post(url, data={**base, "reason": "Công dân đổi ý"})            # no confirmation: refused
+    assert Dossier.get(code=code).status == 2
+    assert "Hãy đánh dấu xác nhận" in clerk.get(f"/dossiers/{code}").text
+    clerk.post(url, data={**base, "reason": "Công dân đổi ý", "confirm": "1"})
+    d = Dossier.get(code=code)
+    assert d.status == 7 and d.last_reason == "Công dân đổi ý"
+    assert 'class="action irreversible" id="act-8"' in clerk.get(f"/dossiers/{code}").text

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext
 
+from motcua import errors as E
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
@@ -27,10 +28,21 @@ from node.reception import CHANNELS
 from node.state import unit_code
 from node.users import actor_name
 from webui.desk import desk_rules
-from webui.i18n import error_text
+from webui.i18n import N_, error_text
 from webui.security import login_required
 
 bp = Blueprint("dossiers", __name__)
+
+# Moves the dossier can never come back from: each asks for a reason and a ticked confirmation that
+# names its consequence (the API keeps the lifecycle's own rules).
+IRREVERSIBLE = {
+    int(Status.REFUSED): {"title": N_("Từ chối hồ sơ"), "consequence": N_(
+        "Hồ sơ kết thúc ở trạng thái từ chối, không mở lại được; in Mẫu 03 giao công dân.")},
+    int(Status.WITHDRAWAL_REQUESTED): {"title": N_("Ghi nhận công dân xin rút hồ sơ"), "consequence": N_(
+        "Hồ sơ ngừng xử lý và chỉ còn có thể dừng hẳn; không quay lại xử lý được.")},
+    int(Status.STOPPED): {"title": N_("Dừng xử lý (rút hồ sơ)"), "consequence": N_(
+        "Hồ sơ kết thúc, không mở lại được; công dân muốn làm lại phải nộp hồ sơ mới.")},
+}
 
 
 def _date(name: str) -> date | None:
@@ -72,7 +84,7 @@ def show(code):
     procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
     return render_template(
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
-        open_conflicts=conflicts.open_conflict_ids(d.uid),
+        open_conflicts=conflicts.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
         here=unit_code(), attachments=reception.active_attachments(d),
         components=desk.components_of(d), actions=next_statuses(d.status),
         apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
@@ -92,7 +104,14 @@ def _back(code: str, error: str | None = None):
 @bp.post("/dossiers/<code>/transition")
 @login_required
 def transition(code):
-    """Move the dossier to the chosen status (reason for supplement/refusal, who took the result)."""
+    """Move the dossier to the chosen status (reason for supplement/refusal, who took the result);
+    an irreversible move also needs its reason and the ticked confirmation."""
+    to = request.form.get("to", "")
+    if to.isdigit() and int(to) in IRREVERSIBLE:
+        if not (request.form.get("reason") or "").strip():
+            return _back(code, error_text(E.IRREVERSIBLE_REASON_REQUIRED()))
+        if request.form.get("confirm") != "1":
+            return _back(code, error_text(E.IRREVERSIBLE_NOT_CONFIRMED()))
     try:
         reception.transition(code, request.form.get("to", ""), actor_name(g.user),
                              reason=request.form.get("reason") or None,
