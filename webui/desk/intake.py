@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 
 from motcua import legaltime
+from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
 from node import catalogue, desk
 from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
@@ -52,7 +53,7 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
     """The posted applicant, checklist and scans; scans are staged at once so a re-shown form keeps them."""
     form, errors = request.form, {}
     data = {"procedure_code": request.view_args["procedure_code"],
-            "applicant": {f: form.get(f, "") for f in APPLICANT_FIELDS},
+            "applicant": {f: form.get(f, "").strip() for f in APPLICANT_FIELDS},
             "notes": form.get("notes") or None, "fee_paid": form.get("fee_paid") == "1"}
     try:
         data["channel"] = int(form.get("channel", "1"))
@@ -76,7 +77,28 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
             except DomainError as exc:
                 errors[f"scan-{r.key}"] = f"{upload.filename}: {exc.message_vi}"
     data["components"] = components
+    if form.get("cccd_qr", "").strip():
+        # Without JavaScript the card's QR still fills what the clerk left empty (typed text wins).
+        try:
+            card = parse_card_qr(form["cccd_qr"])
+        except DomainError as exc:
+            errors[exc.field if exc.field == "id_number" else "cccd_qr"] = error_text(exc)
+        else:
+            for name, value in card.applicant().items():
+                data["applicant"][name] = data["applicant"][name] or value
     return data, staged, errors
+
+
+@bp.post("/cccd.json")
+@login_required
+def cccd():
+    """The applicant fields read from a chip ID card's QR string, checked; or the error and its field."""
+    try:
+        card = parse_card_qr(request.form.get("qr", ""))
+    except DomainError as exc:
+        return jsonify({"error": error_text(exc), "field": exc.field}), 422
+    return jsonify({"fields": card.applicant(), "sex": card.sex,
+                    "issued_on": card.issued_on.strftime("%d/%m/%Y") if card.issued_on else None})
 
 
 def _field_errors(data: dict) -> dict[str, str]:
@@ -94,7 +116,8 @@ def form(procedure_code):
     errors, values, staged = {}, {}, []
     if request.method == "POST":
         data, staged, errors = _read_form(requirements)
-        values = {**data["applicant"], "notes": data["notes"] or "", "channel": data["channel"],
+        values = {**data["applicant"], "cccd_qr": request.form.get("cccd_qr", ""),
+                  "notes": data["notes"] or "", "channel": data["channel"],
                   "fee_paid": data["fee_paid"],
                   "components": {c["requirement"]: c for c in data["components"]}}
         if errors:
@@ -111,7 +134,7 @@ def form(procedure_code):
             else:
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = desk.preview_due(procedure.code, rules=desk_rules())
-    order = [*APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
+    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
     first_error = next((f for f in order if f in errors), None)
     return render_template("node/new_form.html", first_error=first_error, procedure=procedure,
                            requirements=requirements,
