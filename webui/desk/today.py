@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, render_template
 
-from node import desk, syncstate
+from node import syncstate, worklists
 from webui.security import login_required
 
 logger = logging.getLogger(__name__)
@@ -24,5 +24,5 @@ def sync_badge() -> dict | None:
 @bp.get("/today")
 @login_required
 def index():
-    """Received today, due soon, overdue, results to hand back."""
-    return render_template("node/today.html", lists=desk.today_lists(), sync=sync_badge())
+    """Waiting for papers, due within two working days, late, results to hand back, received today."""
+    return render_template("node/today.html", lists=worklists.work_lists(), sync=sync_badge())
