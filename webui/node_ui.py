@@ -87,7 +87,9 @@ def procedure_name(code: str) -> str:
 
 def _context() -> dict:
     from node.state import get_state
+    from webui.desk.today import sync_badge
     return {"lang": i18n.current_language(), "user": g.get("user"),
+            "sync": sync_badge() if g.get("user") else None,
             "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
 
 

@@ -119,6 +119,20 @@
     qr.addEventListener("change", readCard);
   }
 
+  // The sync indicator on every page: refreshed every 20 s without reloading the page.
+  var bar = $("#sync-badge[data-refresh]");
+  if (bar) {
+    setInterval(function () {
+      fetch(bar.getAttribute("data-refresh"), {credentials: "same-origin"})
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (html) {
+          bar.innerHTML = html;
+          bar.classList.toggle("warn", !bar.querySelector(".sync-state.online") || !!bar.querySelector(".sync-alert"));
+        })
+        .catch(function () { /* the node itself is down: keep the last words */ });
+    }, 20000);
+  }
+
   // Due date preview: refresh while the form stays open (the clock moves on).
   var due = $("#due-preview");
   function refresh() {
