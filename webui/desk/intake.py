@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
 
 from motcua import legaltime
 from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
-from node import catalogue, desk
+from node import catalogue, desk, duplicates
 from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
@@ -101,6 +112,28 @@ def cccd():
                     "issued_on": card.issued_on.strftime("%d/%m/%Y") if card.issued_on else None})
 
 
+def _same_recently(id_number: str, procedure_code: str, exclude_code: str | None = None) -> list:
+    return duplicates.recent_same(id_number, procedure_code, exclude_code=exclude_code,
+                                  window_days=float(current_app.config["DUPLICATE_WINDOW_DAYS"]))
+
+
+def _warn_duplicates(d) -> None:
+    """After a save: say (not refuse) that the same person filed the same procedure here lately."""
+    same = _same_recently(d.applicant.get("id_number"), d.procedure_code, exclude_code=d.code)
+    if same:
+        flash(gettext("Có thể trùng: số định danh này đã nộp thủ tục này tại đây gần đây (%(codes)s).",
+                      codes=", ".join(x.code for x in same)), "warn")
+
+
+@bp.get("/dossiers/duplicates.json")
+@login_required
+def duplicates_json():
+    """Dossiers of the same ID number and procedure received here within the window (the form warns)."""
+    same = _same_recently(request.args.get("id_number", "")[:20], request.args.get("procedure", "")[:20])
+    return jsonify({"items": [{"code": x.code, "received_at": x.received_at.strftime("%H:%M %d/%m/%Y"),
+                               "url": url_for("dossiers.show", code=x.code)} for x in same]})
+
+
 def _field_errors(data: dict) -> dict[str, str]:
     """The applicant's field errors as the save would report them, without saving anything."""
     _clean, errors = validate_person(data["applicant"], "applicant", today=legaltime.today())
@@ -132,6 +165,7 @@ def form(procedure_code):
                 errors = {k.removeprefix("applicant."): v for k, v in exc.fields.items()} or \
                     {"form": exc.message_vi}
             else:
+                _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = desk.preview_due(procedure.code, rules=desk_rules())
     order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]

@@ -96,6 +96,7 @@
     var out = $("#cccd-result"); out.textContent = note; out.className = bad ? "error" : "ok";
     qr.setAttribute("aria-invalid", bad ? "true" : "false");
     var phone = $("#f-phone"); if (phone && !bad) phone.focus();
+    if (typeof checkDuplicates === "function" && $("[data-duplicates]")) checkDuplicates();
   }
   function readCard() {
     var raw = qr.value; if (!raw.trim()) return;
@@ -118,6 +119,23 @@
     qr.addEventListener("paste", function () { setTimeout(readCard, 0); });
     qr.addEventListener("change", readCard);
   }
+
+  // Possible duplicate: the same ID number filed the same procedure here lately. A warning only.
+  var idField = $("[data-duplicates]"), dupBox = $("#duplicate-warning");
+  function checkDuplicates() {
+    if (!idField.value.trim()) { dupBox.hidden = true; return; }
+    fetch(idField.getAttribute("data-duplicates") + "&id_number=" + encodeURIComponent(idField.value),
+          {credentials: "same-origin"}).then(function (r) { return r.json(); })
+      .then(function (res) {
+        var span = $("span", dupBox); span.innerHTML = "";
+        res.items.forEach(function (d, i) {
+          if (i) span.appendChild(document.createTextNode(", "));
+          var a = el("a", d.code + " (" + d.received_at + ")"); a.href = d.url; a.target = "_blank"; span.appendChild(a);
+        });
+        dupBox.hidden = !res.items.length;
+      }).catch(function () { dupBox.hidden = true; });
+  }
+  if (idField && dupBox) { idField.addEventListener("change", checkDuplicates); if (idField.value) checkDuplicates(); }
 
   // The sync indicator on every page: refreshed every 20 s without reloading the page.
   var bar = $("#sync-badge[data-refresh]");
