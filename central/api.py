@@ -6,10 +6,11 @@ Each view parses, calls one domain function, and returns JSON. Errors come back 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from central import conflicts, dossiers, points, stats
+from central import conflicts, desk, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
 from motcua import errors as E, legaltime
@@ -64,6 +65,39 @@ def set_official_code(code):
     return jsonify(dossier_detail(d))
 
 
+@bp.post("/dossiers/<code>/new-due")
+@token_required
+def set_new_due(code):
+    """{new_due_at (ISO 8601), reason} → 200 with the dossier | 409 finished or already rescheduled."""
+    require_role(g.user, CAN_ACT)
+    body = json_body()
+    try:
+        when = datetime.fromisoformat(str(body.get("new_due_at") or ""))
+    except ValueError:
+        raise InvalidInput(E.BAD_NEW_DUE, field="new_due_at") from None
+    d = desk.set_new_due_date(code, when, body.get("reason") or "", actor_name(g.user))
+    return jsonify(dossier_detail(d))
+
+
+@bp.get("/work")
+@token_required
+def work_list():
+    """Running dossiers already late, and those due within two working days (most urgent first)."""
+    work = desk.work_list()
+    return jsonify({"late": [dossier_summary(d) for d in work["late"]],
+                    "soon": [dossier_summary(d) for d in work["soon"]],
+                    "horizon": work["horizon"].isoformat()})
+
+
+@bp.get("/dashboard")
+@token_required
+def show_dashboard():
+    """The leaders' figures: intake (by date received), results (by date finished), open now."""
+    return jsonify(stats.compute_dashboard(date_arg("from"), date_arg("to"),
+                                           point=request.args.get("point") or None,
+                                           now=legaltime.now()))
+
+
 @bp.get("/stats")
 @token_required
 def show_stats():
@@ -77,6 +111,22 @@ def list_nodes():
     """Each point: key status, fingerprint and last rotation, last contact, backlog, clock skew,
     refused parcels."""
     return jsonify({"items": points.list_points()})
+
+
+@bp.post("/nodes/<unit_code>/revoke")
+@token_required
+def revoke_node(unit_code):
+    """Admin only: refuse this point's parcels from now on → 200 with the point | 404."""
+    require_role(g.user, frozenset({"admin"}))
+    points.revoke_point(unit_code)
+    return jsonify(next(p for p in points.list_points() if p["unit_code"] == unit_code.strip()))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API and the sync endpoints, described in OpenAPI 3.1 (no token needed to read it)."""
+    from central.openapi import document
+    return jsonify(document())
 
 
 @bp.get("/conflicts")

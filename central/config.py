@@ -32,6 +32,8 @@ SETTINGS = [
     Setting("SWEEP_EVERY_S", 600, "How often `central serve` sweeps abandoned uploads and old "
             "held parcels."),
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
+    Setting("SILENT_AFTER_HOURS", 48, "The fleet page flags a point not heard from (no parcel, no "
+            "receipt) for longer than this."),
     Setting("MAX_REQUEST_BYTES", 64 * 1024 * 1024, "Largest request body (a parcel upload chunk); "
             "bigger requests get 413."),
 ]

@@ -92,3 +92,16 @@ def _fingerprint(sign_pub: str | None, enc_pub: str | None) -> str | None:
         return PublicKeys.from_dict({"sign_pub": sign_pub, "enc_pub": enc_pub}).fingerprint()
     except CryptoRefused:             # not enrolled yet, or keys unreadable: nothing to show
         return None
+
+
+def fleet(*, now: datetime, silent_after_hours: float) -> list[dict]:
+    """`list_points` as a technician watches it: each point also says whether it has been silent
+    for longer than `silent_after_hours` (never heard from counts as silent) and for how long."""
+    out = []
+    for p in list_points():
+        last = datetime.fromisoformat(p["last_contact"]) if p["last_contact"] else None
+        hours = (now - last).total_seconds() / 3600 if last else None
+        out.append({**p, "silent_hours": round(hours, 1) if hours is not None else None,
+                    "is_silent": p["key_status"] != "revoked"
+                    and (hours is None or hours > silent_after_hours)})
+    return out

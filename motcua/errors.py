@@ -497,6 +497,17 @@ OFFICIAL_CODE_TAKEN_ELSEWHERE = M("official_code_taken", 409, "Mã “{official}
 POINT_NOT_FOUND = M("point_not_found", 404, "Không có điểm tiếp nhận “{unit}”.", "No point “{unit}”.")
 STATS_RANGE = M("invalid_input", 422, "Ngày kết thúc phải sau ngày bắt đầu.",
                 "The end date must be after the start date.")
+BAD_DUE_WINDOW = M("invalid_input", 422, "Hạn xử lý phải là một trong: {allowed}.",
+                   "The due window must be one of: {allowed}.")
+BAD_AMOUNT = M("invalid_input", 422, "Số tiền phải là số đồng nguyên, ví dụ 50.000.",
+               "The amount must be a whole number of dong, e.g. 50.000.")
+PAYMENT_REQUIRED = M("reason_required", 422, "Hãy ghi khoản phải nộp (phí, lệ phí, thuế) và số tiền.",
+                     "Say what must be paid (fee, charge, tax) and how much.")
+SCAN_NOT_AT_CENTER = M("scan_not_at_center", 404,
+                       "Bản quét này chưa về đến trung tâm (còn ở điểm tiếp nhận hoặc đang trên đường).",
+                       "This scan has not reached the center yet (still at the point or on its way).")
+BAD_ACTION_DATE = M("invalid_input", 422, "Ngày phải có dạng ngày/tháng/năm giờ:phút, ví dụ 20/05/2026 16:00.",
+                    "A date must read day/month/year hour:minute, e.g. 20/05/2026 16:00.")
 ENROLL_TTL = M("invalid_input", 422, "Thời hạn mã ghi danh phải từ 1 phút đến 30 ngày.",
                "An enrollment token lasts from 1 minute to 30 days.")
 BAD_PUBLIC_KEYS = M("bad_public_keys", 422, "Khoá công khai của điểm không đọc được.",
@@ -737,6 +748,19 @@ STICK_WRITE_FAILED = M("stick_unusable", 409,
 STICK_UNUSABLE = M("stick_unusable", 409, "USB không dùng được: {detail}", "The stick cannot be used: {detail}")
 STICK_UNSAFE = M("stick_unusable", 409, "USB không an toàn, không dùng: {detail}",
                  "The stick is not safe; not used: {detail}")
+
+# ---- the queue: tickets, calls, the kiosk's rating
+UNKNOWN_QUEUE_GROUP = M("unknown_queue_group", 422, "Không có nhóm dịch vụ “{group}”.",
+                        "No service group “{group}”.")
+TICKET_NOT_FOUND = M("ticket_not_found", 404, "Không tìm thấy phiếu số thứ tự này.",
+                     "No such queue ticket.")
+BAD_DESK = M("invalid_input", 422, "Số quầy phải từ 1 đến {max}.", "The desk number is 1 to {max}.")
+NO_TICKET_AT_DESK = M("no_ticket_at_desk", 409, "Quầy {desk} chưa gọi số nào.",
+                      "Desk {desk} has not called a number.")
+ALREADY_RATED = M("already_rated", 409, "Hồ sơ này đã được đánh giá, mỗi hồ sơ chỉ đánh giá một lần.",
+                  "This dossier was already rated; a dossier is rated once.")
+NOTHING_TO_RATE = M("nothing_to_rate", 409, "Phiếu này chưa gắn với hồ sơ nào có kết quả để đánh giá.",
+                    "This ticket has no dossier with a result to rate.")
 
 del M
 

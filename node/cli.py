@@ -38,6 +38,29 @@ def init_cmd(data_dir, unit_code, name):
     result = init_node(data_dir, unit_code, name)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
+    _make_voice(data_dir)
+
+
+def _make_voice(data_dir) -> None:
+    from pathlib import Path
+
+    from node import voice
+    if not voice.has_engine():
+        click.echo("Chưa cài espeak-ng: màn hình gọi số sẽ không đọc số (apt-get install espeak-ng, "
+                   "rồi chạy `motcua node voice`).")
+        return
+    made = voice.make_clips(Path(data_dir) / "voice")
+    click.echo(f"Giọng đọc gọi số: {made} tệp mới.")
+
+
+@node_group.command("voice")
+@DATA_DIR
+def voice_cmd(data_dir):
+    """Make the calling display's Vietnamese word clips with the local espeak-ng (offline, once).
+
+    Example: motcua node voice --data-dir /var/lib/motcua
+    """
+    _make_voice(data_dir)
 
 
 @node_group.command("serve")

@@ -95,7 +95,28 @@ V5_SESSIONS_AND_THROTTLES = [
     'CREATE INDEX "throttle_updated_at" ON "throttle" ("updated_at")',
 ]
 
+V6_QUEUE = [
+    # The queue at the desk: tickets taken at the kiosk, each call the display announces, and the
+    # dossiers taken from a ticket with their waiting and service times (local tables).
+    'CREATE TABLE "ticket" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(255) NOT NULL, '
+    '"day" DATE NOT NULL, "group" VARCHAR(255) NOT NULL, "number" INTEGER NOT NULL, '
+    '"secret" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "issued_at" DATETIME NOT NULL, '
+    '"called_at" DATETIME, "desk" INTEGER, "called_by" VARCHAR(255), "finished_at" DATETIME)',
+    'CREATE UNIQUE INDEX "ticket_uid" ON "ticket" ("uid")',
+    'CREATE INDEX "ticket_status" ON "ticket" ("status")',
+    'CREATE UNIQUE INDEX "ticket_day_group_number" ON "ticket" ("day", "group", "number")',
+    'CREATE TABLE "queue_call" ("id" INTEGER NOT NULL PRIMARY KEY, "ticket_id" INTEGER NOT NULL, '
+    '"desk" INTEGER NOT NULL, "at" DATETIME NOT NULL, '
+    'FOREIGN KEY ("ticket_id") REFERENCES "ticket" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "queue_call_ticket_id" ON "queue_call" ("ticket_id")',
+    'CREATE TABLE "queue_link" ("dossier_code" VARCHAR(255) NOT NULL PRIMARY KEY, '
+    '"ticket_id" INTEGER NOT NULL, "desk" INTEGER NOT NULL, "wait_seconds" INTEGER NOT NULL, '
+    '"service_seconds" INTEGER NOT NULL, '
+    'FOREIGN KEY ("ticket_id") REFERENCES "ticket" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "queue_link_ticket_id" ON "queue_link" ("ticket_id")',
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
-              V5_SESSIONS_AND_THROTTLES]
+              V5_SESSIONS_AND_THROTTLES, V6_QUEUE]
 NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
 LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

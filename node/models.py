@@ -114,5 +114,43 @@ class Event(_SharedEvent):
         indexes = ((("acked_at", "seq"), False),)     # the outbox walks unacknowledged events
 
 
+class Ticket(BaseModel):
+    """A queue ticket taken at the kiosk (local only: it holds no name, and only the link's times
+    travel, inside `dossier.received`). Numbers run per group per day, from a counter taken in the
+    same transaction as the row, so a crash never repeats one."""
+    id = AutoField()
+    uid = CharField(unique=True)             # random, in the ticket's QR link
+    day = DateField()
+    group = CharField()                      # service group code (catalogue.json `queue_groups`)
+    number = IntegerField()
+    secret = CharField()                     # printed on the ticket: rating by ticket at the kiosk
+    status = CharField(index=True)           # waiting | called | done | skipped
+    issued_at = DateTimeField()
+    called_at = DateTimeField(null=True)     # the latest call
+    desk = IntegerField(null=True)           # called to, or transferred to (then waiting again)
+    called_by = CharField(null=True)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("day", "group", "number"), True),)
+
+
+class QueueCall(BaseModel):
+    """Each call or recall of a ticket to a desk: the display announces every new row once."""
+    id = AutoField()
+    ticket = ForeignKeyField(Ticket, backref="calls", on_delete="CASCADE")
+    desk = IntegerField()
+    at = DateTimeField()
+
+
+class QueueLink(BaseModel):
+    """A dossier taken from a called ticket: its wait (ticket → call) and service (call → receipt)."""
+    dossier_code = CharField(primary_key=True)
+    ticket = ForeignKeyField(Ticket, backref="links", on_delete="CASCADE")
+    desk = IntegerField()
+    wait_seconds = IntegerField()
+    service_seconds = IntegerField()
+
+
 MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, UserSession, Throttle, Dossier,
-          Blob, Attachment, Event, ConflictRecord]
+          Blob, Attachment, Event, ConflictRecord, Ticket, QueueCall, QueueLink]

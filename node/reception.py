@@ -24,7 +24,7 @@ from motcua.identity import (
     validate_id_number,
 )
 from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
-from node import catalogue
+from node import catalogue, queue
 from node.apply import Change, commit, commit_one
 from node.holidays import work_calendar
 from node.models import Attachment, Blob, Dossier, Requirement, db
@@ -171,6 +171,7 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
         unit = unit_code()
         seq = next_counter(f"code:{now:%y%m%d}")
         book_number = next_counter(f"book:{now:%Y}")
+        ticket = queue.queue_payload(actor, now)     # taken from the ticket this desk called
         dossier = commit_one(Change("dossier.received", uuid.uuid4().hex, {
             "code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
             "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
@@ -180,7 +181,10 @@ def receive_dossier(data, actor: str, *, rules: DeskRules = DeskRules(),
             "book": {"volume": f"{now:%Y}", "number": book_number},
             "notes": to_nfc(notes) if notes else None,
             **({"components": components} if components else {}),
+            **({"queue": ticket} if ticket else {}),
         }), actor, now=now)
+        if ticket:
+            queue.record_link(dossier.code, ticket, received_at)
     return dossier
 
 

@@ -338,7 +338,7 @@ class _Round:
                      .order_by(Blob.created_at, Blob.sha256))
         self.total += sum(max(1, -(-b.size // self.chunk_bytes)) for b in blobs)
         for start in range(0, len(blobs), HAVE_BATCH):
-            batch = blobs[start:start + HAVE_BATCH]
+            batch, sent = blobs[start:start + HAVE_BATCH], []
             have = self.carrier.held_blobs([b.sha256 for b in batch]) or {}
             held = set(have.get("held", [])) & {b.sha256 for b in batch}
             partial = have.get("partial", {})
@@ -348,13 +348,41 @@ class _Round:
                     self.report.add("blobs_held")
                     continue
                 if self.stop is not None and self.stop.is_set():   # shutting down: next round
-                    return
+                    break
                 if self.unspooled():            # records first: new ones jump ahead of scans
                     self.push_events()
                 skip = acked_offsets(self.me.spool, blob.sha256) | set(partial.get(blob.sha256, []))
-                self.push_blob(blob, skip)
+                if self.push_blob(blob, skip):
+                    sent.append((blob, skip))
+            self.confirm_whole(sent)
+            if self.stop is not None and self.stop.is_set():
+                return
 
-    def push_blob(self, blob: Blob, skip: set[int]) -> None:
+    def confirm_whole(self, sent: list[tuple[Blob, set[int]]]) -> None:
+        """A scan counts as delivered only when the center says it holds it WHOLE: one question
+        for a whole batch of scans sent live (one round trip, not one per scan). Chunks it said it
+        held may never have been joined (a crash between the last chunk and the join): then send
+        every chunk again, and the last one to land joins them.
+        :raises TransportError: a scan sent whole that the center still has not joined."""
+        if not sent:
+            return
+        held = set((self.carrier.held_blobs([b.sha256 for b, _ in sent]) or {}).get("held", []))
+        for blob, skip in sent:
+            if blob.sha256 in held:
+                self.mark_at_center(blob.sha256)
+                logger.info("blob %s at the center", blob.sha256[:12])
+            elif skip:
+                logger.info("blob %s not joined at the center: sending all chunks", blob.sha256[:12])
+                for marker in (self.me.spool.folder / "blobs").glob(f"{blob.sha256}_*.acked"):
+                    marker.unlink(missing_ok=True)
+                if self.push_blob(blob, set()):
+                    self.confirm_whole([(blob, set())])
+            else:
+                raise TransportError("Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.")
+
+    def push_blob(self, blob: Blob, skip: set[int]) -> bool:
+        """Send the chunks of one scan the center lacks; True when they went live (HTTP) and the
+        center should now hold it whole (`confirm_whole` asks), False when receipts come later."""
         logger.info("blob %s put start (%d bytes)", blob.sha256[:12], blob.size)
         content, touched = None, set()
         for offset in range(0, max(blob.size, 1), self.chunk_bytes):
@@ -382,21 +410,7 @@ class _Round:
                                         touched)
                 if why:
                     raise TransportError(why, retryable=False)
-        if not self.carrier.live:
-            return                              # receipts come on the next trip
-        # A scan counts as delivered only when the center says it holds it WHOLE. Chunks it said
-        # it held may never have been joined (a crash between the last chunk and the join): then
-        # send every chunk again, and the last one to land joins them.
-        if blob.sha256 in (self.carrier.held_blobs([blob.sha256]) or {}).get("held", []):
-            self.mark_at_center(blob.sha256)
-            logger.info("blob %s at the center", blob.sha256[:12])
-            return
-        if skip:
-            logger.info("blob %s not joined at the center: sending all chunks", blob.sha256[:12])
-            for marker in (self.me.spool.folder / "blobs").glob(f"{blob.sha256}_*.acked"):
-                marker.unlink(missing_ok=True)
-            return self.push_blob(blob, set())
-        raise TransportError("Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.")
+        return self.carrier.live
 
     def _leave_chunk(self, scan_bytes: int) -> None:
         self.report.add("left_chunks")

@@ -7,7 +7,8 @@ event id as deterministic tie-breakers, so every side sorts the same set the sam
 Kinds (payload keys):
 - `dossier.received`      full initial record: code, lookup_secret, procedure_code, catalogue_version,
                           channel, status, applicant{}, owner{}|None, received_at, due_at, fee{}, book{},
-                          notes
+                          notes, and queue{ticket, group, desk, issued_at, called_at} when taken from a
+                          called queue ticket (wait = called − issued, service = received − called)
 - `dossier.corrected`     {"fields": {"applicant.phone": "0912…", …}}  plain-field writes (LWW)
 - `dossier.transitioned`  {"from": 4, "to": 5, "reason": str|None, "at": iso, "due_at": iso|None,
                           "returned_to": str|None}

@@ -157,6 +157,10 @@ PAYLOADS: dict[str, Check] = {
         "book": record({"volume": text(16), "number": integer(0, 10 ** 9)}, required=False),
         "notes": text(MAX_TEXT),
         "components": array(record({}, other=scalar), 200),
+        # taken from a queue ticket: which, and when it was taken and called (no name)
+        "queue": record({"ticket": text(16, required=True), "group": text(8, required=True),
+                         "desk": integer(1, 99), "issued_at": iso_time(required=True),
+                         "called_at": iso_time(required=True)}, required=False, max_keys=8),
     }),
     "dossier.corrected": record({"fields": record({}, other=scalar, max_keys=50)}),
     "dossier.transitioned": record({

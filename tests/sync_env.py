@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 
 from motcua import legaltime
@@ -133,3 +134,19 @@ def sync_until_clean(folder: Path, *, rounds: int = 12, **kwargs):
         if report.clean:
             return report
     raise AssertionError(f"still not clean after {rounds} rounds: {report}")
+
+
+@pytest.fixture
+def center(tmp_path):
+    """A center served for one test (`from tests.sync_env import center`)."""
+    c = Center(tmp_path).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def closing_node_db():
+    """Close the node database this test bound in its process."""
+    yield
+    from node.db import close_database
+    close_database()

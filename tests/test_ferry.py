@@ -16,23 +16,9 @@ import pytest
 
 from tests.conftest import applicant
 from tests.procs import motcua
-from tests.sync_env import Center, add_dossiers, make_node, sync_until_clean
+from tests.sync_env import Center, add_dossiers, center, closing_node_db, make_node, sync_until_clean  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def center(tmp_path):
-    c = Center(tmp_path).start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture
-def closing_node_db():
-    yield
-    from node.db import close_database
-    close_database()
 
 
 def use(node: Path) -> None:

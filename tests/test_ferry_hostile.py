@@ -15,26 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync_env import Center, add_dossiers, make_node
+from tests.sync_env import Center, add_dossiers, center, closing_node_db, make_node  # noqa: F401  (fixtures)
 from tests.test_ferry import center_state, export, node_import, pending, use
 
 pytestmark = pytest.mark.slow
 
 HEX_A, HEX_B, HEX_C = "a" * 64, "b" * 64, "c" * 64
-
-
-@pytest.fixture
-def center(tmp_path):
-    c = Center(tmp_path).start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture
-def closing_node_db():
-    yield
-    from node.db import close_database
-    close_database()
 
 
 def run(*args, timeout: float = 60) -> subprocess.CompletedProcess:

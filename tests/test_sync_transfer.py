@@ -7,23 +7,17 @@ import json
 import pytest
 import requests
 
-from tests.sync_env import Center, add_dossiers, make_node, proxy_to, sync_until_clean
+from tests.sync_env import (  # noqa: F401  (fixtures)
+    Center,
+    add_dossiers,
+    center,
+    closing_node_db,
+    make_node,
+    proxy_to,
+    sync_until_clean,
+)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def center(tmp_path):
-    c = Center(tmp_path).start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture
-def closing_node_db():
-    yield
-    from node.db import close_database
-    close_database()
 
 
 def _center_counts(center):

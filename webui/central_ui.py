@@ -1,4 +1,5 @@
-"""The officers' pages at the center: log in, review conflicts between points, a simple dossier list.
+"""The officers' pages at the center: log in, the officers' desk (work list, dossiers, decisions),
+conflicts between points.
 
 `motcua.apps.create_central_app` calls `init_app(app)` on the center's app. Same look as the clerk's desk
 (its stylesheet, served by the center itself, no CDN) and the same CSRF helpers; the guards are
@@ -6,6 +7,7 @@ attached to the UI blueprints only, so the JSON API and the sync endpoints are l
 """
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, redirect, url_for
@@ -22,9 +24,31 @@ UI_DEFAULTS = {
 }
 
 
+def _fmt_dt(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.strftime("%H:%M %d/%m/%Y")
+
+
+def _fmt_money(value) -> str:
+    return "" if value is None else f"{value:,}".replace(",", ".") + " đồng"
+
+
+def _fmt_size(value) -> str:
+    """Bytes as an officer reads them (what is still to come over a thin island link)."""
+    if value is None:
+        return "?"
+    for unit, scale in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if value >= scale:
+            return f"{value / scale:.1f} {unit}".replace(".", ",")
+    return f"{value} B"
+
+
 def init_app(app: Flask) -> None:
     """Register the officers' UI on a center app: blueprints, templates, assets, cookie settings."""
-    from webui.central import auth, conflicts, dossiers
+    from webui.central import auth, conflicts, dashboard, dossiers, fleet
 
     for key, value in UI_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -39,13 +63,14 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")), app.jinja_loader])
     i18n.init_babel(app)
-    app.jinja_env.globals.update(csrf_token=security.csrf_token)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token, current_lang=i18n.current_language)
+    app.jinja_env.filters.update(dt=_fmt_dt, money=_fmt_money, size=_fmt_size)
     app.register_blueprint(Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                                      static_url_path="/assets"))
-    for module in (auth, conflicts, dossiers):
+    for module in (auth, conflicts, dossiers, dashboard, fleet):
         app.register_blueprint(module.bp)
 
     @app.get("/")
     def home():
-        """The officers' pages open on the conflicts waiting for a person."""
-        return redirect(url_for("center_conflicts.index"))
+        """The officers' pages open on the work list (what is late or due soon)."""
+        return redirect(url_for("center_dossiers.work"))

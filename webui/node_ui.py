@@ -95,7 +95,7 @@ def _context() -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the UI on `app`: blueprints, templates, static files, guards and the error page."""
-    from webui.desk import auth, conflicts, dossiers, ferry, forms, intake, public, today, users
+    from webui.desk import auth, conflicts, dossiers, ferry, forms, intake, public, queue, today, users
 
     for key, value in UI_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                        static_url_path="/assets")
     app.register_blueprint(static)
-    for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry, users):
+    for module in (auth, today, intake, dossiers, forms, public, conflicts, ferry, users, queue):
         app.register_blueprint(module.bp)
 
     app.before_request(auth.load_user)

@@ -1,0 +1,75 @@
+"""Fleet health: last contact, backlogs, refusals with the latest reason, clock skew, key state;
+a point silent longer than the setting is flagged; only an admin revokes, with CSRF and the unit
+code typed again."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+from central_fixtures import *  # noqa: F401,F403
+from central_fixtures import OFFICER_PASSWORD, add_point
+
+NOW = datetime(2026, 3, 5, 12, 0)
+
+
+def _login(client, username):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
+                                       "csrf_token": token}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def fleet_app(central_app, monkeypatch):
+    from central.models import Point
+    from central.points import note_refusal
+    from central.users import add_user
+    monkeypatch.setattr("motcua.legaltime.now", lambda: NOW)
+    add_user("admin", OFFICER_PASSWORD, "admin", "Quản trị")
+    add_user("hoa", OFFICER_PASSWORD, "officer", "Lê Thị Hoa")
+    add_point()
+    add_point("07027", "Minh Châu")
+    add_point("07030", "Bản Sen")
+    Point.update(last_contact=datetime(2026, 3, 5, 11, 0), clock_skew_ms=-2500,
+                 backlog_reported=7).where(Point.unit_code == "07024").execute()
+    Point.update(last_contact=datetime(2026, 3, 2, 8, 0)).where(Point.unit_code == "07027").execute()
+    note_refusal("07027", "chain_broken", "Gói 7 đến sau gói 5", now=datetime(2026, 3, 2, 8, 0))
+    return central_app
+
+
+def test_fleet_page_flags_silent_points(fleet_app):
+    client = _login(fleet_app.test_client(), "hoa")
+    html = client.get("/points/").get_data(as_text=True)
+    row = {u: html[html.index(f'id="point-{u}"'):].split("</tr>")[0] for u in ("07024", "07027", "07030")}
+    assert "silent-flag" not in row["07024"] and "-2.5 s" in row["07024"] and "<td>7</td>" in row["07024"]
+    assert "silent-flag" in row["07027"] and "76" in row["07027"]        # 76 hours since 2 March 08:00
+    assert "chain_broken: Gói 7 đến sau gói 5" in row["07027"]
+    assert "silent-flag" in row["07030"] and "chưa bao giờ" in row["07030"]
+    assert "revoke-07024" not in html                                     # officers see, admins act
+    fleet_app.config["SILENT_AFTER_HOURS"] = 100
+    assert "silent-flag" not in client.get("/points/").get_data(as_text=True).split(
+        'id="point-07027"')[1].split("</tr>")[0]
+
+
+def test_revoke_needs_admin_csrf_and_confirmation(fleet_app):
+    from central.models import Point
+    officer = _login(fleet_app.test_client(), "hoa")
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      officer.get("/points/").get_data(as_text=True)).group(1)
+    assert officer.post("/points/07024/revoke", data={"confirm": "07024",
+                                                      "csrf_token": token}).status_code == 403
+    admin = _login(fleet_app.test_client(), "admin")
+    html = admin.get("/points/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert admin.post("/points/07024/revoke", data={"confirm": "07024"}).status_code == 400
+    wrong = admin.post("/points/07024/revoke", data={"confirm": "07027", "csrf_token": token})
+    assert wrong.status_code == 422 and 'id="fleet-error"' in wrong.get_data(as_text=True)
+    assert Point.get(Point.unit_code == "07024").key_status == "active"
+    assert admin.post("/points/99999/revoke", data={"confirm": "99999",
+                                                    "csrf_token": token}).status_code == 404
+    ok = admin.post("/points/07024/revoke", data={"confirm": "07024", "csrf_token": token})
+    assert ok.status_code == 302 and Point.get(Point.unit_code == "07024").key_status == "revoked"
+    page = admin.get("/points/").get_data(as_text=True)
+    assert "revoke-07024" not in page and "đã thu hồi" in page

@@ -1,0 +1,130 @@
+"""The queue's pages through Flask's test client, and the display's voice (espeak-ng clips)."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import wave
+
+import pytest
+
+from tests.test_webui import HTML, csrf_of, login
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                  reason="espeak-ng is not installed: the display stays silent")
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    from node import voice
+    if not voice.has_engine():
+        pytest.skip("espeak-ng is not installed: the display stays silent")
+    folder = tmp_path_factory.mktemp("voice")
+    assert voice.make_clips(folder) == len(voice.WORDS)
+    return folder
+
+
+def test_numbers_are_read_the_vietnamese_way():
+    from node.voice import WORDS, call_words, number_words
+    said = {n: " ".join(WORDS[w] for w in number_words(n)) for n in (1, 5, 10, 15, 21, 24, 35, 100,
+                                                                      105, 110, 999, 1000, 2010)}
+    assert said == {1: "một", 5: "năm", 10: "mười", 15: "mười lăm", 21: "hai mươi mốt",
+                    24: "hai mươi tư", 35: "ba mươi lăm", 100: "một trăm", 105: "một trăm linh năm",
+                    110: "một trăm mười", 999: "chín trăm chín mươi chín", 1000: "một nghìn",
+                    2010: "hai nghìn không trăm mười"}
+    # every number the display can call, at every desk, has its clips
+    for n in range(1, 10000):
+        assert set(number_words(n)) <= WORDS.keys()
+    for group in ("A", "B", "C", "D"):
+        assert set(call_words(group, 1, 20)) <= WORDS.keys()
+
+
+@needs_espeak
+def test_a_call_is_one_wav_of_the_clips(clips):
+    from node.voice import call_words, join_call
+    data = join_call(clips, call_words("A", 12, 2))
+    with wave.open(io.BytesIO(data)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    assert 1.5 < seconds < 10
+    assert join_call(clips, ["no_such_word"]) is None
+
+
+def test_kiosk_ticket_display_and_desk(app, tmp_path):
+    client = app.test_client()
+    page = client.get("/queue/kiosk")
+    assert page.status_code == 200 and "Lấy số thứ tự" in page.text and 'id="group-A"' in page.text
+    resp = client.post("/queue/tickets", data={"group": "A", "csrf_token": csrf_of(client, "/queue/kiosk")})
+    assert resp.status_code == 302
+    ticket = client.get(resp.location)
+    assert "A001" in ticket.text and "<svg" in ticket.text and 'data-autoprint="1"' in ticket.text
+    assert client.post("/queue/tickets", data={"group": "A"}).status_code == 400    # CSRF
+    assert client.get("/queue/desk").status_code == 302                              # login
+    state = client.get("/queue/display.json").get_json()
+    assert state["next"] == ["A001"] and state["desks"] == [] and state["voice"] is False
+
+    clerk = app.test_client()
+    login(clerk)
+    csrf = csrf_of(clerk, "/queue/desk")
+    clerk.post("/queue/desk/settings", data={"desk": "2", "csrf_token": csrf})
+    clerk.post("/queue/desk/next", data={"csrf_token": csrf})
+    desk = clerk.get("/queue/desk", headers=HTML)
+    assert re.search(r'id="serving">A001<', desk.text)
+    state = client.get("/queue/display.json?after=0").get_json()
+    assert state["desks"] == [{"desk": 2, "number": "A001"}] and state["calls"][0]["desk"] == 2
+    # without clips the call's sound is absent and the display stays silent
+    assert client.get(f"/queue/call/{state['calls'][0]['id']}.wav").status_code == 404
+    assert "Mời bạn đến quầy số" in client.get(resp.location).text
+    follow = clerk.post("/queue/desk/recall", data={"csrf_token": csrf}, follow_redirects=True)
+    assert follow.status_code == 200
+    assert client.get("/queue/display.json?after=%d" % state["last_call"]).get_json()["calls"] \
+        == [{"id": state["last_call"] + 1, "number": "A001", "desk": 2}]
+    assert "Không còn ai chờ" in clerk.post("/queue/desk/next", data={"csrf_token": csrf},
+                                             follow_redirects=True).text
+
+
+@needs_espeak
+def test_the_display_gets_the_call_read_aloud(app, clips):
+    from node import queue
+    shutil.copytree(clips, f"{app.config['DATA_DIR']}/voice")
+    queue.take_ticket("B", queue.groups_from(None))
+    queue.call_next(4, "lan@07024")
+    client = app.test_client()
+    state = client.get("/queue/display.json").get_json()
+    assert state["voice"] is True
+    resp = client.get(f"/queue/call/{state['calls'][0]['id']}.wav")
+    assert resp.status_code == 200 and resp.mimetype == "audio/wav" and resp.data[:4] == b"RIFF"
+
+
+def test_rating_on_the_kiosk_has_no_preselected_level_and_counts_once(app):
+    from node import queue, reception
+    from tests.conftest import dossier_body
+    ticket = queue.take_ticket("A", queue.groups_from(None))
+    queue.set_desk("lan@07024", 1, [])
+    queue.call_next(1, "lan@07024")
+    d = reception.receive_dossier(dossier_body(), "lan@07024")
+    reception.transition(d.code, 4, "lan@07024")
+    reception.transition(d.code, 9, "lan@07024")
+    kiosk = app.test_client()
+    csrf = csrf_of(kiosk, "/queue/rate")
+    bad = kiosk.post("/queue/rate", data={"code": "A001", "s": "XXXX", "csrf_token": csrf})
+    assert bad.status_code == 422 and 'id="rate-error"' in bad.text
+    asked = kiosk.post("/queue/rate", data={"code": "A001", "s": ticket.secret, "csrf_token": csrf})
+    assert asked.status_code == 200 and 'name="rating"' in asked.text and "checked" not in asked.text
+    done = kiosk.post("/queue/rate", data={"code": "A001", "s": ticket.secret, "rating": "satisfied",
+                                           "csrf_token": csrf})
+    assert 'id="rate-done"' in done.text and reception.get_dossier(d.code).rating == "satisfied"
+    again = kiosk.post("/queue/rate", data={"code": d.code, "s": d.lookup_secret,
+                                            "rating": "not_satisfied", "csrf_token": csrf})
+    assert again.status_code == 422 and "một lần" in again.text
+    assert reception.get_dossier(d.code).rating == "satisfied"
+
+
+@needs_espeak
+def test_node_init_makes_the_voice_clips(tmp_path):
+    from pathlib import Path
+
+    from node import voice
+    from tests.test_node_cli import run
+    out = run("node", "init", "--data-dir", str(tmp_path), "--unit-code", "07024", "--name", "Quan Lạn")
+    assert "Giọng đọc gọi số" in out.output
+    assert {p.stem for p in Path(tmp_path, "voice").glob("*.wav")} == set(voice.WORDS)
