@@ -413,6 +413,20 @@ UNSUPPORTED_FILE_TYPE = M("unsupported_file_type", 422, "Chỉ nhận tệp PDF,
 BAD_SHA256 = M("bad_sha256", 422, "Mã băm tệp không hợp lệ.", "Not a valid file hash.")
 SCANS_GONE = M("invalid_input", 422, "Bản quét đã chọn không còn trên máy, hãy chọn lại tệp.",
                "The chosen scan is no longer on this computer; choose the file again.")
+SCAN_FILE_BAD = M("invalid_input", 422, "Tệp {filename}: {why}", "File {filename}: {why}")
+SCAN_FILE_MISSING = M("file_required", 422, "Hãy chọn tệp bản quét.", "Choose a scan file.")
+NOT_WAITING_FOR_SUPPLEMENT = M("not_waiting_for_supplement", 409,
+                               "Hồ sơ không ở trạng thái chờ bổ sung.",
+                               "The dossier is not waiting for a supplement.")
+IRREVERSIBLE_REASON_REQUIRED = M("reason_required", 422,
+                                 "Hãy ghi lý do: thao tác này không hoàn tác được.",
+                                 "Give the reason: this action cannot be undone.")
+IRREVERSIBLE_NOT_CONFIRMED = M("confirmation_required", 422,
+                               "Hãy đánh dấu xác nhận: thao tác này không hoàn tác được.",
+                               "Tick the confirmation: this action cannot be undone.")
+CCCD_QR_BAD = M("invalid_input", 422,
+                "Chuỗi QR không phải của thẻ căn cước (cần 7 phần ngăn bởi dấu |).",
+                "The QR text is not an ID card's (seven parts separated by |).")
 DELAY_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi lý do chậm trễ.", "Give the reason for the delay.")
 BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "The new due date is not valid.")
 DOSSIER_FINISHED = M("dossier_finished", 409, "Hồ sơ đã kết thúc, không hẹn lại được.",

@@ -5,8 +5,11 @@ Reads only; the sync client (`sync/`) writes `state` keys `sync:last_contact`, `
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from peewee import fn
 
+from motcua import legaltime
 from node.conflicts import count_open_conflicts
 from node.journal import center_offset_ms, pending_count
 from node.models import Blob, Event
@@ -44,3 +47,37 @@ def status_dict() -> dict:
         "up_refused": get_state("sync:up_refused"),
         "down_refused": get_state("sync:down_refused"),
     }
+
+
+def pending_dossiers() -> int:
+    """How many dossiers have events the center has not acknowledged yet."""
+    return (Event.select(fn.COUNT(fn.DISTINCT(Event.dossier_uid)))
+            .where(Event.acked_at.is_null() & Event.dossier_uid.is_null(False)).scalar() or 0)
+
+
+def indicator(*, interval_s: float = 60, now: datetime | None = None) -> dict:
+    """What the sync indicator on every page says, honestly:
+
+    - `alone`: not joined to a center over the network (USB only, or not enrolled yet);
+    - `never`: joined, but no round has reached the center yet;
+    - `online`: the last round reached the center, within three sync intervals, with no error;
+    - `offline`: the last round failed, or nothing reached the center for three intervals;
+      `since` is then the last moment the center was reached.
+    Also what waits to go (events, dossiers, scans and their bytes), the last error as the round
+    wrote it (plain Vietnamese), open conflicts and the clock and refusal notes.
+    """
+    now = now or legaltime.now()
+    base = status_dict()
+    last = datetime.fromisoformat(base["last_contact"]) if base["last_contact"] else None
+    if not (base["central_url"] and base["enrolled"]):
+        state = "alone"
+    elif base["last_error"] or (last and now - last > timedelta(seconds=3 * interval_s)):
+        state = "offline"
+    elif last is None:
+        state = "never"
+    else:
+        state = "online"
+    return {**base, "state": state, "since": last, "pending_dossiers": pending_dossiers(),
+            "pending_mb": round((base["pending_bytes"] or 0) / 1_000_000, 1),
+            "notes": [n for n in (base["clock_warning"], base["up_refused"], base["down_refused"])
+                      if n]}

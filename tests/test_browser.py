@@ -177,7 +177,7 @@ def test_a_clerks_day(page, server, browser, tmp_path):
     expect(page.locator("#f02-reason")).to_contain_text("giấy chứng sinh")
     shot(page, "07-form02")
     page.click("#back-to-dossier")
-    page.click("#act-4 button")
+    page.click("#act-supplement button")
     page.click("#act-9 button")
     page.fill("#returned-to", "Phạm Văn Nam")
     page.click("#act-10 button")

@@ -36,7 +36,9 @@ def domain_msgids() -> list[str]:
 # The words desk.js shows, rendered into the page (`<script type="application/json">`).
 JS_WORDS = {"working_days": N_("ngày làm việc"), "same_day": N_("trong ngày"),
             "no_match": N_("Không có thủ tục nào khớp."), "pages": N_("trang"),
-            "remove": N_("Bỏ")}
+            "remove": N_("Bỏ"),
+            "cccd_filled": N_("Đã điền từ thẻ căn cước; kiểm tra lại rồi nhập số điện thoại."),
+            "cccd_offline": N_("Không kiểm tra được với máy chủ; các trường đã điền theo mã QR.")}
 
 
 def current_language() -> str:

@@ -73,9 +73,23 @@ def _security_headers(response):
     return response
 
 
+def procedure_name(code: str) -> str:
+    """A procedure's name for lists (names, not codes); the catalogue is read once per request."""
+    if "procedure_names" not in g:
+        from node.catalogue import Procedure
+        names = {}
+        for p in Procedure.select(Procedure.code, Procedure.name_vi).order_by(
+                Procedure.catalogue_version):
+            names[p.code] = p.name_vi          # the newest version's name wins
+        g.procedure_names = names
+    return g.procedure_names.get(code, code)
+
+
 def _context() -> dict:
     from node.state import get_state
+    from webui.desk.today import sync_badge
     return {"lang": i18n.current_language(), "user": g.get("user"),
+            "sync": sync_badge() if g.get("user") else None,
             "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
 
 
@@ -92,7 +106,7 @@ def init_app(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HERE / "templates")), app.jinja_loader])
     app.jinja_env.filters.update(dt=_fmt_dt, d=_fmt_date, money=_fmt_money)
     i18n.init_babel(app)
-    app.jinja_env.globals.update(csrf_token=security.csrf_token)
+    app.jinja_env.globals.update(csrf_token=security.csrf_token, procedure_name=procedure_name)
 
     static = Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                        static_url_path="/assets")

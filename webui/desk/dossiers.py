@@ -15,20 +15,34 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 
+from motcua import errors as E
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
-from node import catalogue, conflicts, desk, reception, search
+from node import catalogue, conflicts, desk, papers, reception, search
 from node.journal import dossier_history
 from node.reception import CHANNELS
 from node.state import unit_code
 from node.users import actor_name
 from webui.desk import desk_rules
+from webui.i18n import N_, error_text
 from webui.security import login_required
 
 bp = Blueprint("dossiers", __name__)
+
+# Moves the dossier can never come back from: each asks for a reason and a ticked confirmation that
+# names its consequence (the API keeps the lifecycle's own rules).
+IRREVERSIBLE = {
+    int(Status.REFUSED): {"title": N_("Từ chối hồ sơ"), "consequence": N_(
+        "Hồ sơ kết thúc ở trạng thái từ chối, không mở lại được; in Mẫu 03 giao công dân.")},
+    int(Status.WITHDRAWAL_REQUESTED): {"title": N_("Ghi nhận công dân xin rút hồ sơ"), "consequence": N_(
+        "Hồ sơ ngừng xử lý và chỉ còn có thể dừng hẳn; không quay lại xử lý được.")},
+    int(Status.STOPPED): {"title": N_("Dừng xử lý (rút hồ sơ)"), "consequence": N_(
+        "Hồ sơ kết thúc, không mở lại được; công dân muốn làm lại phải nộp hồ sơ mới.")},
+}
 
 
 def _date(name: str) -> date | None:
@@ -70,12 +84,14 @@ def show(code):
     procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
     return render_template(
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
-        open_conflicts=conflicts.open_conflict_ids(d.uid),
+        open_conflicts=conflicts.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
         here=unit_code(), attachments=reception.active_attachments(d),
         components=desk.components_of(d), actions=next_statuses(d.status),
         apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
         ratings=current_app.config["RATING_SCALE"],
         can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
+        supplement_asked=(desk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED))
+                          if d.status == Status.SUPPLEMENT_REQUESTED else None),
         can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
 
 
@@ -88,7 +104,14 @@ def _back(code: str, error: str | None = None):
 @bp.post("/dossiers/<code>/transition")
 @login_required
 def transition(code):
-    """Move the dossier to the chosen status (reason for supplement/refusal, who took the result)."""
+    """Move the dossier to the chosen status (reason for supplement/refusal, who took the result);
+    an irreversible move also needs its reason and the ticked confirmation."""
+    to = request.form.get("to", "")
+    if to.isdigit() and int(to) in IRREVERSIBLE:
+        if not (request.form.get("reason") or "").strip():
+            return _back(code, error_text(E.IRREVERSIBLE_REASON_REQUIRED()))
+        if request.form.get("confirm") != "1":
+            return _back(code, error_text(E.IRREVERSIBLE_NOT_CONFIRMED()))
     try:
         reception.transition(code, request.form.get("to", ""), actor_name(g.user),
                              reason=request.form.get("reason") or None,
@@ -146,3 +169,58 @@ def scan(code, sha256):
     return Response(data, mimetype=match[0].blob.mime, headers={
         "Content-Disposition": "inline", "Cache-Control": "private, max-age=3600",
         "X-Content-Type-Options": "nosniff"})
+
+
+def _uploads(keys) -> list[tuple[str, bytes, str | None]]:
+    """The files posted as `scan-<requirement key>`, for the given keys, in form order."""
+    return [(key, upload.read(), upload.filename or None)
+            for key in keys for upload in request.files.getlist(f"scan-{key}")
+            if upload and upload.filename]
+
+
+def _store_args() -> dict:
+    return {"store": current_app.extensions["motcua.blobs"],
+            "max_bytes": int(current_app.config["MAX_UPLOAD_BYTES"])}
+
+
+@bp.post("/dossiers/<code>/scans")
+@login_required
+def add_scans(code):
+    """Add scans to one required document of a saved dossier, or replace one scan (`replace`)."""
+    key = request.form.get("requirement", "")
+    try:
+        papers.add_scans(code, _uploads([key]), actor_name(g.user),
+                         replace=request.form.get("replace") or None, **_store_args())
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+        return redirect(url_for("dossiers.show", code=code) + "#papers")
+    flash(gettext("Đã lưu bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + "#papers")
+
+
+@bp.post("/dossiers/<code>/scans/<sha256>/remove")
+@login_required
+def remove_scan(code, sha256):
+    """Remove one scan from a saved dossier (journaled; the file stays for the history)."""
+    try:
+        reception.remove_attachment(code, sha256, actor_name(g.user))
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Đã bỏ bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + "#papers")
+
+
+@bp.post("/dossiers/<code>/supplement")
+@login_required
+def supplement(code):
+    """Record the papers brought for a supplement and send the dossier back to processing."""
+    d = reception.get_dossier(code)
+    try:
+        papers.receive_supplement(code, _uploads(sorted(papers.requirement_keys(d))),
+                                  actor_name(g.user), note=request.form.get("reason") or None,
+                                  rules=desk_rules(), **_store_args())
+    except DomainError as exc:
+        return _back(code, error_text(exc))
+    flash(gettext("Đã nhận bổ sung, hồ sơ tiếp tục xử lý."), "ok")
+    return _back(code)

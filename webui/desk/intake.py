@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
 
+from motcua import legaltime
+from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
-from node import catalogue, desk
-from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES
+from node import catalogue, desk, duplicates
+from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
+from webui.i18n import error_text
 from webui.security import login_required
 
 bp = Blueprint("intake", __name__)
@@ -50,7 +64,7 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
     """The posted applicant, checklist and scans; scans are staged at once so a re-shown form keeps them."""
     form, errors = request.form, {}
     data = {"procedure_code": request.view_args["procedure_code"],
-            "applicant": {f: form.get(f, "") for f in APPLICANT_FIELDS},
+            "applicant": {f: form.get(f, "").strip() for f in APPLICANT_FIELDS},
             "notes": form.get("notes") or None, "fee_paid": form.get("fee_paid") == "1"}
     try:
         data["channel"] = int(form.get("channel", "1"))
@@ -74,7 +88,56 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
             except DomainError as exc:
                 errors[f"scan-{r.key}"] = f"{upload.filename}: {exc.message_vi}"
     data["components"] = components
+    if form.get("cccd_qr", "").strip():
+        # Without JavaScript the card's QR still fills what the clerk left empty (typed text wins).
+        try:
+            card = parse_card_qr(form["cccd_qr"])
+        except DomainError as exc:
+            errors[exc.field if exc.field == "id_number" else "cccd_qr"] = error_text(exc)
+        else:
+            for name, value in card.applicant().items():
+                data["applicant"][name] = data["applicant"][name] or value
     return data, staged, errors
+
+
+@bp.post("/cccd.json")
+@login_required
+def cccd():
+    """The applicant fields read from a chip ID card's QR string, checked; or the error and its field."""
+    try:
+        card = parse_card_qr(request.form.get("qr", ""))
+    except DomainError as exc:
+        return jsonify({"error": error_text(exc), "field": exc.field}), 422
+    return jsonify({"fields": card.applicant(), "sex": card.sex,
+                    "issued_on": card.issued_on.strftime("%d/%m/%Y") if card.issued_on else None})
+
+
+def _same_recently(id_number: str, procedure_code: str, exclude_code: str | None = None) -> list:
+    return duplicates.recent_same(id_number, procedure_code, exclude_code=exclude_code,
+                                  window_days=float(current_app.config["DUPLICATE_WINDOW_DAYS"]))
+
+
+def _warn_duplicates(d) -> None:
+    """After a save: say (not refuse) that the same person filed the same procedure here lately."""
+    same = _same_recently(d.applicant.get("id_number"), d.procedure_code, exclude_code=d.code)
+    if same:
+        flash(gettext("Có thể trùng: số định danh này đã nộp thủ tục này tại đây gần đây (%(codes)s).",
+                      codes=", ".join(x.code for x in same)), "warn")
+
+
+@bp.get("/dossiers/duplicates.json")
+@login_required
+def duplicates_json():
+    """Dossiers of the same ID number and procedure received here within the window (the form warns)."""
+    same = _same_recently(request.args.get("id_number", "")[:20], request.args.get("procedure", "")[:20])
+    return jsonify({"items": [{"code": x.code, "received_at": x.received_at.strftime("%H:%M %d/%m/%Y"),
+                               "url": url_for("dossiers.show", code=x.code)} for x in same]})
+
+
+def _field_errors(data: dict) -> dict[str, str]:
+    """The applicant's field errors as the save would report them, without saving anything."""
+    _clean, errors = validate_person(data["applicant"], "applicant", today=legaltime.today())
+    return {k.removeprefix("applicant."): error_text(v) for k, v in errors.items()}
 
 
 @bp.route("/dossiers/new/<procedure_code>", methods=["GET", "POST"])
@@ -86,10 +149,14 @@ def form(procedure_code):
     errors, values, staged = {}, {}, []
     if request.method == "POST":
         data, staged, errors = _read_form(requirements)
-        values = {**data["applicant"], "notes": data["notes"] or "", "channel": data["channel"],
+        values = {**data["applicant"], "cccd_qr": request.form.get("cccd_qr", ""),
+                  "notes": data["notes"] or "", "channel": data["channel"],
                   "fee_paid": data["fee_paid"],
                   "components": {c["requirement"]: c for c in data["components"]}}
-        if not errors:
+        if errors:
+            # A bad scan must not hide the fields' errors: check the applicant too, writing nothing.
+            errors = {**_field_errors(data), **errors}
+        else:
             try:
                 d = desk.receive_with_scans(
                     data, staged, actor_name(g.user), current_app.extensions["motcua.blobs"],
@@ -98,9 +165,13 @@ def form(procedure_code):
                 errors = {k.removeprefix("applicant."): v for k, v in exc.fields.items()} or \
                     {"form": exc.message_vi}
             else:
+                _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = desk.preview_due(procedure.code, rules=desk_rules())
-    return render_template("node/new_form.html", procedure=procedure, requirements=requirements,
+    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
+    first_error = next((f for f in order if f in errors), None)
+    return render_template("node/new_form.html", first_error=first_error, procedure=procedure,
+                           requirements=requirements,
                            errors=errors, values=values, staged=staged, preview=preview,
                            channels=CHANNELS, copy_types=COPY_TYPES,
                            fields=APPLICANT_FIELDS), (422 if errors else 200)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
-from node import desk, syncstate
+from node import syncstate, worklists
 from webui.security import login_required
 
 logger = logging.getLogger(__name__)
@@ -13,9 +13,10 @@ bp = Blueprint("today", __name__)
 
 
 def sync_badge() -> dict | None:
-    """The sync state for the badge, or None if it cannot be read (the desk keeps working)."""
+    """The sync indicator's state, or None if it cannot be read (the desk keeps working)."""
     try:
-        return syncstate.status_dict()
+        return syncstate.indicator(
+            interval_s=float(current_app.config.get("SYNC_INTERVAL_SECONDS") or 60))
     except Exception:                       # noqa: BLE001 — a badge must never take the page down
         logger.exception("sync status unavailable")
         return None
@@ -24,5 +25,12 @@ def sync_badge() -> dict | None:
 @bp.get("/today")
 @login_required
 def index():
-    """Received today, due soon, overdue, results to hand back."""
-    return render_template("node/today.html", lists=desk.today_lists(), sync=sync_badge())
+    """Waiting for papers, due within two working days, late, results to hand back, received today."""
+    return render_template("node/today.html", lists=worklists.work_lists())
+
+
+@bp.get("/sync/indicator")
+@login_required
+def indicator():
+    """The sync indicator alone (HTML fragment), for desk.js to refresh every page without reload."""
+    return render_template("node/_sync.html", sync=sync_badge())

@@ -9,6 +9,11 @@
   function w(key) { return words[key] || key; }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
 
+  // After a failed submit, the first field in error takes the focus (the server also marks it
+  // autofocus; this covers browsers that skip autofocus on a re-shown page).
+  var firstBad = $('[aria-invalid="true"]');
+  if (firstBad && document.activeElement !== firstBad) firstBad.focus();
+
   // Print buttons (inline handlers are barred by the CSP).
   $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 
@@ -74,6 +79,77 @@
   $all("[data-remove-staged]").forEach(function (b) {
     b.addEventListener("click", function () { var li = b.closest("li"); li.parentNode.removeChild(li); });
   });
+
+  // Chip ID card QR (CCCD): a desk QR reader types `ID|old ID|name|ddmmyyyy|sex|address|ddmmyyyy`
+  // and Enter. Enter must not submit the form: the string is checked by the server's parser
+  // (motcua/cccd.py), the fields are filled, and the focus goes to the phone (not on the card).
+  var qr = $("[data-cccd]");
+  function splitCard(raw) {
+    var p = raw.trim().split("|");
+    if (p.length < 7 || !/^\d{8}$/.test(p[3])) return null;
+    return {id_number: p[0].trim(), full_name: p[2].trim().replace(/\s+/g, " "),
+            date_of_birth: p[3].slice(0, 2) + "/" + p[3].slice(2, 4) + "/" + p[3].slice(4),
+            address: p[5].trim().replace(/\s+/g, " ")};
+  }
+  function fillCard(fields, note, bad) {
+    Object.keys(fields).forEach(function (k) { var f = $("#f-" + k); if (f) { f.value = fields[k]; f.removeAttribute("aria-invalid"); } });
+    var out = $("#cccd-result"); out.textContent = note; out.className = bad ? "error" : "ok";
+    qr.setAttribute("aria-invalid", bad ? "true" : "false");
+    var phone = $("#f-phone"); if (phone && !bad) phone.focus();
+    if (typeof checkDuplicates === "function" && $("[data-duplicates]")) checkDuplicates();
+  }
+  function readCard() {
+    var raw = qr.value; if (!raw.trim()) return;
+    var body = new FormData(); body.append("qr", raw);
+    var token = $('input[name="csrf_token"]'); if (token) body.append("csrf_token", token.value);
+    fetch(qr.getAttribute("data-cccd"), {method: "POST", body: body, credentials: "same-origin"})
+      .then(function (r) { return r.json(); })
+      .then(function (res) {
+        if (res.fields) { fillCard(res.fields, w("cccd_filled"), false); return; }
+        var out = $("#cccd-result"); out.textContent = res.error; out.className = "error";
+        qr.setAttribute("aria-invalid", "true");
+        var local = splitCard(raw);     // fill what the card says anyway; the error stays shown
+        if (local) Object.keys(local).forEach(function (k) { var f = $("#f-" + k); if (f) f.value = local[k]; });
+        var target = res.field === "id_number" ? $("#f-id_number") : qr; if (target) target.focus();
+      })
+      .catch(function () { var local = splitCard(raw); if (local) fillCard(local, w("cccd_offline"), false); });
+  }
+  if (qr) {
+    qr.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); readCard(); } });
+    qr.addEventListener("paste", function () { setTimeout(readCard, 0); });
+    qr.addEventListener("change", readCard);
+  }
+
+  // Possible duplicate: the same ID number filed the same procedure here lately. A warning only.
+  var idField = $("[data-duplicates]"), dupBox = $("#duplicate-warning");
+  function checkDuplicates() {
+    if (!idField.value.trim()) { dupBox.hidden = true; return; }
+    fetch(idField.getAttribute("data-duplicates") + "&id_number=" + encodeURIComponent(idField.value),
+          {credentials: "same-origin"}).then(function (r) { return r.json(); })
+      .then(function (res) {
+        var span = $("span", dupBox); span.innerHTML = "";
+        res.items.forEach(function (d, i) {
+          if (i) span.appendChild(document.createTextNode(", "));
+          var a = el("a", d.code + " (" + d.received_at + ")"); a.href = d.url; a.target = "_blank"; span.appendChild(a);
+        });
+        dupBox.hidden = !res.items.length;
+      }).catch(function () { dupBox.hidden = true; });
+  }
+  if (idField && dupBox) { idField.addEventListener("change", checkDuplicates); if (idField.value) checkDuplicates(); }
+
+  // The sync indicator on every page: refreshed every 20 s without reloading the page.
+  var bar = $("#sync-badge[data-refresh]");
+  if (bar) {
+    setInterval(function () {
+      fetch(bar.getAttribute("data-refresh"), {credentials: "same-origin"})
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (html) {
+          bar.innerHTML = html;
+          bar.classList.toggle("warn", !bar.querySelector(".sync-state.online") || !!bar.querySelector(".sync-alert"));
+        })
+        .catch(function () { /* the node itself is down: keep the last words */ });
+    }, 20000);
+  }
 
   // Due date preview: refresh while the form stays open (the clock moves on).
   var due = $("#due-preview");
