@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
+from motcua.inputs import UNIT_CODE
 
 DATA_DIR = data_dir_option("center")
 
@@ -86,6 +87,9 @@ def serve_cmd(data_dir, host, port, threads):
     """
     import threading
     from cheroot import wsgi
+
+    from motcua.inputs import check_port_free
+    check_port_free(host, port)
     app = _open(data_dir)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
@@ -123,7 +127,7 @@ add_account_commands(central_group, whose="center", open_folder=_open, users_mod
 
 @central_group.command("enroll-token")
 @DATA_DIR
-@click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
+@click.option("--unit-code", required=True, type=UNIT_CODE, help="The point's unit code: 5 digits, e.g. 07024.")
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
 @click.option("--ttl", default="24h", show_default=True, help="Lifetime: 30m, 24h, 7d.")
 @click.option("--file", "offer_file", type=click.Path(dir_okay=False), default=None,
@@ -237,6 +241,7 @@ def point_list_cmd(data_dir):
         click.echo(f"{p['unit_code']:<8} {p['name']:<20} khoá: {p['key_status']:<8} "
                    f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  lệch giờ: {skew}  "
                    f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
+        click.echo(f"         ghi danh: {p['enrolled_at'] or 'chưa (chờ yêu cầu ghi danh)'}")
         if p["last_refusal"]:
             click.echo(f"         từ chối gần nhất: {p['last_refusal']}")
 

@@ -7,13 +7,17 @@ import sys
 import click
 
 from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error
+from motcua.inputs import DAY, UNIT_CODE, URL
 
 DATA_DIR = data_dir_option("node")
 
 
 def _open(data_dir):
-    from node.db import open_database
+    from node.db import database_path, open_database
     from node.state import get_state
+    if not database_path(data_dir).is_file():     # never make a folder or a database here
+        raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận (không có node.db): "
+                                   "kiểm tra --data-dir, hoặc chạy `motcua node init` trước.")
     open_database(data_dir)
     if not get_state("unit_code"):
         raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận: chạy `motcua node init` trước.")
@@ -26,16 +30,20 @@ def node_group():
 
 @node_group.command("init")
 @DATA_DIR
-@click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
+@click.option("--unit-code", required=True, type=UNIT_CODE,
+              help="The point's unit code: 5 digits, e.g. 07024.")
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
+@click.option("--fix-unit-code", is_flag=True,
+              help="Correct a mistyped unit code (only before any dossier or enrollment).")
 @fail_on_domain_error
-def init_cmd(data_dir, unit_code, name):
+def init_cmd(data_dir, unit_code, name, fix_unit_code):
     """Create a working point, alone (no network needed).
 
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn"
+    Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn" --fix-unit-code
     """
     from node.setup import init_node
-    result = init_node(data_dir, unit_code, name)
+    result = init_node(data_dir, unit_code, name, fix_unit_code=fix_unit_code)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
 
@@ -45,21 +53,28 @@ def init_cmd(data_dir, unit_code, name):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@fail_on_domain_error
 def serve_cmd(data_dir, host, port, threads):
     """Serve the clerk UI and the API with waitress (and sync in the background once enrolled).
 
     Example: motcua node serve --data-dir /var/lib/motcua --host 0.0.0.0 --port 8800
     """
-    from waitress import serve
+    from waitress import create_server
 
+    from motcua.inputs import check_port_free
     from node import create_app
+    check_port_free(host, port)
     _open(data_dir)
     app = create_app({"DATA_DIR": data_dir})
+    try:                                 # bind before saying "serving" (a port taken meanwhile)
+        server = create_server(app, host=host, port=port, threads=threads, ident="motcua")
+    except OSError as exc:
+        raise click.ClickException(f"Không mở được cổng {port} trên {host}: {exc.strerror}.") from None
     starter = app.extensions.get("motcua.start_background")
     if starter:
         starter()
     click.echo(f"motcua node serving on http://{host}:{port}/", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="motcua")
+    server.run()
 
 
 add_account_commands(node_group, whose="node", open_folder=_open, users_module="node.users",
@@ -83,6 +98,9 @@ def status_cmd(data_dir, as_json):
         click.echo(json.dumps(status, ensure_ascii=False, indent=2))
         return
     click.echo(f"Điểm {status['unit_code']} {status['name']}")
+    click.echo("  Ghi danh: " + {"none": "chưa ghi danh", "waiting": "chờ trung tâm xác nhận "
+                                  "(mang USB tới trung tâm rồi nhập lại)",
+                                  "confirmed": "đã được trung tâm xác nhận"}[status["enrollment"]])
     click.echo(f"  Lần liên lạc cuối với trung tâm: {status['last_contact'] or 'chưa có'}")
     click.echo(f"  Chờ gửi: {status['pending_events']} sự kiện, {status['pending_blobs']} tệp "
                f"({status['pending_bytes'] / 1e6:.1f} MB)")
@@ -133,8 +151,8 @@ def holiday_list_cmd(data_dir, year):
 
 @holiday_group.command("set")
 @DATA_DIR
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="The day, YYYY-MM-DD.")
+@click.option("--date", "day", required=True, type=DAY,
+              help="The day, dd/mm/yyyy or yyyy-mm-dd.")
 @click.option("--kind", required=True,
               type=click.Choice(["holiday", "in_lieu", "working_saturday", "day_off"]),
               help="holiday, in_lieu (nghỉ bù), working_saturday (làm bù) or day_off.")
@@ -147,13 +165,13 @@ def holiday_set_cmd(data_dir, day, kind, name):
     """
     from node.holidays import set_holiday
     _open(data_dir)
-    h = set_holiday(day.date(), kind, name)
+    h = set_holiday(day, kind, name)
     click.echo(f"Đã ghi {h.day} ({h.kind}): {h.name_vi}. Hạn trả của hồ sơ mới sẽ tính theo lịch này.")
 
 
 @holiday_group.command("remove")
 @DATA_DIR
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--date", "day", required=True, type=DAY, help="dd/mm/yyyy or yyyy-mm-dd.")
 def holiday_remove_cmd(data_dir, day):
     """Remove one day from the calendar.
 
@@ -161,9 +179,9 @@ def holiday_remove_cmd(data_dir, day):
     """
     from node.holidays import remove_holiday
     _open(data_dir)
-    if not remove_holiday(day.date()):
-        raise click.ClickException(f"Ngày {day.date()} không có trong lịch.")
-    click.echo(f"Đã xoá {day.date()} khỏi lịch.")
+    if not remove_holiday(day):
+        raise click.ClickException(f"Ngày {day:%d/%m/%Y} không có trong lịch.")
+    click.echo(f"Đã xoá {day:%d/%m/%Y} khỏi lịch.")
 
 
 @node_group.command("purge-scans")
@@ -186,7 +204,8 @@ def purge_scans_cmd(data_dir, days):
 
 @node_group.command("enroll")
 @DATA_DIR
-@click.option("--central", "central_url", default=None, help="The center's URL, e.g. http://10.0.0.5:8700.")
+@click.option("--central", "central_url", default=None, type=URL,
+              help="The center's URL, e.g. http://10.0.0.5:8700.")
 @click.option("--token", default=None, help="The one-time token from `motcua central enroll-token`.")
 @click.option("--enroll-file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Or: the enrollment file the center wrote (no network needed; the request "

@@ -63,7 +63,8 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
         announced.raise_for_status()
         center = crypto.PublicKeys.from_dict(announced.json()["public_keys"])
     except (requests.RequestException, ValueError, KeyError, crypto.CryptoRefused) as exc:
-        raise EnrollRefused(f"Không đọc được khóa của trung tâm tại {base} ({exc}).",
+        logger.info("center keys at %s unreadable: %r", base, exc)
+        raise EnrollRefused(f"Không đọc được khóa của trung tâm tại {base}: {_why(exc)}.",
                             code="center_unreachable") from None
     _check_center(center, expected_fingerprint)
 
@@ -75,7 +76,8 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
             "token": token, "unit_code": me, "public_keys": mine.to_dict(),
             "signature": base64.b64encode(proof).decode()})
     except requests.RequestException as exc:
-        raise EnrollRefused(f"Không liên lạc được với trung tâm ({exc}).",
+        logger.info("enroll request to %s failed: %r", base, exc)
+        raise EnrollRefused(f"Không liên lạc được với trung tâm: {_why(exc)}.",
                             code="center_unreachable") from None
     if r.status_code != 201:
         try:
@@ -133,6 +135,25 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
     return {"unit_code": me, "central_url": None,
             "center_fingerprint": offer.center_keys.fingerprint(),
             "node_fingerprint": identity.public_keys().fingerprint()}
+
+
+def _why(exc: Exception) -> str:
+    """What went wrong reaching the center, in words a technician can act on (never library text,
+    which the log keeps)."""
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema
+                  | requests.exceptions.InvalidSchema):
+        return "địa chỉ không hợp lệ (cần dạng http://10.0.0.5:8700)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "lỗi chứng chỉ HTTPS"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "trung tâm không trả lời kịp (hết thời gian chờ)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "không kết nối được (sai địa chỉ, trung tâm chưa chạy, hoặc mất mạng)"
+    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        return f"trung tâm trả lời lỗi HTTP {exc.response.status_code} (địa chỉ có đúng là trung tâm?)"
+    if isinstance(exc, requests.RequestException):
+        return "lỗi mạng"
+    return "câu trả lời không phải của một trung tâm motcua"
 
 
 def pending_request() -> bytes | None:
