@@ -260,3 +260,28 @@ def point_revoke_cmd(data_dir, unit_code):
     _open(data_dir)
     point = revoke_point(unit_code)
     click.echo(f"Đã thu hồi khoá của điểm {point.unit_code} {point.name}: mọi gói từ khoá này sẽ bị từ chối.")
+
+
+@central_group.command("doctor")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@fail_on_domain_error
+def doctor_cmd(data_dir, as_json):
+    """Health checks of the center: disk, database, keys, quiet or refused points, service.
+    Exit status: 0 ok, 1 a warning, 2 a failure.
+
+    Example: motcua central doctor --data-dir /var/lib/motcua-central --json
+    """
+    import json
+
+    from central.doctor import run_checks
+    from motcua.health import exit_status, report_lines, worst
+    _open(data_dir)
+    checks = run_checks(data_dir)
+    if as_json:
+        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(checks):
+            click.echo(line)
+    sys.exit(exit_status(checks))

@@ -329,3 +329,27 @@ def import_cmd(data_dir, folder):
     _echo_ferry(report)
     if report.refused:
         raise SystemExit(1)
+
+
+@node_group.command("doctor")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@fail_on_domain_error
+def doctor_cmd(data_dir, as_json):
+    """Health checks: disk, database, clock, keys, enrollment, rules, backlog, contact, scanner,
+    service; each ok, warning or fail with a hint. Exit status: 0 ok, 1 a warning, 2 a failure.
+
+    Example: motcua node doctor --data-dir /var/lib/motcua
+    Example: motcua node doctor --data-dir /var/lib/motcua --json
+    """
+    from motcua.health import exit_status, report_lines, worst
+    from node.doctor import run_checks
+    _open(data_dir)
+    checks = run_checks(data_dir)
+    if as_json:
+        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(checks):
+            click.echo(line)
+    sys.exit(exit_status(checks))
