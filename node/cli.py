@@ -353,3 +353,80 @@ def doctor_cmd(data_dir, as_json):
         for line in report_lines(checks):
             click.echo(line)
     sys.exit(exit_status(checks))
+
+
+def _read_passphrase() -> str:
+    """The backup passphrase: MOTCUA_BACKUP_PASSPHRASE (a scheduled backup) or the first line
+    of stdin."""
+    import os
+    return os.environ.get("MOTCUA_BACKUP_PASSPHRASE") or sys.stdin.readline().rstrip("\n")
+
+
+@node_group.group("backup", invoke_without_command=True)
+@click.option("--data-dir", envvar="MOTCUA_DATA_DIR", type=click.Path(file_okay=False),
+              help="The node's folder (or MOTCUA_DATA_DIR).")
+@click.option("--to", "target", type=click.Path(dir_okay=False),
+              help="The backup file to write (on a second disk or a stick).")
+@click.pass_context
+@fail_on_domain_error
+def backup_group(ctx, data_dir, target):
+    """Write an encrypted, consistent backup (database, scans, keys, settings); safe while the
+    point serves. The passphrase is read from stdin (or MOTCUA_BACKUP_PASSPHRASE).
+
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node backup --data-dir D --to /media/usb/quan-lan.mcb
+    Example: motcua node backup verify --from /media/usb/quan-lan.mcb
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not data_dir or not target:
+        raise click.UsageError("Cần --data-dir và --to (hoặc lệnh con `verify`).")
+    from node.backup import make_backup
+    _open(data_dir)
+    m = make_backup(data_dir, target, _read_passphrase())
+    click.echo(f"Đã sao lưu điểm {m['unit_code']} vào {target}: {m['dossiers']} hồ sơ, "
+               f"{m['events']} sự kiện, {m['scans']} bản quét. Giữ mật khẩu ở nơi an toàn: "
+               "mất mật khẩu là mất bản sao lưu.")
+
+
+@backup_group.command("verify")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The backup file.")
+@fail_on_domain_error
+def backup_verify_cmd(source):
+    """Check a backup without restoring it (passphrase on stdin): every record decrypts, the
+    database is whole, every scan matches its hash. Exit 1 when anything is wrong.
+
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node backup verify --from /media/usb/quan-lan.mcb
+    """
+    from node.backup import verify_backup
+    m = verify_backup(source, _read_passphrase())
+    click.echo(f"Bản sao lưu của điểm {m['unit_code']} lúc {m['created_at']}: {m['dossiers']} hồ "
+               f"sơ, {m['events']} sự kiện, {m['scans']} bản quét.")
+    for problem in m["problems"]:
+        click.echo(f"  Lỗi: {problem}")
+    if m["problems"]:
+        raise SystemExit(1)
+    click.echo("Kiểm tra xong: dùng được để khôi phục.")
+
+
+@node_group.command("restore")
+@click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
+              type=click.Path(file_okay=False), help="The node's folder (or MOTCUA_DATA_DIR).")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The backup file.")
+@click.option("--replace", is_flag=True,
+              help="A point is already there: keep it aside as <folder>.before-restore-<time>.")
+@fail_on_domain_error
+def restore_cmd(data_dir, source, replace):
+    """Restore a point from a backup (passphrase on stdin). Stop the service first. The point
+    sends nothing until the center has told it where it stands (the next `motcua node sync`),
+    then continues after it and gets back from the center what the backup lacked.
+
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node restore --data-dir /var/lib/motcua --from /media/usb/quan-lan.mcb
+    """
+    from node.backup import restore_backup
+    m = restore_backup(data_dir, source, _read_passphrase(), replace=replace)
+    click.echo(f"Đã khôi phục điểm {m['unit_code']} từ bản sao lưu lúc {m['created_at']}.")
+    if m.get("enrolled"):
+        click.echo("Tiếp theo: `motcua node sync` (qua mạng) để trung tâm báo điểm đang ở đâu "
+                   "và gửi lại phần bản sao lưu thiếu; trước đó điểm không gửi gì.")

@@ -64,6 +64,7 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     records first, up to `max_bytes` for the lane (and the stick's free space); say what is left."""
     data_dir = Path(data_dir)
     report = stick.FerryReport()
+    _refuse_until_standing()
     with exclusive(data_dir):
         me = _Point(data_dir)
         up = stick.require_lane(folder, me.id, "up", create=True)
@@ -159,6 +160,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     for the down parcels back into its lane. What is not this point's is left untouched."""
     data_dir = Path(data_dir)
     report = stick.FerryReport()
+    _refuse_until_standing()
     with exclusive(data_dir):
         me = _Point(data_dir)
         units, odd = stick.survey(folder)
@@ -374,3 +376,13 @@ def peek_json_reason(receipt: bytes) -> str:
         return str(json.loads(receipt)["receipt"].get("reason", ""))
     except (ValueError, KeyError, TypeError):
         return ""
+
+
+def _refuse_until_standing() -> None:
+    """A point restored from a backup learns where the center stands over the network first
+    (`node.backup`); a stick cannot tell it yet. :raises Conflict."""
+    from motcua.errors import Conflict
+    from node.backup import needs_standing
+    if needs_standing():
+        raise Conflict("Điểm vừa được khôi phục từ bản sao lưu: cần một lần `motcua node sync` "
+                       "qua mạng với trung tâm trước khi trao đổi bằng USB.", code="needs_standing")

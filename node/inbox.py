@@ -130,7 +130,10 @@ def refold_dossier(uid: str, fresh: dict[str, WireEvent], *, now: datetime) -> N
     table (a dossier not received here is skipped); call inside a write transaction."""
     dossier = Dossier.get_or_none(Dossier.uid == uid)
     if dossier is None:
-        return
+        from node.backup import recreate_dossier     # ours, but a restored backup lacked it
+        dossier = recreate_dossier(uid)
+        if dossier is None:
+            return
     journal = {row.event_id: to_wire(row) for row in Event.select().where(Event.dossier_uid == uid)}
     state = merge.fold(journal.values())
     row = dossier_row(state, journal)

@@ -94,6 +94,13 @@ class _Round:
     def contact(self) -> None:
         set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
 
+    def resume_if_restored(self) -> None:
+        """Restored from a backup: learn where the center stands before sending anything."""
+        from node.backup import needs_standing, resume_from_standing
+        if needs_standing():
+            resume_from_standing(self.data_dir, self.t.standing())
+            self.spool = Spool(self.data_dir / "outbox")
+
     def rotate_if_pending(self) -> None:
         """Finish a key rotation that waits for the center's answer, then sign with the new keys."""
         request = rotation.pending_request(self.data_dir)
@@ -281,6 +288,7 @@ def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None =
         except (TransportError, ParcelRefused) as exc:
             return _finish(RoundReport(error=getattr(exc, "message_vi", str(exc))))
         try:
+            r.resume_if_restored()
             r.rotate_if_pending()
             r.push_events()
             r.pull_down()
