@@ -285,3 +285,26 @@ def doctor_cmd(data_dir, as_json):
         for line in report_lines(checks):
             click.echo(line)
     sys.exit(exit_status(checks))
+
+
+@central_group.command("install-service")
+@DATA_DIR
+@click.option("--user", default="motcua-central", show_default=True, help="The system user the service runs as.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8700, show_default=True, type=int, help="Port to listen on.")
+@click.option("--unit-dir", default="/etc/systemd/system", show_default=True,
+              type=click.Path(file_okay=False), help="Where to write the unit.")
+@click.option("--no-enable", is_flag=True, help="Write the unit only (no user, no systemctl).")
+@fail_on_domain_error
+def install_service_cmd(data_dir, user, host, port, unit_dir, no_enable):
+    """Install the systemd unit of the center (start at boot, restart on failure, dedicated user,
+    hardening, logs to the journal).
+
+    Example: sudo motcua central install-service --data-dir /var/lib/motcua-central
+    """
+    from motcua.service import install_unit, render_unit
+    _open(data_dir)
+    text = render_unit("central", data_dir=data_dir, user=user, host=host, port=port)
+    for line in install_unit("central", text, data_dir=data_dir, user=user, unit_dir=unit_dir,
+                             create_user=not no_enable, enable=not no_enable):
+        click.echo(line)

@@ -430,3 +430,30 @@ def restore_cmd(data_dir, source, replace):
     if m.get("enrolled"):
         click.echo("Tiếp theo: `motcua node sync` (qua mạng) để trung tâm báo điểm đang ở đâu "
                    "và gửi lại phần bản sao lưu thiếu; trước đó điểm không gửi gì.")
+
+
+@node_group.command("install-service")
+@DATA_DIR
+@click.option("--user", default="motcua", show_default=True, help="The system user the service runs as.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
+@click.option("--backup-dir", "backup_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="A folder the service may also write (a second disk for backups).")
+@click.option("--unit-dir", default="/etc/systemd/system", show_default=True,
+              type=click.Path(file_okay=False), help="Where to write the unit.")
+@click.option("--no-enable", is_flag=True, help="Write the unit only (no user, no systemctl).")
+@fail_on_domain_error
+def install_service_cmd(data_dir, user, host, port, backup_dirs, unit_dir, no_enable):
+    """Install the systemd unit: start at boot, restart on failure, a dedicated user, hardening,
+    logs to the journal (journalctl -u motcua-node).
+
+    Example: sudo motcua node install-service --data-dir /var/lib/motcua --port 8800
+    """
+    from motcua.service import install_unit, render_unit
+    from node.state import unit_name
+    _open(data_dir)
+    text = render_unit("node", data_dir=data_dir, user=user, host=host, port=port,
+                       name=unit_name(), writable=tuple(backup_dirs))
+    for line in install_unit("node", text, data_dir=data_dir, user=user, unit_dir=unit_dir,
+                             create_user=not no_enable, enable=not no_enable):
+        click.echo(line)
