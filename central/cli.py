@@ -289,10 +289,10 @@ def doctor_cmd(data_dir, as_json):
 
 @central_group.command("install-service")
 @DATA_DIR
-@click.option("--user", default="motcua-central", show_default=True, help="The system user the service runs as.")
+@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua-central", show_default=True, help="The system user the service runs as.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8700, show_default=True, type=int, help="Port to listen on.")
-@click.option("--unit-dir", default="/etc/systemd/system", show_default=True,
+@click.option("--unit-dir", envvar="MOTCUA_UNIT_DIR", default="/etc/systemd/system", show_default=True,
               type=click.Path(file_okay=False), help="Where to write the unit.")
 @click.option("--no-enable", is_flag=True, help="Write the unit only (no user, no systemctl).")
 @fail_on_domain_error
