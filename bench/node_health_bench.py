@@ -57,9 +57,11 @@ def main() -> None:
         try:
             token = subprocess.run([sys.executable, "-c", f"""
 import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
-from datetime import timedelta, datetime
+from datetime import timedelta
+from motcua import legaltime
 from central.db import open_database; from central.enrollment import issue_enroll_token
-open_database({str(root / 'c')!r}); print(issue_enroll_token('07024', 'Quan Lạn', ttl=timedelta(hours=1), now=datetime.now()))
+open_database({str(root / 'c')!r})
+print(issue_enroll_token('07024', 'Quan Lạn', ttl=timedelta(hours=1), now=legaltime.now()))
 """], capture_output=True, text=True, check=True).stdout.strip()
             n = root / "n"
             motcua("node", "init", "--data-dir", n, "--unit-code", "07024", "--name", "Quan Lạn")
@@ -90,7 +92,8 @@ open_database({str(root / 'c')!r}); print(issue_enroll_token('07024', 'Quan Lạ
                                      timeout=30).json()["code"]
                 for page in range(args.pages):
                     requests.post(f"{base}/dossiers/{code}/attachments", headers=headers, timeout=60,
-                                  files={"file": (f"p{page}.png", png_bytes(args.page_kb * 1024, i * 10 + page))},
+                                  files={"file": (f"p{page}.png",
+                                                  png_bytes(args.page_kb * 1024, i * 10 + page))},
                                   data={"requirement": "1.001193-d1"}).raise_for_status()
                 peak = max(peak, rss_mb(node.pid))
             deadline = time.monotonic() + 300

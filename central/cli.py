@@ -126,7 +126,8 @@ add_account_commands(central_group, whose="center", open_folder=_open, users_mod
 
 @central_group.command("enroll-token")
 @DATA_DIR
-@click.option("--unit-code", required=True, type=UNIT_CODE, help="The point's unit code: 5 digits, e.g. 07024.")
+@click.option("--unit-code", required=True, type=UNIT_CODE,
+              help="The point's unit code: 5 digits, e.g. 07024.")
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
 @click.option("--ttl", default="24h", show_default=True, help="Lifetime: 30m, 24h, 7d.")
 @click.option("--file", "offer_file", type=click.Path(dir_okay=False), default=None,
@@ -290,7 +291,8 @@ def doctor_cmd(data_dir, as_json):
 
 @central_group.command("install-service")
 @DATA_DIR
-@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua-central", show_default=True, help="The system user the service runs as.")
+@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua-central", show_default=True,
+              help="The system user the service runs as.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8700, show_default=True, type=int, help="Port to listen on.")
 @click.option("--unit-dir", envvar="MOTCUA_UNIT_DIR", default="/etc/systemd/system", show_default=True,

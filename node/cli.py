@@ -420,7 +420,7 @@ def restore_cmd(data_dir, source, replace):
     sends nothing until the center has told it where it stands (the next `motcua node sync`),
     then continues after it and gets back from the center what the backup lacked.
 
-    Example: echo 'cụm-mật-khẩu-dài' | motcua node restore --data-dir /var/lib/motcua --from /media/usb/quan-lan.mcb
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node restore --data-dir /var/lib/motcua --from q.mcb
     """
     from node.backup import restore_backup
     m = restore_backup(data_dir, source, _read_passphrase(), replace=replace)
@@ -432,7 +432,8 @@ def restore_cmd(data_dir, source, replace):
 
 @node_group.command("install-service")
 @DATA_DIR
-@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua", show_default=True, help="The system user the service runs as.")
+@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua", show_default=True,
+              help="The system user the service runs as.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
 @click.option("--backup-dir", "backup_dirs", multiple=True, type=click.Path(file_okay=False),

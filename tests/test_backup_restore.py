@@ -3,9 +3,7 @@ makes the point reuse a parcel sequence, an event id or a dossier code the cente
 nothing (the center sends back what the backup lacked)."""
 from __future__ import annotations
 
-import os
 import shutil
-from datetime import datetime
 
 import pytest
 from click.testing import CliRunner

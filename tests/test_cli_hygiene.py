@@ -66,8 +66,8 @@ def test_a_mistyped_unit_code_can_be_fixed_until_used(point):
                                      ["holiday", "list"], ["doctor"], ["export", "--to", "/tmp/x-usb"]])
 def test_commands_never_create_a_mistyped_data_dir(tmp_path, command):
     typo = tmp_path / "var-lib-motcau"
-    out = one_line_refusal(run("node", *command[:2] if command[0] in ("user", "holiday") else command[:1],
-                               "--data-dir", typo, *command[2:] if command[0] in ("user", "holiday") else command[1:]))
+    head = 2 if command[0] in ("user", "holiday") else 1
+    out = one_line_refusal(run("node", *command[:head], "--data-dir", typo, *command[head:]))
     assert "node init" in out
     assert not typo.exists()
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 from collections import namedtuple
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -25,7 +24,8 @@ def by_name(checks):
 def fake_systemctl(tmp_path, enabled: str, active: str) -> str:
     """A stand-in `systemctl` answering is-enabled / is-active (systemd is not ours to drive)."""
     path = tmp_path / f"systemctl-{enabled}-{active}"
-    path.write_text(f"#!/bin/sh\ncase \"$1\" in is-enabled) echo {enabled};; is-active) echo {active};; esac\n")
+    path.write_text(f"#!/bin/sh\ncase \"$1\" in is-enabled) echo {enabled};; "
+                    f"is-active) echo {active};; esac\n")
     path.chmod(0o755)
     return str(path)
 
@@ -181,9 +181,10 @@ def test_scanner_found_or_not(tmp_path, monkeypatch, sane_test_backend):
 
 def test_service_disabled_or_dead(tmp_path):
     from motcua.health import check_service
-    assert check_service("motcua-node.service", fake_systemctl(tmp_path, "disabled", "inactive")).level == WARNING
-    assert check_service("motcua-node.service", fake_systemctl(tmp_path, "enabled", "failed")).level == FAIL
-    assert check_service("motcua-node.service", fake_systemctl(tmp_path, "enabled", "active")).level == OK
+    unit = "motcua-node.service"
+    assert check_service(unit, fake_systemctl(tmp_path, "disabled", "inactive")).level == WARNING
+    assert check_service(unit, fake_systemctl(tmp_path, "enabled", "failed")).level == FAIL
+    assert check_service(unit, fake_systemctl(tmp_path, "enabled", "active")).level == OK
 
 
 def test_cli_json_and_exit_status_is_the_worst(node_dir, monkeypatch):

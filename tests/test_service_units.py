@@ -19,7 +19,8 @@ def run(*args):
 def test_install_service_writes_a_hardened_unit(tmp_path, side):
     d = tmp_path / "data"
     if side == "node":
-        assert run("node", "init", "--data-dir", d, "--unit-code", "07024", "--name", "Quan Lạn").exit_code == 0
+        init = run("node", "init", "--data-dir", d, "--unit-code", "07024", "--name", "Quan Lạn")
+        assert init.exit_code == 0, init.output
     else:
         assert run("central", "init", "--data-dir", d).exit_code == 0
     units = tmp_path / "units"
