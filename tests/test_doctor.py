@@ -6,11 +6,12 @@ import json
 import os
 import shutil
 from collections import namedtuple
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 
+from motcua import legaltime
 from motcua.cli import main
 from motcua.health import FAIL, OK, WARNING
 from node import doctor
@@ -37,7 +38,7 @@ def enroll_locally(node_dir, *, confirmed=True):
     from sync import crypto
     crypto.save_identity(crypto.generate_identity(), keys_path(node_dir))
     set_state("central_keys", json.dumps(crypto.generate_identity().public_keys().to_dict()))
-    set_state("sync:last_contact", datetime.now().isoformat(timespec="seconds"))
+    set_state("sync:last_contact", legaltime.now().isoformat(timespec="seconds"))
     if not confirmed:
         set_state("enroll:request", "cmVxdWVzdA==")
 
@@ -53,14 +54,14 @@ def test_a_fresh_enrolled_point_is_green(node_dir, tmp_path, sane_test_backend):
 
 def test_disk_fails_when_scans_will_fill_it_within_days(node_dir, monkeypatch):
     from node.models import Blob
-    Blob.create(sha256="a" * 64, size=50 * 10**9, mime="image/jpeg", created_at=datetime.now())
+    Blob.create(sha256="a" * 64, size=50 * 10**9, mime="image/jpeg", created_at=legaltime.now())
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**12, 0, 40 * 10**9))
-    check = doctor.check_disk(node_dir, datetime.now())
+    check = doctor.check_disk(node_dir, legaltime.now())
     assert check.level == FAIL and "ngày" in check.message and "purge-scans" in check.hint
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**12, 0, 500 * 10**6))
     Blob.delete().execute()
-    assert doctor.check_disk(node_dir, datetime.now()).level == FAIL     # < 1 GB free
+    assert doctor.check_disk(node_dir, legaltime.now()).level == FAIL     # < 1 GB free
 
 
 def test_integrity_fails_on_a_damaged_database(tmp_path):
@@ -97,7 +98,7 @@ def test_wal_warns_when_it_grows(node_dir, monkeypatch):
 def test_clock_off_from_the_center_or_set_back(node_dir):
     from node.state import set_state
     from sync import hlc
-    now_ms = int(datetime.now().timestamp() * 1000)
+    now_ms = int(legaltime.to_ms(legaltime.now()))
     set_state("clock:center_offset_ms", str(3 * 3_600_000))
     assert doctor.check_clock(now_ms).level == WARNING
     set_state("clock:center_offset_ms", str(-3 * 86_400_000))
@@ -114,11 +115,11 @@ def test_keys_missing_readable_or_old(node_dir):
     enroll_locally(node_dir)
     path = keys_path(node_dir)
     os.chmod(path, 0o644)
-    assert doctor.check_keys(node_dir, datetime.now()).level == FAIL
+    assert doctor.check_keys(node_dir, legaltime.now()).level == FAIL
     os.chmod(path, 0o600)
-    assert doctor.check_keys(node_dir, datetime.now() + timedelta(days=3 * 365)).level == WARNING
+    assert doctor.check_keys(node_dir, legaltime.now() + timedelta(days=3 * 365)).level == WARNING
     path.unlink()
-    assert doctor.check_keys(node_dir, datetime.now()).level == FAIL
+    assert doctor.check_keys(node_dir, legaltime.now()).level == FAIL
 
 
 def test_enrollment_waiting_for_the_center(node_dir):
@@ -141,19 +142,19 @@ def test_calendar_horizon(node_dir):
 
 def test_old_backlog(node_dir):
     from node.reception import receive_dossier
-    receive_dossier(dossier_body(), "t", now=datetime.now() - timedelta(days=3))
-    assert doctor.check_backlog(datetime.now()).level == WARNING
-    assert doctor.check_backlog(datetime.now() + timedelta(days=20)).level == FAIL
-    assert doctor.check_backlog(datetime.now() - timedelta(days=3)).level == OK
+    receive_dossier(dossier_body(), "t", now=legaltime.now() - timedelta(days=3))
+    assert doctor.check_backlog(legaltime.now()).level == WARNING
+    assert doctor.check_backlog(legaltime.now() + timedelta(days=20)).level == FAIL
+    assert doctor.check_backlog(legaltime.now() - timedelta(days=3)).level == OK
 
 
 def test_last_error_and_silence(node_dir):
     from node.state import set_state
     enroll_locally(node_dir)
-    assert doctor.check_contact(datetime.now()).level == OK
-    assert doctor.check_contact(datetime.now() + timedelta(days=10)).level == WARNING
+    assert doctor.check_contact(legaltime.now()).level == OK
+    assert doctor.check_contact(legaltime.now() + timedelta(days=10)).level == WARNING
     set_state("sync:last_error", "Không kết nối được.")
-    check = doctor.check_contact(datetime.now())
+    check = doctor.check_contact(legaltime.now())
     assert check.level == WARNING and "Không kết nối được" in check.message
 
 
