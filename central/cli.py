@@ -15,6 +15,7 @@ import click
 
 from motcua import legaltime
 from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
+from motcua.inputs import UNIT_CODE
 
 DATA_DIR = data_dir_option("center")
 
@@ -89,7 +90,9 @@ def serve_cmd(data_dir, host, port, threads):
     from cheroot import wsgi
 
     from central.sync_api import sweep_abandoned
+    from motcua.inputs import check_port_free
     from motcua.jobs import Jobs
+    check_port_free(host, port)
     app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
@@ -123,7 +126,8 @@ add_account_commands(central_group, whose="center", open_folder=_open, users_mod
 
 @central_group.command("enroll-token")
 @DATA_DIR
-@click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
+@click.option("--unit-code", required=True, type=UNIT_CODE,
+              help="The point's unit code: 5 digits, e.g. 07024.")
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
 @click.option("--ttl", default="24h", show_default=True, help="Lifetime: 30m, 24h, 7d.")
 @click.option("--file", "offer_file", type=click.Path(dir_okay=False), default=None,
@@ -239,6 +243,7 @@ def point_list_cmd(data_dir):
                    f"{p['key_fingerprint'] or '-'}{rotated}  liên lạc: {p['last_contact'] or 'chưa'}  "
                    f"lệch giờ: {skew}  "
                    f"chờ xuống: {p['backlog_down']}  bị từ chối: {p['refused_parcels']}")
+        click.echo(f"         ghi danh: {p['enrolled_at'] or 'chưa (chờ yêu cầu ghi danh)'}")
         if p["last_refusal"]:
             click.echo(f"         từ chối gần nhất: {p['last_refusal']}")
 
@@ -257,3 +262,52 @@ def point_revoke_cmd(data_dir, unit_code):
     _open(data_dir)
     point = revoke_point(unit_code)
     click.echo(f"Đã thu hồi khoá của điểm {point.unit_code} {point.name}: mọi gói từ khoá này sẽ bị từ chối.")
+
+
+@central_group.command("doctor")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@fail_on_domain_error
+def doctor_cmd(data_dir, as_json):
+    """Health checks of the center: disk, database, keys, quiet or refused points, service.
+    Exit status: 0 ok, 1 a warning, 2 a failure.
+
+    Example: motcua central doctor --data-dir /var/lib/motcua-central --json
+    """
+    import json
+
+    from central.doctor import run_checks
+    from motcua.health import exit_status, report_lines, worst
+    _open(data_dir)
+    checks = run_checks(data_dir)
+    if as_json:
+        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(checks):
+            click.echo(line)
+    sys.exit(exit_status(checks))
+
+
+@central_group.command("install-service")
+@DATA_DIR
+@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua-central", show_default=True,
+              help="The system user the service runs as.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8700, show_default=True, type=int, help="Port to listen on.")
+@click.option("--unit-dir", envvar="MOTCUA_UNIT_DIR", default="/etc/systemd/system", show_default=True,
+              type=click.Path(file_okay=False), help="Where to write the unit.")
+@click.option("--no-enable", is_flag=True, help="Write the unit only (no user, no systemctl).")
+@fail_on_domain_error
+def install_service_cmd(data_dir, user, host, port, unit_dir, no_enable):
+    """Install the systemd unit of the center (start at boot, restart on failure, dedicated user,
+    hardening, logs to the journal).
+
+    Example: sudo motcua central install-service --data-dir /var/lib/motcua-central
+    """
+    from motcua.service import install_unit, render_unit
+    _open(data_dir)
+    text = render_unit("central", data_dir=data_dir, user=user, host=host, port=port)
+    for line in install_unit("central", text, data_dir=data_dir, user=user, unit_dir=unit_dir,
+                             create_user=not no_enable, enable=not no_enable):
+        click.echo(line)

@@ -285,6 +285,14 @@ def blobs_have():
     return _signed_answer({"held": held, "partial": partial})
 
 
+@bp.post("/standing")
+def standing():
+    """Where the center stands with the signing point, which was restored from a backup; its
+    dossiers' events are owed to it again (`central.standing`, signed)."""
+    from central.standing import point_standing
+    return _signed_answer(point_standing(_signed_node()))
+
+
 @bp.post("/down/next")
 def down_next():
     """The next parcel the center owes the signing node (the same one until acknowledged)."""

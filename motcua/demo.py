@@ -22,6 +22,11 @@ PASSWORD = "demo-mat-khau-1"
 POINTS = [("07024", "Quan Lạn", 100, False), ("07006", "Minh Châu", 101, True)]
 
 
+def _say(text: str) -> None:
+    """One line of progress while the demo starts (it takes a while on a small PC)."""
+    click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
+
+
 def _run(*args, stdin: str | None = None) -> str:
     result = subprocess.run([sys.executable, "-m", "motcua", *map(str, args)], input=stdin,
                             capture_output=True, text=True, timeout=120)
@@ -89,11 +94,14 @@ def demo_cmd(port, data_dir):
            "MOTCUA_SYNC_ATTEMPTS": "6"}
     try:
         center = root / "center"
+        _say(f"Khởi động demo trong {root} …")
         if not (center / "central.cfg").exists():
+            _say("Tạo trung tâm (central init, tài khoản cán bộ) …")
             _run("central", "init", "--data-dir", center)
             _run("central", "user", "add", "--data-dir", center, "--username", "canbo",
                  "--role", "officer", "--full-name", "Lê Thị Hoa", stdin=PASSWORD + "\n")
         officer = _run("central", "token", "create", "--data-dir", center, "--username", "canbo")
+        _say(f"Chạy trung tâm trên cổng {port} …")
         procs.append(_serve(["central", "serve", "--data-dir", center, "--port", port], port,
                             root / "center.log", env))
         proxy = ChaosProxy("127.0.0.1", port + 1, "127.0.0.1", port, seed=1)
@@ -103,6 +111,7 @@ def demo_cmd(port, data_dir):
             folder = root / f"point-{unit}"
             url = f"http://127.0.0.1:{port + 1 if bad_link else port}"
             if not (folder / "node_keys.json").exists():
+                _say(f"Tạo điểm {name} ({unit}) và ghi danh với trung tâm …")
                 _run("node", "init", "--data-dir", folder, "--unit-code", unit, "--name", name)
                 _run("node", "user", "add", "--data-dir", folder, "--username", "canbo",
                      "--role", "clerk", "--full-name", f"Cán bộ {name}", stdin=PASSWORD + "\n")
@@ -111,10 +120,12 @@ def demo_cmd(port, data_dir):
                 _run("node", "enroll", "--data-dir", folder, "--central", url, "--token", token)
             tokens[unit] = _run("node", "token", "create", "--data-dir", folder,
                                 "--username", "canbo")
+            _say(f"Chạy điểm {name} trên cổng {port + offset} …")
             procs.append(_serve(["node", "serve", "--data-dir", folder, "--port", port + offset],
                                 port + offset, root / f"point-{unit}.log", env))
         proxy.set_faults(rate_kbit=128, latency_ms=300, cut_every_bytes=128 * 1024,
                          outage_every_s=40, outage_s=8)
+        _say("Tiếp nhận vài hồ sơ mẫu có bản quét …")
         for i, (unit, _, offset, _) in enumerate(POINTS * 2):
             _add_dossier(port + offset, tokens[unit], i, i)
         click.echo(f"\nmotcua demo in {root}\n")

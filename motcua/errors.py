@@ -452,8 +452,65 @@ POINT_NAME_REQUIRED = M("invalid_input", 422, "Cần tên điểm tiếp nhận,
                         "The point needs a name, e.g. “Quan Lạn”.")
 POINT_NAME_BAD = M("invalid_input", 422, "Cần tên điểm tiếp nhận (tối đa 200 ký tự), ví dụ “Quan Lạn”.",
                    "The point needs a name (at most 200 characters), e.g. “Quan Lạn”.")
-ALREADY_INITIALISED = M("already_initialised", 409, "Thư mục này đã là điểm tiếp nhận {unit}.",
-                        "This folder is already point {unit}.")
+ALREADY_INITIALISED = M("already_initialised", 409,
+                        "Thư mục này đã là điểm tiếp nhận {unit}. Nếu gõ nhầm mã và điểm chưa nhận hồ sơ nào, chạy lại với --fix-unit-code.",
+                        "This folder is already point {unit}. If the code was mistyped and the point has received no dossier yet, run again with --fix-unit-code.")
+UNIT_CODE_IN_USE = M("unit_code_in_use", 409,
+                     "Không sửa được mã {unit}: điểm đã ghi hồ sơ hoặc đã ghi danh với trung tâm (mã đơn vị nằm trong mọi mã hồ sơ). Hãy khởi tạo một thư mục mới.",
+                     "Code {unit} cannot be corrected: the point has recorded dossiers or enrolled with the center (the unit code is in every dossier code). Set up a new folder.")
+
+# --- what a technician types (motcua/inputs.py) and the services (motcua/service.py) -------------
+UNIT_CODE_FORMAT = M("bad_unit_code", 422,
+                     "Mã đơn vị “{code}” không hợp lệ: cần 5 chữ số (ví dụ 07024) hoặc mã điện tử dạng 000.00.04.H40.",
+                     "Unit code “{code}” is not valid: it needs 5 digits (e.g. 07024) or an electronic agency code like 000.00.04.H40.")
+DAY_FORMAT = M("bad_date", 422,
+               "Ngày “{value}” không hợp lệ: viết dd/mm/yyyy (31/08/2026) hoặc yyyy-mm-dd (2026-08-31).",
+               "The day “{value}” is not valid: write dd/mm/yyyy (31/08/2026) or yyyy-mm-dd (2026-08-31).")
+URL_FORMAT = M("bad_url", 422,
+               "Địa chỉ “{value}” không hợp lệ: cần dạng http://10.0.0.5:8700 (có http:// hoặc https:// ở đầu).",
+               "The address “{value}” is not valid: it looks like http://10.0.0.5:8700 (with http:// or https:// in front).")
+URL_PORT = M("bad_url", 422, "Cổng trong địa chỉ “{value}” không hợp lệ.",
+             "The port in the address “{value}” is not valid.")
+PORT_RANGE = M("bad_port", 422, "Cổng {port} không hợp lệ (1–65535).", "Port {port} is not valid (1–65535).")
+HOST_UNKNOWN = M("bad_host", 422, "Không tìm thấy địa chỉ “{host}” trên máy này.",
+                 "The address “{host}” is not found on this computer.")
+PORT_BUSY = M("port_busy", 422,
+              "Cổng {port} trên {host} đang bị chương trình khác dùng: dừng chương trình đó hoặc chọn --port khác.",
+              "Port {port} on {host} is used by another program: stop it or choose another --port.")
+PORT_DENIED = M("port_denied", 422,
+                "Không được phép mở cổng {port} (cổng dưới 1024 cần quyền quản trị): chọn --port khác.",
+                "Not allowed to open port {port} (ports below 1024 need administrator rights): choose another --port.")
+PORT_UNUSABLE = M("port_unusable", 422, "Không mở được cổng {port} trên {host}: {detail}.",
+                  "Cannot open port {port} on {host}: {detail}.")
+NO_EXECUTABLE = M("no_executable", 422, "Không tìm thấy lệnh `motcua` đã cài.",
+                  "The installed `motcua` command is not found.")
+PATH_HAS_SPACE = M("bad_path", 422, "Đường dẫn “{path}” có khoảng trắng: chọn thư mục khác.",
+                   "The path “{path}” has a space in it: choose another folder.")
+NEED_ROOT = M("need_root", 422, "Cần quyền root để tạo người dùng dịch vụ (chạy bằng sudo).",
+              "Root rights are needed to create the service's user (run with sudo).")
+
+# --- backup and restore of a point (node/backup.py, central/standing.py, node/rounds.py) ---------
+WEAK_PASSPHRASE = M("weak_passphrase", 422, "Mật khẩu sao lưu cần ít nhất {min} ký tự.",
+                    "A backup passphrase needs at least {min} characters.")
+POINT_EXISTS = M("point_exists", 409,
+                 "{folder} đã có một điểm tiếp nhận. Dừng dịch vụ rồi chạy lại với --replace (thư mục cũ được giữ lại bên cạnh).",
+                 "{folder} already holds a point. Stop the service, then run again with --replace (the old folder is kept beside it).")
+BACKUP_DAMAGED = M("bad_backup", 422, "Bản sao lưu hỏng: {detail}", "The backup is damaged: {detail}")
+BACKUP_NO_DATABASE = M("no_database", 422, "Không có cơ sở dữ liệu {path}.", "There is no database {path}.")
+BACKUP_ODD_ENTRY = M("bad_backup", 422, "Bản sao lưu chứa mục lạ: {name}.", "The backup holds a strange entry: {name}.")
+BACKUP_UNREADABLE = M("bad_backup", 422, "Không đọc được {path}: {detail}.", "Cannot read {path}: {detail}.")
+BACKUP_NOT_A_BACKUP = M("bad_backup", 422, "Tệp này không phải bản sao lưu motcua.",
+                        "This file is not a motcua backup.")
+BACKUP_BAD_PASSPHRASE = M("bad_passphrase", 422, "Sai mật khẩu sao lưu (hoặc tệp đã bị sửa).",
+                          "Wrong backup passphrase (or the file was altered).")
+BACKUP_CUT_SHORT = M("truncated", 422, "Bản sao lưu bị cắt ngắn hoặc đã bị sửa.",
+                     "The backup is cut short or was altered.")
+BACKUP_CONTENT_UNREADABLE = M("bad_backup", 422, "Bản sao lưu hỏng (không đọc được nội dung).",
+                              "The backup is damaged (its content cannot be read).")
+BACKUP_NO_MANIFEST = M("bad_backup", 422, "Bản sao lưu thiếu bảng kê.", "The backup lacks its manifest.")
+NEEDS_STANDING = M("needs_standing", 409,
+                   "Điểm vừa được khôi phục từ bản sao lưu: cần một lần `motcua node sync` qua mạng với trung tâm trước khi trao đổi bằng USB.",
+                   "The point was just restored from a backup: it needs one `motcua node sync` over the network with the center before exchanging by USB.")
 
 # --- the desk's scanner (node/scanner.py) --------------------------------------------------------
 SCANNER_NOT_INSTALLED = M("scanner_unavailable", 503, "Máy này chưa cài phần mềm máy quét (gói sane-utils).",
@@ -539,6 +596,19 @@ CENTER_KEYS_UNREADABLE = M("center_unreachable", 403,
                            "Cannot read the center's keys at {url} ({detail}).")
 CENTER_UNREACHABLE = M("center_unreachable", 403, "Không liên lạc được với trung tâm ({detail}).",
                        "Cannot reach the center ({detail}).")
+# Why the center could not be reached, a detail of the two above (never library text: the log has it).
+WHY_BAD_ADDRESS = Phrase("địa chỉ không hợp lệ (cần dạng http://10.0.0.5:8700)",
+                         "not a valid address (it looks like http://10.0.0.5:8700)")
+WHY_TLS = Phrase("lỗi chứng chỉ HTTPS", "an HTTPS certificate error")
+WHY_TIMEOUT = Phrase("trung tâm không trả lời kịp (hết thời gian chờ)",
+                     "the center did not answer in time (timed out)")
+WHY_NO_CONNECTION = Phrase("không kết nối được (sai địa chỉ, trung tâm chưa chạy, hoặc mất mạng)",
+                           "no connection (wrong address, the center is not running, or the network is down)")
+WHY_HTTP = Phrase("trung tâm trả lời lỗi HTTP {status} (địa chỉ có đúng là trung tâm?)",
+                  "the center answered HTTP error {status} (is the address really the center's?)")
+WHY_NETWORK = Phrase("lỗi mạng", "a network error")
+WHY_NOT_A_CENTER = Phrase("câu trả lời không phải của một trung tâm motcua",
+                          "the answer is not a motcua center's")
 ENROLL_REFUSED = M("enroll_refused", 403, "Trung tâm từ chối ghi danh: {detail}",
                    "The center refused the enrollment: {detail}")
 ENROLL_ANSWER_UNSIGNED = M("wrong_center_key", 403, "Câu trả lời ghi danh không mang chữ ký của trung tâm.",

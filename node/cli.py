@@ -7,13 +7,17 @@ import sys
 import click
 
 from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
+from motcua.inputs import DAY, UNIT_CODE, URL
 
 DATA_DIR = data_dir_option("node")
 
 
 def _open(data_dir):
-    from node.db import open_database
+    from node.db import database_path, open_database
     from node.state import get_state
+    if not database_path(data_dir).is_file():     # never make a folder or a database here
+        raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận (không có node.db): "
+                                   "kiểm tra --data-dir, hoặc chạy `motcua node init` trước.")
     open_database(data_dir)
     if not get_state("unit_code"):
         raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận: chạy `motcua node init` trước.")
@@ -26,16 +30,20 @@ def node_group():
 
 @node_group.command("init")
 @DATA_DIR
-@click.option("--unit-code", required=True, help="The point's unit code, e.g. 07024.")
+@click.option("--unit-code", required=True, type=UNIT_CODE,
+              help="The point's unit code: 5 digits, e.g. 07024.")
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
+@click.option("--fix-unit-code", is_flag=True,
+              help="Correct a mistyped unit code (only before any dossier or enrollment).")
 @fail_on_domain_error
-def init_cmd(data_dir, unit_code, name):
+def init_cmd(data_dir, unit_code, name, fix_unit_code):
     """Create a working point, alone (no network needed).
 
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn"
+    Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn" --fix-unit-code
     """
     from node.setup import init_node
-    result = init_node(data_dir, unit_code, name)
+    result = init_node(data_dir, unit_code, name, fix_unit_code=fix_unit_code)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
     _make_voice(data_dir)
@@ -68,19 +76,26 @@ def voice_cmd(data_dir):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads.")
+@fail_on_domain_error
 def serve_cmd(data_dir, host, port, threads):
     """Serve the clerk UI and the API with waitress, and run the background jobs (sync once
     enrolled, retention, clean-up).
 
     Example: motcua node serve --data-dir /var/lib/motcua --host 0.0.0.0 --port 8800
     """
-    from waitress import serve
+    from waitress import create_server
 
+    from motcua.inputs import check_port_free
+    check_port_free(host, port)
     _open(data_dir)
     app = whole_app("node", {"DATA_DIR": data_dir})
+    try:                                 # bind before saying "serving" (a port taken meanwhile)
+        server = create_server(app, host=host, port=port, threads=threads, ident="motcua")
+    except OSError as exc:
+        raise click.ClickException(f"Không mở được cổng {port} trên {host}: {exc.strerror}.") from None
     app.extensions["motcua.start_background"]()
     click.echo(f"motcua node serving on http://{host}:{port}/", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="motcua")
+    server.run()
 
 
 add_account_commands(node_group, whose="node", open_folder=_open, users_module="node.users",
@@ -104,6 +119,9 @@ def status_cmd(data_dir, as_json):
         click.echo(json.dumps(status, ensure_ascii=False, indent=2))
         return
     click.echo(f"Điểm {status['unit_code']} {status['name']}")
+    click.echo("  Ghi danh: " + {"none": "chưa ghi danh", "waiting": "chờ trung tâm xác nhận "
+                                  "(mang USB tới trung tâm rồi nhập lại)",
+                                  "confirmed": "đã được trung tâm xác nhận"}[status["enrollment"]])
     click.echo(f"  Lần liên lạc cuối với trung tâm: {status['last_contact'] or 'chưa có'}")
     click.echo(f"  Chờ gửi: {status['pending_events']} sự kiện, {status['pending_blobs']} tệp "
                f"({status['pending_bytes'] / 1e6:.1f} MB)")
@@ -154,8 +172,8 @@ def holiday_list_cmd(data_dir, year):
 
 @holiday_group.command("set")
 @DATA_DIR
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="The day, YYYY-MM-DD.")
+@click.option("--date", "day", required=True, type=DAY,
+              help="The day, dd/mm/yyyy or yyyy-mm-dd.")
 @click.option("--kind", required=True,
               type=click.Choice(["holiday", "in_lieu", "working_saturday", "day_off"]),
               help="holiday, in_lieu (nghỉ bù), working_saturday (làm bù) or day_off.")
@@ -168,13 +186,13 @@ def holiday_set_cmd(data_dir, day, kind, name):
     """
     from node.holidays import set_holiday
     _open(data_dir)
-    h = set_holiday(day.date(), kind, name)
+    h = set_holiday(day, kind, name)
     click.echo(f"Đã ghi {h.day} ({h.kind}): {h.name_vi}. Hạn trả của hồ sơ mới sẽ tính theo lịch này.")
 
 
 @holiday_group.command("remove")
 @DATA_DIR
-@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--date", "day", required=True, type=DAY, help="dd/mm/yyyy or yyyy-mm-dd.")
 def holiday_remove_cmd(data_dir, day):
     """Remove one day from the calendar.
 
@@ -182,9 +200,9 @@ def holiday_remove_cmd(data_dir, day):
     """
     from node.holidays import remove_holiday
     _open(data_dir)
-    if not remove_holiday(day.date()):
-        raise click.ClickException(f"Ngày {day.date()} không có trong lịch.")
-    click.echo(f"Đã xoá {day.date()} khỏi lịch.")
+    if not remove_holiday(day):
+        raise click.ClickException(f"Ngày {day:%d/%m/%Y} không có trong lịch.")
+    click.echo(f"Đã xoá {day:%d/%m/%Y} khỏi lịch.")
 
 
 @node_group.command("purge-scans")
@@ -207,7 +225,8 @@ def purge_scans_cmd(data_dir, days):
 
 @node_group.command("enroll")
 @DATA_DIR
-@click.option("--central", "central_url", default=None, help="The center's URL, e.g. http://10.0.0.5:8700.")
+@click.option("--central", "central_url", default=None, type=URL,
+              help="The center's URL, e.g. http://10.0.0.5:8700.")
 @click.option("--token", default=None, help="The one-time token from `motcua central enroll-token`.")
 @click.option("--enroll-file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Or: the enrollment file the center wrote (no network needed; the request "
@@ -331,3 +350,132 @@ def import_cmd(data_dir, folder):
     _echo_ferry(report)
     if report.refused:
         raise SystemExit(1)
+
+
+@node_group.command("doctor")
+@DATA_DIR
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@fail_on_domain_error
+def doctor_cmd(data_dir, as_json):
+    """Health checks: disk, database, clock, keys, enrollment, rules, backlog, contact, scanner,
+    service; each ok, warning or fail with a hint. Exit status: 0 ok, 1 a warning, 2 a failure.
+
+    Example: motcua node doctor --data-dir /var/lib/motcua
+    Example: motcua node doctor --data-dir /var/lib/motcua --json
+    """
+    from motcua.health import exit_status, report_lines, worst
+    from node.doctor import run_checks
+    _open(data_dir)
+    checks = run_checks(data_dir)
+    if as_json:
+        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(checks):
+            click.echo(line)
+    sys.exit(exit_status(checks))
+
+
+def _read_passphrase() -> str:
+    """The backup passphrase: MOTCUA_BACKUP_PASSPHRASE (a scheduled backup) or the first line
+    of stdin."""
+    import os
+    return os.environ.get("MOTCUA_BACKUP_PASSPHRASE") or sys.stdin.readline().rstrip("\n")
+
+
+@node_group.group("backup", invoke_without_command=True)
+@click.option("--data-dir", envvar="MOTCUA_DATA_DIR", type=click.Path(file_okay=False),
+              help="The node's folder (or MOTCUA_DATA_DIR).")
+@click.option("--to", "target", type=click.Path(dir_okay=False),
+              help="The backup file to write (on a second disk or a stick).")
+@click.pass_context
+@fail_on_domain_error
+def backup_group(ctx, data_dir, target):
+    """Write an encrypted, consistent backup (database, scans, keys, settings); safe while the
+    point serves. The passphrase is read from stdin (or MOTCUA_BACKUP_PASSPHRASE).
+
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node backup --data-dir D --to /media/usb/quan-lan.mcb
+    Example: motcua node backup verify --from /media/usb/quan-lan.mcb
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if not data_dir or not target:
+        raise click.UsageError("Cần --data-dir và --to (hoặc lệnh con `verify`).")
+    from node.backup import make_backup
+    _open(data_dir)
+    m = make_backup(data_dir, target, _read_passphrase())
+    click.echo(f"Đã sao lưu điểm {m['unit_code']} vào {target}: {m['dossiers']} hồ sơ, "
+               f"{m['events']} sự kiện, {m['scans']} bản quét. Giữ mật khẩu ở nơi an toàn: "
+               "mất mật khẩu là mất bản sao lưu.")
+
+
+@backup_group.command("verify")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The backup file.")
+@fail_on_domain_error
+def backup_verify_cmd(source):
+    """Check a backup without restoring it (passphrase on stdin): every record decrypts, the
+    database is whole, every scan matches its hash. Exit 1 when anything is wrong.
+
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node backup verify --from /media/usb/quan-lan.mcb
+    """
+    from node.backup import verify_backup
+    m = verify_backup(source, _read_passphrase())
+    click.echo(f"Bản sao lưu của điểm {m['unit_code']} lúc {m['created_at']}: {m['dossiers']} hồ "
+               f"sơ, {m['events']} sự kiện, {m['scans']} bản quét.")
+    for problem in m["problems"]:
+        click.echo(f"  Lỗi: {problem}")
+    if m["problems"]:
+        raise SystemExit(1)
+    click.echo("Kiểm tra xong: dùng được để khôi phục.")
+
+
+@node_group.command("restore")
+@click.option("--data-dir", envvar="MOTCUA_DATA_DIR", required=True,
+              type=click.Path(file_okay=False), help="The node's folder (or MOTCUA_DATA_DIR).")
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="The backup file.")
+@click.option("--replace", is_flag=True,
+              help="A point is already there: keep it aside as <folder>.before-restore-<time>.")
+@fail_on_domain_error
+def restore_cmd(data_dir, source, replace):
+    """Restore a point from a backup (passphrase on stdin). Stop the service first. The point
+    sends nothing until the center has told it where it stands (the next `motcua node sync`),
+    then continues after it and gets back from the center what the backup lacked.
+
+    Example: echo 'cụm-mật-khẩu-dài' | motcua node restore --data-dir /var/lib/motcua --from q.mcb
+    """
+    from node.backup import restore_backup
+    m = restore_backup(data_dir, source, _read_passphrase(), replace=replace)
+    click.echo(f"Đã khôi phục điểm {m['unit_code']} từ bản sao lưu lúc {m['created_at']}.")
+    if m.get("enrolled"):
+        click.echo("Tiếp theo: `motcua node sync` (qua mạng) để trung tâm báo điểm đang ở đâu "
+                   "và gửi lại phần bản sao lưu thiếu; trước đó điểm không gửi gì.")
+
+
+@node_group.command("install-service")
+@DATA_DIR
+@click.option("--user", envvar="MOTCUA_SERVICE_USER", default="motcua", show_default=True,
+              help="The system user the service runs as.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8800, show_default=True, type=int, help="Port to listen on.")
+@click.option("--backup-dir", "backup_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="A folder the service may also write (a second disk for backups).")
+@click.option("--unit-dir", envvar="MOTCUA_UNIT_DIR", default="/etc/systemd/system", show_default=True,
+              type=click.Path(file_okay=False), help="Where to write the unit.")
+@click.option("--no-enable", is_flag=True, help="Write the unit only (no user, no systemctl).")
+@fail_on_domain_error
+def install_service_cmd(data_dir, user, host, port, backup_dirs, unit_dir, no_enable):
+    """Install the systemd unit: start at boot, restart on failure, a dedicated user, hardening,
+    logs to the journal (journalctl -u motcua-node).
+
+    Example: sudo motcua node install-service --data-dir /var/lib/motcua --port 8800
+    """
+    from motcua.service import install_unit, render_unit
+    from node.state import unit_name
+    _open(data_dir)
+    text = render_unit("node", data_dir=data_dir, user=user, host=host, port=port,
+                       name=unit_name(), writable=tuple(backup_dirs))
+    for line in install_unit("node", text, data_dir=data_dir, user=user, unit_dir=unit_dir,
+                             create_user=not no_enable, enable=not no_enable):
+        click.echo(line)

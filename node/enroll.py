@@ -63,7 +63,8 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
         announced.raise_for_status()
         center = crypto.PublicKeys.from_dict(announced.json()["public_keys"])
     except (requests.RequestException, ValueError, KeyError, crypto.CryptoRefused) as exc:
-        raise EnrollRefused(E.CENTER_KEYS_UNREADABLE(url=base, detail=exc)) from None
+        logger.info("center keys at %s unreadable: %r", base, exc)
+        raise EnrollRefused(E.CENTER_KEYS_UNREADABLE(url=base, detail=_why(exc))) from None
     _check_center(center, expected_fingerprint)
 
     identity = _own_identity(data_dir)
@@ -74,7 +75,8 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
             "token": token, "unit_code": me, "public_keys": mine.to_dict(),
             "signature": base64.b64encode(proof).decode()})
     except requests.RequestException as exc:
-        raise EnrollRefused(E.CENTER_UNREACHABLE(detail=exc)) from None
+        logger.info("enroll request to %s failed: %r", base, exc)
+        raise EnrollRefused(E.CENTER_UNREACHABLE(detail=_why(exc))) from None
     if r.status_code != 201:
         try:
             error = r.json()["error"]
@@ -128,6 +130,26 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
     return {"unit_code": me, "central_url": None,
             "center_fingerprint": offer.center_keys.fingerprint(),
             "node_fingerprint": identity.public_keys().fingerprint()}
+
+
+def _why(exc: Exception) -> E.Phrase:
+    """What went wrong reaching the center, in words a technician can act on, in both languages
+    (never library text, which the log keeps)."""
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema
+                  | requests.exceptions.InvalidSchema):
+        return E.WHY_BAD_ADDRESS
+    if isinstance(exc, requests.exceptions.SSLError):
+        return E.WHY_TLS
+    if isinstance(exc, requests.exceptions.Timeout):
+        return E.WHY_TIMEOUT
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return E.WHY_NO_CONNECTION
+    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        status = exc.response.status_code
+        return E.Phrase(E.WHY_HTTP.vi.format(status=status), E.WHY_HTTP.en.format(status=status))
+    if isinstance(exc, requests.RequestException):
+        return E.WHY_NETWORK
+    return E.WHY_NOT_A_CENTER
 
 
 def pending_request() -> bytes | None:

@@ -1,7 +1,9 @@
 """One sync round of a point over any carrier (`sync.carrier`): HTTP, a USB stick, or in process.
 
 `run_round` is the only code that decides what goes and what an answer means; carriers only move
-bytes. In order: receipts and answers that came back late (a stick's), then this point's requests
+bytes. A point restored from a backup (`node.backup`) first asks where the center stands and
+continues after it; only a live carrier can tell, so a stick is refused until then. In order:
+receipts and answers that came back late (a stick's), then this point's requests
 (enrollment by file, key rotation), its records (chained `events` parcels, built once in the
 spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
 whatever the result), and last the scans the center lacks as blob chunks, records written meanwhile
@@ -23,9 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 from motcua import errors as E, legaltime
-from motcua.errors import DomainError
+from motcua.errors import Conflict, DomainError
 from motcua.files import write_durably
 from node import keyrotation as rotation
+from node.backup import needs_standing, resume_from_standing
 from node.enroll import (
     EnrollRefused,
     forget_request,
@@ -118,6 +121,7 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
     """
     report = report if report is not None else RoundReport()
     r = _Round(Point(data_dir), carrier, report, stop, progress, chunk_bytes)
+    r.resume_if_restored()
     carrier.open(report, up=up, down=down)
     if down:
         r.take_late_receipts()
@@ -155,6 +159,22 @@ class _Round:
         self.left_parcels: set[str] = set()
         self.events_stuck = False             # a record did not go: neither do scans
         self.done = self.total = 0
+
+    # -- after a restore --------------------------------------------------------------------------
+
+    def resume_if_restored(self) -> None:
+        """Restored from a backup: learn where the center stands before anything goes or comes,
+        then continue after it (`node.backup.resume_from_standing`), with the spool it rebuilt.
+        :raises Conflict: the carrier cannot ask (a stick): a network round must come first."""
+        if not needs_standing():
+            return
+        answer = self.carrier.standing() if self.carrier.live else None
+        if answer is None:
+            raise Conflict(E.NEEDS_STANDING)
+        self.contact()
+        resume_from_standing(self.me.data_dir, answer)
+        self.me.spool = Spool(self.me.data_dir / "outbox")
+        self.report.came.append("trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó")
 
     # -- receipts ---------------------------------------------------------------------------------
 

@@ -1,34 +1,37 @@
 """Setting up a new reception point: the work behind `motcua node init`."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from motcua import errors as E
 from motcua.errors import Conflict, InvalidInput
 from motcua.identity import to_nfc
+from motcua.inputs import check_unit_code
 from node.catalogue import install_catalogue, load_default_catalogue
 from node.db import open_database
 from node.holidays import install_holidays, load_default_holidays
 from node.state import get_state, set_state
 
 
-def init_node(data_dir: str | Path, unit_code: str, name: str) -> dict:
+def init_node(data_dir: str | Path, unit_code: str, name: str, *,
+              fix_unit_code: bool = False) -> dict:
     """Create the data dir, the database, the default catalogue and holiday calendar.
 
-    :raises InvalidInput: bad unit code or name; Conflict: the folder already holds another point.
+    Run again on the same folder it only refreshes the name, catalogue and calendar. A mistyped
+    unit code can be corrected (`fix_unit_code`) as long as the point has recorded nothing and
+    has not enrolled: its code is in every dossier code and known to the center after that.
+
+    :raises InvalidInput: bad unit code or name; Conflict: the folder already holds another point
+        (and it cannot, or was not asked to, be corrected).
     """
-    unit_code = (unit_code or "").strip()
-    if not re.fullmatch(r"[0-9A-Za-z.]{2,20}", unit_code):
-        raise InvalidInput(E.BAD_UNIT_CODE,
-                           field="unit_code")
-    name = to_nfc(name or "")
+    unit_code = check_unit_code(unit_code)
+    name = to_nfc(name or "").strip()
     if not name:
         raise InvalidInput(E.POINT_NAME_REQUIRED, field="name")
     open_database(data_dir)
     existing = get_state("unit_code")
     if existing and existing != unit_code:
-        raise Conflict(E.ALREADY_INITIALISED(unit=existing))
+        _check_code_fixable(data_dir, existing, fix_unit_code)
     set_state("unit_code", unit_code)
     set_state("unit_name", name)
     (Path(data_dir) / "scans").mkdir(exist_ok=True)
@@ -36,3 +39,13 @@ def init_node(data_dir: str | Path, unit_code: str, name: str) -> dict:
     holidays = install_holidays(load_default_holidays())
     return {"unit_code": unit_code, "name": name, "procedures_added": procedures,
             "holidays": holidays}
+
+
+def _check_code_fixable(data_dir: str | Path, existing: str, asked: bool) -> None:
+    """:raises Conflict: unless asked to fix a code nothing has used yet."""
+    from node.enroll import keys_path
+    from node.models import Event
+    if not asked:
+        raise Conflict(E.ALREADY_INITIALISED(unit=existing))
+    if Event.select().exists() or keys_path(data_dir).exists() or get_state("central_keys"):
+        raise Conflict(E.UNIT_CODE_IN_USE(unit=existing))

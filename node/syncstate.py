@@ -37,6 +37,7 @@ def status_dict() -> dict:
         "central_url": get_state("central_url"),
         "enrolled": bool(get_state("central_keys")),      # by HTTP or by file (USB only)
         "enroll_request_waiting": bool(get_state("enroll:request")),
+        "enrollment": enrollment_state(),
         "pending_events": pending_count(),
         "pending_blobs": pending_blobs.count(),
         "pending_bytes": pending_blobs.select(fn.COALESCE(fn.SUM(Blob.size), 0)).scalar(),
@@ -81,3 +82,12 @@ def indicator(*, interval_s: float = 60, now: datetime | None = None) -> dict:
             "pending_mb": round((base["pending_bytes"] or 0) / 1_000_000, 1),
             "notes": [n for n in (base["clock_warning"], base["up_refused"], base["down_refused"])
                       if n]}
+
+
+def enrollment_state() -> str:
+    """`none` (never enrolled), `waiting` (enrolled by file: the center has not yet answered any
+    parcel, so it has not redeemed the request) or `confirmed` (the center's signed answer came:
+    at once over HTTP, with the first receipt by stick)."""
+    if not get_state("central_keys"):
+        return "none"
+    return "waiting" if get_state("enroll:request") else "confirmed"

@@ -9,7 +9,9 @@ A round (`node.rounds.run_round`) only ever asks a carrier to:
   them), and answers to requests (a key rotation);
 - put this point's receipts for the down parcels, and requests (enrollment, key rotation);
 - say which scans the center already holds (None: it cannot be asked now), and whether a chunk of
-  a given size still has room on this trip.
+  a given size still has room on this trip;
+- say where the center stands with this point (a point restored from a backup asks before it sends
+  anything; None: it cannot be asked now, as on a stick).
 
 Receipts, parcels and requests are the same bytes on every carrier; checking them (signatures,
 which parcel a receipt names) is the round's business, never the carrier's. A carrier is `live`
@@ -111,6 +113,12 @@ class Carrier:
         cannot be asked (the round then goes by the receipts it has)."""
         return None
 
+    def standing(self) -> dict | None:
+        """Where the center stands with this point, signed by it (`POST /sync/v1/standing`,
+        docs/protocol.md "Restoring a point"), or None when it cannot be asked now. Asking makes
+        the center owe the point its dossiers' events again."""
+        return None
+
     def put_enrollment(self, request: bytes | None) -> None:
         """Carry this point's sealed enrollment request (None: there is none any more)."""
 
@@ -159,6 +167,9 @@ class HttpCarrier(Carrier):
 
     def held_blobs(self, shas: list[str]) -> dict:
         return self.transport.have_blobs(shas)
+
+    def standing(self) -> dict:
+        return self.transport.standing()
 
     def put_rotation(self, request: bytes | None) -> dict | None:
         return None if request is None else self.transport.rotate_keys(request)

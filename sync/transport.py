@@ -293,6 +293,10 @@ class HttpTransport:
         """{"held": [sha…], "partial": {sha: [offset…]}} as signed by the center."""
         return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, "hỏi tệp quét")
 
+    def standing(self) -> dict:
+        """Where the center stands with this point (after a restore; docs/protocol.md), signed."""
+        return self._signed_json("/sync/v1/standing", {}, "hỏi trạng thái ở trung tâm")
+
     def rotate_keys(self, request_doc: bytes) -> dict:
         """Send a key rotation request (`sync.keyrotation`); the center's signed answer document.
         :raises TransportError: unreachable, or refused (revoked point, bad endorsement)."""

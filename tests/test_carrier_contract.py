@@ -373,3 +373,28 @@ def test_a_lost_trip_loses_nothing(link):
     link.sync()
     assert link.center_events() == link.node_events() and len(link.node_events()) == 4
     assert link.center_blobs() == {b.sha256 for b in Blob.select()} and len(link.center_blobs()) == 2
+
+
+def test_a_restored_point_learns_where_the_center_stands_before_anything_goes(link):
+    """After a restore (`node.backup`) the round first asks the carrier where the center stands:
+    a live one answers and the chain goes on after the center's last parcel; a stick cannot, so
+    the round is refused until a network round has asked."""
+    import shutil
+
+    from motcua.errors import Conflict
+    from node.backup import STANDING_KEY, needs_standing
+    from node.state import set_state
+    link.receive(2)
+    link.sync()
+    shutil.rmtree(link.node / "outbox")          # what an old backup knows: no spool, the mark
+    set_state(STANDING_KEY, "2026-01-05T08:00:00")
+    link.receive(1)
+    if not link.live:
+        with pytest.raises(Conflict) as refused:
+            link.round()
+        assert refused.value.code == "needs_standing" and needs_standing()
+        return
+    report = link.round()
+    assert not needs_standing() and not report.refused, report.lines()
+    link.sync()
+    assert link.center_events() == link.node_events() and len(link.node_events()) == 3

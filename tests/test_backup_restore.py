@@ -1,0 +1,156 @@
+"""Backup and restore of a point: an encrypted, verifiable file; and a restored old backup never
+makes the point reuse a parcel sequence, an event id or a dossier code the center holds, and loses
+nothing (the center sends back what the backup lacked)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from motcua.cli import main
+from motcua.errors import Conflict, InvalidInput
+from tests.sync_env import Center, add_dossiers, make_node, sync_until_clean
+
+PASS = "cụm mật khẩu sao lưu dài"
+
+
+@pytest.fixture
+def center(tmp_path):
+    c = Center(tmp_path).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(autouse=True)
+def closing_node_db():
+    yield
+    from node.db import close_database
+    close_database()
+
+
+def test_backup_is_encrypted_verifiable_and_refuses_a_wrong_passphrase(node_dir, tmp_path):
+    from node.backup import make_backup, verify_backup
+    codes = add_dossiers(node_dir, 3, scan_bytes=20_000)
+    target = tmp_path / "usb" / "quan-lan.mcb"
+    manifest = make_backup(node_dir, target, PASS)
+    assert manifest["dossiers"] == 3 and manifest["scans"] == 3
+    raw = target.read_bytes()
+    assert raw.startswith(b"MCB1") and codes[0].encode() not in raw and b"SQLite" not in raw
+    assert verify_backup(target, PASS)["problems"] == []
+    with pytest.raises(InvalidInput, match="Sai mật khẩu"):
+        verify_backup(target, "một mật khẩu khác hẳn")
+    cut = tmp_path / "cut.mcb"
+    cut.write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(InvalidInput, match="cắt ngắn"):
+        verify_backup(cut, PASS)
+    flipped = bytearray(raw)
+    flipped[len(raw) // 2] ^= 1
+    (tmp_path / "flip.mcb").write_bytes(bytes(flipped))
+    with pytest.raises(InvalidInput):
+        verify_backup(tmp_path / "flip.mcb", PASS)
+    with pytest.raises(InvalidInput, match="ít nhất"):
+        make_backup(node_dir, tmp_path / "x.mcb", "ngắn")
+
+
+def test_backup_while_serving_writes(node_dir, tmp_path):
+    """The online backup API copies a consistent database while another connection writes."""
+    import threading
+
+    from node.backup import make_backup, restore_backup
+    add_dossiers(node_dir, 5)
+    stop = threading.Event()
+
+    def keep_writing():
+        while not stop.is_set():
+            add_dossiers(node_dir, 1)
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        make_backup(node_dir, tmp_path / "live.mcb", PASS)
+    finally:
+        stop.set()
+        writer.join()
+    from node.db import close_database
+    close_database()
+    m = restore_backup(tmp_path / "restored", tmp_path / "live.mcb", PASS)
+    assert m["dossiers"] >= 5
+    from node.db import open_database
+    from node.models import Dossier, Event
+    open_database(tmp_path / "restored")
+    assert Dossier.select().count() == m["dossiers"] and Event.select().count() == m["events"]
+
+
+def test_restore_refuses_to_overwrite_a_point(node_dir, tmp_path):
+    from node.backup import make_backup, restore_backup
+    make_backup(node_dir, tmp_path / "b.mcb", PASS)
+    with pytest.raises(Conflict, match="--replace"):
+        restore_backup(node_dir, tmp_path / "b.mcb", PASS)
+
+
+def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
+    from central.models import Dossier as CDossier, Event as CEvent, Point, SeenParcel
+    from node.backup import make_backup, needs_standing
+    from node.db import close_database, open_database
+    from node.models import Dossier, Event
+    from node.reception import receive_dossier
+    from tests.conftest import dossier_body
+
+    folder = make_node(tmp_path, "07024", "Quan Lạn", center.url, center.token("07024"))
+    before = add_dossiers(folder, 3, scan_bytes=10_000)
+    sync_until_clean(folder)
+    backup = tmp_path / "usb" / "07024.mcb"
+    make_backup(folder, backup, PASS)
+
+    # Work after the backup, all of it synced: the backup will lack it.
+    after = add_dossiers(folder, 4, scan_bytes=10_000)
+    from node.reception import transition
+    transition(before[0], 4, "lan@test")
+    sync_until_clean(folder)
+    lost_events = {e.event_id for e in Event.select()}
+    with center.db():
+        seq_before = Point.get(Point.unit_code == "07024").last_seq_in
+        center_codes = {d.code for d in CDossier.select()}
+    assert set(before + after) <= center_codes and seq_before >= 2
+
+    # The PC dies: everything gone. The technician restores the old backup.
+    close_database()
+    shutil.rmtree(folder)
+    r = CliRunner().invoke(main, ["node", "restore", "--data-dir", str(folder), "--from",
+                                  str(backup)], input=PASS + "\n")
+    assert r.exit_code == 0, r.output
+    open_database(folder)
+    assert needs_standing()
+    assert {d.code for d in Dossier.select()} == set(before)
+
+    # Before the first contact the clerk keeps working: today's numbers jump clear of the lost ones.
+    offline = receive_dossier(dossier_body(), "lan@test")
+    assert offline.code not in center_codes and int(offline.code[-4:]) > 5000
+    # A stick cannot tell the point where the center stands: refused until the network has.
+    out = CliRunner().invoke(main, ["node", "export", "--data-dir", str(folder), "--to",
+                                    str(tmp_path / "stick")])
+    assert out.exit_code != 0 and "khôi phục" in out.output
+    open_database(folder)
+
+    sync_until_clean(folder)
+    assert not needs_standing()
+    sync_until_clean(folder)                      # the center's copies come down in later rounds
+    with center.db():
+        from central.models import Refusal
+        refusals = [(r.reason_code, r.message) for r in Refusal.select()]
+        seqs = [s.seq for s in SeenParcel.select().where(SeenParcel.sender == "07024")]
+        point = Point.get(Point.unit_code == "07024")
+        codes = [d.code for d in CDossier.select().where(CDossier.origin == "07024")]
+        held_ids = {e.event_id for e in CEvent.select().where(CEvent.origin == "07024")}
+    assert refusals == []                          # no replayed, no chain_broken
+    assert len(seqs) == len(set(seqs)) and point.last_seq_in > seq_before
+    assert len(codes) == len(set(codes)) == len(before) + len(after) + 1
+    assert offline.code in codes
+    # Nothing lost: the point holds again every dossier and every event it ever wrote.
+    assert {d.code for d in Dossier.select()} == set(before + after + [offline.code])
+    assert lost_events <= {e.event_id for e in Event.select()}
+    assert {e.event_id for e in Event.select() if e.origin == "07024"} <= held_ids
+    assert Dossier.get(Dossier.code == before[0]).status == 4
+    # A dossier received after the restore, on the next day's numbers, goes on from the center's.
+    nxt = receive_dossier(dossier_body(), "lan@test")
+    assert nxt.code not in codes
