@@ -67,6 +67,10 @@ PATHS: dict[str, dict[str, dict]] = {
     "/sync/v1/enroll": {"post": _op("Enroll a point with a one-time token.", auth="none",
                                     body="{token, unit_code, keys, proof}",
                                     errors=(403, 409, 422))},
+    "/sync/v1/standing": {"post": _op(
+        "Where the center stands with this point (last parcel applied, highest codes seen), asked "
+        "by a point restored from a backup before it sends anything.", auth="signed",
+        errors=(401, 403, 422))},
     "/sync/v1/rotate": {"post": _op("Rotate a point's keys (endorsed by the old key).",
                                     auth="signed", body="signed rotation request",
                                     errors=(403, 409, 422))},

@@ -38,7 +38,9 @@ def test_the_centers_whole_app_loads_nothing_of_the_node(tmp_path):
 def test_serve_needs_the_whole_app_handed_down_by_the_motcua_command(node_dir):
     from motcua.cli import main
     from node.cli import node_group
-    alone = CliRunner().invoke(node_group, ["serve", "--data-dir", str(node_dir)])
+    from tests.procs import free_port
+    alone = CliRunner().invoke(node_group, ["serve", "--data-dir", str(node_dir),
+                                            "--port", str(free_port())])   # not the default 8800
     assert alone.exit_code == 2 and "motcua" in alone.output                   # one-line reason
     helped = CliRunner().invoke(main, ["node", "serve", "--help"])
     assert helped.exit_code == 0 and "Example: motcua node serve" in helped.output

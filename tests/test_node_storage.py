@@ -28,7 +28,8 @@ def test_migration_upgrades_existing_data_in_place(tmp_path):
         "INSERT INTO dossier (uid, code, lookup_secret, origin, procedure_code, catalogue_version, "
         "channel, status, applicant, applicant_id_number, search_text, received_at, due_at, "
         "supplement_count, fee_paid, book_volume, book_number, received_by, updated_hlc) VALUES "
-        "('u1', '07024-260105-0001', 'ABCDEF', '07024', '1.001193', '2026.1', 1, 2, '{}', "
+        "('u1', '07024-260105-0001', 'ABCDEF', '07024', '1.001193', '2026.1', 1, 2, "
+        "'{\"full_name\": \"Nguyễn Văn An\"}', "
         "'022085001234', 'nguyen van an 07024 260105 0001', '2026-01-05 08:00:00', "
         "'2026-01-05 17:00:00', 0, 0, '2026', 1, 'lan@07024', '000000000000001-00000')")
     old.close()
