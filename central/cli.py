@@ -14,7 +14,13 @@ from pathlib import Path
 import click
 
 from motcua import legaltime
-from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
+from motcua.clikit import (
+    add_account_commands,
+    data_dir_option,
+    fail_on_domain_error,
+    report_checks,
+    whole_app,
+)
 from motcua.inputs import UNIT_CODE
 
 DATA_DIR = data_dir_option("center")
@@ -274,19 +280,10 @@ def doctor_cmd(data_dir, as_json):
 
     Example: motcua central doctor --data-dir /var/lib/motcua-central --json
     """
-    import json
 
     from central.doctor import run_checks
-    from motcua.health import exit_status, report_lines, worst
     _open(data_dir)
-    checks = run_checks(data_dir)
-    if as_json:
-        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
-                              ensure_ascii=False, indent=2))
-    else:
-        for line in report_lines(checks):
-            click.echo(line)
-    sys.exit(exit_status(checks))
+    report_checks(run_checks(data_dir), as_json)
 
 
 @central_group.command("install-service")

@@ -38,6 +38,21 @@ def whole_app(side: str, config: dict):
     return getattr(factories, side)(config)
 
 
+def report_checks(checks: list, as_json: bool) -> None:
+    """Print a doctor's checks (`motcua.health`) as lines or JSON, and exit with the worst's status."""
+    import json
+    import sys
+
+    from motcua.health import exit_status, report_lines, worst
+    if as_json:
+        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(checks):
+            click.echo(line)
+    sys.exit(exit_status(checks))
+
+
 def fail_on_domain_error(fn):
     """Turn a domain error, or a database that cannot be opened, into a one-line reason and exit 1."""
     @functools.wraps(fn)

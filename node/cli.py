@@ -6,7 +6,13 @@ import sys
 
 import click
 
-from motcua.clikit import add_account_commands, data_dir_option, fail_on_domain_error, whole_app
+from motcua.clikit import (
+    add_account_commands,
+    data_dir_option,
+    fail_on_domain_error,
+    report_checks,
+    whole_app,
+)
 from motcua.inputs import DAY, UNIT_CODE, URL
 
 DATA_DIR = data_dir_option("node")
@@ -363,17 +369,9 @@ def doctor_cmd(data_dir, as_json):
     Example: motcua node doctor --data-dir /var/lib/motcua
     Example: motcua node doctor --data-dir /var/lib/motcua --json
     """
-    from motcua.health import exit_status, report_lines, worst
     from node.doctor import run_checks
     _open(data_dir)
-    checks = run_checks(data_dir)
-    if as_json:
-        click.echo(json.dumps({"worst": worst(checks), "checks": [c.to_dict() for c in checks]},
-                              ensure_ascii=False, indent=2))
-    else:
-        for line in report_lines(checks):
-            click.echo(line)
-    sys.exit(exit_status(checks))
+    report_checks(run_checks(data_dir), as_json)
 
 
 def _read_passphrase() -> str:
