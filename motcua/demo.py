@@ -18,13 +18,15 @@ from pathlib import Path
 import click
 import requests
 
+from motcua import legaltime
+
 PASSWORD = "demo-mat-khau-1"
 POINTS = [("07024", "Quan Lạn", 100, False), ("07006", "Minh Châu", 101, True)]
 
 
 def _say(text: str) -> None:
     """One line of progress while the demo starts (it takes a while on a small PC)."""
-    click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
+    click.echo(f"[{legaltime.now():%H:%M:%S}] {text}", err=True)   # the times the pages show
 
 
 def _run(*args, stdin: str | None = None) -> str:

@@ -164,22 +164,21 @@ def recall(desk, *, now: datetime | None = None) -> Ticket:
 
 def skip(desk, *, now: datetime | None = None) -> Ticket:
     """The citizen did not come: the ticket is set aside. :raises Conflict: none called."""
-    desk = _desk_number(desk)
-    now = (now or legaltime.now()).replace(microsecond=0)
-    with db.atomic("IMMEDIATE"):
-        ticket = _current_or_refuse(desk, now.date())
-        ticket.status, ticket.finished_at = "skipped", now
-        ticket.save()
-        return ticket
+    return _end_current(desk, "skipped", now)
 
 
 def finish(desk, *, now: datetime | None = None) -> Ticket:
     """The citizen was served. :raises Conflict: none called."""
+    return _end_current(desk, "done", now)
+
+
+def _end_current(desk, status: str, now: datetime | None) -> Ticket:
+    """Close the ticket this desk is serving with `status`. :raises Conflict: none called."""
     desk = _desk_number(desk)
     now = (now or legaltime.now()).replace(microsecond=0)
     with db.atomic("IMMEDIATE"):
         ticket = _current_or_refuse(desk, now.date())
-        ticket.status, ticket.finished_at = "done", now
+        ticket.status, ticket.finished_at = status, now
         ticket.save()
         return ticket
 
