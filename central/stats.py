@@ -47,8 +47,13 @@ def _day(column):
 
 
 def _month(column):
-    """"YYYY-MM" of a timestamp."""
-    return fn.to_char(column, "YYYY-MM") if is_postgres() else fn.substr(column, 1, 7)
+    """The month of a timestamp: its first instant on PostgreSQL (cheaper than text), "YYYY-MM"
+    text on SQLite; `_month_key` makes both "YYYY-MM"."""
+    return fn.date_trunc("month", column) if is_postgres() else fn.substr(column, 1, 7)
+
+
+def _month_key(value) -> str:
+    return f"{value:%Y-%m}" if isinstance(value, (date, datetime)) else str(value)
 
 
 def _seconds(start, end):
@@ -93,60 +98,101 @@ def _check_range(date_from, date_to) -> None:
         raise InvalidInput(E.STATS_RANGE, field="to")
 
 
+def _tally(inner, sets: dict[str, tuple[str, ...]], *, seconds: bool = False
+           ) -> dict[str, list[tuple]]:
+    """Count the rows of `inner` (a query whose columns are aliased) grouped several ways at once:
+    for each named set of column names, its rows as (*keys, count[, sum of the `seconds` column]).
+
+    PostgreSQL reads the rows once (`GROUPING SETS`); SQLite, which has none, once per set. Grouping
+    by the aliases of a subquery keeps one expression per column (a `CASE` with parameters would
+    otherwise differ between SELECT and GROUP BY)."""
+    from central.db import db
+    sql, params = inner.sql()
+    columns = list(dict.fromkeys(c for keys in sets.values() for c in keys))
+    measures = "COUNT(*)" + (", SUM(t.seconds)" if seconds else "")
+    out: dict[str, list[tuple]] = {name: [] for name in sets}
+    if is_postgres():
+        # The planner guesses far more groups than there are (a row's verdict and month are
+        # expressions it has no statistics of) and would sort a million rows to disk; the groups
+        # are a few hundred, so hashing them in memory is safe.
+        select = ", ".join(f"t.{c}" for c in columns)
+        groups = ", ".join("(" + ", ".join(f"t.{c}" for c in keys) + ")" for keys in sets.values())
+        masks = {sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in keys): name
+                 for name, keys in sets.items()}
+        with db.atomic():                   # SET LOCAL lasts until the end of this transaction
+            db.execute_sql("SET LOCAL work_mem = '256MB'")
+            rows = db.execute_sql(f"SELECT {select}, GROUPING({select}), {measures} "
+                                  f"FROM ({sql}) AS t GROUP BY GROUPING SETS ({groups})",
+                                  params).fetchall()
+        for row in rows:
+            name = masks[row[len(columns)]]
+            values = dict(zip(columns, row))
+            out[name].append(tuple(values[c] for c in sets[name]) + tuple(row[len(columns) + 1:]))
+        return out
+    for name, keys in sets.items():
+        select = ", ".join([f"t.{c}" for c in keys] + [measures])
+        group = (" GROUP BY " + ", ".join(f"t.{c}" for c in keys)) if keys else ""
+        out[name] = [tuple(r) for r in
+                     db.execute_sql(f"SELECT {select} FROM ({sql}) AS t{group}", params).fetchall()]
+    return out
+
+
+def _by(rows: list[tuple]) -> dict:
+    """{key: count} of one-key tally rows, sorted by key (None last, as text)."""
+    return dict(sorted(((k, n) for k, n, *_ in rows), key=lambda kv: str(kv[0])))
+
+
+def _verdicts(rows: list[tuple]) -> dict:
+    """{key: Counter of verdicts} of (key, verdict, count, …) tally rows."""
+    out: dict = {}
+    for key, verdict, count, *_ in rows:
+        if verdict:
+            out.setdefault(key, Counter())[verdict] += count
+    return out
+
+
 def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime) -> dict:
     """Figures for dossiers received from `date_from` to `date_to` inclusive (open-ended if None).
 
     `on_time_rate` counts early and on-time together (the national "on time or early" figure).
-    One grouped query; the groups are summed per point, procedure, status and channel here.
     :raises InvalidInput: a range that ends before it starts.
     """
     _check_range(date_from, date_to)
     with_result = Dossier.status.in_(sorted(WITH_RESULT)) & Dossier.finished_at.is_null(False)
-    verdict = Case(None, [(with_result, _verdict())], SQL("NULL"))
     no_clock = sorted(int(s) for s in PAUSES | {Status.SUBMITTED_ONLINE})
-    open_state = Case(None, [(Dossier.status.in_(sorted(CLOSED)), SQL("NULL")),
-                             (Dossier.status.in_(no_clock), "paused"),
-                             (Dossier.due_at.is_null(False) & (Dossier.due_at < now), "past")],
-                      "within")
-    keys = (Dossier.origin, Dossier.procedure_code, Dossier.status, Dossier.channel,
-            verdict.alias("verdict"), open_state.alias("open_state"))
-    query = _grouped(_period(Dossier.select(*keys, fn.COUNT(SQL("*"))), Dossier.received_at,
-                             date_from, date_to), keys)
-    by_point, by_procedure, by_status, by_channel = Counter(), Counter(), Counter(), Counter()
-    timely, timely_point, timely_procedure, opened = Counter(), {}, {}, Counter()
-    total = 0
-    for origin, procedure, status, channel, verdict_, open_, count in query.tuples():
-        total += count
+    inner = _period(Dossier.select(
+        Dossier.origin.alias("origin"), Dossier.procedure_code.alias("procedure_code"),
+        Dossier.status.alias("status"), Dossier.channel.alias("channel"),
+        Case(None, [(with_result, _verdict())], SQL("NULL")).alias("verdict"),
+        Case(None, [(Dossier.status.in_(sorted(CLOSED)), SQL("NULL")),
+                    (Dossier.status.in_(no_clock), "paused"),
+                    (Dossier.due_at.is_null(False) & (Dossier.due_at < now), "past")],
+             "within").alias("open_state")), Dossier.received_at, date_from, date_to)
+    t = _tally(inner, {"point": ("origin", "verdict"), "procedure": ("procedure_code", "verdict"),
+                       "status": ("status",), "channel": ("channel",), "open": ("open_state",)})
+    by_point, by_procedure = Counter(), Counter()
+    for origin, _, count in t["point"]:
         by_point[origin] += count
+    for procedure, _, count in t["procedure"]:
         by_procedure[procedure] += count
-        by_status[status] += count
-        by_channel[channel] += count
-        if verdict_:
-            timely[verdict_] += count
-            timely_point.setdefault(origin, Counter())[verdict_] += count
-            timely_procedure.setdefault(procedure, Counter())[verdict_] += count
-        elif open_:
-            opened[open_] += count
+    timely_point, timely_procedure = _verdicts(t["point"]), _verdicts(t["procedure"])
+    timely = sum(timely_point.values(), Counter())
+    opened = _by(t["open"])
     return {
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
-        "total": total,
+        "total": sum(by_point.values()),
         "by_point": [{"point": k, "count": v, **_timeliness(timely_point.get(k, Counter()))}
                      for k, v in sorted(by_point.items())],
         "by_procedure": [{"procedure_code": k, "count": v,
                           **_timeliness(timely_procedure.get(k, Counter()))}
                          for k, v in sorted(by_procedure.items())],
-        "by_status": {str(k): v for k, v in sorted(by_status.items())},
-        "by_channel": {str(k): v for k, v in sorted(by_channel.items(), key=lambda kv: str(kv[0]))},
+        "by_status": {str(k): v for k, v in sorted(_by(t["status"]).items())},
+        "by_channel": {str(k): v for k, v in _by(t["channel"]).items()},
         "timeliness": _timeliness(timely),
-        "open": {"within_due": opened["within"], "past_due": opened["past"],
-                 "paused": opened["paused"]},
+        "open": {"within_due": opened.get("within", 0), "past_due": opened.get("past", 0),
+                 "paused": opened.get("paused", 0)},
     }
-
-
-def _grouped(query, keys: tuple):
-    """`query` grouped by its first len(keys) columns (by position: the same on both databases)."""
-    return query.group_by(*[SQL(str(n)) for n in range(1, len(keys) + 1)])
 
 
 def intake_figures(date_from, date_to, point: str | None) -> dict:
@@ -155,25 +201,20 @@ def intake_figures(date_from, date_to, point: str | None) -> dict:
     base = Dossier.select()
     if point:
         base = base.where(Dossier.origin == point)
-    keys = (Dossier.origin, Dossier.procedure_code, Dossier.status, Dossier.channel)
-    rows = _grouped(_period(base.select(*keys, fn.COUNT(SQL("*"))), Dossier.received_at,
-                            date_from, date_to), keys)
-    by_point, by_procedure, by_status, by_channel = Counter(), Counter(), Counter(), Counter()
-    total = 0
-    for origin, procedure, status, channel, count in rows.tuples():
-        total += count
-        by_point[origin] += count
-        by_procedure[procedure] += count
-        by_status[status] += count
-        by_channel[channel] += count
+    inner = _period(base.select(Dossier.origin.alias("origin"),
+                                Dossier.procedure_code.alias("procedure_code"),
+                                Dossier.status.alias("status"), Dossier.channel.alias("channel")),
+                    Dossier.received_at, date_from, date_to)
+    t = _tally(inner, {"point": ("origin",), "procedure": ("procedure_code",),
+                       "status": ("status",), "channel": ("channel",)})
+    by_point, by_channel = _by(t["point"]), _by(t["channel"])
+    total = sum(by_point.values())
     scanned = Attachment.select(SQL("1")).where(Attachment.dossier_uid == Dossier.uid)
     digitised = _period(base.select(fn.COUNT(SQL("*"))).where(fn.EXISTS(scanned)),
                         Dossier.received_at, date_from, date_to).scalar() or 0
-    return {"total": total,
-            "by_point": dict(sorted(by_point.items())),
-            "by_procedure": dict(sorted(by_procedure.items())),
-            "by_status": {str(k): v for k, v in sorted(by_status.items())},
-            "by_channel": {str(k): v for k, v in sorted(by_channel.items(), key=lambda kv: str(kv[0]))},
+    return {"total": total, "by_point": by_point, "by_procedure": _by(t["procedure"]),
+            "by_status": {str(k): v for k, v in sorted(_by(t["status"]).items())},
+            "by_channel": {str(k): v for k, v in by_channel.items()},
             "online_share": _rate(by_channel.get(2, 0), total),
             "digitised": digitised, "digitised_share": _rate(digitised, total)}
 
@@ -186,28 +227,26 @@ def finished_figures(date_from, date_to, point: str | None) -> dict:
                                   & Dossier.finished_at.is_null(False))
     if point:
         base = base.where(Dossier.origin == point)
-    keys = (Dossier.origin, _month(Dossier.finished_at), _verdict(), Dossier.rating)
-    rows = _grouped(_period(base.select(*keys, fn.COUNT(SQL("*")),
-                                        fn.SUM(_seconds(Dossier.received_at, Dossier.finished_at))),
-                            Dossier.finished_at, date_from, date_to), keys)
-    timely, per_point, per_month, ratings = Counter(), {}, {}, Counter()
-    handled, handled_seconds = 0, 0.0
-    for origin, month, verdict, rating, count, seconds in rows.tuples():
-        handled += count
-        handled_seconds += float(seconds or 0)
-        if rating:
-            ratings[rating] += count
-        if verdict:
-            timely[verdict] += count
-            per_point.setdefault(origin, Counter())[verdict] += count
-            per_month.setdefault(month, Counter())[verdict] += count
+    inner = _period(base.select(Dossier.origin.alias("origin"),
+                                _month(Dossier.finished_at).alias("month"),
+                                _verdict().alias("verdict"), Dossier.rating.alias("rating"),
+                                _seconds(Dossier.received_at, Dossier.finished_at).alias("seconds")),
+                    Dossier.finished_at, date_from, date_to)
+    t = _tally(inner, {"point": ("origin", "verdict"), "month": ("month", "verdict"),
+                       "rating": ("rating",)}, seconds=True)
+    per_point = _verdicts(t["point"])
+    per_month = _verdicts([(_month_key(m), *rest) for m, *rest in t["month"]])
+    handled = sum(r[2] for r in t["point"])
+    handled_seconds = sum(float(r[3] or 0) for r in t["point"])
+    ratings = {k: v for k, v in _by(t["rating"]).items() if k}
     rated = sum(ratings.values())
+    timely = sum(per_point.values(), Counter())
     return {**_timeliness(timely), "with_result": handled,
             "average_days": round(handled_seconds / handled / 86400, 2) if handled else None,
             "by_point": {k: _timeliness(v) for k, v in sorted(per_point.items())},
             "by_month": {k: _timeliness(v) for k, v in sorted(per_month.items())},
             "ratings": dict(sorted(ratings.items())), "rated": rated,
-            "satisfied_share": _rate(sum(ratings[r] for r in SATISFIED), rated)}
+            "satisfied_share": _rate(sum(ratings.get(r, 0) for r in SATISFIED), rated)}
 
 
 def open_figures(point: str | None, now: datetime) -> dict:
@@ -216,7 +255,7 @@ def open_figures(point: str | None, now: datetime) -> dict:
         Dossier.status.not_in(sorted(CLOSED)))
     if point:
         query = query.where(Dossier.origin == point)
-    counts = dict(_grouped(query, (1,)).tuples())
+    counts = dict(query.group_by(SQL("1")).tuples())
     return {"within_due": counts.get("within", 0), "past_due": counts.get("past", 0),
             "paused": counts.get("paused", 0)}
 
