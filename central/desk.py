@@ -86,11 +86,25 @@ def work_list(*, now: datetime | None = None, calendar=None, limit: int = 200) -
             "horizon": soon_horizon(now, cal)}
 
 
+def point_choices() -> list[tuple[str, str]]:
+    """(unit code, name) of every enrolled point, for the filters."""
+    return [(p.unit_code, p.name) for p in Point.select().order_by(Point.unit_code)]
+
+
+# The procedures dossiers were filed under, read from the procedure index one step at a time
+# (a "loose index scan": one probe per procedure, not a pass over every dossier), the same SQL on
+# SQLite and PostgreSQL.
+_PROCEDURES_SQL = (
+    'WITH RECURSIVE p(c) AS (SELECT MIN("procedure_code") FROM "dossier" UNION ALL '
+    'SELECT (SELECT MIN("procedure_code") FROM "dossier" WHERE "procedure_code" > p.c) '
+    'FROM p WHERE p.c IS NOT NULL) SELECT c FROM p WHERE c IS NOT NULL')
+
+
 def filter_choices() -> dict:
     """The points and procedures the list can be filtered by."""
-    return {"points": [(p.unit_code, p.name) for p in Point.select().order_by(Point.unit_code)],
-            "procedures": [c for (c,) in Dossier.select(Dossier.procedure_code).distinct()
-                           .order_by(Dossier.procedure_code).tuples()]}
+    from central.db import db
+    return {"points": point_choices(),
+            "procedures": [c for (c,) in db.execute_sql(_PROCEDURES_SQL).fetchall()]}
 
 
 def components_of(dossier: Dossier) -> list[dict]:

@@ -98,10 +98,10 @@ def _check_range(date_from, date_to) -> None:
         raise InvalidInput(E.STATS_RANGE, field="to")
 
 
-def _tally(inner, sets: dict[str, tuple[str, ...]], *, seconds: bool = False
+def _tally(inner, sets: dict[str, tuple[str, ...]], *, sums: tuple[str, ...] = ()
            ) -> dict[str, list[tuple]]:
     """Count the rows of `inner` (a query whose columns are aliased) grouped several ways at once:
-    for each named set of column names, its rows as (*keys, count[, sum of the `seconds` column]).
+    for each named set of column names, its rows as (*keys, count, *the sum of each `sums` column).
 
     PostgreSQL reads the rows once (`GROUPING SETS`); SQLite, which has none, once per set. Grouping
     by the aliases of a subquery keeps one expression per column (a `CASE` with parameters would
@@ -109,7 +109,7 @@ def _tally(inner, sets: dict[str, tuple[str, ...]], *, seconds: bool = False
     from central.db import db
     sql, params = inner.sql()
     columns = list(dict.fromkeys(c for keys in sets.values() for c in keys))
-    measures = "COUNT(*)" + (", SUM(t.seconds)" if seconds else "")
+    measures = ", ".join(["COUNT(*)"] + [f"SUM(t.{c})" for c in sums])
     out: dict[str, list[tuple]] = {name: [] for name in sets}
     if is_postgres():
         # The planner guesses far more groups than there are (a row's verdict and month are
@@ -201,17 +201,19 @@ def intake_figures(date_from, date_to, point: str | None) -> dict:
     base = Dossier.select()
     if point:
         base = base.where(Dossier.origin == point)
+    # Whether a dossier has a scan is read per row in the same pass (an index probe, or one hash
+    # of the attachments when the period is long: the planner's choice).
+    scanned = Attachment.select(SQL("1")).where(Attachment.dossier_uid == Dossier.uid)
     inner = _period(base.select(Dossier.origin.alias("origin"),
                                 Dossier.procedure_code.alias("procedure_code"),
-                                Dossier.status.alias("status"), Dossier.channel.alias("channel")),
+                                Dossier.status.alias("status"), Dossier.channel.alias("channel"),
+                                Case(None, [(fn.EXISTS(scanned), 1)], 0).alias("scanned")),
                     Dossier.received_at, date_from, date_to)
     t = _tally(inner, {"point": ("origin",), "procedure": ("procedure_code",),
-                       "status": ("status",), "channel": ("channel",)})
+                       "status": ("status",), "channel": ("channel",)}, sums=("scanned",))
     by_point, by_channel = _by(t["point"]), _by(t["channel"])
     total = sum(by_point.values())
-    scanned = Attachment.select(SQL("1")).where(Attachment.dossier_uid == Dossier.uid)
-    digitised = _period(base.select(fn.COUNT(SQL("*"))).where(fn.EXISTS(scanned)),
-                        Dossier.received_at, date_from, date_to).scalar() or 0
+    digitised = sum(int(r[2] or 0) for r in t["point"])
     return {"total": total, "by_point": by_point, "by_procedure": _by(t["procedure"]),
             "by_status": {str(k): v for k, v in sorted(_by(t["status"]).items())},
             "by_channel": {str(k): v for k, v in by_channel.items()},
@@ -233,7 +235,7 @@ def finished_figures(date_from, date_to, point: str | None) -> dict:
                                 _seconds(Dossier.received_at, Dossier.finished_at).alias("seconds")),
                     Dossier.finished_at, date_from, date_to)
     t = _tally(inner, {"point": ("origin", "verdict"), "month": ("month", "verdict"),
-                       "rating": ("rating",)}, seconds=True)
+                       "rating": ("rating",)}, sums=("seconds",))
     per_point = _verdicts(t["point"])
     per_month = _verdicts([(_month_key(m), *rest) for m, *rest in t["month"]])
     handled = sum(r[2] for r in t["point"])

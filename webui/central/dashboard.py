@@ -50,7 +50,7 @@ def index():
                            gettext("Tỷ lệ sớm và đúng hạn theo điểm"), chart_id="chart-point"),
     }
     return render_template("central/dashboard.html", s=figures, f=f, charts=charts,
-                           points=desk.filter_choices()["points"])
+                           points=desk.point_choices())
 
 
 @bp.get("/stats.csv")
