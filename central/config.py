@@ -31,6 +31,8 @@ SETTINGS = [
     Setting("HELD_EXPIRE_DAYS", 14, "A held parcel older than this is deleted by the sweep."),
     Setting("SWEEP_EVERY_S", 600, "How often `central serve` sweeps abandoned uploads and old "
             "held parcels."),
+    Setting("MAX_RESULT_BYTES", 20 * 1024 * 1024, "Largest result file (PDF) an officer may "
+            "attach; it goes down to the point like a scan."),
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
     Setting("SILENT_AFTER_HOURS", 48, "The fleet page flags a point not heard from (no parcel, no "
             "receipt) for longer than this."),

@@ -285,6 +285,19 @@ def blobs_have():
     return _signed_answer({"held": held, "partial": partial})
 
 
+@bp.post("/blobs/get")
+def blobs_get():
+    """A file the center holds on one of the signing point's dossiers (a result file the officer
+    attached), by its hash; the point checks the bytes against the hash its signed event named."""
+    from central.results import file_for_point
+    node_id = _signed_node()
+    sha = (request.get_json(silent=True) or {}).get("sha256")
+    if not isinstance(sha, str):
+        raise InvalidInput(E.SHA256_REQUIRED, field="sha256")
+    data = file_for_point(sha, node_id, current_app.extensions["motcua.ingestor"].blobs)
+    return Response(data, status=200, mimetype="application/octet-stream")
+
+
 @bp.post("/standing")
 def standing():
     """Where the center stands with the signing point, which was restored from a backup; its

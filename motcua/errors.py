@@ -220,6 +220,7 @@ BAD_JSON = M("bad_json", 422, "Nội dung phải là một đối tượng JSON 
 BAD_JSON_BODY = M("bad_json", 422, "Dữ liệu gửi lên phải là một đối tượng JSON.",
                   "The data sent must be a JSON object.")
 NOT_JSON = M("bad_json", 422, "Nội dung phải là JSON.", "The body must be JSON.")
+SHA256_REQUIRED = M("bad_json", 422, "Cần mã băm “sha256” của tệp.", "The file's hash “sha256” is needed.")
 BLOBS_REQUIRED = M("bad_json", 422, "Cần danh sách mã băm “blobs”.", "A list of hashes “blobs” is needed.")
 BAD_INT_ARG = M("invalid_input", 422, "Tham số “{name}” phải là số nguyên từ {low} đến {high}.",
                 "Parameter “{name}” must be a whole number from {low} to {high}.")
@@ -565,6 +566,11 @@ BAD_AMOUNT = M("invalid_input", 422, "Số tiền phải là số đồng nguyê
                "The amount must be a whole number of dong, e.g. 50.000.")
 PAYMENT_REQUIRED = M("reason_required", 422, "Hãy ghi khoản phải nộp (phí, lệ phí, thuế) và số tiền.",
                      "Say what must be paid (fee, charge, tax) and how much.")
+RESULT_NOT_PDF = M("result_not_pdf", 422, "Tệp kết quả phải là PDF.", "The result file must be a PDF.")
+RESULT_FILE_TOO_LARGE = M("result_file_too_large", 413, "Tệp kết quả quá lớn ({size:.1f} MB); tối đa {max:.0f} MB.",
+                          "The result file is too large ({size:.1f} MB); at most {max:.0f} MB.")
+FILE_NOT_FOR_POINT = M("file_not_for_point", 404, "Trung tâm không giữ tệp này cho điểm tiếp nhận này.",
+                       "The center holds no such file for this point.")
 SCAN_NOT_AT_CENTER = M("scan_not_at_center", 404,
                        "Bản quét này chưa về đến trung tâm (còn ở điểm tiếp nhận hoặc đang trên đường).",
                        "This scan has not reached the center yet (still at the point or on its way).")

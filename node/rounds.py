@@ -131,6 +131,7 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
         r.push_events()
     if down:
         r.take_down()
+        r.take_files()
     if up and include_blobs:
         r.push_blobs()
     if up and r.unspooled():
@@ -349,6 +350,32 @@ class _Round:
                                      f"{get_state('sync:down_refused') or ''}").strip()
             self.progress(self.done, max(self.total, self.done), "gói từ trung tâm")
         self.contact()
+
+    def take_files(self) -> None:
+        """Files the center attached (a result PDF) that this point lacks: fetched by their hash,
+        stored like a scan (already at the center), and the dossier re-folded so it shows them."""
+        from node.apply import refold
+        from node.scans import sniff_mime
+        wanted: dict[str, str] = {}
+        for ev in Event.select(Event.dossier_uid, Event.payload).where(
+                (Event.kind == "attachment.added") & (Event.origin == CENTER_ID)):
+            sha = (ev.payload or {}).get("sha256")
+            if isinstance(sha, str) and ev.dossier_uid:
+                wanted.setdefault(sha, ev.dossier_uid)
+        held = {b for (b,) in Blob.select(Blob.sha256).where(Blob.sha256.in_(list(wanted))).tuples()}
+        for sha, uid in wanted.items():
+            if sha in held or (self.stop is not None and self.stop.is_set()):
+                continue
+            data = self.carrier.take_file(sha)
+            if data is None:
+                continue
+            self.me.store.put(data)
+            now = legaltime.now()
+            with db.atomic("IMMEDIATE"):
+                Blob.insert(sha256=sha, size=len(data), mime=sniff_mime(data) or "application/pdf",
+                            created_at=now, at_center=True).on_conflict_ignore().execute()
+                refold([uid], now=now)
+            self.report.add("files_down")
 
     # -- scans ------------------------------------------------------------------------------------
 

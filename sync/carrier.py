@@ -141,6 +141,12 @@ class Carrier:
         """The center's answer to a key rotation request carried earlier, if one came back."""
         return None
 
+    def take_file(self, sha256: str) -> bytes | None:
+        """A file the center attached to one of this point's dossiers (a result PDF), checked
+        against its hash, or None when it cannot be had on this trip (a USB stick carries none:
+        the file waits for the next live round)."""
+        return None
+
     def take_down(self) -> Iterable[bytes]:
         """The center's parcels for this point, in the order to apply them (a list when the
         carrier knows them all at once). A carrier may offer the same parcel again until its
@@ -176,6 +182,9 @@ class HttpCarrier(Carrier):
 
     def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
         self.transport.send_down_receipt(receipt)
+
+    def take_file(self, sha256: str) -> bytes | None:
+        return self.transport.fetch_blob(sha256)
 
     def take_down(self) -> Iterator[bytes]:
         while True:

@@ -293,6 +293,23 @@ class HttpTransport:
         """{"held": [sha…], "partial": {sha: [offset…]}} as signed by the center."""
         return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, "hỏi tệp quét")
 
+    def fetch_blob(self, sha256: str) -> bytes | None:
+        """A file the center holds on one of this point's dossiers, checked against its hash;
+        None when the center has no such file for this point.
+        :raises TransportError: unreachable, or bytes that are not what the hash names."""
+        body = json.dumps({"sha256": sha256}).encode()
+
+        def step():
+            r = self._call("POST", "/sync/v1/blobs/get", body=body, signed=True,
+                           headers={"Content-Type": "application/json"})
+            if r.status_code == 404:
+                return None
+            return self._check(r, 200).content
+        data = self._retrying("nhận tệp từ trung tâm", step)
+        if data is not None and hashlib.sha256(data).hexdigest() != sha256:
+            raise TransportError("Tệp nhận từ trung tâm không khớp mã băm.", retryable=False)
+        return data
+
     def standing(self) -> dict:
         """Where the center stands with this point (after a restore; docs/protocol.md), signed."""
         return self._signed_json("/sync/v1/standing", {}, "hỏi trạng thái ở trung tâm")

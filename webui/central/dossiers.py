@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
-from central import desk, dossiers
+from central import desk, dossiers, results
 from central.blobstore import CenterBlobs
 from central.users import CAN_ACT, actor_name
 from motcua import errors as E, legaltime
@@ -85,8 +85,14 @@ def transition(code):
     require_act()
     try:
         target = parse_int(request.form.get("to"), "to", 0, low=1, high=10)
-        dossiers.transition(code, target, actor_name(g.user), reason=_reason_for(target),
-                            returned_to=request.form.get("returned_to") or None)
+        upload = request.files.get("result_file") if target == Status.RESULT_READY else None
+        if upload is not None and upload.filename:
+            results.result_ready(code, upload.read(), upload.filename, actor_name(g.user),
+                                 CenterBlobs(Path(current_app.config["DATA_DIR"]) / "blobs"),
+                                 max_bytes=int(current_app.config["MAX_RESULT_BYTES"]))
+        else:
+            dossiers.transition(code, target, actor_name(g.user), reason=_reason_for(target),
+                                returned_to=request.form.get("returned_to") or None)
     except DomainError as exc:
         return _page(code, i18n.error_text(exc), exc.status)
     flash(gettext("Đã ghi; điểm tiếp nhận sẽ nhận được ở lần đồng bộ tới."), "ok")
