@@ -675,11 +675,14 @@ STEP_STANDING = Phrase("hỏi trạng thái ở trung tâm", "asking where the c
 STEP_ROTATE = Phrase("đổi khóa", "rotating keys")
 STEP_DOWN = Phrase("nhận gói", "fetching a parcel")
 STEP_RECEIPT = Phrase("gửi biên nhận", "sending a receipt")
+STEP_FILE = Phrase("nhận tệp từ trung tâm", "fetching a file from the center")
 WHY_TIMED_OUT = Phrase("hết thời gian chờ", "timed out")
 WHY_CUT = Phrase("mất kết nối", "connection lost")
 CENTER_SAID_NO = M("center_refused", 502, "Trung tâm từ chối: {detail}", "The center refused: {detail}")
 CENTER_ANSWER_UNSIGNED = M("wrong_center_key", 403, "Câu trả lời không mang chữ ký đúng của trung tâm.",
                            "The answer does not carry the center's signature.")
+FILE_HASH_MISMATCH = M("file_hash_mismatch", 502, "Tệp nhận từ trung tâm không khớp mã băm.",
+                       "The file from the center does not match its hash.")
 SYNC_NOT_ENROLLED = M("not_enrolled", 403, "Điểm chưa ghi danh với trung tâm.",
                       "This point has not enrolled with the center.")
 PARCEL_WAITS = M("parcel_waits", 503,

@@ -311,9 +311,9 @@ class HttpTransport:
             if r.status_code == 404:
                 return None
             return self._check(r, 200).content
-        data = self._retrying("nhận tệp từ trung tâm", step)
+        data = self._retrying(E.STEP_FILE, step)
         if data is not None and hashlib.sha256(data).hexdigest() != sha256:
-            raise TransportError("Tệp nhận từ trung tâm không khớp mã băm.", retryable=False)
+            raise TransportError(E.FILE_HASH_MISMATCH, retryable=False)
         return data
 
     def standing(self) -> dict:
