@@ -118,9 +118,17 @@ def apply_events(events: list[WireEvent], *, source_point: str, now: datetime,
 
 
 
+def center_columns(state) -> dict:
+    """The center-only columns of a dossier row, from the fold: the officer it is assigned to (a
+    `dossier.corrected` of the field "assignee", `central.desk.assign`)."""
+    assignee = state.fields.get("assignee")
+    return {"assignee": str(assignee)[:255] if assignee else None}
+
+
 def _write_dossiers(states: dict, journals: dict) -> None:
     """Upsert the folded rows (ON CONFLICT … DO UPDATE works on both backends)."""
-    rows = [r for uid in sorted(states) if (r := folding.dossier_row(states[uid], journals[uid]))]
+    rows = [{**r, **center_columns(states[uid])} for uid in sorted(states)
+            if (r := folding.dossier_row(states[uid], journals[uid]))]
     if not rows:
         return
     bulk_insert(Dossier, rows, conflict=("uid",), update=tuple(k for k in rows[0] if k != "uid"))

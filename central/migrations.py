@@ -129,7 +129,14 @@ def _v7_dashboard_and_search_indexes(database) -> None:
                              'USING gin ("search_text" gin_trgm_ops)')
 
 
+V8_ASSIGNEE = [
+    # The officer a dossier is assigned to (a center-only column, folded from the journal).
+    """ALTER TABLE "dossier" ADD COLUMN "assignee" VARCHAR(255)""",
+    """CREATE INDEX "dossier_assignee_status" ON "dossier" ("assignee", "status")""",
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search, _v7_dashboard_and_search_indexes]
+              _v5_bigint_keys, _v6_original_due_and_search, _v7_dashboard_and_search_indexes,
+              V8_ASSIGNEE]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

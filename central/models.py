@@ -71,6 +71,10 @@ class Dossier(_SharedDossier):
     due_at = DateTimeField(null=True)
     open_conflicts = IntegerField(default=0)
     event_count = IntegerField(default=0)
+    assignee = CharField(null=True)          # the officer's username (central.desk.assign)
+
+    class Meta:
+        indexes = ((("assignee", "status"), False),)
 
 
 class Attachment(BaseModel):

@@ -430,6 +430,10 @@ CCCD_QR_BAD = M("invalid_input", 422,
                 "The QR text is not an ID card's (seven parts separated by |).")
 DELAY_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi lý do chậm trễ.", "Give the reason for the delay.")
 BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "The new due date is not valid.")
+ASSIGNEE_UNKNOWN = M("assignee_unknown", 422, "Không có cán bộ “{username}” đang làm việc để phân công.",
+                     "There is no active officer “{username}” to assign.")
+ASSIGN_CLOSED = M("dossier_finished", 409, "Hồ sơ đã có kết quả hoặc đã kết thúc, không phân công được.",
+                  "The dossier has its result or is closed: it cannot be assigned.")
 DOSSIER_FINISHED = M("dossier_finished", 409, "Hồ sơ đã kết thúc, không hẹn lại được.",
                      "The dossier is finished; it cannot be rescheduled.")
 ALREADY_RESCHEDULED = M("already_rescheduled", 409, "Hồ sơ đã được hẹn lại một lần (Mẫu 04).",

@@ -59,7 +59,29 @@ def _page(code: str, error: str | None = None, status: int = 200):
         apology=desk.apology_of(d), actions=next_statuses(d.status),
         can_act=g.user.role in CAN_ACT,
         can_reschedule=d.status in desk.RUNNING + (int(Status.SUPPLEMENT_REQUESTED),)
-        and d.due_at is not None), status
+        and d.due_at is not None,
+        can_assign=d.status in desk.WITH_OFFICER, officer_names=dict(desk.officers())), status
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """The signed-in officer's own list: assigned to me, late, due within two working days."""
+    return render_template("central/mine.html", work=desk.my_work(g.user.username),
+                           now=legaltime.now())
+
+
+@bp.post("/<code>/assign")
+@login_required
+def assign(code):
+    """Assign the dossier to an officer (or to nobody); the point hears of it at its next sync."""
+    require_act()
+    try:
+        desk.assign(code, request.form.get("assignee"), actor_name(g.user))
+    except DomainError as exc:
+        return _page(code, i18n.error_text(exc), exc.status)
+    flash(gettext("Đã phân công."), "ok")
+    return redirect(url_for("center_dossiers.show", code=code))
 
 
 @bp.get("/<code>")
