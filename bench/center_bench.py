@@ -42,7 +42,7 @@ DOSSIER_COLUMNS = ("uid", "code", "official_code", "origin", "procedure_code", "
                    "channel", "status", "applicant", "owner", "applicant_id_number", "received_at",
                    "due_at", "paused_at", "original_due_at", "finished_at", "returned_at",
                    "returned_to", "supplement_count", "rating", "open_conflicts", "event_count",
-                   "updated_hlc", "search_text")
+                   "updated_hlc", "search_text", "assignee", "scan_count")
 
 
 def pct(values, p):
@@ -84,14 +84,16 @@ def dossier_rows(count: int, units: list[str], *, seed: int = 7):
         applicant = {"full_name": name, "id_number": idn, "date_of_birth": f"{year}-01-01",
                      "phone": phone, "address": "Vân Đồn, Quảng Ninh"}
         hlc = f"{int(received.timestamp() * 1000):015d}-00000"
+        scanned = rnd.random() < 0.66
         row = (uuid.UUID(int=rnd.getrandbits(128)).hex, code, None, unit,
                proc_choices[n % len(proc_choices)], "2026.1", rnd.choice([1, 1, 1, 2]), status,
                json.dumps(applicant, ensure_ascii=False), None, idn, received, due,
                received + timedelta(days=1) if status == 5 else None, None, finished,
                finished if status == 10 else None, None, rnd.choice([0, 0, 0, 0, 1, 2]),
                rnd.choice(RATINGS) if finished else None, 0, 1, hlc,
-               fold_for_search(f"{code} {code.replace('-', '')} {name} {idn} {phone}"))
-        yield row, rnd.random() < 0.66
+               fold_for_search(f"{code} {code.replace('-', '')} {name} {idn} {phone}"),
+               f"officer{n % 40}" if status in (2, 4, 5, 6) else None, int(scanned))
+        yield row, scanned
 
 
 def fill(url: str, count: int, units: list[str], *, batch: int = 50_000) -> None:

@@ -105,6 +105,17 @@ def _v6_original_due_and_search(database) -> None:
                              (text, rid))
 
 
+V7_ASSIGNEE_AND_SCANS = [
+    # Center-only columns folded from the journal (central.apply.center_columns): the officer a
+    # dossier is assigned to, and how many scans of its papers it has (the dashboard's "digitised"
+    # is then a sum, not a join of a million dossiers with their attachments).
+    """ALTER TABLE "dossier" ADD COLUMN "assignee" VARCHAR(255)""",
+    """CREATE INDEX "dossier_assignee_status" ON "dossier" ("assignee", "status")""",
+    """ALTER TABLE "dossier" ADD COLUMN "scan_count" INTEGER NOT NULL DEFAULT 0""",
+    """UPDATE "dossier" SET "scan_count" = (SELECT COUNT(*) FROM "attachment" WHERE "attachment"."dossier_uid" = "dossier"."uid" AND ("attachment"."requirement" IS NULL OR "attachment"."requirement" <> 'ket-qua'))""",
+]
+
+
 # PostgreSQL only (a center big enough to need them runs PostgreSQL; SQLite has no INCLUDE, no
 # trigrams): the leaders' dashboard reads narrow covering indexes instead of the wide dossier rows,
 # and the officers' search ("every word anywhere in the text", ILIKE '%word%') a trigram index.
@@ -112,12 +123,12 @@ def _v6_original_due_and_search(database) -> None:
 POSTGRES_ONLY_INDEXES = ("dossier_intake_tally", "dossier_finished_tally", "dossier_search_trgm")
 
 
-def _v7_dashboard_and_search_indexes(database) -> None:
+def _v8_dashboard_and_search_indexes(database) -> None:
     """Covering indexes for the dashboard's grouped counts, a trigram index for search."""
     if dialect(database) != "postgres":
         return
     database.execute_sql('CREATE INDEX "dossier_intake_tally" ON "dossier" ("received_at", "origin") '
-                         'INCLUDE ("procedure_code", "status", "channel", "uid")')
+                         'INCLUDE ("procedure_code", "status", "channel", "scan_count")')
     database.execute_sql('CREATE INDEX "dossier_finished_tally" ON "dossier" ("finished_at", "origin") '
                          'INCLUDE ("status", "received_at", "due_at", "original_due_at", '
                          '"supplement_count", "rating") WHERE "finished_at" IS NOT NULL')
@@ -129,14 +140,9 @@ def _v7_dashboard_and_search_indexes(database) -> None:
                              'USING gin ("search_text" gin_trgm_ops)')
 
 
-V8_ASSIGNEE = [
-    # The officer a dossier is assigned to (a center-only column, folded from the journal).
-    """ALTER TABLE "dossier" ADD COLUMN "assignee" VARCHAR(255)""",
-    """CREATE INDEX "dossier_assignee_status" ON "dossier" ("assignee", "status")""",
-]
 
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search, _v7_dashboard_and_search_indexes,
-              V8_ASSIGNEE]
+              _v5_bigint_keys, _v6_original_due_and_search, V7_ASSIGNEE_AND_SCANS,
+              _v8_dashboard_and_search_indexes]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

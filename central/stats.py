@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from peewee import SQL, Case, fn
 
 from central.db import is_postgres
-from central.models import Attachment, Dossier
+from central.models import Dossier
 from motcua import errors as E
 from motcua.errors import InvalidInput
 from motcua.lifecycle import PAUSES, TERMINAL, Status
@@ -201,13 +201,10 @@ def intake_figures(date_from, date_to, point: str | None) -> dict:
     base = Dossier.select()
     if point:
         base = base.where(Dossier.origin == point)
-    # Whether a dossier has a scan is read per row in the same pass (an index probe, or one hash
-    # of the attachments when the period is long: the planner's choice).
-    scanned = Attachment.select(SQL("1")).where(Attachment.dossier_uid == Dossier.uid)
     inner = _period(base.select(Dossier.origin.alias("origin"),
                                 Dossier.procedure_code.alias("procedure_code"),
                                 Dossier.status.alias("status"), Dossier.channel.alias("channel"),
-                                Case(None, [(fn.EXISTS(scanned), 1)], 0).alias("scanned")),
+                                Case(None, [(Dossier.scan_count > 0, 1)], 0).alias("scanned")),
                     Dossier.received_at, date_from, date_to)
     t = _tally(inner, {"point": ("origin",), "procedure": ("procedure_code",),
                        "status": ("status",), "channel": ("channel",)}, sums=("scanned",))

@@ -91,8 +91,8 @@ def _expected(rows, date_from, date_to, point, scanned):
 def random_db(central_db):
     from central.models import Attachment, Dossier
     rows = _rows(600, seed=13)
-    Dossier.insert_many(rows).execute()
     scanned = {r["uid"] for r in rows[::7]}
+    Dossier.insert_many([{**r, "scan_count": int(r["uid"] in scanned)} for r in rows]).execute()
     Attachment.insert_many([{"dossier_uid": uid, "requirement": "d1", "sha256": uid * 2,
                              "present": True} for uid in scanned]).execute()
     return rows, scanned

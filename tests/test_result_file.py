@@ -69,7 +69,10 @@ def test_a_point_reads_only_files_on_its_own_dossiers(central_app):
     blobs = _blobs(central_app.config["DATA_DIR"])
     results.result_ready("07024-260302-0001", RESULT, "kq.pdf", "hoa@central", blobs,
                          max_bytes=10**6, now=NOW)
-    assert dossiers.get_dossier("07024-260302-0001").status == 9
+    d = dossiers.get_dossier("07024-260302-0001")
+    assert d.status == 9 and d.scan_count == 0          # a result file is no scan of the papers
+    from central.stats import compute_dashboard
+    assert compute_dashboard(None, None, now=NOW)["intake"]["digitised"] == 0
     sha = hashlib.sha256(RESULT).hexdigest()
     assert results.file_for_point(sha, "07024", blobs) == RESULT
     with pytest.raises(NotFound):
