@@ -430,6 +430,9 @@ CCCD_QR_BAD = M("invalid_input", 422,
                 "The QR text is not an ID card's (seven parts separated by |).")
 DELAY_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi lý do chậm trễ.", "Give the reason for the delay.")
 BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "The new due date is not valid.")
+RULES_BAD = M("invalid_input", 422, "Dữ liệu chưa đúng: {detail}.", "The data is not right: {detail}.")
+RULES_VERSION_TAKEN = M("rules_version_taken", 409, "Phiên bản “{version}” đã được ban hành; hãy đặt tên phiên bản mới.",
+                        "Version “{version}” was already issued; give the new one another name.")
 ASSIGNEE_UNKNOWN = M("assignee_unknown", 422, "Không có cán bộ “{username}” đang làm việc để phân công.",
                      "There is no active officer “{username}” to assign.")
 ASSIGN_CLOSED = M("dossier_finished", 409, "Hồ sơ đã có kết quả hoặc đã kết thúc, không phân công được.",
