@@ -293,3 +293,41 @@ def dashboard_rows(figures: dict) -> list[list]:
     rows.append(["finished", "satisfied_share", fin["satisfied_share"], "", "", "", ""])
     rows += [["open", k, v, "", "", "", ""] for k, v in figures["open"].items()]
     return rows
+
+
+BOOK_MAX_DAYS = 366
+BOOK_MAX_ROWS = 100_000
+BOOK_COLUMNS = ("no", "code", "official_code", "point", "procedure_code", "applicant", "address",
+                "phone", "channel", "received_at", "due_at", "finished_at", "returned_at",
+                "status", "assignee")
+
+
+def tracking_book(date_from: date, date_to: date, *, point: str | None = None,
+                  limit: int = BOOK_MAX_ROWS) -> list[dict]:
+    """The center's tracking book: dossiers received in [date_from, date_to] at every point (or
+    one), in order of receipt, one row each as the export prints it.
+
+    :raises InvalidInput: a reversed range, or one longer than a year (the export stays bounded).
+    """
+    _check_range(date_from, date_to)
+    if (date_to - date_from).days >= BOOK_MAX_DAYS:
+        raise InvalidInput(E.BOOK_RANGE_TOO_LONG(days=BOOK_MAX_DAYS), field="to")
+    query = _period(Dossier.select(
+        Dossier.code, Dossier.official_code, Dossier.origin, Dossier.procedure_code,
+        Dossier.applicant, Dossier.channel, Dossier.received_at, Dossier.due_at,
+        Dossier.finished_at, Dossier.returned_at, Dossier.status, Dossier.assignee),
+        Dossier.received_at, date_from, date_to)
+    if point:
+        query = query.where(Dossier.origin == point)
+    rows = []
+    for n, (code, official, origin, procedure, applicant, channel, received, due, finished,
+            returned, status, assignee) in enumerate(
+            query.order_by(Dossier.received_at, Dossier.id).limit(limit).tuples(), 1):
+        applicant = applicant if isinstance(applicant, dict) else {}
+        rows.append({"no": n, "code": code, "official_code": official, "point": origin,
+                     "procedure_code": procedure, "applicant": applicant.get("full_name"),
+                     "address": applicant.get("address"), "phone": applicant.get("phone"),
+                     "channel": channel, "received_at": received, "due_at": due,
+                     "finished_at": finished, "returned_at": returned, "status": status,
+                     "assignee": assignee})
+    return rows

@@ -430,6 +430,8 @@ CCCD_QR_BAD = M("invalid_input", 422,
                 "The QR text is not an ID card's (seven parts separated by |).")
 DELAY_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi lý do chậm trễ.", "Give the reason for the delay.")
 BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "The new due date is not valid.")
+BOOK_RANGE_TOO_LONG = M("invalid_input", 422, "Sổ theo dõi xuất tối đa {days} ngày mỗi lần.",
+                        "The tracking book exports at most {days} days at a time.")
 RULES_BAD = M("invalid_input", 422, "Dữ liệu chưa đúng: {detail}.", "The data is not right: {detail}.")
 RULES_VERSION_TAKEN = M("rules_version_taken", 409, "Phiên bản “{version}” đã được ban hành; hãy đặt tên phiên bản mới.",
                         "Version “{version}” was already issued; give the new one another name.")
