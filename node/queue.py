@@ -27,6 +27,18 @@ MAX_DESKS = 20
 
 
 @dataclass(frozen=True)
+class KioskLimit:
+    """How fast numbers may be issued: `per_kiosk` within `window_seconds` from one kiosk (its
+    address), `overall` from all kiosks together; past either, that kiosk (or every kiosk) waits
+    `window_seconds`. A hall's kiosk serves about one citizen a minute, so the defaults only stop a
+    finger on the button or a script; the counts live in the `throttle` table, so a restart
+    forgets nothing."""
+    per_kiosk: int = 6
+    overall: int = 60
+    window_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class Group:
     code: str
     name_vi: str
@@ -48,20 +60,36 @@ def label(ticket: Ticket) -> str:
 
 # ---- taking a number --------------------------------------------------------------------------
 
-def take_ticket(group: str, groups: list[Group], *, now: datetime | None = None) -> Ticket:
-    """Issue the next number of `group` today; durable once this returns.
+def take_ticket(group: str, groups: list[Group], *, kiosk: str | None = None,
+                limit: KioskLimit | None = None, now: datetime | None = None) -> Ticket:
+    """Issue the next number of `group` today; durable once this returns. With `kiosk` (who asks:
+    the kiosk's address), issuing is held to `limit` (default `KioskLimit()`), counted in the same
+    transaction as the number.
 
-    :raises InvalidInput: no such group.
+    :raises InvalidInput: no such group; TooManyAttempts: this kiosk, or all, issued too fast.
     """
     if group not in {g.code for g in groups}:
         raise InvalidInput(E.UNKNOWN_QUEUE_GROUP(group=str(group)[:20]), field="group")
     now = (now or legaltime.now()).replace(microsecond=0)
     with db.atomic("IMMEDIATE"):
+        if kiosk is not None:
+            _count_issue(str(kiosk)[:100], limit or KioskLimit(), now)
         number = next_counter(f"ticket:{group}:{now:%y%m%d}")
         return Ticket.create(
             uid=secrets.token_urlsafe(12), day=now.date(), group=group, number=number,
             secret="".join(secrets.choice(SECRET_ALPHABET) for _ in range(4)),
             status="waiting", issued_at=now)
+
+
+def _count_issue(kiosk: str, limit: KioskLimit, now: datetime) -> None:
+    """Refuse while this kiosk (or every kiosk) is held, else count one issue towards the hold."""
+    from motcua.throttle import Throttle
+    from node.models import Throttle as ThrottleRow
+    guard = Throttle(ThrottleRow, "ticket")
+    guard.check("all", E.TICKETS_FLOOD, now=now)
+    guard.check(f"kiosk:{kiosk}", E.TICKETS_TOO_FAST, now=now)
+    guard.fail("all", limit=limit.overall, window_seconds=limit.window_seconds, now=now)
+    guard.fail(f"kiosk:{kiosk}", limit=limit.per_kiosk, window_seconds=limit.window_seconds, now=now)
 
 
 def get_ticket(uid: str) -> Ticket:

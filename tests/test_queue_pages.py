@@ -128,3 +128,59 @@ def test_node_init_makes_the_voice_clips(tmp_path):
     out = run("node", "init", "--data-dir", str(tmp_path), "--unit-code", "07024", "--name", "Quan Lạn")
     assert "Giọng đọc gọi số" in out.output
     assert {p.stem for p in Path(tmp_path, "voice").glob("*.wav")} == set(voice.WORDS)
+
+
+def _kiosk_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_kiosk_hammering_the_button_is_held_with_a_vietnamese_reason(app):
+    """One kiosk (address) issues at most TICKET_KIOSK_MAX numbers a window; then it waits, with the
+    reason on the kiosk page; another kiosk still issues; numbers are not used up by the refusals."""
+    app.config.update(TICKET_KIOSK_MAX=3, TICKET_ALL_MAX=5, TICKET_WINDOW_SECONDS=60)
+    kiosk = app.test_client()
+    csrf = csrf_of(kiosk, "/queue/kiosk")
+    statuses = [kiosk.post("/queue/tickets", data={"group": "A", "csrf_token": csrf}).status_code
+                for _ in range(6)]
+    assert statuses == [302, 302, 302, 429, 429, 429]
+    held = kiosk.post("/queue/tickets", data={"group": "B", "csrf_token": csrf})
+    assert held.status_code == 429
+    assert "vừa phát nhiều số liên tiếp" in held.text and "giây" in held.text
+    assert 'id="group-A"' in held.text                   # the kiosk page, not an error page
+    state = kiosk.get("/queue/display.json").get_json()
+    assert state["next"] == ["A001", "A002", "A003"]    # refusals took no number
+
+    other = _kiosk_at(app, "10.0.0.9")
+    csrf2 = csrf_of(other, "/queue/kiosk")
+    assert other.post("/queue/tickets", data={"group": "B", "csrf_token": csrf2}).status_code == 302
+    assert other.post("/queue/tickets", data={"group": "B", "csrf_token": csrf2}).status_code == 302
+    # all kiosks together: the overall ceiling (5) holds every kiosk
+    third = _kiosk_at(app, "10.0.0.10")
+    flood = third.post("/queue/tickets", data={"group": "C", "csrf_token": csrf_of(third, "/queue/kiosk")})
+    assert flood.status_code == 429 and "quá nhiều số cùng lúc" in flood.text
+    assert kiosk.get("/queue/display.json").get_json()["next"] == ["A001", "A002", "A003", "B001", "B002"]
+
+
+def test_the_hold_lifts_after_the_window_and_survives_a_restart(app):
+    """The counts are rows of the throttle table: a new app on the same data dir still holds the
+    kiosk; after the window the kiosk issues again."""
+    from datetime import timedelta
+
+    from motcua import legaltime
+    from motcua.errors import TooManyAttempts
+    from node import queue
+    groups, limit = queue.groups_from(None), queue.KioskLimit(per_kiosk=2, overall=100, window_seconds=30)
+    t0 = legaltime.now()
+    for i in range(2):
+        queue.take_ticket("A", groups, kiosk="10.0.0.5", limit=limit, now=t0 + timedelta(seconds=i))
+    with pytest.raises(TooManyAttempts) as exc:
+        queue.take_ticket("A", groups, kiosk="10.0.0.5", limit=limit, now=t0 + timedelta(seconds=5))
+    assert exc.value.status == 429 and "27 giây" in exc.value.message_vi
+    from motcua.apps import create_node_app
+    create_node_app({"DATA_DIR": app.config["DATA_DIR"], "TESTING": True})
+    with pytest.raises(TooManyAttempts):
+        queue.take_ticket("A", groups, kiosk="10.0.0.5", limit=limit, now=t0 + timedelta(seconds=20))
+    assert queue.label(queue.take_ticket("A", groups, kiosk="10.0.0.5", limit=limit,
+                                         now=t0 + timedelta(seconds=32))) == "A003"

@@ -22,10 +22,11 @@ from flask import (
 from flask_babel import gettext
 
 from motcua import errors as E
-from motcua.errors import DomainError, NotFound
+from motcua.errors import DomainError, NotFound, TooManyAttempts
 from node import desk as desk_domain, queue, voice
 from node.reception import get_dossier
 from node.users import actor_name
+from webui.i18n import error_text
 from webui.security import client_ip, login_required, throttle
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -47,10 +48,21 @@ def kiosk():
     return render_template("queue/kiosk.html", groups=_groups())
 
 
+def kiosk_limit() -> queue.KioskLimit:
+    cfg = current_app.config
+    return queue.KioskLimit(per_kiosk=int(cfg["TICKET_KIOSK_MAX"]), overall=int(cfg["TICKET_ALL_MAX"]),
+                            window_seconds=float(cfg["TICKET_WINDOW_SECONDS"]))
+
+
 @bp.post("/tickets")
 def take():
-    """Issue a number and show the ticket (which prints itself on the kiosk)."""
-    ticket = queue.take_ticket(request.form.get("group", ""), _groups())
+    """Issue a number and show the ticket (which prints itself on the kiosk); a kiosk issuing too
+    fast gets the kiosk page back with the reason and how long to wait."""
+    try:
+        ticket = queue.take_ticket(request.form.get("group", ""), _groups(), kiosk=client_ip(),
+                                   limit=kiosk_limit())
+    except TooManyAttempts as exc:
+        return render_template("queue/kiosk.html", groups=_groups(), error=error_text(exc)), 429
     return redirect(url_for("queue.ticket", uid=ticket.uid, printing=1))
 
 
