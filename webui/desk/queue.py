@@ -1,5 +1,5 @@
 """The queue's pages: the kiosk (take a number, rate), the ticket, the clerk's calling panel and
-the TV display (polls `display.json` every second, plays each new call's WAV)."""
+the TV display (polls `display.json` twice a second, plays each new call's WAV)."""
 from __future__ import annotations
 
 import io
