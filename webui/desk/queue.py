@@ -21,8 +21,9 @@ from flask import (
 )
 from flask_babel import gettext
 
-from motcua import errors as E
-from motcua.errors import DomainError, NotFound, TooManyAttempts
+from motcua import errors as E, legaltime
+from motcua.errors import DomainError, InvalidInput, NotFound, TooManyAttempts
+from motcua.web import date_arg
 from node import desk as desk_domain, queue, voice
 from node.reception import get_dossier
 from node.users import actor_name
@@ -183,3 +184,31 @@ def rate():
     return render_template("queue/rate.html", scale=scale, code=code, secret=secret,
                            error=error, done=done, asked=request.method == "POST" and not error), \
         (200 if not error else 422)
+
+
+# ---- statistics -------------------------------------------------------------------------------
+
+def _stats_range():
+    """`from` and `to` (ISO dates; both default to today). :raises InvalidInput: bad or reversed."""
+    date_from, date_to = date_arg("from"), date_arg("to")
+    today = legaltime.today()
+    date_from, date_to = date_from or date_to or today, date_to or date_from or today
+    if date_to < date_from:
+        raise InvalidInput(E.STATS_RANGE, field="to")
+    return date_from, date_to
+
+
+@bp.get("/stats")
+@login_required
+def stats():
+    """Waiting and service per group and desk, tickets per hour, satisfaction, for the days chosen."""
+    date_from, date_to = _stats_range()
+    return render_template("queue/stats.html", s=queue.point_figures(date_from, date_to),
+                           date_from=date_from, date_to=date_to)
+
+
+@bp.get("/stats.json")
+@login_required
+def stats_json():
+    """The same figures as JSON (those under `points` are what the center computes after sync)."""
+    return jsonify(queue.point_figures(*_stats_range()))
