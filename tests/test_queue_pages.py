@@ -184,3 +184,84 @@ def test_the_hold_lifts_after_the_window_and_survives_a_restart(app):
         queue.take_ticket("A", groups, kiosk="10.0.0.5", limit=limit, now=t0 + timedelta(seconds=20))
     assert queue.label(queue.take_ticket("A", groups, kiosk="10.0.0.5", limit=limit,
                                          now=t0 + timedelta(seconds=32))) == "A003"
+
+
+class FakePrinter:
+    """A network receipt printer on loopback: accepts connections and keeps every byte sent."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.jobs: list[bytes] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+                self.jobs.append(data)
+
+    def close(self):
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)        # wakes the accept() and closes the port
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+
+def test_a_ticket_prints_on_an_escpos_network_printer(app, caplog):
+    pytest.importorskip("escpos")
+    import time
+    printer = FakePrinter()
+    try:
+        app.config["TICKET_PRINTER"] = f"tcp://127.0.0.1:{printer.port}"
+        kiosk = app.test_client()
+        resp = kiosk.post("/queue/tickets", data={"group": "B", "csrf_token": csrf_of(kiosk, "/queue/kiosk")})
+        assert resp.status_code == 302 and "printed=1" in resp.location
+        page = kiosk.get(resp.location)
+        assert 'id="printed"' in page.text and 'data-autoprint' not in page.text   # no browser print
+        deadline = time.monotonic() + 5
+        while not printer.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (job,) = printer.jobs
+        uid = resp.location.split("/t/")[1].split("?")[0]
+        assert job.startswith(b"\x1b") and b"B001\n" in job and b"Quan Lan" in job and b"Chung thuc" in job
+        assert b"\x1d(k" in job and f"/queue/t/{uid}".encode() in job          # the printer's own QR
+        assert job.endswith(b"\x1dV\x00")                                     # cut
+        assert all(b < 0x80 for b in job)               # no Vietnamese marks sent to the printer
+    finally:
+        printer.close()
+
+    # the printer is gone: the number is still issued, the kiosk says so, the log says why
+    app.config["TICKET_PRINTER"] = f"tcp://127.0.0.1:{printer.port}"
+    resp = kiosk.post("/queue/tickets", data={"group": "B", "csrf_token": csrf_of(kiosk, "/queue/kiosk")})
+    assert resp.status_code == 302 and "printed=0" in resp.location
+    page = kiosk.get(resp.location)
+    assert 'id="printer-down"' in page.text and "B002" in page.text
+    assert "not printed" in caplog.text
+
+
+def test_a_ticket_prints_to_a_device_file_and_a_bad_setting_is_a_logged_refusal(tmp_path, caplog):
+    pytest.importorskip("escpos")
+    from node.ticketprint import PrintedTicket, print_ticket
+    t = PrintedTicket(unit="UBND xã Quan Lạn", label="D012", group="Đất đai", issued="08:15 02/03/2026",
+                      ahead=3, secret="AB2C", url="http://10.0.0.2:8600/queue/t/x")
+    device = tmp_path / "lp0"
+    device.touch()
+    assert print_ticket(f"file:{device}", t) is True
+    job = device.read_bytes()
+    assert b"D012\n" in job and b"UBND xa Quan Lan" in job and b"Dat dai" in job and b"AB2C" in job
+    assert print_ticket("lpt1", t) is False and "not printed" in caplog.text

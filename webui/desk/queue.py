@@ -24,8 +24,9 @@ from flask_babel import gettext
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, NotFound, TooManyAttempts
 from motcua.web import date_arg
-from node import desk as desk_domain, queue, voice
+from node import desk as desk_domain, queue, ticketprint, voice
 from node.reception import get_dossier
+from node.state import get_state
 from node.users import actor_name
 from webui.i18n import error_text
 from webui.security import client_ip, login_required, throttle
@@ -64,7 +65,20 @@ def take():
                                    limit=kiosk_limit())
     except TooManyAttempts as exc:
         return render_template("queue/kiosk.html", groups=_groups(), error=error_text(exc)), 429
-    return redirect(url_for("queue.ticket", uid=ticket.uid, printing=1))
+    target = current_app.config.get("TICKET_PRINTER")
+    if not target:
+        return redirect(url_for("queue.ticket", uid=ticket.uid, printing=1))
+    printed = ticketprint.print_ticket(target, _printed(ticket))
+    return redirect(url_for("queue.ticket", uid=ticket.uid, printed=1 if printed else 0))
+
+
+def _printed(t) -> ticketprint.PrintedTicket:
+    group = next((g_ for g_ in _groups() if g_.code == t.group), None)
+    return ticketprint.PrintedTicket(
+        unit=get_state("unit_name", ""), label=queue.label(t),
+        group=group.name_vi if group else t.group, issued=t.issued_at.strftime("%H:%M %d/%m/%Y"),
+        ahead=queue.waiting_before(t), secret=t.secret,
+        url=url_for("queue.ticket", uid=t.uid, _external=True))
 
 
 @bp.get("/t/<uid>")
@@ -78,7 +92,8 @@ def ticket(uid):
     group = next((g_ for g_ in _groups() if g_.code == t.group), None)
     return render_template("queue/ticket.html", t=t, label=queue.label(t), group=group,
                            ahead=queue.waiting_before(t), qr_svg=buf.getvalue().decode(),
-                           printing=request.args.get("printing") == "1")
+                           printing=request.args.get("printing") == "1",
+                           printed=request.args.get("printed"))
 
 
 # ---- the clerk's panel ------------------------------------------------------------------------
