@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta
 
 from motcua import errors as E, legaltime, queuestats
 from motcua.errors import Conflict, InvalidInput, NotFound
+from node.facts import get_state, next_counter, set_state, unit_code
 from node.models import Dossier, QueueCall, QueueLink, Ticket, db
-from node.state import get_state, next_counter, set_state, unit_code
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: typed back at the kiosk
 MAX_DESKS = 20

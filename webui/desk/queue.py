@@ -24,9 +24,9 @@ from flask_babel import gettext
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, NotFound, TooManyAttempts
 from motcua.web import date_arg
-from node import desk as desk_domain, queue, ticketprint, voice
+from node import clerk, queue, ticketprint, voice
+from node.facts import get_state
 from node.reception import get_dossier
-from node.state import get_state
 from node.users import actor_name
 from webui.i18n import error_text
 from webui.security import client_ip, login_required, throttle
@@ -183,7 +183,7 @@ def rate():
             if len(code) <= 7:                 # a ticket: A012
                 dossier_codes = queue.dossiers_of(queue.find_ticket_today(code, secret))
             else:
-                desk_domain.guarded_lookup(code, secret,
+                clerk.guarded_lookup(code, secret,
                                            max_failures=int(cfg["LOOKUP_MAX_FAILURES"]),
                                            lock_seconds=float(cfg["LOOKUP_LOCK_SECONDS"]))
                 dossier_codes = [get_dossier(code).code]
