@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
-from central import desk, stats
+from central import desk, queuestats, stats
 from motcua import errors as E, legaltime
 from motcua.errors import InvalidInput
 from webui import i18n
@@ -49,7 +49,14 @@ def index():
                            gettext("Tỷ lệ sớm và đúng hạn theo điểm"), chart_id="chart-point"),
     }
     return render_template("central/dashboard.html", s=figures, f=f, charts=charts,
-                           points=desk.point_choices())
+                           points=desk.point_choices(), queue=_queue_figures(f))
+
+
+def _queue_figures(f: dict) -> dict:
+    """The queue's figures per point for the period (without a start: the last 30 days)."""
+    date_to = _date("to") or legaltime.today()
+    date_from = _date("from") or date_to - timedelta(days=29)
+    return queuestats.compute(date_from, date_to, point=f["point"] or None)
 
 
 def _name(kind: str, f: dict) -> str:
@@ -75,8 +82,7 @@ def export_xlsx():
 
 def _book() -> tuple[list[list], dict]:
     """The tracking book of the period (received in it; the last 31 days when none is given)."""
-    today = legaltime.now().date()
-    date_to = _date("to") or today
+    date_to = _date("to") or legaltime.today()
     date_from = _date("from") or date_to - timedelta(days=30)
     point = (request.args.get("point") or "").strip()[:32]
     rows = stats.tracking_book(date_from, date_to, point=point or None)
