@@ -13,7 +13,7 @@ from central.blobstore import CenterBlobs
 from central.users import CAN_ACT, actor_name
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, NotFound
-from motcua.lifecycle import Status, next_statuses
+from motcua.lifecycle import RESULT_REQUIREMENT, Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
 from webui import i18n
@@ -60,7 +60,8 @@ def _page(code: str, error: str | None = None, status: int = 200):
         can_act=g.user.role in CAN_ACT,
         can_reschedule=d.status in desk.RUNNING + (int(Status.SUPPLEMENT_REQUESTED),)
         and d.due_at is not None,
-        can_assign=d.status in desk.WITH_OFFICER, officer_names=dict(desk.officers())), status
+        can_assign=d.status in desk.WITH_OFFICER, officer_names=dict(desk.officers()),
+        result_key=RESULT_REQUIREMENT), status
 
 
 @bp.get("/mine")
