@@ -4,7 +4,9 @@ supplement received (5 → 4, "Nhận bổ sung, xử lý tiếp") together with
 Everything goes through the domain functions of `node.reception` (so through `node.apply`): each
 scan is made durable and journaled as `attachment.added`, a removal as `attachment.removed`, the
 move back to processing as `dossier.transitioned` (which restarts the clock). Every file is checked
-before anything is written, so a bad file in a batch changes nothing.
+before anything is written, so a bad file in a batch changes nothing; the files are made durable
+first, then every event of one act (the papers and the move, or a replacement's addition and
+removal) is committed in ONE transaction, so a failure leaves none of them.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from motcua import errors as E
 from motcua.errors import Conflict, InvalidInput
 from motcua.lifecycle import Status
 from node import catalogue, reception
-from node.models import Dossier
+from node.models import Dossier, db
 from node.scans import check_scan
 
 
@@ -56,11 +58,14 @@ def add_scans(code: str, files: list[tuple[str, bytes, str | None]], actor: str,
     _check_files(dossier, files, max_bytes)
     if replace and not any(a.sha256 == replace for a in reception.active_attachments(dossier)):
         raise E.NotFound(E.ATTACHMENT_NOT_FOUND)
-    added = [reception.attach_scan(code, data, key, actor, store, max_bytes=max_bytes,
-                                   filename=name, now=now) for key, data, name in files]
-    if replace and replace not in {a.sha256 for a in added}:
-        reception.remove_attachment(code, replace, actor, now=now)
-    return added
+    for _key, data, _name in files:
+        store.put(data)                  # durable before the transaction names it
+    with db.atomic("IMMEDIATE"):         # the domain functions' own transactions nest as savepoints
+        added = [reception.attach_scan(code, data, key, actor, store, max_bytes=max_bytes,
+                                       filename=name, now=now) for key, data, name in files]
+        if replace and replace not in {a.sha256 for a in added}:
+            reception.remove_attachment(code, replace, actor, now=now)
+        return added
 
 
 def receive_supplement(code: str, files: list[tuple[str, bytes, str | None]], actor: str, store, *,
@@ -68,7 +73,7 @@ def receive_supplement(code: str, files: list[tuple[str, bytes, str | None]], ac
                        rules: reception.DeskRules = reception.DeskRules(),
                        now: datetime | None = None) -> Dossier:
     """Record the papers a citizen brought for a supplement and move the dossier back to
-    processing (the clock restarts). The scans are journaled first, then the move.
+    processing (the clock restarts): the scans and the move are committed together or not at all.
 
     :raises Conflict: the dossier is not waiting for a supplement; InvalidInput/TooLarge: a bad
         file (nothing written).
@@ -77,8 +82,13 @@ def receive_supplement(code: str, files: list[tuple[str, bytes, str | None]], ac
     if dossier.status != int(Status.SUPPLEMENT_REQUESTED):
         raise Conflict(E.NOT_WAITING_FOR_SUPPLEMENT)
     _check_files(dossier, files, max_bytes)
-    for key, data, name in files:
-        reception.attach_scan(code, data, key, actor, store, max_bytes=max_bytes, filename=name,
-                              now=now)
-    return reception.transition(code, int(Status.PROCESSING), actor, reason=note or None,
-                                rules=rules, now=now)
+    for _key, data, _name in files:
+        store.put(data)                  # durable before the transaction names it
+    with db.atomic("IMMEDIATE"):
+        if reception.get_dossier(code).status != int(Status.SUPPLEMENT_REQUESTED):
+            raise Conflict(E.NOT_WAITING_FOR_SUPPLEMENT)     # moved by the center meanwhile
+        for key, data, name in files:
+            reception.attach_scan(code, data, key, actor, store, max_bytes=max_bytes,
+                                  filename=name, now=now)
+        return reception.transition(code, int(Status.PROCESSING), actor, reason=note or None,
+                                    rules=rules, now=now)

@@ -196,3 +196,29 @@ def test_the_tablet_view_refuses_before_a_result(clerk, api):
     resp = clerk.post(f"/dossiers/{code}/rate", data={"csrf_token": clerk.csrf, "rating": "satisfied"})
     assert resp.status_code == 422 and "khi hồ sơ đã có kết quả" in resp.text
     assert Dossier.get(code=code).rating is None and 'name="rating"' not in resp.text
+
+
+def test_a_supplement_is_one_transaction_papers_and_move_or_nothing(clerk, api, monkeypatch):
+    """A failure while the move back to processing is written leaves no scan journaled either."""
+    import node.reception
+    code = _saved(api)
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 4})
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 5, "reason": "Thiếu tờ khai"})
+    real = node.reception.commit_one
+
+    def failing(change, *args, **kwargs):
+        if change.kind == "dossier.transitioned":
+            raise OSError("disk gone mid-supplement")
+        return real(change, *args, **kwargs)
+    monkeypatch.setattr(node.reception, "commit_one", failing)
+    store = clerk.application.extensions["motcua.blobs"]
+    from node import papers
+    try:
+        papers.receive_supplement(code, [("1.001193-d1", png_bytes(seed=5), "to-khai.png")],
+                                  "lan", store, max_bytes=10_000_000)
+    except OSError:
+        pass
+    d = Dossier.get(code=code)
+    assert d.status == 5 and not list(d.attachments)
+    kinds = [e.kind for e in dossier_history(d.uid)]
+    assert "attachment.added" not in kinds and kinds.count("dossier.transitioned") == 2
