@@ -58,6 +58,7 @@ def form01(code):
     d = reception.get_dossier(code)
     url = lookup_url(d)
     return _render("forms/form01.html", code, components=desk.components_of(d), qr=_qr_svg(url),
+                   details=desk.details_of(d),
                    lookup_link=url, just_saved=request.args.get("new") == "1")
 
 
