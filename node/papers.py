@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from motcua import errors as E
+from motcua import errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput
 from motcua.lifecycle import Status
 from node import catalogue, reception
@@ -92,3 +92,32 @@ def receive_supplement(code: str, files: list[tuple[str, bytes, str | None]], ac
                                   filename=name, now=now)
         return reception.transition(code, int(Status.PROCESSING), actor, reason=note or None,
                                     rules=rules, now=now)
+
+
+SOURCES = ("flatbed", "feeder")
+
+
+def scan_into(code: str, key: str, actor: str, store, *, max_bytes: int, source: str = "flatbed",
+              mode: str = "Gray", resolution: int = 150, pages: int = 1,
+              device: str | None = None) -> list:
+    """Scan one required document on the desk's scanner (SANE) and attach it: a single flatbed
+    page as a PNG, a feeder batch (or several pages) as ONE PDF, since it is one paper.
+
+    :raises InvalidInput: bad requirement or options (checked before the scanner moves);
+        ScannerUnavailable: no scanner, or it failed; NotFound: no such dossier.
+    """
+    from node.pdfpages import pngs_to_pdf
+    from node.scanner import scan_pages
+    dossier = reception.get_dossier(code)
+    if key not in requirement_keys(dossier):
+        raise InvalidInput(E.UNKNOWN_REQUIREMENT(key=key), field=f"scan-{key}")
+    if source not in SOURCES:
+        raise InvalidInput(E.FIELD_BAD_VALUE, field="source")
+    scanned = scan_pages(device, pages=pages, mode=mode, resolution=resolution,
+                         feeder=source == "feeder")
+    stamp = legaltime.now().strftime("%Y%m%d-%H%M%S")
+    if len(scanned) == 1 and source == "flatbed":
+        files = [(key, scanned[0], f"quet-{stamp}.png")]
+    else:
+        files = [(key, pngs_to_pdf(scanned, dpi=resolution), f"quet-{stamp}-{len(scanned)}trang.pdf")]
+    return add_scans(code, files, actor, store, max_bytes=max_bytes)

@@ -227,6 +227,27 @@ def add_scans(code):
     return redirect(url_for("dossiers.show", code=code) + "#papers")
 
 
+@bp.post("/dossiers/<code>/scan")
+@login_required
+def scan_now(code):
+    """"Quét": scan one required document on the desk's scanner (source, colour mode,
+    resolution; a feeder batch becomes one PDF) and attach it."""
+    key, form = request.form.get("requirement", ""), request.form
+    try:
+        papers.scan_into(code, key, actor_name(g.user), source=form.get("source", "flatbed"),
+                         mode=form.get("mode", "Gray"),
+                         resolution=parse_int(form.get("resolution"), "resolution", 150,
+                                              low=50, high=600),
+                         pages=parse_int(form.get("pages"), "pages", 1, low=1, high=50),
+                         device=current_app.config.get("SCANNER_DEVICE") or None,
+                         **_store_args())
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Đã quét và lưu bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + f"#paper-{key}")
+
+
 @bp.post("/dossiers/<code>/scans/<sha256>/remove")
 @login_required
 def remove_scan(code, sha256):
