@@ -52,8 +52,7 @@ def init_cmd(data_dir, unit_code, name, fix_unit_code, public_url, center_lookup
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn"
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn" --fix-unit-code
     """
-    from node.setup import init_node
-    from node.setup import set_public_addresses
+    from node.setup import init_node, set_public_addresses
     result = init_node(data_dir, unit_code, name, fix_unit_code=fix_unit_code)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
@@ -67,7 +66,8 @@ def _echo_addresses(addresses: dict) -> None:
     click.echo(f"Địa chỉ tra cứu của trung tâm: {addresses['center_lookup_url'] or 'chưa đặt'}")
     click.echo(f"Địa chỉ công khai của điểm: {addresses['public_url'] or 'chưa đặt'}")
     used = addresses["center_lookup_url"] or addresses["public_url"]
-    click.echo(f"Mã QR trên giấy tiếp nhận trỏ tới: {used + '/lookup' if used else 'địa chỉ máy này trong mạng nội bộ'}")
+    where = used + "/lookup" if used else "địa chỉ máy này trong mạng nội bộ"
+    click.echo(f"Mã QR trên giấy tiếp nhận trỏ tới: {where}")
 
 
 @node_group.command("config")

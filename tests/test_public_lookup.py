@@ -6,7 +6,6 @@ from __future__ import annotations
 import html as htmllib
 import re
 import subprocess
-
 from datetime import datetime
 
 from central_fixtures import (  # noqa: F401 - fixtures
