@@ -15,8 +15,8 @@ from importlib import resources
 from motcua import errors as E, legaltime
 from motcua.errors import InvalidInput, NotFound
 from motcua.identity import fold_for_search, to_nfc
+from node.facts import get_state, set_state
 from node.models import Procedure, Requirement, db
-from node.state import get_state, set_state
 
 
 def load_default_catalogue() -> dict:

@@ -130,7 +130,8 @@ def axe_check(page, seen: dict) -> None:
     page.add_script_tag(path=str(axe_file()))
     found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
         .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
+        .map(v => v.id + ' (' + v.impact + '): '
+                  + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""")
     seen[re.sub(r"^https?://[^/]+", "", page.url)] = found
 
 
