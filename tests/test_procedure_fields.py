@@ -10,7 +10,7 @@ import pytest
 
 from motcua import legaltime
 from motcua.errors import InvalidInput
-from node import catalogue, desk, reception
+from node import catalogue, clerk as clerk_domain, reception
 from sync.events import Event
 from sync.schema import SchemaError, check_event
 from tests.conftest import dossier_body
@@ -41,10 +41,10 @@ def test_the_catalogue_declares_the_childs_fields(app):
 
 def test_details_are_validated_stored_and_synced(app):
     d = reception.receive_dossier(dossier_body(details=CHILD), "lan@07024")
-    payload = desk._received_payload(d)
+    payload = clerk_domain._received_payload(d)
     assert payload["details"]["child_date_of_birth"] == "2025-11-02"       # stored as ISO
     assert payload["details"]["child_full_name"] == "Nguyễn Minh Khang"
-    rows = {x["key"]: x["value"] for x in desk.details_of(d)}
+    rows = {x["key"]: x["value"] for x in clerk_domain.details_of(d)}
     assert rows["child_date_of_birth"] == "02/11/2025"
     # what travels passes the schema both sides check; a nested or unknown shape is refused
     ev = Event("e" * 32, "dossier.received", d.uid, "07024", "lan", "0" * 15 + "-00000", payload)
