@@ -373,6 +373,10 @@ UNKNOWN_PROCEDURE = M("unknown_procedure", 422, "Không có thủ tục mã “{
 APPLICANT_MISSING = M("invalid_input", 422, "Thiếu thông tin người nộp hồ sơ.", "The applicant's details are missing.")
 FIELD_BAD_VALUE = M("invalid_input", 422, "Giá trị không hợp lệ hoặc quá dài.", "The value is not valid or too long.")
 FIELD_REQUIRED = M("invalid_input", 422, "Trường này là bắt buộc.", "This field is required.")
+FIELD_NOT_A_CHOICE = M("invalid_input", 422, "Hãy chọn một trong: {choices}.", "Choose one of: {choices}.")
+CATALOGUE_FIELDS_BAD = M("invalid_input", 422,
+                         "Khai báo trường riêng của thủ tục trong danh mục không hợp lệ: {why}.",
+                         "The catalogue's declaration of a procedure's own fields is not valid: {why}.")
 COMPONENTS_BAD = M("invalid_input", 422, "Danh sách thành phần hồ sơ không hợp lệ.",
                    "The list of dossier components is not valid.")
 COMPONENT_BAD = M("invalid_input", 422, "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ.",

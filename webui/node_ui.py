@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
@@ -96,6 +96,9 @@ def _context() -> dict:
     from webui.desk.today import sync_badge
     return {"lang": i18n.current_language(), "user": g.get("user"),
             "sync": sync_badge() if g.get("user") else None,
+            # the badge refreshes at least once per sync interval (and at most every 2 s)
+            "sync_refresh_ms": int(1000 * max(2.0, min(20.0, float(
+                current_app.config.get("SYNC_INTERVAL_SECONDS") or 60) / 2))),
             "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
 
 
