@@ -21,6 +21,7 @@ from motcua import legaltime
 from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
 from node import catalogue, desk, duplicates
+from node import reception
 from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
@@ -152,10 +153,17 @@ def form(procedure_code):
         values = {**data["applicant"], "cccd_qr": request.form.get("cccd_qr", ""),
                   "notes": data["notes"] or "", "channel": data["channel"],
                   "fee_paid": data["fee_paid"],
+                  "to_add": request.form.get("to_add", ""),
+                  "help_contact": request.form.get("help_contact", ""),
+                  "refuse_reason": request.form.get("refuse_reason", ""),
                   "components": {c["requirement"]: c for c in data["components"]}}
         if errors:
             # A bad scan must not hide the fields' errors: check the applicant too, writing nothing.
             errors = {**_field_errors(data), **errors}
+        elif request.form.get("action") in ("guide", "refuse"):
+            done, errors = _guide_or_refuse(data)
+            if done is not None:
+                return done
         else:
             try:
                 d = desk.receive_with_scans(
@@ -168,10 +176,37 @@ def form(procedure_code):
                 _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = desk.preview_due(procedure.code, rules=desk_rules())
-    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
+    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements),
+             "to_add", "help_contact", "refuse_reason"]
     first_error = next((f for f in order if f in errors), None)
     return render_template("node/new_form.html", first_error=first_error, procedure=procedure,
                            requirements=requirements,
                            errors=errors, values=values, staged=staged, preview=preview,
                            channels=CHANNELS, copy_types=COPY_TYPES,
                            fields=APPLICANT_FIELDS), (422 if errors else 200)
+
+
+# The two outcomes of a check that is not a receipt: what the view's form field is called for the
+# domain function's `field`, and where the printed form is.
+_NOT_RECEIVED = {"guide": ({"to_add": "to_add", "contact": "help_contact"}, "forms.form02"),
+                 "refuse": ({"reason": "refuse_reason"}, "forms.form03")}
+
+
+def _guide_or_refuse(data: dict):
+    """Guidance before receipt (Form 02, no clock) or a walk-in refusal (Form 03, with reasons):
+    the dossier is kept as a record and its form printed; or (None, errors by form field)."""
+    action = request.form["action"]
+    names, form_view = _NOT_RECEIVED[action]
+    actor = actor_name(g.user)
+    try:
+        if action == "guide":
+            d = reception.guide_at_reception(data, request.form.get("to_add", ""), actor,
+                                             contact=request.form.get("help_contact") or None)
+        else:
+            d = reception.refuse_at_reception(data, request.form.get("refuse_reason") or None, actor)
+    except InvalidInput as exc:
+        errors = {names.get(k, k.removeprefix("applicant.")): v for k, v in exc.fields.items()}
+        if not errors:
+            errors = {names.get(exc.field, "form"): exc.message_vi}
+        return None, errors
+    return redirect(url_for(form_view, code=d.code, new=1)), {}
