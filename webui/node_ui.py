@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from motcua import legaltime
 from webui import i18n, security
 
 HERE = Path(__file__).parent
@@ -90,7 +91,10 @@ def _context() -> dict:
     from webui.desk.today import sync_badge
     return {"lang": i18n.current_language(), "user": g.get("user"),
             "sync": sync_badge() if g.get("user") else None,
-            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
+            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", ""),
+            "today": legaltime.today(),
+            "unit_full_name": (current_app.config.get("UNIT_FULL_NAME")
+                               or f"UBND xã {get_state('unit_name', '')}")}
 
 
 def init_app(app: Flask) -> None:
