@@ -191,7 +191,7 @@ def guidance_of(dossier: Dossier) -> dict | None:
                                    & (Event.kind == "dossier.corrected")).order_by(Event.seq.desc())):
         fields = e.payload.get("fields") or {}
         if "guidance.to_add" in fields:
-            return {"items": _lines(fields["guidance.to_add"]), "contact": fields.get("guidance.contact"),
+            return {"lines": _lines(fields["guidance.to_add"]), "contact": fields.get("guidance.contact"),
                     "at": datetime.fromisoformat(fields["guidance.at"]), "actor": e.actor,
                     "event_id": e.event_id}
     return None
@@ -203,7 +203,7 @@ def supplement_request_of(dossier: Dossier) -> dict | None:
                                    & (Event.kind == "dossier.transitioned"))
               .order_by(Event.seq.desc())):
         if e.payload.get("to") == int(Status.SUPPLEMENT_REQUESTED):
-            return {"items": _lines(e.payload.get("reason") or ""), "contact": None,
+            return {"lines": _lines(e.payload.get("reason") or ""), "contact": None,
                     "at": datetime.fromisoformat(e.payload["at"]) if e.payload.get("at") else
                     e.recorded_at, "actor": e.actor, "event_id": e.event_id}
     return None
@@ -313,7 +313,8 @@ def tracking_book(date_from: date, date_to: date, *, limit: int | None = None) -
         s = steps.get(uid, {})
         rows.append({"no": n, "code": code, "procedure": names.get(proc, proc), "sets": 1,
                      "filer": applicant.get("full_name"), "address": applicant.get("address"),
-                     "phone": applicant.get("phone"), "handler": CENTER_UNIT if s.get("center") else HANDLER_UNIT,
+                     "phone": applicant.get("phone"),
+                     "handler": CENTER_UNIT if s.get("center") else HANDLER_UNIT,
                      "received_at": received, "due_at": due, "original_due_at": original_due,
                      "sent_at": s.get(int(Status.PROCESSING)),
                      "result_at": s.get(int(Status.RESULT_READY)), "returned_at": returned,

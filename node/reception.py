@@ -19,6 +19,7 @@ from motcua.identity import (
     normalize_phone,
     parse_date_vi,
     to_nfc,
+    to_nfc_lines,
     validate_email,
     validate_full_name,
     validate_id_number,
@@ -263,7 +264,7 @@ def guide_at_reception(data, to_add, actor: str, *, contact: str | None = None,
         raise InvalidInput(E.FIELD_BAD_VALUE, field="contact")
     _procedure, fields = _read_intake(data, now)
     uid = uuid.uuid4().hex
-    guidance = {"guidance.to_add": to_nfc(to_add.strip()), "guidance.at": now.isoformat()}
+    guidance = {"guidance.to_add": to_nfc_lines(to_add), "guidance.at": now.isoformat()}
     if contact:
         guidance["guidance.contact"] = to_nfc(contact.strip())
     with db.atomic("IMMEDIATE"):

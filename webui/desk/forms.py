@@ -17,8 +17,8 @@ from motcua.errors import DomainError
 from motcua.identity import upper_vi
 from motcua.lifecycle import Status
 from node import catalogue, desk, formnumbers, reception
-from node.state import unit_name
 from node.reception import COPY_TYPES
+from node.state import unit_name
 from webui.security import login_required
 
 bp = Blueprint("forms", __name__)

@@ -20,8 +20,8 @@ from flask_babel import gettext
 from motcua import legaltime
 from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
-from node import catalogue, desk, duplicates
-from node import reception
+from motcua.fees import METHOD_LABELS_VI
+from node import catalogue, desk, duplicates, fees as node_fees, reception
 from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
@@ -66,7 +66,9 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
     form, errors = request.form, {}
     data = {"procedure_code": request.view_args["procedure_code"],
             "applicant": {f: form.get(f, "").strip() for f in APPLICANT_FIELDS},
-            "notes": form.get("notes") or None, "fee_paid": form.get("fee_paid") == "1"}
+            "notes": form.get("notes") or None, "fee_paid": form.get("fee_paid") == "1",
+            "fee_pages": form.get("fee_pages") or None, "fee_copies": form.get("fee_copies") or None,
+            "fee_method": form.get("fee_method") or "cash"}
     try:
         data["channel"] = int(form.get("channel", "1"))
     except ValueError:
@@ -152,7 +154,8 @@ def form(procedure_code):
         data, staged, errors = _read_form(requirements)
         values = {**data["applicant"], "cccd_qr": request.form.get("cccd_qr", ""),
                   "notes": data["notes"] or "", "channel": data["channel"],
-                  "fee_paid": data["fee_paid"],
+                  "fee_paid": data["fee_paid"], "fee_pages": request.form.get("fee_pages", ""),
+                  "fee_copies": request.form.get("fee_copies", ""), "fee_method": data["fee_method"],
                   "to_add": request.form.get("to_add", ""),
                   "help_contact": request.form.get("help_contact", ""),
                   "refuse_reason": request.form.get("refuse_reason", ""),
@@ -176,13 +179,17 @@ def form(procedure_code):
                 _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = desk.preview_due(procedure.code, rules=desk_rules())
-    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements),
+    rule = node_fees.rule_for(procedure)
+    fee_rule = {"kind": rule.kind if rule else None, "text": rule.describe_vi() if rule else None}
+    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", "fee_pages", "fee_copies", "fee_method",
+             *(f"scan-{r.key}" for r in requirements),
              "to_add", "help_contact", "refuse_reason"]
     first_error = next((f for f in order if f in errors), None)
     return render_template("node/new_form.html", first_error=first_error, procedure=procedure,
                            requirements=requirements,
                            errors=errors, values=values, staged=staged, preview=preview,
-                           channels=CHANNELS, copy_types=COPY_TYPES,
+                           channels=CHANNELS, copy_types=COPY_TYPES, fee_methods=METHOD_LABELS_VI,
+                           fee_rule=fee_rule,
                            fields=APPLICANT_FIELDS), (422 if errors else 200)
 
 
