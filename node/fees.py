@@ -12,8 +12,8 @@ from datetime import date, datetime
 from motcua import errors as E, fees, legaltime
 from motcua.errors import Conflict, InvalidInput
 from node.apply import Change, commit_one
+from node.facts import next_counter, unit_code
 from node.models import CouncilFee, Procedure, db
-from node.state import next_counter, unit_code
 
 MAX_PAGES, MAX_COPIES = 10_000, 1_000
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from motcua import legaltime
+from node.facts import get_state, next_counter, set_state
 from node.models import db
-from node.state import get_state, next_counter, set_state
 
 # The short sign of each kind after the number, as offices write it (e.g. "0012/2026/TNHS").
 KIND_SIGNS = {"01": "TNHS", "02": "HDBS", "03": "TCHS", "04": "XL", "05": "KSGQ"}

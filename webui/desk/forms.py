@@ -16,9 +16,9 @@ from motcua import fees, legaltime
 from motcua.errors import DomainError
 from motcua.identity import upper_vi
 from motcua.lifecycle import Status
-from node import catalogue, desk, formnumbers, reception
+from node import catalogue, clerk, formnumbers, reception
+from node.facts import unit_name
 from node.reception import COPY_TYPES
-from node.state import unit_name
 from webui.security import login_required
 
 bp = Blueprint("forms", __name__)
@@ -72,8 +72,8 @@ def form01(code):
     """Receipt and appointment slip, with the lookup QR code and, for a fee to pay, a VietQR."""
     d = reception.get_dossier(code)
     url = lookup_url(d)
-    fee = desk.fee_of(d)
-    return _render("forms/form01.html", code, kind="01", components=desk.components_of(d),
+    fee = clerk.fee_of(d)
+    return _render("forms/form01.html", code, kind="01", components=clerk.components_of(d),
                    qr=_qr_svg(url), lookup_link=url, just_saved=request.args.get("new") == "1",
                    fee=fee, vietqr=vietqr_of(d))
 
@@ -83,8 +83,8 @@ def form01(code):
 def form02(code):
     """Supplement request: what the citizen must add (asked before receipt, or while processing)."""
     d = reception.get_dossier(code)
-    asked = (desk.supplement_request_of(d) if d.status != int(Status.SUBMITTED_ONLINE) else None) \
-        or desk.guidance_of(d)
+    asked = (clerk.supplement_request_of(d) if d.status != int(Status.SUBMITTED_ONLINE) else None) \
+        or clerk.guidance_of(d)
     contact = (asked or {}).get("contact") or current_app.config.get("HELP_CONTACT") \
         or f"Bộ phận tiếp nhận và trả kết quả {unit_full_name()}"
     return _render("forms/form02.html", code, kind="02",
@@ -97,7 +97,7 @@ def form02(code):
 def form03(code):
     """Refusal, with its reasons."""
     d = reception.get_dossier(code)
-    return _render("forms/form03.html", code, kind="03", reason=desk.last_reason_for(d, int(Status.REFUSED)),
+    return _render("forms/form03.html", code, kind="03", reason=clerk.last_reason_for(d, int(Status.REFUSED)),
                    just_saved=request.args.get("new") == "1")
 
 
@@ -106,7 +106,7 @@ def form03(code):
 def form04(code):
     """Apology and new date (once the new date is set on the dossier page)."""
     d = reception.get_dossier(code)
-    apology = desk.apology_of(d)
+    apology = clerk.apology_of(d)
     return _render("forms/form04.html", code, kind="04" if apology else None, apology=apology)
 
 
@@ -118,7 +118,7 @@ VERDICTS_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Qu
 def form05(code):
     """Control sheet: one row per hand-off, with the step's result against the due time."""
     d = reception.get_dossier(code)
-    return _render("forms/form05.html", code, kind="05", rows=desk.control_sheet(d),
+    return _render("forms/form05.html", code, kind="05", rows=clerk.control_sheet(d),
                    verdicts=VERDICTS_VI)
 
 
@@ -140,7 +140,7 @@ def book():
     rows = []
     if not error:
         try:
-            rows = desk.tracking_book(start, end, limit=1001)
+            rows = clerk.tracking_book(start, end, limit=1001)
         except DomainError as exc:
             error = exc.message_vi
     return render_template("forms/form06.html", rows=rows[:1000], truncated=len(rows) > 1000,
@@ -170,7 +170,7 @@ def book_csv():
     start, end, error = _range()
     if error:
         return Response(error, status=422, mimetype="text/plain")
-    rows = desk.tracking_book(start, end)
+    rows = clerk.tracking_book(start, end)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

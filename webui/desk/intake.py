@@ -21,7 +21,7 @@ from motcua import legaltime
 from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
 from motcua.fees import METHOD_LABELS_VI
-from node import catalogue, desk, duplicates, fees as node_fees, reception
+from node import catalogue, clerk, duplicates, fees as node_fees, reception
 from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
@@ -56,7 +56,7 @@ def procedures_json():
 @login_required
 def preview():
     """Fee and due moment if the dossier were saved now (the form refreshes it while open)."""
-    p = desk.preview_due(request.args.get("procedure", ""), rules=desk_rules())
+    p = clerk.preview_due(request.args.get("procedure", ""), rules=desk_rules())
     return jsonify({"fee_vnd": p["fee_vnd"], "due_at": p["due_at"].strftime("%H:%M %d/%m/%Y"),
                     "received_at": p["received_at"].strftime("%H:%M %d/%m/%Y")})
 
@@ -87,7 +87,7 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
             if not upload or not upload.filename:
                 continue
             try:
-                staged.append((r.key, desk.stage_scan(store, upload.read(), limit), upload.filename))
+                staged.append((r.key, clerk.stage_scan(store, upload.read(), limit), upload.filename))
             except DomainError as exc:
                 errors[f"scan-{r.key}"] = f"{upload.filename}: {exc.message_vi}"
     data["components"] = components
@@ -169,7 +169,7 @@ def form(procedure_code):
                 return done
         else:
             try:
-                d = desk.receive_with_scans(
+                d = clerk.receive_with_scans(
                     data, staged, actor_name(g.user), current_app.extensions["motcua.blobs"],
                     max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), rules=desk_rules())
             except InvalidInput as exc:
@@ -178,7 +178,7 @@ def form(procedure_code):
             else:
                 _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
-    preview = desk.preview_due(procedure.code, rules=desk_rules())
+    preview = clerk.preview_due(procedure.code, rules=desk_rules())
     rule = node_fees.rule_for(procedure)
     fee_rule = {"kind": rule.kind if rule else None, "text": rule.describe_vi() if rule else None}
     order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", "fee_pages", "fee_copies", "fee_method",
