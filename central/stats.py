@@ -58,9 +58,9 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
     timely, timely_point, timely_procedure = Counter(), {}, {}
     open_within = open_past = paused = 0
     total = 0
-    uids = []
+    statuses: dict[str, int] = {}
     for uid, origin, procedure, status, channel, due_at, finished_at, supplements in query.tuples():
-        uids.append(uid)
+        statuses[uid] = status
         total += 1
         by_point[origin] += 1
         by_procedure[procedure] += 1
@@ -92,7 +92,8 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
         "timeliness": _timeliness(timely),
         "open": {"within_due": open_within, "past_due": open_past, "paused": paused},
         # fees of the dossiers received in the range: collected (by when, how), receipts, unpaid
-        "fees": fees.fee_totals(fee_records(uids)),
+        "fees": fees.fee_totals({**fee, "status": statuses[uid]}
+                                for uid, fee in fee_records(list(statuses)).items()),
     }
 
 
@@ -100,11 +101,11 @@ FEE_EVENT_KINDS = ("dossier.received", "dossier.corrected")
 _CHUNK = 500
 
 
-def fee_records(uids: list[str]) -> list[dict]:
+def fee_records(uids: list[str]) -> dict[str, dict]:
     """Each dossier's fee as its journal folds it (`sync.merge`: the same last-writer rule as every
     field), from the events that can carry one: the receipt and later corrections (collected at a
     supplement or at the return). The dossier row keeps no fee columns at the center."""
-    out = []
+    out = {}
     for i in range(0, len(uids), _CHUNK):
         journals: dict[str, list] = {}
         rows = (Event.select(Event.event_id, Event.kind, Event.dossier_uid, Event.origin, Event.actor,
@@ -116,9 +117,9 @@ def fee_records(uids: list[str]) -> list[dict]:
                 payload = Event.payload.python_value(payload)
             journals.setdefault(uid, []).append(WireEvent(eid, kind, uid, origin, actor, stamp,
                                                           payload))
-        for events in journals.values():
+        for uid, events in journals.items():
             state = merge.fold(events)
-            out.append({k[4:]: v for k, v in state.fields.items() if k.startswith("fee.")})
+            out[uid] = {k[4:]: v for k, v in state.fields.items() if k.startswith("fee.")}
     return out
 
 

@@ -187,13 +187,18 @@ def crc_ok(payload: str) -> bool:
 
 # ---- totals for the center's statistics --------------------------------------------------------
 
+# Dossiers that end without a result owe nothing: a fee not collected from them is waived, not owed.
+ENDED_WITHOUT_RESULT = frozenset({3, 8})      # refused, stopped (withdrawn)
+
+
 def fee_totals(fees: Iterable[Mapping | None]) -> dict:
-    """Fee figures over dossiers' fee records (`{vnd, paid, stage, method, receipt_no}` as folded):
-    what was collected, by when and how, how many receipts, and what is owed but not yet paid.
-    Dossiers with no fee (None or 0) count in neither; a council fee not set yet (vnd None) counts
-    as `unset`."""
-    out = {"collected_vnd": 0, "collected": 0, "unpaid_vnd": 0, "unpaid": 0, "unset": 0,
-           "receipts": 0, "by_stage": {s: 0 for s in STAGES}, "by_method": {m: 0 for m in METHODS}}
+    """Fee figures over dossiers' fee records (`{vnd, paid, stage, method, receipt_no}` as folded,
+    with the dossier's `status`): what was collected, by when and how, how many receipts, what is
+    owed and not yet paid, and what was waived (refused or withdrawn before paying). Dossiers with
+    no fee (None record or 0) count nowhere; a council fee not yet entered (vnd None) as `unset`."""
+    out = {"collected_vnd": 0, "collected": 0, "unpaid_vnd": 0, "unpaid": 0, "waived_vnd": 0,
+           "waived": 0, "unset": 0, "receipts": 0,
+           "by_stage": {s: 0 for s in STAGES}, "by_method": {m: 0 for m in METHODS}}
     for fee in fees:
         if not fee:
             continue
@@ -213,6 +218,9 @@ def fee_totals(fees: Iterable[Mapping | None]) -> dict:
                 out["by_stage"][stage] += vnd
             if method in out["by_method"]:
                 out["by_method"][method] += vnd
+        elif fee.get("status") in ENDED_WITHOUT_RESULT:
+            out["waived_vnd"] += vnd
+            out["waived"] += 1
         else:
             out["unpaid_vnd"] += vnd
             out["unpaid"] += 1
