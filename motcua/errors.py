@@ -402,9 +402,6 @@ FEE_METHOD_BAD = M("invalid_input", 422, "Hình thức nộp phải là tiền m
 FEE_STAGE_BAD = M("invalid_input", 422,
                   "Thời điểm thu phải là khi tiếp nhận, khi bổ sung hoặc khi trả kết quả.",
                   "Collected at reception, at a supplement or at the return.")
-BANK_ACCOUNT_UNSET = M("bank_account_unset", 409,
-                       "Chưa cài tài khoản nhận chuyển khoản (PAYEE_BANK_BIN, PAYEE_ACCOUNT) nên không in được mã VietQR.",
-                       "No payee account is set (PAYEE_BANK_BIN, PAYEE_ACCOUNT): no VietQR can be printed.")
 FIELDS_INVALID = M("invalid_input", 422, "Có {n} trường chưa hợp lệ: {field} — {first}",
                    "{n} fields are not valid: {field} — {first}")
 NOTHING_TO_CHANGE = M("nothing_to_change", 422, "Cần ít nhất một trường cần sửa.",
