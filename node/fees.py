@@ -31,6 +31,12 @@ def rule_for(procedure: Procedure, on: date | None = None) -> fees.FeeRule | Non
                           else procedure.fee_vnd)
 
 
+def council_versions(code: str) -> list[CouncilFee]:
+    """The council's fee versions entered for `code`, oldest first."""
+    return list(CouncilFee.select().where(CouncilFee.procedure_code == code)
+                .order_by(CouncilFee.effective_from, CouncilFee.id))
+
+
 def read_counts(pages, copies) -> tuple[int, int]:
     """Pages and copies as typed (text or numbers); 1 when left empty.
     :raises InvalidInput: anything else."""
