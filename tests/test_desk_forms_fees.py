@@ -41,6 +41,8 @@ def test_guidance_button_keeps_a_record_and_prints_form02_without_a_clock(clerk)
     first = _number(page)
     assert re.fullmatch(r"0001/\d{4}/HDBS", first)
     assert _number(clerk.get(resp.location).text) == first             # a reprint keeps it
+    slip = clerk.get(f"/dossiers/{d.code}/form/01").text              # no promise before receipt
+    assert re.search(r'id="f01-due">… \(chưa tiếp nhận\)<', slip)
 
 
 def test_guidance_without_what_to_add_is_shown_next_to_the_field(clerk):
