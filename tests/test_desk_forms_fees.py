@@ -193,3 +193,16 @@ def test_book_csv_keeps_phone_as_text_and_prints_handling_unit(clerk, app):
     assert row[header.index("Số điện thoại")] == "\t0912345678"
     assert row[header.index("Đơn vị giải quyết")] == "Công chức chuyên môn"
     assert "Hẹn trả ban đầu" in header and row[1] == d.code
+
+
+def test_hostile_fee_inputs_get_a_clear_422_never_a_500(api, clerk):
+    from tests.conftest import dossier_body as body
+    for extra in ({"fee_pages": [1]}, {"fee_pages": "9" * 40}, {"fee_copies": -1},
+                  {"fee_copies": True}, {"fee_paid": True, "fee_method": {"x": 1}},
+                  {"fee_paid": True, "fee_method": "gold"}):
+        resp = api.post("/api/v1/dossiers", json=body(procedure_code="2.000815", **extra))
+        assert resp.status_code == 422, (extra, resp.get_json())
+        assert resp.get_json()["error"]["message"]
+    resp = clerk.post("/dossiers/no-such-code/fee", data={"csrf_token": clerk.csrf,
+                                                           "fee_method": "cash", "fee_stage": "return"})
+    assert resp.status_code in (302, 404)
