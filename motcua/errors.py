@@ -968,6 +968,15 @@ NO_TICKET_AT_DESK = M("no_ticket_at_desk", 409, "Quầy {desk} chưa gọi số 
                       "Desk {desk} has not called a number.")
 ALREADY_RATED = M("already_rated", 409, "Hồ sơ này đã được đánh giá, mỗi hồ sơ chỉ đánh giá một lần.",
                   "This dossier was already rated; a dossier is rated once.")
+TICKETS_TOO_FAST = M("too_many_tickets", 429,
+                     "Máy này vừa phát nhiều số liên tiếp. Vui lòng chờ {seconds} giây rồi chạm lại; "
+                     "nếu đã có phiếu, xin giữ phiếu và chờ gọi số.",
+                     "This kiosk has just issued many numbers in a row. Please wait {seconds} seconds "
+                     "and tap again; if you have a ticket, keep it and wait to be called.")
+TICKETS_FLOOD = M("too_many_tickets", 429,
+                  "Hệ thống đang phát quá nhiều số cùng lúc. Vui lòng chờ {seconds} giây rồi chạm lại.",
+                  "Too many numbers are being issued at once. Please wait {seconds} seconds and tap "
+                  "again.")
 NOTHING_TO_RATE = M("nothing_to_rate", 409, "Phiếu này chưa gắn với hồ sơ nào có kết quả để đánh giá.",
                     "This ticket has no dossier with a result to rate.")
 

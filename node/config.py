@@ -32,6 +32,8 @@ SETTINGS = [
     Setting("RATING_SCALE", {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
                              "not_satisfied": "Không hài lòng"},
             "The citizen's satisfaction scale, code → Vietnamese label (JSON in NODE_RATING_SCALE)."),
+    Setting("TICKET_PRINTER", None, "The kiosk's ESC/POS ticket printer: tcp://HOST:PORT or "
+            "file:/dev/usb/lp0 (needs the escpos extra); unset, the browser prints the ticket."),
     Setting("LANGUAGE", "vi", "Default UI language: vi or en."),
     Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only."),
 ]

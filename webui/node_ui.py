@@ -29,6 +29,12 @@ UI_DEFAULTS = {
     # script, far above a queue of citizens mistyping (a kiosk serves ~1 person a minute).
     "LOOKUP_ADDRESS_MAX_FAILURES": 200,
     "LOOKUP_ADDRESS_LOCK_SECONDS": 600,
+    # Taking a number at the kiosk: a hall's kiosk serves about one citizen a minute; more than
+    # TICKET_KIOSK_MAX from one kiosk (address), or TICKET_ALL_MAX from all, within the window is
+    # a finger on the button or a script, and that kiosk (or all) waits the window out.
+    "TICKET_KIOSK_MAX": 6,
+    "TICKET_ALL_MAX": 60,
+    "TICKET_WINDOW_SECONDS": 60,
     "PUBLIC_URL": None,             # base of the QR link on Form 01 (default: the address used)
 }
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
