@@ -16,11 +16,13 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import SQL, Case, fn
 
-from central.db import is_postgres
-from central.models import Dossier
-from motcua import errors as E
+from central.db import is_in, is_postgres
+from central.models import Dossier, Event
+from motcua import errors as E, fees
 from motcua.errors import InvalidInput
 from motcua.lifecycle import PAUSES, TERMINAL, Status
+from sync import merge
+from sync.events import Event as WireEvent
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
@@ -178,6 +180,8 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
     timely_point, timely_procedure = _verdicts(t["point"]), _verdicts(t["procedure"])
     timely = sum(timely_point.values(), Counter())
     opened = _by(t["open"])
+    statuses = dict(_period(Dossier.select(Dossier.uid, Dossier.status), Dossier.received_at,
+                            date_from, date_to).tuples())
     return {
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
@@ -192,7 +196,36 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
         "timeliness": _timeliness(timely),
         "open": {"within_due": opened.get("within", 0), "past_due": opened.get("past", 0),
                  "paused": opened.get("paused", 0)},
+        # fees of the dossiers received in the range: collected (by when, how), receipts, unpaid
+        "fees": fees.fee_totals({**fee, "status": statuses[uid]}
+                                for uid, fee in fee_records(list(statuses)).items()),
     }
+
+
+FEE_EVENT_KINDS = ("dossier.received", "dossier.corrected")
+_CHUNK = 500
+
+
+def fee_records(uids: list[str]) -> dict[str, dict]:
+    """Each dossier's fee as its journal folds it (`sync.merge`: the same last-writer rule as every
+    field), from the events that can carry one: the receipt and later corrections (collected at a
+    supplement or at the return). The dossier row keeps no fee columns at the center."""
+    out = {}
+    for i in range(0, len(uids), _CHUNK):
+        journals: dict[str, list] = {}
+        rows = (Event.select(Event.event_id, Event.kind, Event.dossier_uid, Event.origin, Event.actor,
+                             Event.hlc, Event.payload)
+                .where(is_in(Event.dossier_uid, uids[i:i + _CHUNK])
+                       & Event.kind.in_(FEE_EVENT_KINDS)).tuples())
+        for eid, kind, uid, origin, actor, stamp, payload in rows:
+            if isinstance(payload, str):
+                payload = Event.payload.python_value(payload)
+            journals.setdefault(uid, []).append(WireEvent(eid, kind, uid, origin, actor, stamp,
+                                                          payload))
+        for uid, events in journals.items():
+            state = merge.fold(events)
+            out[uid] = {k[4:]: v for k, v in state.fields.items() if k.startswith("fee.")}
+    return out
 
 
 def intake_figures(date_from, date_to, point: str | None) -> dict:
