@@ -28,6 +28,7 @@ from motcua import legaltime
 from motcua.errors import DomainError
 from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
+from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.stickfs import StickRefused, probe_writable
@@ -61,6 +62,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             continue
         _redeem_enroll_request(data_dir, identity, unit, up, report)
         answer = _redeem_rotation_request(identity, unit, up, report, key_grace)
+        _take_heartbeat(unit, up, report)
         for path in stick.receipt_files(up):
             try:
                 report.add("down_events_acked", downstream.accept_receipt(unit, stick.read_doc(path)))
@@ -135,6 +137,21 @@ def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
         return None
     report.came.append(f"đổi khóa điểm {unit} (qua USB)")
     return answer
+
+
+def _take_heartbeat(unit: str, up: Path, report: stick.FerryReport) -> None:
+    """The point's heartbeat on the stick (`central.heartbeats`), after its keys are settled."""
+    from central.heartbeats import take_heartbeat
+    path = up / HEARTBEAT_FILE
+    if not stick.present(path):
+        return
+    try:
+        if take_heartbeat(stick.read_doc(path), sender=unit, via="usb"):
+            report.came.append(f"bản tin tình trạng của điểm {unit}")
+    except DomainError as exc:
+        report.refused.append((f"{unit}/up/{HEARTBEAT_FILE}", exc.code, exc.message_vi))
+    except StickRefused as exc:
+        report.refuse(f"{unit}/up/{HEARTBEAT_FILE}", exc)
 
 
 def _put_rotation_answer(down: Path, answer: bytes | None, unit: str,

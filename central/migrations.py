@@ -104,7 +104,12 @@ def _v6_original_due_and_search(database) -> None:
         database.execute_sql(f'UPDATE dossier SET search_text = {param} WHERE id = {param}',
                              (text, rid))
 
+V7_HEARTBEATS = [
+    # The latest heartbeat of each point (central.heartbeats): version, backlog, disk, backup.
+    """CREATE TABLE "point_heartbeat" ("unit_code" VARCHAR(255) NOT NULL PRIMARY KEY, "received_at" {ts} NOT NULL, "via" VARCHAR(255) NOT NULL, "sent_at" {ts} NOT NULL, "version" VARCHAR(255) NOT NULL, "backlog_events" {bigint} NOT NULL, "backlog_scans" {bigint} NOT NULL, "backlog_bytes" {bigint} NOT NULL, "oldest_waiting" {ts}, "disk_free_bytes" {bigint} NOT NULL, "last_backup_at" {ts}, "body" TEXT NOT NULL)""",  # noqa: E501 - shipped SQL
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search]
+              _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

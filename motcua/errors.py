@@ -639,6 +639,11 @@ ENROLL_REQUEST_INVALID = M("bad_enroll_file", 422, "Yêu cầu ghi danh không h
                            "The enrollment request is not valid ({reason}).")
 ENROLL_REQUEST_BAD = M("bad_enroll_file", 422, "Yêu cầu ghi danh hỏng hoặc không đúng định dạng.",
                        "The enrollment request is damaged or not in the right format.")
+HEARTBEAT_BAD = M("bad_heartbeat", 422, "Bản tin tình trạng của điểm hỏng hoặc sai định dạng ({why}).",
+                  "The point's heartbeat is damaged or malformed ({why}).")
+HEARTBEAT_FOREIGN = M("foreign_heartbeat", 403,
+                      "Bản tin tình trạng của {unit} do {sender} gửi: mỗi điểm chỉ báo về chính mình.",
+                      "A heartbeat of {unit} sent by {sender}: a point reports only on itself.")
 ROTATION_REQUEST_BAD = M("bad_rotation_request", 422, "Yêu cầu đổi khóa hỏng hoặc không đúng định dạng.",
                          "The key-rotation request is damaged or not in the right format.")
 ROTATION_WRONG_LANE = M("bad_rotation_request", 403,

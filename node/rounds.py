@@ -6,8 +6,8 @@ continues after it; only a live carrier can tell, so a stick is refused until th
 receipts and answers that came back late (a stick's), then this point's requests
 (enrollment by file, key rotation), its records (chained `events` parcels, built once in the
 spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
-whatever the result), and last the scans the center lacks as blob chunks, records written meanwhile
-going first. A receipt acknowledges only the parcel it names, and only once it verifies with the
+whatever the result), then the scans the center lacks as blob chunks, records written meanwhile
+going first, and last the point's heartbeat (`node.heartbeat`), even when nothing else went. A receipt acknowledges only the parcel it names, and only once it verifies with the
 pinned center key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
 and reported; a down parcel this point refuses is reported and the round goes on.
 
@@ -137,6 +137,7 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
         r.push_events()
     if up:
         report.counts["left_parcels"] = len(r.left_parcels - r.carried)
+        r.send_heartbeat()
     carrier.finish(report)
     return report
 
@@ -282,6 +283,17 @@ class _Round:
         self.report.keys_rotated = True
         self.report.came.append("trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay")
         return True
+
+    def send_heartbeat(self) -> None:
+        """Tell the center how this point is (`node.heartbeat`), on every round, idle or not.
+        An old center without the endpoint, or a link that just dropped, costs only this: it is
+        logged and the round's work stands."""
+        from node.heartbeat import sealed
+        try:
+            self.carrier.put_heartbeat(sealed(self.me.data_dir, self.me.identity))
+            self.report.add("heartbeats")
+        except TransportError as exc:
+            logger.warning("heartbeat not delivered: %s", exc.message_vi)
 
     # -- records ----------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from sync import crypto, folder as stick
 from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.events import CENTER_ID
+from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.stickfs import StickRefused
@@ -119,6 +120,10 @@ class FolderCarrier(Carrier):
     def put_enrollment(self, request: bytes | None) -> None:
         if self._put_doc(REQUEST_FILE_NAME, request):
             self.report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
+
+    def put_heartbeat(self, doc: bytes) -> None:
+        if self._put_doc(HEARTBEAT_FILE, doc):
+            self.report.went.append("bản tin tình trạng của điểm (cho trung tâm)")
 
     def put_rotation(self, request: bytes | None) -> None:
         if self._put_doc(ROTATE_REQUEST, request):

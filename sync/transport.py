@@ -297,6 +297,13 @@ class HttpTransport:
         """Where the center stands with this point (after a restore; docs/protocol.md), signed."""
         return self._signed_json("/sync/v1/standing", {}, "hỏi trạng thái ở trung tâm")
 
+    def heartbeat(self, doc: bytes) -> dict:
+        """Hand the center this point's signed heartbeat (`sync.heartbeat`); what it stored."""
+        def step():
+            return self._check(self._call("POST", "/sync/v1/heartbeat", body=doc, signed=True,
+                                          headers={"Content-Type": "application/json"}), 200).json()
+        return self._retrying("báo tình trạng", step)
+
     def rotate_keys(self, request_doc: bytes) -> dict:
         """Send a key rotation request (`sync.keyrotation`); the center's signed answer document.
         :raises TransportError: unreachable, or refused (revoked point, bad endorsement)."""
