@@ -7,8 +7,9 @@ receipts and answers that came back late (a stick's), then this point's requests
 (enrollment by file, key rotation), its records (chained `events` parcels, built once in the
 spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
 whatever the result), then the scans the center lacks as blob chunks, records written meanwhile
-going first, and last the point's heartbeat (`node.heartbeat`), even when nothing else went. A receipt acknowledges only the parcel it names, and only once it verifies with the
-pinned center key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
+going first, and last the point's heartbeat (`node.heartbeat`), even when nothing else went.
+A receipt acknowledges only the parcel it names, and only once it verifies with the pinned center
+key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
 and reported; a down parcel this point refuses is reported and the round goes on.
 
 A live carrier (HTTP) answers within the call, so an answer that does not let a parcel go ends the
