@@ -639,6 +639,9 @@ ENROLL_REQUEST_INVALID = M("bad_enroll_file", 422, "Yêu cầu ghi danh không h
                            "The enrollment request is not valid ({reason}).")
 ENROLL_REQUEST_BAD = M("bad_enroll_file", 422, "Yêu cầu ghi danh hỏng hoặc không đúng định dạng.",
                        "The enrollment request is damaged or not in the right format.")
+CENTER_KEYS_LOST = M("center_keys_lost", 409,
+                     "Mất tệp khóa trung tâm {path} trong khi các điểm đã ghim khóa này: không tự tạo khóa mới. Chép lại tệp từ bản sao lưu; nếu chấp nhận mọi điểm phải ghi danh lại, chạy `motcua central init --new-keys`.",
+                     "The center's key file {path} is missing while points have pinned this key: no new keys are made silently. Copy the file back from a backup; if every point may enroll again, run `motcua central init --new-keys`.")
 HEARTBEAT_BAD = M("bad_heartbeat", 422, "Bản tin tình trạng của điểm hỏng hoặc sai định dạng ({why}).",
                   "The point's heartbeat is damaged or malformed ({why}).")
 HEARTBEAT_FOREIGN = M("foreign_heartbeat", 403,
