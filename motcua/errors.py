@@ -509,8 +509,11 @@ BACKUP_CONTENT_UNREADABLE = M("bad_backup", 422, "Bản sao lưu hỏng (không 
                               "The backup is damaged (its content cannot be read).")
 BACKUP_NO_MANIFEST = M("bad_backup", 422, "Bản sao lưu thiếu bảng kê.", "The backup lacks its manifest.")
 NEEDS_STANDING = M("needs_standing", 409,
-                   "Điểm vừa được khôi phục từ bản sao lưu: cần một lần `motcua node sync` qua mạng với trung tâm trước khi trao đổi bằng USB.",
-                   "The point was just restored from a backup: it needs one `motcua node sync` over the network with the center before exchanging by USB.")
+                   "Điểm vừa được khôi phục từ bản sao lưu: trung tâm cần báo điểm đang ở đâu trước. Qua mạng: `motcua node sync`; bằng USB: `motcua node export` (ghi câu hỏi), mang tới trung tâm (`central import`), rồi `motcua node import`.",
+                   "The point was just restored from a backup: the center must first tell it where it stands. Over the network: `motcua node sync`; by stick: `motcua node export` (writes the question), take it to the center (`central import`), then `motcua node import`.")
+STANDING_FILE_BAD = M("bad_standing_request", 422,
+                      "Tệp hỏi/đáp trạng thái sau khôi phục ({what}) hỏng, sai chữ ký, của điểm khác hoặc của một lần khôi phục cũ.",
+                      "The after-restore standing file ({what}) is damaged, wrongly signed, another point's or from an older restore.")
 
 # --- the desk's scanner (node/scanner.py) --------------------------------------------------------
 SCANNER_NOT_INSTALLED = M("scanner_unavailable", 503, "Máy này chưa cài phần mềm máy quét (gói sane-utils).",

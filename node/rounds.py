@@ -2,7 +2,8 @@
 
 `run_round` is the only code that decides what goes and what an answer means; carriers only move
 bytes. A point restored from a backup (`node.backup`) first asks where the center stands and
-continues after it; only a live carrier can tell, so a stick is refused until then. In order:
+continues after it: a live carrier answers at once; on a stick the question goes one trip and the
+signed answer comes back on the next (`sync.standingfile`), and nothing else goes meanwhile. Then:
 receipts and answers that came back late (a stick's), then this point's requests
 (enrollment by file, key rotation), its records (chained `events` parcels, built once in the
 spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,7 @@ from sync.transport import TransportError
 
 logger = logging.getLogger(__name__)
 
+STANDING_NONCE_KEY = "restore:standing_nonce"   # the question on a stick the point waits on
 OVERHEAD = 1024          # a sealed chunk's bytes beyond the scan bytes it carries (generous)
 HAVE_BATCH = 500         # scans asked about in one `held_blobs` call
 
@@ -122,8 +125,12 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
     """
     report = report if report is not None else RoundReport()
     r = _Round(Point(data_dir), carrier, report, stop, progress, chunk_bytes)
-    r.resume_if_restored()
+    if carrier.live:
+        r.resume_if_restored()
     carrier.open(report, up=up, down=down)
+    if not carrier.live and needs_standing() and not r.resume_by_stick(up):
+        carrier.finish(report)         # the question is on the stick: nothing else goes
+        return report
     if down:
         r.take_late_receipts()
         r.take_rotation_answer()
@@ -177,6 +184,38 @@ class _Round:
         resume_from_standing(self.me.data_dir, answer)
         self.me.spool = Spool(self.me.data_dir / "outbox")
         self.report.came.append("trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó")
+
+    def resume_by_stick(self, up: bool) -> bool:
+        """The same, with no network (`sync.standingfile`): take the center's signed answer to
+        this point's question if the stick brought it back (True: resumed, the round goes on);
+        else put the question on the stick when sending (False: nothing else goes this trip).
+        :raises Conflict: taking only, and no answer came back."""
+        from sync.standingfile import build_request, open_answer
+        nonce = get_state(STANDING_NONCE_KEY)
+        raw = self.carrier.take_standing() if nonce else None
+        if raw is not None:
+            try:
+                answer = open_answer(raw, self.me.center.sign_pub, unit_code=self.me.id,
+                                     nonce=nonce)
+            except DomainError as exc:
+                self.report.refused.append(("standing.json", exc.code, exc.message_vi))
+            else:
+                resume_from_standing(self.me.data_dir, answer)
+                set_state(STANDING_NONCE_KEY, "")
+                self.me.spool = Spool(self.me.data_dir / "outbox")
+                self.carrier.put_standing_request(None)
+                self.report.came.append("trung tâm đã báo điểm đang ở đâu sau khi khôi phục "
+                                        "(qua USB): tiếp tục từ đó")
+                return True
+        if not up:
+            raise Conflict(E.NEEDS_STANDING)
+        if not nonce:
+            nonce = secrets.token_hex(16)
+            set_state(STANDING_NONCE_KEY, nonce)
+        self.carrier.put_standing_request(build_request(self.me.identity, self.me.id, nonce))
+        self.report.went.append("câu hỏi cho trung tâm: điểm vừa khôi phục đang ở đâu (mang USB "
+                                "tới trung tâm rồi `motcua node import`; trước đó điểm không gửi gì)")
+        return False
 
     # -- receipts ---------------------------------------------------------------------------------
 

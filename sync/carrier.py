@@ -123,6 +123,14 @@ class Carrier:
     def put_enrollment(self, request: bytes | None) -> None:
         """Carry this point's sealed enrollment request (None: there is none any more)."""
 
+    def put_standing_request(self, request: bytes | None) -> None:
+        """Carry a restored point's signed question "where do I stand?" (`sync.standingfile`)
+        to a center that answers on a later trip (None: no question waits any more)."""
+
+    def take_standing(self) -> bytes | None:
+        """The center's signed answer to that question, if it came back on this trip."""
+        return None
+
     def put_heartbeat(self, doc: bytes) -> None:
         """Carry this point's signed heartbeat (`sync.heartbeat`); a newer one replaces it."""
 

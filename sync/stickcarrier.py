@@ -21,6 +21,7 @@ from sync.events import CENTER_ID
 from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
 from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
+from sync.standingfile import ANSWER_FILE_NAME as STANDING_ANSWER, REQUEST_FILE_NAME as STANDING_REQUEST
 from sync.stickfs import StickRefused
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,17 @@ class FolderCarrier(Carrier):
     def put_enrollment(self, request: bytes | None) -> None:
         if self._put_doc(REQUEST_FILE_NAME, request):
             self.report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
+
+    def put_standing_request(self, request: bytes | None) -> None:
+        if self._put_doc(STANDING_REQUEST, request):
+            self.report.went.append("câu hỏi trạng thái sau khôi phục (ký bằng khóa của điểm)")
+
+    def take_standing(self) -> bytes | None:
+        """:raises StickRefused: something other than a readable file lies under its name."""
+        path = self.down / STANDING_ANSWER if self.down else None
+        if path is None or not stick.present(path):
+            return None
+        return stick.read_doc(path)
 
     def put_heartbeat(self, doc: bytes) -> None:
         if self._put_doc(HEARTBEAT_FILE, doc):
