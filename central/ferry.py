@@ -2,9 +2,9 @@
 
 Every parcel found in a point's `up` lane goes through the same `central.ingest.Ingestor` as an
 HTTP upload (verify, decrypt, sequence, one transaction, signed receipt; refusals logged), and
-every point receipt through the same `central.downstream.accept_receipt` as `POST /down/receipt`.
+every point receipt through the same `central.outbound.accept_receipt` as `POST /down/receipt`.
 The center writes only `down` lanes: its signed receipts (named by parcel hash) and the parcels it
-owes each point (`downstream.next_parcel`, built ahead of receipts since a stick is slow), plus the
+owes each point (`outbound.next_parcel`, built ahead of receipts since a stick is slow), plus the
 public keys file that lets anyone run `motcua parcel verify`.
 
 The stick is not trusted as a file system (`sync.stickfs`): a point whose folder or lanes are not
@@ -19,17 +19,17 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from central import downstream
+from central import outbound
 from central.ingest import Ingestor
+from central.key_rotation import DEFAULT_GRACE, accepted_keys
 from central.keys import CENTER_ID, center_identity
 from central.models import Point
-from central.rotation import DEFAULT_GRACE, accepted_keys
 from motcua import legaltime
 from motcua.errors import DomainError
 from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
-from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
+from sync.key_rotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.standingfile import ANSWER_FILE_NAME as STANDING_ANSWER, REQUEST_FILE_NAME as STANDING_REQUEST
 from sync.stickfs import StickRefused, probe_writable
@@ -67,7 +67,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         standing = _answer_standing(identity, unit, up, report)
         for path in stick.receipt_files(up):
             try:
-                report.add("down_events_acked", downstream.accept_receipt(unit, stick.read_doc(path)))
+                report.add("down_events_acked", outbound.accept_receipt(unit, stick.read_doc(path)))
                 report.add("point_receipts")
             except ParcelRefused as exc:
                 report.refuse(f"{unit}/up/{path.relative_to(up).as_posix()}", exc)
@@ -129,7 +129,7 @@ def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
                              report: stick.FerryReport, grace: timedelta) -> bytes | None:
     """Take a point's new keys before its parcels are read (those signed with the old key still
     go in: grace); returns the signed answer for its down lane, None when there is no request."""
-    from central.rotation import rotate_point_keys
+    from central.key_rotation import rotate_point_keys
     path = up / ROTATE_REQUEST
     if not stick.present(path):
         return None
@@ -239,7 +239,7 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     keep, seq, written = set(), 0, 0
     now = legaltime.now()
     while len(keep) < MAX_DOWN_PARCELS:
-        data = downstream.next_parcel(unit, identity, now=now, after_seq=seq)
+        data = outbound.next_parcel(unit, identity, now=now, after_seq=seq)
         if data is None:
             break
         seq = peek_header(data).seq

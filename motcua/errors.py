@@ -531,7 +531,7 @@ SCAN_MODE = M("invalid_input", 422, "Chế độ quét phải là Gray, Color ho
               "The scan mode is Gray, Color or Lineart.")
 SCAN_RESOLUTION = M("invalid_input", 422, "Độ phân giải từ 50 đến 600 dpi.", "Resolution: from 50 to 600 dpi.")
 
-# --- conflicts (sync/conflict_view.py, node/conflicts.py, central/conflicts.py) ------------------
+# --- conflicts (sync/conflict_review.py, node/conflict_decisions.py, central/conflict_decisions.py) ------------------
 CONFLICT_NOT_FOUND = M("conflict_not_found", 404, "Không tìm thấy xung đột này.", "No such conflict.")
 ALREADY_RESOLVED = M("already_resolved", 409, "Xung đột này đã được giải quyết.",
                      "This conflict is already resolved.")
@@ -591,7 +591,7 @@ ENROLL_REQUEST_WRONG_LANE = M("bad_enroll_file", 422,
                               "Yêu cầu ghi danh của {unit} nằm trong thư mục của {lane}.",
                               "The enrollment request of {unit} sits in the folder of {lane}.")
 
-# --- enrollment and keys, point side (node/enroll.py, sync/enrollfile.py, sync/keyrotation.py) ----
+# --- enrollment and keys, point side (node/enroll.py, sync/enrollfile.py, sync/key_rotation.py) ----
 NOT_ENROLLED = M("not_enrolled", 403, "Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
                  "This point has not enrolled with the center: run `motcua node enroll`.")
 CENTER_KEYS_UNREADABLE = M("center_unreachable", 403,

@@ -1,5 +1,5 @@
 """The daily backup a point makes by itself (settings BACKUP_DIR, BACKUP_AT, BACKUP_KEEP,
-BACKUP_PASSPHRASE_FILE), run by the node's jobs (`node.sync_loop`) every few minutes: once the
+BACKUP_PASSPHRASE_FILE), run by the node's jobs (`node.background`) every few minutes: once the
 day's time has passed and no backup was made since, one is written to the folder (a second disk
 or a stick) and the oldest beyond BACKUP_KEEP are removed. A PC that was off at that time backs up
 when it is next on. A folder that is not there (the stick not plugged in) or a missing passphrase
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from motcua import legaltime
 from node.backup import make_backup
+from node.facts import get_state, set_state, unit_code
 from node.heartbeat import LAST_BACKUP_KEY
-from node.state import get_state, set_state, unit_code
 
 logger = logging.getLogger(__name__)
 

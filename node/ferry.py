@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 import os
 
-from node.rounds import Point, RoundReport, run_round
-from node.sync_client import exclusive
+from node.rounds import Point, RoundReport, exclusive, run_round
 from sync.folder import Progress, _no_progress
 from sync.parcel import DEFAULT_CHUNK_BYTES
 from sync.stickcarrier import FolderCarrier

@@ -15,8 +15,8 @@ from pathlib import Path
 from peewee import fn
 
 from motcua import legaltime
+from node.facts import get_state, unit_code
 from node.models import Blob, Event, Holiday, Procedure
-from node.state import get_state, unit_code
 from sync import crypto, heartbeat, hlc
 
 LAST_BACKUP_KEY = "backup:last_at"

@@ -15,7 +15,10 @@ and reported; a down parcel this point refuses is reported and the round goes on
 
 A live carrier (HTTP) answers within the call, so an answer that does not let a parcel go ends the
 round (`TransportError`); a stick's receipts come on the next trip, and each is judged alone.
-Callers hold the data dir's sync lock (`node.sync_client.exclusive`).
+`run_round` expects the data dir's sync lock held (`exclusive`: rounds never overlap, so the CLI,
+the background jobs and the USB page can all call in). `sync_round` is the round the CLI and the
+background jobs run: over HTTP (`http_carrier`) unless given a carrier, holding the lock, keeping
+what the clerk sees (`sync:last_contact`, `sync:last_error`).
 """
 from __future__ import annotations
 
@@ -27,10 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from filelock import FileLock
+
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict, DomainError
 from motcua.files import write_durably
-from node import keyrotation as rotation
+from node import key_rotation as rotation
 from node.backup import needs_standing, resume_from_standing
 from node.enroll import (
     EnrollRefused,
@@ -39,23 +44,25 @@ from node.enroll import (
     pending_request as pending_enrollment,
     pinned_center_keys,
 )
+from node.facts import get_state, set_state, unit_code
 from node.inbox import take_down_parcel
 from node.journal import note_center_time, pending_count, pending_events, to_wire
-from node.models import Blob, Event, db
+from node.models import Blob, Event, State, db
 from node.scans import BlobStore
-from node.state import get_state, set_state, unit_code
 from sync import hlc
-from sync.carrier import Carrier, NotCarried, TripReport
+from sync.carrier import Carrier, HttpCarrier, NotCarried, TripReport
 from sync.crypto import sha256_hex
 from sync.events import CENTER_ID
 from sync.outbox import Spool, Spooled
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.receipt import FINAL_REFUSALS, verify_receipt
-from sync.transport import TransportError
+from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
 
 logger = logging.getLogger(__name__)
 
 STANDING_NONCE_KEY = "restore:standing_nonce"   # the question on a stick the point waits on
+_ROUND_LOCK = threading.Lock()
+
 OVERHEAD = 1024          # a sealed chunk's bytes beyond the scan bytes it carries (generous)
 HAVE_BATCH = 500         # scans asked about in one `held_blobs` call
 
@@ -564,3 +571,103 @@ def _reason(receipt: bytes) -> str:
         return str(json.loads(receipt)["receipt"].get("reason", ""))
     except (ValueError, KeyError, TypeError):
         return ""
+
+def http_carrier(data_dir: str | os.PathLike, *, policy: RetryPolicy | None = None,
+                 chunk_bytes: int = HTTP_CHUNK_BYTES) -> HttpCarrier:
+    """The carrier to the center this point enrolled with over the network.
+    :raises TransportError: the point has no center URL or no pinned center keys."""
+    center, url = pinned_center_keys(), get_state("central_url")
+    if center is None or not url:
+        raise TransportError("Điểm chưa ghi danh với trung tâm.", retryable=False)
+    return HttpCarrier(HttpTransport(url, node_id=unit_code(), identity=node_identity(data_dir),
+                                     center_sign_pub=center.sign_pub,
+                                     policy=policy or retry_policy_from_env(),
+                                     chunk_bytes=chunk_bytes))
+
+
+def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
+               carrier: Carrier | None = None, policy: RetryPolicy | None = None,
+               chunk_bytes: int = DEFAULT_CHUNK_BYTES, http_chunk_bytes: int = HTTP_CHUNK_BYTES,
+               include_blobs: bool = True, stop: threading.Event | None = None) -> RoundReport:
+    """Run one round now (waits for a round already running), over HTTP unless a `carrier` (or
+    an HTTP `transport`) is given; never raises for trouble on the way: the report's `error`
+    (plain Vietnamese, also in `sync:last_error`) says what went wrong."""
+    data_dir = Path(data_dir)
+    with exclusive(data_dir):
+        logger.info("sync round start")
+        report = RoundReport()
+        owned = None
+        try:
+            if carrier is None:
+                carrier = owned = (HttpCarrier(transport) if transport is not None else
+                                   http_carrier(data_dir, policy=policy, chunk_bytes=http_chunk_bytes))
+            run_round(data_dir, carrier, include_blobs=include_blobs, stop=stop,
+                      chunk_bytes=chunk_bytes, report=report)
+        except (TransportError, ParcelRefused, DomainError) as exc:
+            report.error = getattr(exc, "message_vi", str(exc))
+        finally:
+            if owned is not None and transport is None:
+                owned.close()
+        return _finish(report)
+
+
+def rotate_now(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
+               policy: RetryPolicy | None = None) -> bool:
+    """Send a waiting key rotation to the center now and switch on its signed answer; True when
+    the keys were switched. :raises TransportError: unreachable or refused (the request waits);
+    DomainError: an answer that does not name this point's new keys."""
+    data_dir = Path(data_dir)
+    with exclusive(data_dir):
+        carrier = HttpCarrier(transport) if transport is not None else http_carrier(data_dir,
+                                                                                   policy=policy)
+        try:
+            return exchange_rotation(data_dir, carrier)
+        finally:
+            if transport is None:
+                carrier.close()
+
+
+def retry_policy_from_env() -> RetryPolicy:
+    """Retry bounds; `MOTCUA_SYNC_ATTEMPTS` and `MOTCUA_SYNC_RETRY_CAP_S` override (tests, demo)."""
+    policy = RetryPolicy()
+    if os.environ.get("MOTCUA_SYNC_ATTEMPTS"):
+        policy.attempts = int(os.environ["MOTCUA_SYNC_ATTEMPTS"])
+    if os.environ.get("MOTCUA_SYNC_RETRY_CAP_S"):
+        policy.cap_s = float(os.environ["MOTCUA_SYNC_RETRY_CAP_S"])
+        policy.base_s = min(policy.base_s, policy.cap_s / 4)
+    return policy
+
+
+def _finish(report: RoundReport) -> RoundReport:
+    left_waiting(report)
+    if report.error:
+        set_state("sync:last_error", report.error)
+    else:
+        State.delete().where(State.key == "sync:last_error").execute()
+    logger.info("sync round end: %s%s", report.summary(),
+                f" error: {report.error}" if report.error else "")
+    return report
+
+
+class exclusive:                        # noqa: N801 - read as a context manager
+    """No two rounds or USB transfers at once on one data dir (they share the spool): a thread
+    lock in this process, and `sync.lock` across processes (the CLI and `node serve` may share a
+    data dir), through `filelock`, which locks on Windows as on Linux."""
+
+    def __init__(self, data_dir: str | os.PathLike):
+        self.file = FileLock(Path(data_dir) / "sync.lock")
+
+    def __enter__(self):
+        _ROUND_LOCK.acquire()
+        try:
+            self.file.acquire()
+        except BaseException:
+            _ROUND_LOCK.release()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.file.release()
+        finally:
+            _ROUND_LOCK.release()

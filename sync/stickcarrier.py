@@ -19,7 +19,7 @@ from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.events import CENTER_ID
 from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
-from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
+from sync.key_rotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.standingfile import ANSWER_FILE_NAME as STANDING_ANSWER, REQUEST_FILE_NAME as STANDING_REQUEST
 from sync.stickfs import StickRefused

@@ -305,7 +305,7 @@ class HttpTransport:
         return self._retrying("báo tình trạng", step)
 
     def rotate_keys(self, request_doc: bytes) -> dict:
-        """Send a key rotation request (`sync.keyrotation`); the center's signed answer document.
+        """Send a key rotation request (`sync.key_rotation`); the center's signed answer document.
         :raises TransportError: unreachable, or refused (revoked point, bad endorsement)."""
         payload = json.loads(request_doc)
         return self._signed_json("/sync/v1/rotate", payload, "đổi khóa")["answer"]

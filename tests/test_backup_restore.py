@@ -199,8 +199,8 @@ def test_old_backup_restored_on_an_island_resumes_by_stick(center, tmp_path):
     motcua("central", "import", "--data-dir", center.dir, "--from", stick)
     answer = stick / "motcua" / "07024" / "down" / "standing.json"
     good = answer.read_bytes()
+    from node.facts import get_state, set_state
     from node.rounds import STANDING_NONCE_KEY
-    from node.state import get_state, set_state
     mine = get_state(STANDING_NONCE_KEY)
     set_state(STANDING_NONCE_KEY, "f" * 32)
     report = export_to(folder, stick)

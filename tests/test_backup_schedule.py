@@ -28,8 +28,8 @@ def test_is_due_once_a_day_after_the_time():
 
 def test_run_if_due_writes_keeps_n_and_remembers_failures(node_dir, tmp_path, monkeypatch):
     from node.backup import verify_backup
+    from node.facts import get_state
     from node.heartbeat import LAST_BACKUP_KEY
-    from node.state import get_state
     monkeypatch.delenv("MOTCUA_BACKUP_PASSPHRASE", raising=False)
     stick = tmp_path / "stick"
     config = {"BACKUP_DIR": str(stick), "BACKUP_AT": "12:00", "BACKUP_KEEP": 2}
@@ -59,8 +59,8 @@ def test_run_if_due_writes_keeps_n_and_remembers_failures(node_dir, tmp_path, mo
 
 def test_the_node_jobs_run_the_backup_when_set(node_dir, tmp_path, monkeypatch):
     from node import create_app
+    from node.facts import get_state
     from node.heartbeat import LAST_BACKUP_KEY
-    from node.state import get_state
     (tmp_path / "usb").mkdir()
     monkeypatch.setenv("MOTCUA_BACKUP_PASSPHRASE", PASS)
     at = (legaltime.now() - timedelta(minutes=1)).strftime("%H:%M")

@@ -112,10 +112,10 @@ def test_nodes_show_key_fingerprint_and_rotation(central_app, api):
     from datetime import timedelta
 
     from central.enrollment import issue_enroll_token, redeem_enroll_token
+    from central.key_rotation import accepted_keys, rotate_point_keys
     from central.models import Point
-    from central.rotation import accepted_keys, rotate_point_keys
     from sync import crypto
-    from sync.keyrotation import build_request, read_answer
+    from sync.key_rotation import build_request, read_answer
     center, old, new = (crypto.generate_identity() for _ in range(3))
     token = issue_enroll_token("07040", "Thắng Lợi", ttl=timedelta(hours=1), now=NOW)
     redeem_enroll_token(token, "07040", old.public_keys(), now=NOW)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import central
-import central.rotation
+import central.key_rotation
 import central.uploads
 import node
 import node.enroll

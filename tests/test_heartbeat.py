@@ -33,8 +33,8 @@ def _beat(center, unit):
 
 
 def test_idle_round_sends_a_heartbeat_shown_in_nodes_api(center, tmp_path):
+    from node.facts import set_state
     from node.heartbeat import LAST_BACKUP_KEY
-    from node.state import set_state
     folder = make_node(tmp_path, "07024", "Quan Lạn", center.url, center.token("07024"))
     add_dossiers(folder, 2, scan_bytes=5_000)
     set_state(LAST_BACKUP_KEY, "2026-11-30T02:00:00")
