@@ -174,6 +174,7 @@ class _Round:
         self.carried: set[str] = set()        # parcels put this round (a stick keeps them)
         self.left_parcels: set[str] = set()
         self.events_stuck = False             # a record did not go: neither do scans
+        self.contacted = False                # sync:last_contact written this round
         self.done = self.total = 0
 
     # -- after a restore --------------------------------------------------------------------------
@@ -282,12 +283,14 @@ class _Round:
         return "waits", (f"Trung tâm chưa nhận gói số {item.seq} ({body['result']} "
                          f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
 
-    def settle_chunk(self, path: Path, body: dict, touched: set) -> str | None:
-        """Act on a verified receipt for a spooled scan chunk (a marker keeps what was received)."""
+    def settle_chunk(self, path: Path, body: dict, touched: set,
+                     data: bytes | None = None) -> str | None:
+        """Act on a verified receipt for a scan chunk, spooled at `path` or in hand as `data`
+        (a marker keeps what was received)."""
         if body["result"] not in ("applied", "duplicate"):
             return (f"Trung tâm chưa nhận mảnh tệp quét ({body['result']} "
                     f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
-        header = peek_header(path.read_bytes())
+        header = peek_header(data if data is not None else path.read_bytes())
         marker = path.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
         write_durably(marker, str(header.content_length).encode())
         path.unlink(missing_ok=True)
@@ -473,20 +476,29 @@ class _Round:
                 self._leave_chunk(scan_bytes)
                 continue
             content = content if content is not None else self.me.store.read(blob.sha256)
+            # Over a live link a chunk is sealed in memory and goes at once: on disk only if the
+            # link drops with it (the next round resumes those bytes), never a second copy of
+            # every scan on the SD card. A stick's chunks wait in the spool for their receipts.
+            live = self.carrier.live
             path, data = self.me.spool.blob_chunk(self.me.id, self.me.identity, CENTER_ID,
                                                   self.me.center.enc_pub, current_stamp(),
-                                                  content, blob.sha256, offset, self.chunk_bytes)
+                                                  content, blob.sha256, offset, self.chunk_bytes,
+                                                  keep=not live)
             try:
                 receipt = self.carrier.put_parcel(data)
             except NotCarried:
                 self._leave_chunk(scan_bytes)
                 continue
+            except TransportError:
+                if live and not path.exists():
+                    write_durably(path, data)
+                raise
             self.report.add("chunks")
             self.report.add("chunk_bytes", len(data))
             self.progress(self.done, self.total, f"tệp quét: {self.report.counts['chunks']} mảnh")
             if receipt is not None:
                 why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
-                                        touched)
+                                        touched, data)
                 if why:
                     raise TransportError(why, retryable=False)
         return self.carrier.live
@@ -496,7 +508,10 @@ class _Round:
         self.report.add("left_bytes", scan_bytes)
 
     def contact(self) -> None:
-        if self.carrier.live:
+        """Note that the center answered: once per round (each note is a write to the SD card,
+        and the indicator reads it to the minute, not to the parcel)."""
+        if self.carrier.live and not self.contacted:
+            self.contacted = True
             set_state("sync:last_contact", legaltime.now().isoformat(timespec="seconds"))
 
 
