@@ -24,7 +24,7 @@ from central.ingest import Ingestor
 from central.key_rotation import DEFAULT_GRACE, accepted_keys
 from central.keys import CENTER_ID, center_identity
 from central.models import Point
-from motcua import legaltime
+from motcua import errors as E, legaltime
 from motcua.errors import DomainError
 from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
@@ -80,7 +80,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 header = peek_header(data)
                 if header.recipient != CENTER_ID:
                     report.ignored.append((f"{unit}/up/{path.name}",
-                                           f"gói gửi {header.recipient}, không phải trung tâm"))
+                                           E.TRIP_NOT_FOR_CENTER(recipient=header.recipient)))
                     continue
                 kind = "chunk_" if header.kind == "blob-chunk" else ""
             except ParcelRefused:
@@ -94,16 +94,15 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             report.add("events_applied", result.events_applied)
             if result.result == "refused":
                 report.refused.append((f"{unit}/up/{path.name}", result.reason,
-                                       "từ chối, đã ghi nhật ký; điểm sẽ gửi lại bản đúng"))
+                                       E.POINT_COPY_REFUSED()))
         _write_down(unit, folder, identity, report)
         _put_rotation_answer(down, answer, unit, report)
         _put_rotation_answer(down, standing, unit, report, STANDING_ANSWER)
     _write_keys(folder, identity, units, report)
     c = report.counts
-    report.came.append(f"{c.get('applied', 0)} gói áp dụng ({c.get('events_applied', 0)} sự kiện), "
-                       f"{c.get('duplicate', 0)} gói đã có, {c.get('held', 0)} gói chờ gói trước; "
-                       f"{c.get('chunk_applied', 0)} mảnh tệp quét; "
-                       f"{c.get('point_receipts', 0)} biên nhận của điểm")
+    report.came.append(E.CENTER_IMPORT_CAME(
+        applied=c.get("applied", 0), events=c.get("events_applied", 0), duplicate=c.get("duplicate", 0),
+        held=c.get("held", 0), chunks=c.get("chunk_applied", 0), receipts=c.get("point_receipts", 0)))
     logger.info("ferry import at the center: %s", c)
     return report
 
@@ -119,10 +118,10 @@ def _redeem_enroll_request(data_dir, identity: crypto.Identity, unit: str, up: P
         point = redeem_enroll_request(stick.read_doc(path), identity, lane_unit=unit,
                                       now=legaltime.now())
     except DomainError as exc:
-        report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.message_vi))
+        report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.said or exc.message_vi))
         return
     if point is not None:
-        report.came.append(f"ghi danh điểm {point.unit_code} {point.name} (qua USB)")
+        report.came.append(E.CENTER_ENROLLED_BY_STICK(unit=point.unit_code, name=point.name))
 
 
 def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
@@ -136,9 +135,9 @@ def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
     try:
         answer = rotate_point_keys(stick.read_doc(path), identity, lane_unit=unit, grace=grace)
     except DomainError as exc:
-        report.refused.append((f"{unit}/up/{ROTATE_REQUEST}", exc.code, exc.message_vi))
+        report.refused.append((f"{unit}/up/{ROTATE_REQUEST}", exc.code, exc.said or exc.message_vi))
         return None
-    report.came.append(f"đổi khóa điểm {unit} (qua USB)")
+    report.came.append(E.CENTER_ROTATED_BY_STICK(unit=unit))
     return answer
 
 
@@ -150,9 +149,9 @@ def _take_heartbeat(unit: str, up: Path, report: stick.FerryReport) -> None:
         return
     try:
         if take_heartbeat(stick.read_doc(path), sender=unit, via="usb"):
-            report.came.append(f"bản tin tình trạng của điểm {unit}")
+            report.came.append(E.CENTER_HEARTBEAT_BY_STICK(unit=unit))
     except DomainError as exc:
-        report.refused.append((f"{unit}/up/{HEARTBEAT_FILE}", exc.code, exc.message_vi))
+        report.refused.append((f"{unit}/up/{HEARTBEAT_FILE}", exc.code, exc.said or exc.message_vi))
     except StickRefused as exc:
         report.refuse(f"{unit}/up/{HEARTBEAT_FILE}", exc)
 
@@ -172,13 +171,12 @@ def _answer_standing(identity: crypto.Identity, unit: str, up: Path,
         nonce = read_request(stick.read_doc(path), point_keys(unit) or [], lane_unit=unit)
         answer = seal_answer(point_standing(unit), nonce, identity)
     except (DomainError, ParcelRefused) as exc:
-        report.refused.append((f"{unit}/up/{STANDING_REQUEST}", getattr(exc, "code", "")
-                               or getattr(exc, "reason", ""), exc.message_vi))
+        report.refused.append((f"{unit}/up/{STANDING_REQUEST}", exc.code, exc.said or exc.message_vi))
         return None
     except StickRefused as exc:
         report.refuse(f"{unit}/up/{STANDING_REQUEST}", exc)
         return None
-    report.came.append(f"điểm {unit} vừa khôi phục hỏi trạng thái: đã trả lời (qua USB)")
+    report.came.append(E.CENTER_STANDING_BY_STICK(unit=unit))
     return answer
 
 
@@ -228,7 +226,7 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     its up lane, and a signed manifest; older files there are removed (they were acknowledged)."""
     point = Point.get_or_none(Point.unit_code == unit)
     if point is None or not point.sign_pub or point.key_status != "active":
-        report.ignored.append((f"motcua/{unit}", "không phải điểm đang hoạt động của trung tâm"))
+        report.ignored.append((f"motcua/{unit}", E.CENTER_LANE_NOT_ACTIVE()))
         return
     try:
         down = stick.open_lane(folder, unit, "down", create=True)
@@ -259,9 +257,9 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     stick.prune(down, keep, report)
     stick.write_manifest(down, CENTER_ID, unit, identity)
     report.add("down_parcels", len([k for k in keep if k.endswith(".mcp")]))
-    report.went.append(f"{unit}: {len([k for k in keep if k.endswith('.mcp')])} gói cho điểm "
-                       f"({written} gói mới ghi), "
-                       f"{len([k for k in keep if k.startswith('receipts/')])} biên nhận")
+    report.went.append(E.CENTER_DOWN_WENT(unit=unit, parcels=len([k for k in keep if k.endswith(".mcp")]),
+                                          written=written,
+                                          receipts=len([k for k in keep if k.startswith("receipts/")])))
 
 
 def _write_keys(folder, identity: crypto.Identity, units: list[str],

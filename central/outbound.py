@@ -89,13 +89,6 @@ def ack_outbound(unit_code: str, event_ids: Iterable[str], *, now: datetime) -> 
     return changed
 
 
-def outbound_backlog(unit_code: str) -> int:
-    """How many events still wait to go down to `unit_code`. :raises NotFound: no such point."""
-    point = _point(unit_code)
-    return (Outbound.select().where((Outbound.point == point.id) & Outbound.acked_at.is_null())
-            .count())
-
-
 def backlogs() -> dict[int, int]:
     """Unacknowledged down-going events per point id (for the nodes view)."""
     from peewee import fn

@@ -97,12 +97,11 @@ class RoundReport(TripReport):
         """True when nothing is left to send or fetch and nothing went wrong."""
         return self.error is None and not self.left_events and not self.left_blobs
 
-    def summary(self) -> str:
-        return (f"Gửi {self.parcels_up} gói ({self.events_acked} sự kiện được xác nhận), "
-                f"{self.blobs_up} tệp quét ({self.blob_bytes_up / 1e6:.1f} MB, "
-                f"{self.blobs_already_held} tệp trung tâm đã có); nhận {self.parcels_down} gói "
-                f"({self.events_down} sự kiện). Còn chờ: {self.left_events} sự kiện, "
-                f"{self.left_blobs} tệp quét.")
+    def summary(self, lang: str = "vi") -> str:
+        return E.ROUND_SUMMARY.text(
+            lang, parcels=self.parcels_up, events=self.events_acked, blobs=self.blobs_up,
+            mb=self.blob_bytes_up / 1e6, held=self.blobs_already_held, down=self.parcels_down,
+            down_events=self.events_down, left_events=self.left_events, left_blobs=self.left_blobs)
 
 
 class Point:
@@ -191,7 +190,7 @@ class _Round:
         self.contact()
         resume_from_standing(self.me.data_dir, answer)
         self.me.spool = Spool(self.me.data_dir / "outbox")
-        self.report.came.append("trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó")
+        self.report.came.append(E.ROUND_RESUMED())
 
     def resume_by_stick(self, up: bool) -> bool:
         """The same, with no network (`sync.standingfile`): take the center's signed answer to
@@ -206,14 +205,13 @@ class _Round:
                 answer = open_answer(raw, self.me.center.sign_pub, unit_code=self.me.id,
                                      nonce=nonce)
             except DomainError as exc:
-                self.report.refused.append(("standing.json", exc.code, exc.message_vi))
+                self.report.refused.append(("standing.json", exc.code, exc.said or exc.message_vi))
             else:
                 resume_from_standing(self.me.data_dir, answer)
                 set_state(STANDING_NONCE_KEY, "")
                 self.me.spool = Spool(self.me.data_dir / "outbox")
                 self.carrier.put_standing_request(None)
-                self.report.came.append("trung tâm đã báo điểm đang ở đâu sau khi khôi phục "
-                                        "(qua USB): tiếp tục từ đó")
+                self.report.came.append(E.ROUND_RESUMED_BY_STICK())
                 return True
         if not up:
             raise Conflict(E.NEEDS_STANDING)
@@ -221,8 +219,7 @@ class _Round:
             nonce = secrets.token_hex(16)
             set_state(STANDING_NONCE_KEY, nonce)
         self.carrier.put_standing_request(build_request(self.me.identity, self.me.id, nonce))
-        self.report.went.append("câu hỏi cho trung tâm: điểm vừa khôi phục đang ở đâu (mang USB "
-                                "tới trung tâm rồi `motcua node import`; trước đó điểm không gửi gì)")
+        self.report.went.append(E.ROUND_ASKED_STANDING())
         return False
 
     # -- receipts ---------------------------------------------------------------------------------
@@ -244,9 +241,7 @@ class _Round:
                 continue
             if item is None and chunk is None:
                 if body["result"] == "refused":       # bytes this point never built: a damaged copy
-                    self.report.refused.append((name, body.get("reason", ""),
-                                                "Trung tâm từ chối một tệp trên USB (hỏng khi chép?); "
-                                                "bản đúng vẫn ở máy này và sẽ đi chuyến sau."))
+                    self.report.refused.append((name, body.get("reason", ""), E.STICK_COPY_REFUSED()))
                 else:
                     self.report.add("stale_receipts")  # acknowledged before (HTTP or an older stick)
                 continue
@@ -269,7 +264,7 @@ class _Round:
         note_center_time(str(body.get("applied_at", "")))
         return body
 
-    def settle_parcel(self, item: Spooled, body: dict) -> tuple[str, str]:
+    def settle_parcel(self, item: Spooled, body: dict) -> tuple[str, E.Said | str]:
         """Act on a verified receipt for a spooled parcel: ("acked", ""), ("dropped", why) for a
         refusal for its content (it took its place in the chain), or ("waits", why)."""
         if body["result"] in ("applied", "duplicate"):
@@ -280,16 +275,14 @@ class _Round:
         if body["result"] == "refused" and body.get("reason") in FINAL_REFUSALS:
             self.report.error = drop_refused(self.me.spool, item, str(body.get("reason")))
             return "dropped", self.report.error
-        return "waits", (f"Trung tâm chưa nhận gói số {item.seq} ({body['result']} "
-                         f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
+        return "waits", E.PARCEL_WAITS(seq=item.seq, result=body["result"], reason=body.get("reason", ""))
 
     def settle_chunk(self, path: Path, body: dict, touched: set,
-                     data: bytes | None = None) -> str | None:
+                     data: bytes | None = None) -> E.Said | None:
         """Act on a verified receipt for a scan chunk, spooled at `path` or in hand as `data`
         (a marker keeps what was received)."""
         if body["result"] not in ("applied", "duplicate"):
-            return (f"Trung tâm chưa nhận mảnh tệp quét ({body['result']} "
-                    f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
+            return E.CHUNK_WAITS(result=body["result"], reason=body.get("reason", ""))
         header = peek_header(data if data is not None else path.read_bytes())
         marker = path.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
         write_durably(marker, str(header.content_length).encode())
@@ -331,7 +324,7 @@ class _Round:
         self.me.identity = node_identity(self.me.data_dir)
         self.carrier.use_identity(self.me.identity)
         self.report.keys_rotated = True
-        self.report.came.append("trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay")
+        self.report.came.append(E.ROUND_KEYS_SWITCHED())
         return True
 
     def send_heartbeat(self) -> None:
@@ -373,7 +366,7 @@ class _Round:
             self.report.add("parcels")
             self.report.add("events", Event.select().where(
                 Event.seq.between(item.first, item.last) & (Event.origin == self.me.id)).count())
-            self.progress(self.done, self.total, f"gói hồ sơ {n}/{len(waiting)}")
+            self.progress(self.done, self.total, E.PROGRESS_PARCEL.text(n=n, total=len(waiting)))
             if receipt is not None:
                 outcome, why = self.settle_parcel(item, self.take_live_receipt(receipt, item.sha256))
                 if outcome == "waits":          # a live answer that does not let it go: stop
@@ -406,10 +399,10 @@ class _Round:
                 seq = _seq_of(data)
                 self.report.refused.append((parcel_file_name(data) if seq is not None else psha,
                                             _reason(receipt) or result,
-                                            f"gói số {seq} của trung tâm: {result}"))
-                self.report.error = (f"Gói từ trung tâm không áp dụng được ({result}): "
-                                     f"{get_state('sync:down_refused') or ''}").strip()
-            self.progress(self.done, max(self.total, self.done), "gói từ trung tâm")
+                                            E.DOWN_REFUSED_HERE(seq=seq, result=result)))
+                self.report.error = E.DOWN_NOT_APPLIED.text(
+                    result=result, detail=get_state("sync:down_refused") or "").strip()
+            self.progress(self.done, max(self.total, self.done), E.PROGRESS_DOWN.text())
         self.contact()
 
     # -- scans ------------------------------------------------------------------------------------
@@ -460,7 +453,7 @@ class _Round:
                 if self.push_blob(blob, set()):
                     self.confirm_whole([(blob, set())])
             else:
-                raise TransportError("Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.")
+                raise TransportError(E.BLOB_NOT_JOINED)
 
     def push_blob(self, blob: Blob, skip: set[int]) -> bool:
         """Send the chunks of one scan the center lacks; True when they went live (HTTP) and the
@@ -495,7 +488,7 @@ class _Round:
                 raise
             self.report.add("chunks")
             self.report.add("chunk_bytes", len(data))
-            self.progress(self.done, self.total, f"tệp quét: {self.report.counts['chunks']} mảnh")
+            self.progress(self.done, self.total, E.PROGRESS_CHUNKS.text(n=self.report.counts["chunks"]))
             if receipt is not None:
                 why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
                                         touched, data)
@@ -533,7 +526,7 @@ def drop_refused(spool: Spool, item: Spooled, reason: str) -> str:
     (`sync.receipt.FINAL_REFUSALS`): it will never be applied, so stop sending it; returns the
     sentence kept for `node status` and the Today page."""
     acked = acknowledge_spooled(spool, item)
-    note = f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): {reason}. Báo kỹ thuật viên."
+    note = E.PARCEL_DROPPED.text(seq=item.seq, events=acked, reason=reason)
     set_state("sync:up_refused", f"{legaltime.now().isoformat(timespec='seconds')} {note}")
     logger.error("parcel %d refused by the center for its content: %s", item.seq, reason)
     return note
@@ -593,7 +586,7 @@ def http_carrier(data_dir: str | os.PathLike, *, policy: RetryPolicy | None = No
     :raises TransportError: the point has no center URL or no pinned center keys."""
     center, url = pinned_center_keys(), get_state("central_url")
     if center is None or not url:
-        raise TransportError("Điểm chưa ghi danh với trung tâm.", retryable=False)
+        raise TransportError(E.SYNC_NOT_ENROLLED, retryable=False)
     return HttpCarrier(HttpTransport(url, node_id=unit_code(), identity=node_identity(data_dir),
                                      center_sign_pub=center.sign_pub,
                                      policy=policy or retry_policy_from_env(),

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from motcua import errors as E
 from sync import crypto, folder as stick
 from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
 from sync.enrollfile import REQUEST_FILE_NAME
@@ -49,7 +50,7 @@ class FolderCarrier(Carrier):
         if down:
             units, odd = stick.survey(self.folder)
             if not up and stick.kind_of(stick.ferry_root(self.folder)) is None:
-                report.ignored.append((stick.ROOT_NAME + "/", "không có trên USB: đúng USB chưa?"))
+                report.ignored.append((stick.ROOT_NAME + "/", E.TRIP_NO_ROOT()))
                 self.absent = True           # nothing to take, nothing written
                 return
         self.up = stick.require_lane(self.folder, self.unit, "up", create=True)
@@ -58,9 +59,9 @@ class FolderCarrier(Carrier):
         if down:
             for unit in units:
                 if unit != self.unit:
-                    report.ignored.append((f"motcua/{unit}", "thư mục của điểm khác, để nguyên"))
+                    report.ignored.append((f"motcua/{unit}", E.TRIP_OTHER_POINT()))
             for name, _ in odd:
-                report.ignored.append((name, "không phải thư mục của điểm này, để nguyên"))
+                report.ignored.append((name, E.TRIP_NOT_A_LANE()))
         if up:
             stick.sweep_temporaries(self.up)
             self.keep = self._receipts_to_keep()
@@ -120,11 +121,11 @@ class FolderCarrier(Carrier):
 
     def put_enrollment(self, request: bytes | None) -> None:
         if self._put_doc(REQUEST_FILE_NAME, request):
-            self.report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
+            self.report.went.append(E.TRIP_WENT_ENROLL())
 
     def put_standing_request(self, request: bytes | None) -> None:
         if self._put_doc(STANDING_REQUEST, request):
-            self.report.went.append("câu hỏi trạng thái sau khôi phục (ký bằng khóa của điểm)")
+            self.report.went.append(E.TRIP_WENT_STANDING())
 
     def take_standing(self) -> bytes | None:
         """:raises StickRefused: something other than a readable file lies under its name."""
@@ -135,11 +136,11 @@ class FolderCarrier(Carrier):
 
     def put_heartbeat(self, doc: bytes) -> None:
         if self._put_doc(HEARTBEAT_FILE, doc):
-            self.report.went.append("bản tin tình trạng của điểm (cho trung tâm)")
+            self.report.went.append(E.TRIP_WENT_HEARTBEAT())
 
     def put_rotation(self, request: bytes | None) -> None:
         if self._put_doc(ROTATE_REQUEST, request):
-            self.report.went.append("yêu cầu đổi khóa (khóa mới ký bằng khóa cũ)")
+            self.report.went.append(E.TRIP_WENT_ROTATE())
         return None
 
     def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
@@ -175,8 +176,8 @@ class FolderCarrier(Carrier):
                 self.report.refuse(path.name, exc)
                 continue
             if header.recipient != self.unit or header.sender != self.reader:
-                self.report.ignored.append((path.name, f"gói gửi {header.recipient}, "
-                                                       "không phải điểm này"))
+                self.report.ignored.append((path.name,
+                                            E.TRIP_NOT_FOR_POINT(recipient=header.recipient)))
                 continue
             chained.append((header.seq, path.name, data))
         return [data for _, _, data in sorted(chained)]
