@@ -91,6 +91,7 @@ def run_profile(tmp: Path, cut: int | None, rate_kbit: float, latency_ms: float)
         elapsed = time.monotonic() - start
         after = proxy.stats()
         report = out["r"]
+        center_mb = peak_rss_mb(center.proc.pid)
     finally:
         proxy.stop()
         center.stop()
@@ -99,8 +100,16 @@ def run_profile(tmp: Path, cut: int | None, rate_kbit: float, latency_ms: float)
     wire = after["bytes_up"] - before["bytes_up"] + after["bytes_down"] - before["bytes_down"]
     return {"elapsed": elapsed, "payload": scans + events_bytes, "wire": wire,
             "records_s": records_s if records_s is not None else elapsed,
-            "cuts": after["cuts"] - before["cuts"], "error": report.error,
+            "cuts": after["cuts"] - before["cuts"], "error": report.error, "center_mb": center_mb,
             "left": report.left_blobs + report.left_events}
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The most memory the process has held resident so far (Linux: VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _receive(node: Path) -> None:
@@ -181,7 +190,8 @@ def main() -> int:
         goal = 1.05 if cut is None else 1.10
         line = (f"  {name:12s} {time_x:.3f}x ideal (goal <= {goal:.2f})  wire/payload "
                 f"{wire_x:.3f} (goal <= 1.05)  records at center {rec:.1f} s (goal <= 2)  "
-                f"cuts {statistics.median(r['cuts'] for r in runs):.0f}")
+                f"cuts {statistics.median(r['cuts'] for r in runs):.0f}  center peak "
+                f"{max(r['center_mb'] for r in runs):.0f} MB")
         errors = {r["error"] for r in runs if r["error"] or r["left"]}
         if errors:
             line += f"  NOT CLEAN: {errors}"

@@ -62,18 +62,23 @@ class CenterBlobs(ContentFolder):
             return True
         folder = self._partial(blob_sha256, sender)
         added = folder / f"{offset:015d}"
-        write_durably(added, data)
-        chunks, covered = [], 0
-        for path in sorted(folder.iterdir()):
-            if path.name.isdigit():
-                size = path.stat().st_size
-                chunks.append((int(path.name), path))
-                covered += size
-        if covered < blob_length:
-            return False
         try:
+            write_durably(added, data)
+            chunks, covered = [], 0
+            for path in sorted(folder.iterdir()):
+                if path.name.isdigit():
+                    size = path.stat().st_size
+                    chunks.append((int(path.name), path))
+                    covered += size
+            if covered < blob_length:         # (or another request has just joined it)
+                return self._joined_meanwhile(blob_sha256, blob_length, now)
             whole = assemble_blob([BlobChunk(off, p.read_bytes()) for off, p in chunks],
                                   blob_sha256, blob_length)
+        except FileNotFoundError:
+            # Chunks of one scan arrive side by side (a point keeps two uploads in flight, and
+            # several center processes may share the folder): another request joined the scan
+            # and cleared its chunks meanwhile. Whole is whole; otherwise the point sends again.
+            return self._joined_meanwhile(blob_sha256, blob_length, now)
         except ParcelRefused as exc:
             if exc.reason == "blob_incomplete":       # overlapping sizes: wait for the rest
                 return False
@@ -83,6 +88,13 @@ class CenterBlobs(ContentFolder):
         self._record(blob_sha256, blob_length, now)
         shutil.rmtree(self.root / "partial" / blob_sha256, ignore_errors=True)
         logger.info("blob %s complete (%d bytes)", blob_sha256[:12], blob_length)
+        return True
+
+    def _joined_meanwhile(self, sha256: str, length: int, now: datetime) -> bool:
+        if not self.has(sha256):
+            return False
+        shutil.rmtree(self.root / "partial" / sha256, ignore_errors=True)   # a chunk that came late
+        self._record(sha256, length, now)
         return True
 
     def sweep(self, *, now: datetime, max_age: timedelta) -> int:

@@ -133,12 +133,24 @@ class HttpTransport:
         self.chunk_bytes = chunk_bytes
         self.policy = policy or RetryPolicy()
         self.session = session or requests.Session()
+        self._given_session = session is not None     # e.g. in process: not ours to duplicate
         self.rng = rng or random.Random()
         self.sleep = sleep
         self.bytes_sent = 0          # request bodies that left this process (resends included)
 
     def close(self) -> None:
         self.session.close()
+
+    def fork(self) -> "HttpTransport | None":
+        """Another transport to the same center with the same keys and policy, on its own session
+        (its own TCP connection): what a second upload in flight uses (`sync.carrier.Pipeline`).
+        None when this one was handed a session of its own (in process, a test's)."""
+        if self._given_session:
+            return None
+        return HttpTransport(self.base, node_id=self.node_id, identity=self.identity,
+                             center_sign_pub=self.center_sign_pub, chunk_bytes=self.chunk_bytes,
+                             policy=self.policy, rng=random.Random(self.rng.random()),
+                             sleep=self.sleep)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
