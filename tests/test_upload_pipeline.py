@@ -115,7 +115,7 @@ def test_a_round_keeps_two_uploads_in_flight_over_a_slow_link(center, tmp_path, 
     """With 200 ms each way, a chunk at a time costs at least a round trip per chunk; with two
     in flight the round takes far less than that, and every scan arrives byte for byte."""
     from node.models import Blob
-    from node.sync_client import sync_round
+    from node.rounds import sync_round
     from tests.sync_env import FAST_RETRY
     rtt, scans = 0.4, 12
     proxy = proxy_to(center, latency_ms=rtt * 1000 / 2)
