@@ -111,31 +111,37 @@ def test_chunks_of_one_scan_arriving_side_by_side_join_once(tmp_path):
         close_database()
 
 
+@pytest.mark.slow
 def test_a_round_keeps_two_uploads_in_flight_over_a_slow_link(center, tmp_path, closing_node_db):
-    """With 200 ms each way, a chunk at a time costs at least a round trip per chunk; with two
-    in flight the round takes far less than that, and every scan arrives byte for byte."""
+    """With 200 ms each way, one chunk at a time costs a round trip per chunk; with two in flight
+    the same round takes far less (measured against one point sending one at a time, on the same
+    center and link, so a loaded machine slows both), and every scan arrives byte for byte."""
+    from node.db import close_database
     from node.models import Blob
-    from node.rounds import sync_round
+    from node.rounds import http_carrier, sync_round
     from tests.sync_env import FAST_RETRY
-    rtt, scans = 0.4, 12
-    proxy = proxy_to(center, latency_ms=rtt * 1000 / 2)
+    proxy = proxy_to(center, latency_ms=200)
+    took = {}
     try:
-        node = make_node(tmp_path, "07024", "Quan Lạn", f"http://127.0.0.1:{proxy.listen_port}",
-                         center.token("07024"))
-        add_dossiers(node, scans, scan_bytes=20_000)
-        start = time.monotonic()
-        report = sync_round(node, policy=FAST_RETRY)
-        elapsed = time.monotonic() - start
+        for unit, depth in (("07024", 1), ("07025", 2)):
+            node = make_node(tmp_path, unit, "Điểm thử", f"http://127.0.0.1:{proxy.listen_port}",
+                             center.token(unit))
+            add_dossiers(node, 16, scan_bytes=20_000)
+            carrier = http_carrier(node, policy=FAST_RETRY)
+            carrier.depth = depth
+            start = time.monotonic()
+            report = sync_round(node, carrier=carrier)
+            took[depth] = time.monotonic() - start
+            carrier.close()
+            assert report.clean, report.error
+            assert report.counts.get("chunks") == 16
+            for blob in Blob.select():
+                assert blob.at_center
+                assert (center.dir / "blobs" / blob.sha256[:2] / blob.sha256).read_bytes() == \
+                    (Path(node) / "scans" / blob.sha256[:2] / blob.sha256).read_bytes()
+            close_database()
     finally:
         proxy.stop()
-    assert report.clean, report.error
-    assert report.counts.get("chunks") == scans
-    # One chunk at a time: ≥ 1 round trip each, plus ≥ 5 for the rest of the round (standing or
-    # not, records, down, the "have" questions).
-    one_at_a_time = (scans + 5) * rtt
-    print(f"{scans} chunks, rtt {rtt} s: {elapsed:.2f} s (one at a time ≥ {one_at_a_time:.1f} s)")
-    assert elapsed < one_at_a_time - 4 * rtt, elapsed
-    for blob in Blob.select():
-        assert blob.at_center
-        assert (center.dir / "blobs" / blob.sha256[:2] / blob.sha256).read_bytes() == \
-            (Path(node) / "scans" / blob.sha256[:2] / blob.sha256).read_bytes()
+    print(f"16 chunks, 400 ms round trip: one at a time {took[1]:.2f} s, two in flight "
+          f"{took[2]:.2f} s")
+    assert took[2] < 0.8 * took[1], took
