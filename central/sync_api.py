@@ -204,12 +204,10 @@ def create_upload():
     upload_id = request.headers.get("Motcua-Parcel-Sha256", "")
     length = _int_header("Upload-Length")
     pieces = [p for p in request.headers.get("Motcua-Piece-Sha256", "").split(",") if p]
-    offset = _uploads().create(owner, upload_id, length, _int_header("Motcua-Piece-Bytes"), pieces)
-    if offset == 0:             # else the body is what the center holds already: left unread
-        size = _body_size(length)
-        if size:
-            offset, length = _uploads().append(owner, upload_id, 0,
-                                               request.environ["wsgi.input"], size)
+    # A new upload takes the body as its first bytes; one the center holds already leaves it
+    # unread (the point goes on from the offset answered).
+    offset = _uploads().create(owner, upload_id, length, _int_header("Motcua-Piece-Bytes"), pieces,
+                               body=lambda: (request.environ["wsgi.input"], _body_size(length)))
     if offset >= length:
         return _tus(_finish(owner, upload_id), offset, length)
     response = _tus(Response(status=201), offset, length)

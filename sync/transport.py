@@ -42,6 +42,7 @@ PIECE_BYTES = 64 * 1024                  # the center checks each piece against 
 UPLOAD_FIELDS = ("Upload-Length", "Upload-Offset", "Motcua-Parcel-Sha256", "Motcua-Piece-Bytes",
                  "Motcua-Piece-Sha256")
 TUS_RESUMABLE = "1.0.0"
+CREATE_SETTLE_S = 0.2      # before asking again where an upload cut during its create stands
 
 
 class TransportError(Exception):
@@ -216,17 +217,30 @@ class HttpTransport:
         url = f"{UPLOADS}/{sha}"
         offset: int | None = None
         created = False
+        creates = 0
+        looked_again = False
         failures = 0
         while True:
             try:
                 if not created:
                     created = True        # cut or not, ask HEAD next (404: create again)
-                    done, offset = self._create(sha, data)
+                    creates += 1
+                    # Only the first create carries the parcel. Created again (HEAD said 404), it
+                    # carries nothing: the first one's bytes may still be on their way into the
+                    # center (a cut reaches the client before the center has even read the
+                    # request), and a body the center then finds it holds is sent for nothing.
+                    done, offset = self._create(sha, data, with_body=creates == 1)
                     if done is not None:
                         return done
                 if offset is None:
                     r = self._upload_call("HEAD", url)
-                    if r.status_code == 404:          # the center lost or dropped it: start again
+                    if r.status_code == 404 and creates == 1 and not looked_again:
+                        # Cut during the create: on a fast link the center may not have started
+                        # on the request yet (its bytes wait in its socket). Look once more.
+                        looked_again = True
+                        self.sleep(CREATE_SETTLE_S)
+                        continue
+                    if r.status_code == 404:          # not there: create it again
                         created = False
                         continue
                     offset = int(self._check(r, 200).headers["Upload-Offset"])
@@ -276,12 +290,14 @@ class HttpTransport:
                 raise _CutMidBody(str(exc)) from None
             raise
 
-    def _create(self, sha: str, data: bytes) -> tuple[bytes | None, int]:
-        """Create the upload with its first chunk: (receipt if that finished it, offset)."""
+    def _create(self, sha: str, data: bytes, *, with_body: bool = True) -> tuple[bytes | None, int]:
+        """Create the upload, with its first chunk as body unless told not to: (receipt if that
+        finished it, offset)."""
         fields = {"Upload-Length": str(len(data)), "Motcua-Parcel-Sha256": sha,
                   "Motcua-Piece-Bytes": str(PIECE_BYTES), "Motcua-Piece-Sha256": piece_hashes(data),
                   "Content-Type": "application/offset+octet-stream"}
-        r = self._upload_call("POST", UPLOADS, data[:self.chunk_bytes], fields)
+        body = data[:self.chunk_bytes] if with_body else b""
+        r = self._upload_call("POST", UPLOADS, body, fields)
         if r.status_code == 200:
             return r.content, len(data)
         return None, int(self._check(r, 201).headers["Upload-Offset"])

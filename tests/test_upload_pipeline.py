@@ -145,3 +145,34 @@ def test_a_round_keeps_two_uploads_in_flight_over_a_slow_link(center, tmp_path, 
     print(f"16 chunks, 400 ms round trip: one at a time {took[1]:.2f} s, two in flight "
           f"{took[2]:.2f} s")
     assert took[2] < 0.8 * took[1], took
+
+
+def test_an_offset_asked_during_a_create_answers_where_its_body_ends(tmp_path):
+    """A create and its first bytes are one step under the upload's lock: an offset query (or a
+    second create) that comes while the body is still being read waits for it, and never answers
+    0 for bytes that are arriving (the point would send them again)."""
+    from central.uploads import UploadStore
+    store = UploadStore(tmp_path / "uploads")
+    data = os.urandom(200_000)
+    pieces = [hashlib.sha256(data[i:i + 65536]).hexdigest() for i in range(0, len(data), 65536)]
+    sha = hashlib.sha256(data).hexdigest()
+    reading = threading.Event()
+
+    class Slow:
+        """The request body, trickling in."""
+        def __init__(self):
+            self.pos = 0
+
+        def read(self, n):
+            reading.set()
+            time.sleep(0.01)
+            block = data[self.pos:self.pos + min(n, 20_000)]
+            self.pos += len(block)
+            return block
+    first = threading.Thread(target=store.create, args=("07024", sha, len(data), 65536, pieces),
+                             kwargs={"body": lambda: (Slow(), 150_000)})
+    first.start()
+    reading.wait(5)
+    assert store.status("07024", sha, wait=True)[0] == 150_000
+    assert store.create("07024", sha, len(data), 65536, pieces) == 150_000
+    first.join()
