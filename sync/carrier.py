@@ -4,7 +4,8 @@ the report of one round, and the HTTP and in-process carriers (the USB stick's i
 A round (`node.rounds.run_round`) only ever asks a carrier to:
 
 - put a parcel for the center → its signed receipt now, or **nothing yet** (None: the receipt comes
-  on a later trip, through `take_receipts`);
+  on a later trip, through `take_receipts`); scan chunks go through the carrier's `pipeline()`,
+  two in flight on HTTP, their outcomes taken back in order;
 - take the receipts that came back later, the parcels that came down (in the order to apply
   them), and answers to requests (a key rotation);
 - put this point's receipts for the down parcels, and requests (enrollment, key rotation);
