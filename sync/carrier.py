@@ -111,7 +111,8 @@ class Pipeline:
     """
 
     def __init__(self, puts: list[Callable[[bytes], bytes | None]],
-                 on_close: Callable[[], None] | None = None):
+                 on_close: Callable[[], None] | None = None,
+                 on_abandon: Callable[[], None] | None = None):
         self.depth = len(puts)
         self._free: queue.SimpleQueue = queue.SimpleQueue()
         for put in puts:
@@ -119,7 +120,7 @@ class Pipeline:
         self._pool = (ThreadPoolExecutor(self.depth, thread_name_prefix="motcua-put")
                       if self.depth > 1 else None)
         self._pending: deque[tuple[object, Future]] = deque()
-        self._on_close = on_close
+        self._on_close, self._on_abandon = on_close, on_abandon
 
     def put(self, data: bytes, tag: object) -> list[tuple[object, Future]]:
         """Start putting `data`; returns (tag, outcome) of the parcels that had to finish to make
@@ -155,9 +156,12 @@ class Pipeline:
             self._free.put(put)
 
     def close(self) -> None:
-        """Cancel what has not started; wait for what is on the way (it ends by itself)."""
+        """Cancel what has not started; wait for what is on the way, which gives up at its next
+        failure when the round ended early (`on_abandon`)."""
         for _, future in self._pending:
             future.cancel()
+        if self._pending and self._on_abandon is not None:
+            self._on_abandon()
         self._pending.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -262,7 +266,8 @@ class HttpCarrier(Carrier):
             for fork in forks:
                 self.transport.bytes_sent += fork.bytes_sent
                 fork.close()
-        return Pipeline([fork.upload_parcel for fork in forks], on_close=close)
+        return Pipeline([fork.upload_parcel for fork in forks], on_close=close,
+                        on_abandon=lambda: [fork.give_up.set() for fork in forks])
 
     def close(self) -> None:
         self.transport.close()

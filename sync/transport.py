@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -146,6 +147,7 @@ class HttpTransport:
         self.rng = rng or random.Random()
         self.sleep = sleep
         self.bytes_sent = 0          # request bodies that left this process (resends included)
+        self.give_up = threading.Event()   # set: an upload that fails is not tried again
 
     def close(self) -> None:
         self.session.close()
@@ -261,7 +263,7 @@ class HttpTransport:
                 reached = offset is not None or isinstance(exc, _CutMidBody)
                 offset = None                         # ask where it stands before sending more
                 failures += 1
-                if failures >= self.policy.attempts:
+                if failures >= self.policy.attempts or self.give_up.is_set():
                     raise TransportError(E.SYNC_UNREACHABLE(what=E.STEP_UPLOAD,
                                                             why=_plain(exc))) from None
                 if reached and failures == 1 and not isinstance(exc, _Retry):

@@ -66,12 +66,18 @@ def test_closing_cancels_what_has_not_started_and_waits_for_what_has():
         finished.append(data)
         return data
 
-    pipe = Pipeline([put, put])
+    abandoned = threading.Event()
+    pipe = Pipeline([put, put], on_abandon=abandoned.set)
     pipe.put(b"a", 1)
     started.wait(5)
     threading.Timer(0.2, release.set).start()
     pipe.close()                  # returns only once the upload on its way has ended
     assert finished == [b"a"]
+    assert abandoned.is_set()     # the round ended early: what is on its way retries no more
+    drained = Pipeline([put, put], on_abandon=lambda: pytest.fail("nothing was left"))
+    drained.put(b"b", 2)
+    drained.drain()
+    drained.close()
 
 
 def test_chunks_of_one_scan_arriving_side_by_side_join_once(tmp_path):
