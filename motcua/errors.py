@@ -373,6 +373,10 @@ UNKNOWN_PROCEDURE = M("unknown_procedure", 422, "Không có thủ tục mã “{
 APPLICANT_MISSING = M("invalid_input", 422, "Thiếu thông tin người nộp hồ sơ.", "The applicant's details are missing.")
 FIELD_BAD_VALUE = M("invalid_input", 422, "Giá trị không hợp lệ hoặc quá dài.", "The value is not valid or too long.")
 FIELD_REQUIRED = M("invalid_input", 422, "Trường này là bắt buộc.", "This field is required.")
+FIELD_NOT_A_CHOICE = M("invalid_input", 422, "Hãy chọn một trong: {choices}.", "Choose one of: {choices}.")
+CATALOGUE_FIELDS_BAD = M("invalid_input", 422,
+                         "Khai báo trường riêng của thủ tục trong danh mục không hợp lệ: {why}.",
+                         "The catalogue's declaration of a procedure's own fields is not valid: {why}.")
 COMPONENTS_BAD = M("invalid_input", 422, "Danh sách thành phần hồ sơ không hợp lệ.",
                    "The list of dossier components is not valid.")
 COMPONENT_BAD = M("invalid_input", 422, "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ.",
@@ -954,6 +958,15 @@ NO_TICKET_AT_DESK = M("no_ticket_at_desk", 409, "Quầy {desk} chưa gọi số 
                       "Desk {desk} has not called a number.")
 ALREADY_RATED = M("already_rated", 409, "Hồ sơ này đã được đánh giá, mỗi hồ sơ chỉ đánh giá một lần.",
                   "This dossier was already rated; a dossier is rated once.")
+TICKETS_TOO_FAST = M("too_many_tickets", 429,
+                     "Máy này vừa phát nhiều số liên tiếp. Vui lòng chờ {seconds} giây rồi chạm lại; "
+                     "nếu đã có phiếu, xin giữ phiếu và chờ gọi số.",
+                     "This kiosk has just issued many numbers in a row. Please wait {seconds} seconds "
+                     "and tap again; if you have a ticket, keep it and wait to be called.")
+TICKETS_FLOOD = M("too_many_tickets", 429,
+                  "Hệ thống đang phát quá nhiều số cùng lúc. Vui lòng chờ {seconds} giây rồi chạm lại.",
+                  "Too many numbers are being issued at once. Please wait {seconds} seconds and tap "
+                  "again.")
 NOTHING_TO_RATE = M("nothing_to_rate", 409, "Phiếu này chưa gắn với hồ sơ nào có kết quả để đánh giá.",
                     "This ticket has no dossier with a result to rate.")
 

@@ -86,6 +86,27 @@ def _received_payload(dossier: Dossier) -> dict:
     return event.payload if event else {}
 
 
+def details_of(dossier: Dossier) -> list[dict]:
+    """The procedure's own fields as received (Form 01 and the dossier page print them): each
+    declared field with its label and value, dates as dd/mm/yyyy; fields left empty are skipped."""
+    procedure = catalogue.Procedure.get(code=dossier.procedure_code,
+                                        catalogue_version=dossier.catalogue_version)
+    given = _received_payload(dossier).get("details") or {}
+    rows = []
+    for spec in catalogue.fields_of(procedure):
+        value = given.get(spec.key)
+        if not value:
+            continue
+        if spec.type == "date":
+            try:
+                value = date.fromisoformat(value).strftime("%d/%m/%Y")
+            except ValueError:
+                pass
+        rows.append({"key": spec.key, "label_vi": spec.label_vi, "label_en": spec.label_en,
+                     "value": value})
+    return rows
+
+
 def components_of(dossier: Dossier) -> list[dict]:
     """Form 01's table: each required document with the copy type and count handed over, and scans."""
     procedure = catalogue.Procedure.get(code=dossier.procedure_code,

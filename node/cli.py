@@ -41,18 +41,56 @@ def node_group():
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
 @click.option("--fix-unit-code", is_flag=True,
               help="Correct a mistyped unit code (only before any dossier or enrollment).")
+@click.option("--public-url", type=URL, default=None,
+              help="This point's address as citizens reach it from home (Form 01's QR).")
+@click.option("--center-lookup-url", type=URL, default=None,
+              help="The center's public address; Form 01's QR then points to its lookup.")
 @fail_on_domain_error
-def init_cmd(data_dir, unit_code, name, fix_unit_code):
+def init_cmd(data_dir, unit_code, name, fix_unit_code, public_url, center_lookup_url):
     """Create a working point, alone (no network needed).
 
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn"
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn" --fix-unit-code
     """
-    from node.setup import init_node
+    from node.setup import init_node, set_public_addresses
     result = init_node(data_dir, unit_code, name, fix_unit_code=fix_unit_code)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
+    if public_url or center_lookup_url:
+        _echo_addresses(set_public_addresses(public_url=public_url,
+                                             center_lookup_url=center_lookup_url))
     _make_voice(data_dir)
+
+
+def _echo_addresses(addresses: dict) -> None:
+    click.echo(f"Địa chỉ tra cứu của trung tâm: {addresses['center_lookup_url'] or 'chưa đặt'}")
+    click.echo(f"Địa chỉ công khai của điểm: {addresses['public_url'] or 'chưa đặt'}")
+    used = addresses["center_lookup_url"] or addresses["public_url"]
+    where = used + "/lookup" if used else "địa chỉ máy này trong mạng nội bộ"
+    click.echo(f"Mã QR trên giấy tiếp nhận trỏ tới: {where}")
+
+
+@node_group.command("config")
+@DATA_DIR
+@click.option("--public-url", type=URL, default=None,
+              help="This point's address as citizens reach it from home.")
+@click.option("--center-lookup-url", type=URL, default=None,
+              help="The center's public address (its lookup is used first).")
+@click.option("--clear", type=click.Choice(["public-url", "center-lookup-url"]), multiple=True,
+              help="Forget one of the two addresses.")
+@fail_on_domain_error
+def config_cmd(data_dir, public_url, center_lookup_url, clear):
+    """Show or set the public addresses Form 01's QR and printed link use: the center's lookup
+    when set, else this point's public address.
+
+    Example: motcua node config --data-dir /var/lib/motcua --center-lookup-url https://motcua.quangninh.gov.vn
+    """
+    from node.setup import set_public_addresses
+    _open(data_dir)
+    given = {"public_url": public_url, "center_lookup_url": center_lookup_url}
+    for name in clear:
+        given[name.replace("-", "_")] = ""
+    _echo_addresses(set_public_addresses(**given))
 
 
 def _make_voice(data_dir) -> None:

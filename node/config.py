@@ -24,6 +24,10 @@ SETTINGS = [
     Setting("RATING_SCALE", {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
                              "not_satisfied": "Không hài lòng"},
             "The citizen's satisfaction scale, code → Vietnamese label (JSON in NODE_RATING_SCALE)."),
+    Setting("TICKET_PRINTER", None, "The kiosk's ESC/POS ticket printer: tcp://HOST:PORT or "
+            "file:/dev/usb/lp0 (needs the escpos extra); unset, the browser prints the ticket."),
+    Setting("SCANNER_DEVICE", None, "The SANE device the desk's \"Quét\" buttons use, e.g. "
+            "\"epson2:libusb:001:004\" (default: the first scanner SANE finds)."),
     Setting("LANGUAGE", "vi", "Default UI language: vi or en."),
     Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only."),
 ]

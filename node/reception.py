@@ -161,6 +161,9 @@ def _read_intake(data, now: datetime) -> tuple[catalogue.Procedure, dict]:
     if fee is not None and (isinstance(fee, bool) or not isinstance(fee, int) or fee < 0):
         errors["fee_vnd"] = E.BAD_FEE()
     components = _components(data.get("components"), errors)
+    details, detail_errors = catalogue.validate_details(catalogue.fields_of(procedure),
+                                                       data.get("details"), today=now.date())
+    errors.update(detail_errors)
     _raise_if(errors)
     return procedure, {
         "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
@@ -168,6 +171,7 @@ def _read_intake(data, now: datetime) -> tuple[catalogue.Procedure, dict]:
         "fee": {"vnd": fee, "paid": bool(data.get("fee_paid", False))},
         "notes": to_nfc(notes) if notes else None,
         **({"components": components} if components else {}),
+        **({"details": details} if details else {}),    # the procedure's own fields
     }
 
 

@@ -159,6 +159,9 @@ PAYLOADS: dict[str, Check] = {
         "book": record({"volume": text(16), "number": integer(0, 10 ** 9)}, required=False),
         "notes": text(MAX_TEXT),
         "components": array(record({}, other=scalar), 200),
+        # the procedure's own fields (birth registration: the child's name, date and place of
+        # birth), keys as the catalogue declares them, values plain text
+        "details": record({}, other=text(MAX_TEXT), required=False, max_keys=20),
         # taken from a queue ticket: which, and when it was taken and called (no name)
         "queue": record({"ticket": text(16, required=True), "group": text(8, required=True),
                          "desk": integer(1, 99), "issued_at": iso_time(required=True),

@@ -38,7 +38,8 @@ JS_WORDS = {"working_days": N_("ngày làm việc"), "same_day": N_("trong ngày
             "no_match": N_("Không có thủ tục nào khớp."), "pages": N_("trang"),
             "remove": N_("Bỏ"),
             "cccd_filled": N_("Đã điền từ thẻ căn cước; kiểm tra lại rồi nhập số điện thoại."),
-            "cccd_offline": N_("Không kiểm tra được với máy chủ; các trường đã điền theo mã QR.")}
+            "cccd_offline": N_("Không kiểm tra được với máy chủ; các trường đã điền theo mã QR."),
+            "lists_updated": N_("Danh sách vừa được cập nhật lúc")}
 
 
 def current_language() -> str:

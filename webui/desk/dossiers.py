@@ -22,7 +22,7 @@ from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
-from node import catalogue, clerk, conflict_decisions, papers, reception, search
+from node import catalogue, clerk, conflict_decisions, papers, queue, reception, search
 from node.facts import unit_code
 from node.journal import dossier_history
 from node.reception import CHANNELS
@@ -86,7 +86,8 @@ def show(code):
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
         open_conflicts=conflict_decisions.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
         here=unit_code(), attachments=reception.active_attachments(d),
-        components=clerk.components_of(d), actions=next_statuses(d.status),
+        components=clerk.components_of(d), details=clerk.details_of(d),
+        actions=next_statuses(d.status),
         apology=clerk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
         ratings=current_app.config["RATING_SCALE"],
         can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
@@ -125,13 +126,41 @@ def transition(code):
 @bp.post("/dossiers/<code>/rating")
 @login_required
 def rating(code):
+    """The level the citizen ticked on a paper form, typed in by the clerk (nothing preselected;
+    once per dossier, through the same domain function as the kiosk and the tablet)."""
     try:
-        reception.rate(code, request.form.get("rating", ""), actor_name(g.user),
-                       scale=current_app.config["RATING_SCALE"])
+        queue.rate_once([reception.get_dossier(code).code], request.form.get("rating", ""),
+                        current_app.config["RATING_SCALE"], actor=actor_name(g.user))
     except DomainError as exc:
-        return _back(code, exc.message_vi)
-    flash("Đã ghi nhận đánh giá.", "ok")
+        return _back(code, error_text(exc))
+    flash(gettext("Đã ghi nhận đánh giá."), "ok")
     return _back(code)
+
+
+@bp.route("/dossiers/<code>/rate", methods=["GET", "POST"])
+@login_required
+def rate_tablet(code):
+    """The screen the clerk turns towards the citizen (or opens on the desk's tablet): the citizen
+    picks a level, none preselected; once per dossier (`node.queue.rate_once`, the kiosk's too)."""
+    d = reception.get_dossier(code)
+    procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
+    scale, error, done = current_app.config["RATING_SCALE"], None, None
+    if request.method == "POST":
+        try:
+            done = queue.rate_once([d.code], request.form.get("rating", ""), scale,
+                                   actor=actor_name(g.user))
+        except DomainError as exc:
+            error = error_text(exc)
+    elif d.rating:
+        error = error_text(E.ALREADY_RATED())
+    elif d.status not in (Status.RESULT_READY, Status.RETURNED):
+        error = error_text(E.TOO_EARLY_TO_RATE())
+    d = reception.get_dossier(code)
+    can = not d.rating and d.status in (Status.RESULT_READY, Status.RETURNED)
+    subject = {"code": d.code, "procedure": procedure.name_vi}
+    return render_template("queue/rate.html", scale=scale, code=d.code, secret="", error=error,
+                           done=done, asked=can and not done, subject=subject,
+                           back=url_for("dossiers.show", code=d.code)), (422 if error else 200)
 
 
 @bp.post("/dossiers/<code>/new-due")
@@ -196,6 +225,27 @@ def add_scans(code):
         return redirect(url_for("dossiers.show", code=code) + "#papers")
     flash(gettext("Đã lưu bản quét."), "ok")
     return redirect(url_for("dossiers.show", code=code) + "#papers")
+
+
+@bp.post("/dossiers/<code>/scan")
+@login_required
+def scan_now(code):
+    """"Quét": scan one required document on the desk's scanner (source, colour mode,
+    resolution; a feeder batch becomes one PDF) and attach it."""
+    key, form = request.form.get("requirement", ""), request.form
+    try:
+        papers.scan_into(code, key, actor_name(g.user), source=form.get("source", "flatbed"),
+                         mode=form.get("mode", "Gray"),
+                         resolution=parse_int(form.get("resolution"), "resolution", 150,
+                                              low=50, high=600),
+                         pages=parse_int(form.get("pages"), "pages", 1, low=1, high=50),
+                         device=current_app.config.get("SCANNER_DEVICE") or None,
+                         **_store_args())
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Đã quét và lưu bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + f"#paper-{key}")
 
 
 @bp.post("/dossiers/<code>/scans/<sha256>/remove")

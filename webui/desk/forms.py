@@ -19,16 +19,23 @@ from motcua.lifecycle import Status
 from node import catalogue, clerk, reception
 from node.journal import dossier_history
 from node.reception import COPY_TYPES
+from node.setup import public_addresses
 from webui.security import login_required
 
 bp = Blueprint("forms", __name__)
 
 
 def lookup_url(d) -> str:
-    """The public lookup link printed as a QR code: carries the dossier code and its secret."""
-    base = current_app.config.get("PUBLIC_URL")
+    """The public lookup link printed as a QR code: carries the dossier code and its secret. It
+    points to the center's lookup when one is configured (`motcua node config`; a citizen at home
+    finds the dossier there once it has synced), else to this point's public address, else (not
+    configured) to the address the desk was opened at."""
+    addresses = public_addresses()
+    base = (addresses["center_lookup_url"] or addresses["public_url"]
+            or current_app.config.get("PUBLIC_URL"))
+    path = url_for("public.lookup", code=d.code, s=d.lookup_secret)     # the center's is the same
     if base:
-        return f"{base.rstrip('/')}{url_for('public.lookup', code=d.code, s=d.lookup_secret)}"
+        return f"{base.rstrip('/')}{path}"
     return url_for("public.lookup", code=d.code, s=d.lookup_secret, _external=True)
 
 
@@ -51,6 +58,7 @@ def form01(code):
     d = reception.get_dossier(code)
     url = lookup_url(d)
     return _render("forms/form01.html", code, components=clerk.components_of(d), qr=_qr_svg(url),
+                   details=clerk.details_of(d),
                    lookup_link=url, just_saved=request.args.get("new") == "1")
 
 

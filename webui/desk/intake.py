@@ -60,11 +60,18 @@ def preview():
                     "received_at": p["received_at"].strftime("%H:%M %d/%m/%Y")})
 
 
-def _read_form(requirements) -> tuple[dict, list, dict]:
-    """The posted applicant, checklist and scans; scans are staged at once so a re-shown form keeps them."""
+def _field_name(key: str) -> str:
+    """The form's name of a field the domain reports as `applicant.x` or `details.x`."""
+    return key.removeprefix("applicant.").replace("details.", "detail-", 1)
+
+
+def _read_form(requirements, specs) -> tuple[dict, list, dict]:
+    """The posted applicant, the procedure's own fields, checklist and scans; scans are staged at
+    once so a re-shown form keeps them."""
     form, errors = request.form, {}
     data = {"procedure_code": request.view_args["procedure_code"],
             "applicant": {f: form.get(f, "").strip() for f in APPLICANT_FIELDS},
+            "details": {s.key: form.get(f"detail-{s.key}", "").strip() for s in specs},
             "notes": form.get("notes") or None, "fee_paid": form.get("fee_paid") == "1"}
     try:
         data["channel"] = int(form.get("channel", "1"))
@@ -134,10 +141,13 @@ def duplicates_json():
                                "url": url_for("dossiers.show", code=x.code)} for x in same]})
 
 
-def _field_errors(data: dict) -> dict[str, str]:
-    """The applicant's field errors as the save would report them, without saving anything."""
+def _field_errors(data: dict, specs) -> dict[str, str]:
+    """The applicant's and the procedure's field errors as the save would report them, without
+    saving anything."""
     _clean, errors = validate_person(data["applicant"], "applicant", today=legaltime.today())
-    return {k.removeprefix("applicant."): error_text(v) for k, v in errors.items()}
+    _details, detail_errors = catalogue.validate_details(specs, data["details"],
+                                                         today=legaltime.today())
+    return {_field_name(k): error_text(v) for k, v in {**errors, **detail_errors}.items()}
 
 
 @bp.route("/dossiers/new/<procedure_code>", methods=["GET", "POST"])
@@ -146,32 +156,35 @@ def form(procedure_code):
     """The intake form; on POST save and go to Form 01, or show each error next to its field."""
     procedure = catalogue.get_procedure(procedure_code)
     requirements = catalogue.requirements_of(procedure)
+    specs = catalogue.fields_of(procedure)
     errors, values, staged = {}, {}, []
     if request.method == "POST":
-        data, staged, errors = _read_form(requirements)
+        data, staged, errors = _read_form(requirements, specs)
         values = {**data["applicant"], "cccd_qr": request.form.get("cccd_qr", ""),
+                  **{f"detail-{k}": v for k, v in data["details"].items()},
                   "notes": data["notes"] or "", "channel": data["channel"],
                   "fee_paid": data["fee_paid"],
                   "components": {c["requirement"]: c for c in data["components"]}}
         if errors:
             # A bad scan must not hide the fields' errors: check the applicant too, writing nothing.
-            errors = {**_field_errors(data), **errors}
+            errors = {**_field_errors(data, specs), **errors}
         else:
             try:
                 d = clerk.receive_with_scans(
                     data, staged, actor_name(g.user), current_app.extensions["motcua.blobs"],
                     max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), rules=desk_rules())
             except InvalidInput as exc:
-                errors = {k.removeprefix("applicant."): v for k, v in exc.fields.items()} or \
+                errors = {_field_name(k): v for k, v in exc.fields.items()} or \
                     {"form": exc.message_vi}
             else:
                 _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
     preview = clerk.preview_due(procedure.code, rules=desk_rules())
-    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
+    order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"detail-{x.key}" for x in specs),
+             *(f"scan-{r.key}" for r in requirements)]
     first_error = next((f for f in order if f in errors), None)
     return render_template("node/new_form.html", first_error=first_error, procedure=procedure,
-                           requirements=requirements,
+                           requirements=requirements, specs=specs,
                            errors=errors, values=values, staged=staged, preview=preview,
                            channels=CHANNELS, copy_types=COPY_TYPES,
                            fields=APPLICANT_FIELDS), (422 if errors else 200)
