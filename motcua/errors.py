@@ -387,6 +387,25 @@ BAD_NOTES = M("invalid_input", 422, "Ghi chú phải là văn bản, tối đa {
               "Notes must be text, at most {max} characters.")
 BAD_FEE = M("invalid_input", 422, "Lệ phí phải là số nguyên không âm (đồng).",
             "The fee is a whole number of dong, not negative.")
+FEE_RULE_BAD = M("fee_rule_bad", 422, "Mức phí, lệ phí không hợp lệ: {why}",
+                 "The fee rule is not valid: {why}")
+FEE_COUNT_BAD = M("invalid_input", 422, "Số trang, số bản phải là số nguyên từ 1 đến {max}.",
+                  "Pages and copies are whole numbers from 1 to {max}.")
+FEE_NOT_COUNCIL = M("fee_not_council", 409,
+                    "Thủ tục {code} có mức lệ phí trong danh mục; chỉ sửa được lệ phí do HĐND tỉnh quy định.",
+                    "Procedure {code} has its fee in the catalogue; only council-set fees can be set here.")
+FEE_UNSET = M("fee_unset", 409,
+              "Lệ phí thủ tục này do HĐND tỉnh quy định và chưa được nhập: nhập mức lệ phí trước khi thu.",
+              "This fee is set by the provincial council and has not been entered: enter it first.")
+FEE_ALREADY_PAID = M("fee_already_paid", 409, "Lệ phí hồ sơ này đã thu (biên lai số {receipt}).",
+                     "This dossier's fee was already collected (receipt {receipt}).")
+FEE_NOTHING_DUE = M("fee_nothing_due", 409, "Hồ sơ này không phải nộp lệ phí.",
+                    "This dossier owes no fee.")
+FEE_METHOD_BAD = M("invalid_input", 422, "Hình thức nộp phải là tiền mặt hoặc chuyển khoản.",
+                   "Payment is by cash or by transfer.")
+FEE_STAGE_BAD = M("invalid_input", 422,
+                  "Thời điểm thu phải là khi tiếp nhận, khi bổ sung hoặc khi trả kết quả.",
+                  "Collected at reception, at a supplement or at the return.")
 FIELDS_INVALID = M("invalid_input", 422, "Có {n} trường chưa hợp lệ: {field} — {first}",
                    "{n} fields are not valid: {field} — {first}")
 NOTHING_TO_CHANGE = M("nothing_to_change", 422, "Cần ít nhất một trường cần sửa.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 
-from motcua import errors as E, legaltime
+from motcua import errors as E, fees, legaltime
 from motcua.errors import InvalidInput, NotFound
 from motcua.identity import fold_for_search, to_nfc
 from node.facts import get_state, set_state
@@ -48,6 +48,7 @@ def install_catalogue(catalogue: dict) -> int:
                 code=item["code"], catalogue_version=version, effective_from=effective,
                 name_vi=name_vi, name_en=item.get("name_en"), level=item.get("level"),
                 processing_days=int(item["processing_days"]), fee_vnd=item.get("fee_vnd"),
+                fee_rule=fees.read_rule(item["fee"]).to_dict() if item.get("fee") else None,
                 source=item.get("source"), confidence=item.get("confidence"),
                 search_text=fold_for_search(f"{item['code']} {name_vi} {item.get('name_en') or ''}"))
             for position, doc in enumerate(item.get("required_documents", []), start=1):
@@ -98,6 +99,7 @@ def procedure_to_dict(procedure: Procedure) -> dict:
         "catalogue_version": procedure.catalogue_version,
         "effective_from": procedure.effective_from.isoformat(),
         "processing_days": procedure.processing_days, "fee_vnd": procedure.fee_vnd,
+        "fee": procedure.fee_rule,
         "level": procedure.level,
         "required_documents": [
             {"id": r.key, "name_vi": r.name_vi, "copies": r.copies,

@@ -249,6 +249,58 @@ def holiday_remove_cmd(data_dir, day):
     click.echo(f"Đã xoá {day:%d/%m/%Y} khỏi lịch.")
 
 
+@node_group.group("fee")
+def fee_group():
+    """Fees the provincial council sets (the catalogue leaves them empty), versioned by date."""
+
+
+@fee_group.command("list")
+@DATA_DIR
+def fee_list_cmd(data_dir):
+    """Each procedure's fee rule in force today, and the council's versions entered here.
+
+    Example: motcua node fee list --data-dir D
+    """
+    from node.catalogue import procedures_in_force
+    from node.fees import council_versions, rule_for
+    _open(data_dir)
+    for p in procedures_in_force():
+        rule = rule_for(p)
+        click.echo(f"{p.code:<10} {rule.describe_vi() if rule else 'HĐND tỉnh quy định, chưa nhập'}"
+                   f"  — {p.name_vi}")
+        for v in council_versions(p.code):
+            click.echo(f"{'':<10}   từ {v.effective_from:%d/%m/%Y}: {v.rule} "
+                       f"({v.source or 'không ghi nguồn'}; {v.set_by})")
+
+
+@fee_group.command("set")
+@DATA_DIR
+@click.option("--procedure", "code", required=True, help="The procedure code, e.g. 1.004873.")
+@click.option("--vnd", type=click.IntRange(0, 10 ** 12), default=None,
+              help="Amount per dossier, in đồng (or --rule for other kinds).")
+@click.option("--rule", "rule_json", default=None,
+              help='A rule by kind as JSON, e.g. \'{"kind": "per_copy", "vnd": 8000}\'.')
+@click.option("--from", "effective_from", required=True, type=DAY,
+              help="The day the council's decision takes effect, dd/mm/yyyy or yyyy-mm-dd.")
+@click.option("--source", default=None, help="The resolution's number, e.g. \"NQ 12/2025/NQ-HĐND\".")
+@fail_on_domain_error
+def fee_set_cmd(data_dir, code, vnd, rule_json, effective_from, source):
+    """Enter a council-set fee from a day on (a new version; dossiers already priced keep theirs).
+
+    Example: motcua node fee set --data-dir D --procedure 1.004873 --vnd 15000 --from 01/01/2026
+    """
+    from node.fees import set_council_fee
+    if (vnd is None) == (rule_json is None):
+        raise click.UsageError("Cho --vnd hoặc --rule (một trong hai).")
+    try:
+        rule = vnd if rule_json is None else json.loads(rule_json)
+    except ValueError:
+        raise click.UsageError('--rule phải là JSON, ví dụ {"kind": "per_copy", "vnd": 8000}.') from None
+    _open(data_dir)
+    row = set_council_fee(code, rule, effective_from, "technician", source=source)
+    click.echo(f"Đã ghi lệ phí {row.procedure_code} từ {row.effective_from:%d/%m/%Y}: {row.rule}.")
+
+
 @node_group.command("purge-scans")
 @DATA_DIR
 @click.option("--days", type=int, default=None,

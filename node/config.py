@@ -15,6 +15,14 @@ SETTINGS = [
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
     Setting("LEGAL_TIME_ZONE", "Asia/Ho_Chi_Minh", "The zone every legal time is read in (receipts, "
             "the 15:00 rule, due dates, forms, statistics), whatever the PC's own zone."),
+    Setting("UNIT_FULL_NAME", None, "The unit's full name printed at the head of every form, e.g. "
+            "\"UBND xã Quan Lạn\" or \"UBND đặc khu Vân Đồn\" (default: \"UBND xã\" and the point's name)."),
+    Setting("HELP_CONTACT", None, "Who citizens call for help, printed on Form 02 (e.g. \"Bộ phận một "
+            "cửa, 0203 3874 123\"); default: the point's one-stop desk."),
+    Setting("PAYEE_BANK_BIN", None, "The 6-digit NAPAS BIN of the bank holding the fee account "
+            "(e.g. 970405 Agribank): with PAYEE_ACCOUNT, Form 01 prints a VietQR to pay by transfer."),
+    Setting("PAYEE_ACCOUNT", None, "The account that receives fees by transfer (digits)."),
+    Setting("PAYEE_NAME", None, "The account holder's name, printed under the VietQR."),
     Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
             "many days is flagged as a possible duplicate."),
     Setting("SYNC_INTERVAL_SECONDS", 60, "How often the background loop tries to sync."),

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)   # the forms printed to PDF: pages, text, QR picture
 command -v scanimage >/dev/null || need_apt+=(sane-utils)
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)     # the calling display's voice clips
 command -v npm >/dev/null || need_apt+=(npm)                 # axe-core for the browser tests

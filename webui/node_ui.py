@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from motcua import legaltime
 from webui import i18n, security
 
 HERE = Path(__file__).parent
@@ -99,7 +100,10 @@ def _context() -> dict:
             # the badge refreshes at least once per sync interval (and at most every 2 s)
             "sync_refresh_ms": int(1000 * max(2.0, min(20.0, float(
                 current_app.config.get("SYNC_INTERVAL_SECONDS") or 60) / 2))),
-            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
+            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", ""),
+            "today": legaltime.today(),
+            "unit_full_name": (current_app.config.get("UNIT_FULL_NAME")
+                               or f"UBND xã {get_state('unit_name', '')}")}
 
 
 def init_app(app: Flask) -> None:

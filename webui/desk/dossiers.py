@@ -17,12 +17,12 @@ from flask import (
 )
 from flask_babel import gettext
 
-from motcua import errors as E
+from motcua import errors as E, fees
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
-from node import catalogue, clerk, conflict_decisions, papers, queue, reception, search
+from node import catalogue, clerk, conflict_decisions, fees as node_fees, papers, queue, reception, search
 from node.facts import unit_code
 from node.journal import dossier_history
 from node.reception import CHANNELS
@@ -93,7 +93,23 @@ def show(code):
         can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
         supplement_asked=(clerk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED))
                           if d.status == Status.SUPPLEMENT_REQUESTED else None),
-        can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
+        can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED),
+        fee_stages=fees.STAGE_LABELS_VI, fee_methods=fees.METHOD_LABELS_VI,
+        default_stage=("return" if d.status in (Status.RESULT_READY, Status.RETURNED) else
+                       "supplement" if d.status == Status.SUPPLEMENT_REQUESTED else "reception"))
+
+
+@bp.post("/dossiers/<code>/fee")
+@login_required
+def collect_fee(code):
+    """Record the fee collected now (when, how) with the next receipt number; then print Form 01."""
+    try:
+        node_fees.collect(code, request.form.get("fee_method"), request.form.get("fee_stage"),
+                          actor_name(g.user))
+    except DomainError as exc:
+        return _back(code, error_text(exc))
+    flash(gettext("Đã ghi nhận thu lệ phí."), "ok")
+    return _back(code)
 
 
 def _back(code: str, error: str | None = None):
