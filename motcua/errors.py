@@ -915,6 +915,11 @@ BLOB_INCOMPLETE = M("blob_incomplete", 422, "Tệp quét chưa nhận đủ các
                     "Not all chunks of the scan have arrived.")
 BLOB_HASH_MISMATCH = M("blob_hash_mismatch", 422, "Tệp quét ghép lại không khớp mã băm.",
                        "The joined scan does not match its hash.")
+BLOB_QUOTA_EXCEEDED = M("blob_quota_exceeded", 422,
+                        "Điểm {unit} đã có {held} byte mảnh tệp quét chưa ghép đủ ở trung tâm (tối đa "
+                        "{quota}); gửi nốt các tệp quét đang dở trước.",
+                        "Point {unit} already has {held} bytes of scan chunks not yet joined at the "
+                        "center (at most {quota}); finish the scans under way first.")
 
 # --- who may change what: event refusals (sync/policy.py) ----------------------------------------
 EVENT_REFUSED = M("unauthorized", 422, "Sự kiện {kind} ({event}) từ {origin}: {why}",

@@ -168,6 +168,11 @@ class Spy:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
+    def pipeline(self):
+        """Scan chunks through this spy too (one at a time, so the order it notes is the order)."""
+        from sync.carrier import Pipeline
+        return Pipeline([self.put_parcel])
+
     def put_parcel(self, data):
         receipt = self.inner.put_parcel(data)
         self.put.append(data)
