@@ -105,7 +105,13 @@ def _v6_original_due_and_search(database) -> None:
                              (text, rid))
 
 
-V7_ASSIGNEE_AND_SCANS = [
+V7_HEARTBEATS = [
+    # The latest heartbeat of each point (central.heartbeats): version, backlog, disk, backup.
+    """CREATE TABLE "point_heartbeat" ("unit_code" VARCHAR(255) NOT NULL PRIMARY KEY, "received_at" {ts} NOT NULL, "via" VARCHAR(255) NOT NULL, "sent_at" {ts} NOT NULL, "version" VARCHAR(255) NOT NULL, "backlog_events" {bigint} NOT NULL, "backlog_scans" {bigint} NOT NULL, "backlog_bytes" {bigint} NOT NULL, "oldest_waiting" {ts}, "disk_free_bytes" {bigint} NOT NULL, "last_backup_at" {ts}, "body" TEXT NOT NULL)""",  # noqa: E501 - shipped SQL
+]
+
+
+V8_ASSIGNEE_AND_SCANS = [
     # Center-only columns folded from the journal (central.apply.center_columns): the officer a
     # dossier is assigned to, and how many scans of its papers it has (the dashboard's "digitised"
     # is then a sum, not a join of a million dossiers with their attachments).
@@ -123,7 +129,7 @@ V7_ASSIGNEE_AND_SCANS = [
 POSTGRES_ONLY_INDEXES = ("dossier_intake_tally", "dossier_finished_tally", "dossier_search_trgm")
 
 
-def _v8_dashboard_and_search_indexes(database) -> None:
+def _v9_dashboard_and_search_indexes(database) -> None:
     """Covering indexes for the dashboard's grouped counts, a trigram index for search."""
     if dialect(database) != "postgres":
         return
@@ -140,9 +146,8 @@ def _v8_dashboard_and_search_indexes(database) -> None:
                              'USING gin ("search_text" gin_trgm_ops)')
 
 
-
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search, V7_ASSIGNEE_AND_SCANS,
-              _v8_dashboard_and_search_indexes]
+              _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS, V8_ASSIGNEE_AND_SCANS,
+              _v9_dashboard_and_search_indexes]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

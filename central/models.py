@@ -140,5 +140,24 @@ class Refusal(BaseModel):
     at = DateTimeField()
 
 
+class Heartbeat(BaseModel):
+    """The latest heartbeat of each point (`central.heartbeats`): what it said about itself."""
+    unit_code = CharField(primary_key=True)
+    received_at = DateTimeField()
+    via = CharField()                        # http | usb
+    sent_at = DateTimeField()                # the point's clock, legal time
+    version = CharField()
+    backlog_events = BigIntegerField()
+    backlog_scans = BigIntegerField()
+    backlog_bytes = BigIntegerField()
+    oldest_waiting = DateTimeField(null=True)
+    disk_free_bytes = BigIntegerField()
+    last_backup_at = DateTimeField(null=True)
+    body = TextField()                       # the whole checked body, JSON
+
+    class Meta:
+        table_name = "point_heartbeat"
+
+
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat]
