@@ -3,9 +3,10 @@ and a USB folder, each driven by the same `node.rounds.run_round` against the sa
 
 The center runs in this process (its Flask app; for "http" also served by cheroot on 127.0.0.1),
 the point too (its database bound here). The center's database is SQLite, and PostgreSQL once more
-for the in-process carrier (the carrier only moves bytes; the center's side is what differs). A folder is asynchronous: what the point puts reaches the
-center at the center's turn (`central.ferry.import_from`), and the receipts come back on the next
-trip; `Link.sync` makes trips until nothing waits on either side.
+for the in-process carrier (a carrier only moves bytes; the center's side is what differs). A
+folder is asynchronous: what the point puts reaches the center at the center's turn
+(`central.ferry.import_from`), and the receipts come back on the next trip; `Link.sync` makes trips
+until nothing waits on either side.
 """
 from __future__ import annotations
 
