@@ -85,19 +85,13 @@ def test_transition_before_received_is_held_until_it_arrives(central_db):
     assert Dossier.get(Dossier.uid == "d1").status == 4
 
 
-def _backlog(unit_code: str) -> int:
-    """Down-going events the point has not acknowledged, as the fleet page counts them."""
-    from central.models import Point
-    from central.outbound import backlogs
-    return backlogs().get(Point.get(Point.unit_code == unit_code).id, 0)
-
-
 def test_events_from_the_point_are_not_queued_back_to_it(central_db):
     add_point()
     add_point("07006", "Minh Châu")
     result = _apply(_story())
+    from central.outbound import pending_outbound
     assert result.queued == 0
-    assert _backlog("07024") == 0 and _backlog("07006") == 0
+    assert pending_outbound("07024") == [] and pending_outbound("07006") == []
 
 
 def test_center_event_is_queued_for_the_origin_point_only(central_db):
@@ -111,13 +105,13 @@ def test_center_event_is_queued_for_the_origin_point_only(central_db):
                               "due_at": None, "returned_to": None}, now=NOW)
     assert ev.origin == "central" and ev.hlc > stamp(T0 + 1000)
     assert [e.id for e in pending_outbound("07024")] == [ev.id]
-    assert _backlog("07006") == 0
+    assert pending_outbound("07006") == []
     from central.models import Dossier
     assert Dossier.get(Dossier.uid == "d1").status == 5
     # The point sends the same event back (it relays its journal): nothing new is queued.
     assert _apply([ev]).applied == []
     assert ack_outbound("07024", [ev.id], now=NOW) == 1
-    assert _backlog("07024") == 0
+    assert pending_outbound("07024") == []
 
 
 def test_center_hlc_never_goes_backwards(central_db):
