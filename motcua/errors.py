@@ -842,6 +842,54 @@ CENTER_DOWN_WENT = M("trip_report", 200,
                      "{unit}: {parcels} parcels for the point ({written} newly written), {receipts} "
                      "receipts")
 
+# What `motcua parcel verify` reports about a stick (sync/folder.py): a line per file, problems
+# marked, a last line counting them. Sentences of a report, not errors.
+V = "verify_report"
+VERIFY_BAD = M(V, 200, "LỖI  {problem}", "ERROR  {problem}")
+VERIFY_PARCEL_OK = M(V, 200, "tốt  {file} {kind} seq {seq} {size} B", "ok  {file} {kind} seq {seq} {size} B")
+VERIFY_CHUNK_OK = M(V, 200, "tốt  {file} {kind} {size} B", "ok  {file} {kind} {size} B")
+VERIFY_RECEIPT_OK = M(V, 200, "tốt  {file} biên nhận", "ok  {file} receipt")
+VERIFY_SCAN = M(V, 200, "     {lane}: tệp quét {n}: {have}/{length} MB ({state})",
+                "     {lane}: scan {n}: {have}/{length} MB ({state})")
+SCAN_WHOLE = Phrase("đủ", "whole")
+SCAN_PART = Phrase("một phần, phần còn lại đi chuyến khác", "partial, the rest travels on another trip")
+VERIFY_NO_KEYS = M(V, 200, "Không có khóa công khai trên USB: chỉ kiểm tra cấu trúc và mã băm, chưa "
+                   "kiểm tra chữ ký.", "No public keys on the stick: structure and hashes checked, "
+                   "signatures not.")
+VERIFY_CENTER_KEY = M(V, 200, "Khóa trung tâm trên USB: {fingerprint}",
+                      "The center's key on the stick: {fingerprint}")
+VERIFY_ALL_GOOD = M(V, 200, "Tốt: {n} vấn đề.", "Good: {n} problems.")
+VERIFY_SOME_BAD = M(V, 200, "CÓ LỖI: {n} vấn đề.", "ERRORS: {n} problems.")
+# ... the problems
+VERIFY_NOT_A_STICK = M(V, 200, "không thấy thư mục {root}/ trong {folder}: đúng USB chưa?",
+                       "no {root}/ folder in {folder}: is it the right stick?")
+VERIFY_FILE_BAD = M(V, 200, "{file}: {detail}", "{file}: {detail}")
+VERIFY_FILE_REFUSED = M(V, 200, "{file}: {code}: {detail}", "{file}: {code}: {detail}")
+VERIFY_OTHER_CENTER = M(V, 200, "{file}: khóa trung tâm khác dấu vân tay {fingerprint}",
+                        "{file}: the center's key differs from fingerprint {fingerprint}")
+VERIFY_KEYS_UNREADABLE = M(V, 200, "tệp khóa công khai không đọc được hoặc không do trung tâm của nó ký",
+                           "public keys file unreadable or not signed by its center")
+VERIFY_MANIFEST_UNREADABLE = M(V, 200, "bản kê không đọc được", "manifest unreadable")
+VERIFY_MANIFEST_UNSIGNED = M(V, 200, "chữ ký của bản kê không đúng", "manifest signature does not verify")
+VERIFY_NO_MANIFEST = M(V, 200, "{lane}: không có bản kê (manifest) hợp lệ", "{lane}: no valid manifest")
+VERIFY_ODD_NAME = M(V, 200, "{lane}: bản kê ghi một tên lạ {name}", "{lane}: the manifest lists an odd name {name}")
+VERIFY_MISSING = M(V, 200, "{file}: thiếu tệp có trong bản kê", "{file}: missing, though the manifest lists it")
+VERIFY_SIZE = M(V, 200, "{file}: kích thước {size}, bản kê ghi {listed}",
+                "{file}: size {size}, the manifest says {listed}")
+VERIFY_UNLISTED = M(V, 200, "{file}: không có trong bản kê", "{file}: not in the manifest")
+VERIFY_HASH = M(V, 200, "{file}: mã băm khác bản kê (bị sửa hoặc chép hỏng)",
+                "{file}: hash differs from the manifest (altered or damaged while copying)")
+VERIFY_WRONG_LANE = M(V, 200, "{file}: gói của {sender} gửi {recipient}, không thuộc làn này",
+                      "{file}: a parcel from {sender} to {recipient}, not of this lane")
+VERIFY_GAP = M(V, 200, "{lane}: thiếu gói số {first}..{last} trong chuỗi",
+               "{lane}: parcels no. {first}..{last} missing from the chain")
+VERIFY_BROKEN_CHAIN = M(V, 200, "{lane}: gói số {seq} không nối tiếp gói số {prev}",
+                        "{lane}: parcel no. {seq} does not follow parcel no. {prev}")
+VERIFY_NO_WRITER_KEY = M(V, 200, "{file}: không có khóa công khai của {writer}",
+                         "{file}: no public key of {writer}")
+VERIFY_RECEIPT_BAD = M(V, 200, "{file}: biên nhận {code}", "{file}: receipt {code}")
+del V
+
 # --- sync endpoints and resumable uploads (central/sync_api.py, central/uploads.py) --------------
 BAD_HEADER = M("bad_header", 422, "Thiếu hoặc sai tiêu đề {name}.", "Header {name} is missing or wrong.")
 BAD_REQUEST_SIGNATURE = M("bad_request_signature", 401,
