@@ -1,7 +1,8 @@
 """The center's side of the USB stick: ingest what the points sent, answer into their lanes.
 
 Every parcel found in a point's `up` lane goes through the same `central.ingest.Ingestor` as an
-HTTP upload (verify, decrypt, sequence, one transaction, signed receipt; refusals logged), and
+HTTP upload, built from the same settings (verify, decrypt, sequence, one transaction, signed
+receipt; refusals logged; the per-point bounds on held parcels and unjoined scan chunks), and
 every point receipt through the same `central.outbound.accept_receipt` as `POST /down/receipt`.
 The center writes only `down` lanes: its signed receipts (named by parcel hash) and the parcels it
 owes each point (`outbound.next_parcel`, built ahead of receipts since a stick is slow), plus the
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 from central import outbound
+from central.config import defaults
 from central.ingest import Ingestor
 from central.key_rotation import DEFAULT_GRACE, accepted_keys
 from central.keys import CENTER_ID, center_identity
@@ -41,10 +44,13 @@ MAX_DOWN_PARCELS = 200        # per point and trip (500 events each): far beyond
 
 def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 progress: stick.Progress = stick._no_progress,
-                key_grace: timedelta = DEFAULT_GRACE) -> stick.FerryReport:
-    """Ingest every lane on the stick, then write receipts and down parcels for each point."""
+                key_grace: timedelta = DEFAULT_GRACE,
+                settings: Mapping | None = None) -> stick.FerryReport:
+    """Ingest every lane on the stick, then write receipts and down parcels for each point.
+    `settings`: the center's (its app config; default: the declared defaults), whose bounds on
+    held parcels and unjoined scan chunks apply here as they do to HTTP uploads."""
     identity = center_identity(data_dir)
-    ingestor = Ingestor(identity, data_dir)
+    ingestor = Ingestor.from_settings(identity, data_dir, settings or defaults())
     report = stick.FerryReport()
     units = _usable_units(folder, report)
     lanes = {}

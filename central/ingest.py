@@ -10,6 +10,7 @@ with its reason in `refusal`, changes nothing, and does not block the sender's l
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -75,6 +76,14 @@ class Ingestor:
         self.blobs = CenterBlobs(Path(data_dir) / "blobs", partial_quota=partial_quota)
         self.held_dir = Path(data_dir) / "held"
         self.held_max = held_max
+
+    @classmethod
+    def from_settings(cls, identity: crypto.Identity, data_dir: str | Path,
+                      settings: Mapping) -> "Ingestor":
+        """The center's ingestor with its bounds from the center's settings: one for HTTP
+        uploads and the stick alike, so neither carrier is a way around them."""
+        return cls(identity, data_dir, held_max=int(settings["HELD_MAX_PARCELS"]),
+                   partial_quota=int(settings["BLOB_PARTIAL_QUOTA_BYTES"]))
 
     def ingest(self, data: bytes, *, now: datetime | None = None) -> IngestResult:
         """Take in one parcel; always answers with a signed receipt (applied, duplicate, held or

@@ -43,9 +43,7 @@ def init_app(app) -> None:
     # Every route: a body over this is refused (413) before it is read.
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
-    app.extensions["motcua.ingestor"] = Ingestor(
-        identity, data_dir, held_max=int(app.config["HELD_MAX_PARCELS"]),
-        partial_quota=int(app.config["BLOB_PARTIAL_QUOTA_BYTES"]))
+    app.extensions["motcua.ingestor"] = Ingestor.from_settings(identity, data_dir, app.config)
 
     @app.errorhandler(OffsetMismatch)
     def offset_mismatch(exc: OffsetMismatch):

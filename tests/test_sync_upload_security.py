@@ -307,3 +307,41 @@ def test_unjoined_scan_chunks_are_bounded_by_a_per_point_quota(tmp_path):
         assert partial <= 40000, partial
     finally:
         c.stop()
+
+
+def test_unjoined_scan_chunks_on_a_stick_are_bounded_by_the_same_quota(tmp_path):
+    """`motcua central import` takes scan chunks through the same quota as HTTP uploads: with
+    BLOB_PARTIAL_QUOTA_BYTES set in central.cfg, a third unjoined scan's first chunk is refused
+    (`blob_quota_exceeded`, a signed receipt on the stick) and the chunks held stay under it."""
+    from sync import folder as stick
+    from sync.blobs import build_blob_parcels
+    from sync.parcel import parcel_file_name
+    from sync.receipt import verify_receipt
+    from tests.procs import motcua
+    c = Center(tmp_path)
+    with open(c.dir / "central.cfg", "a") as cfg:
+        cfg.write("\nBLOB_PARTIAL_QUOTA_BYTES = 40000\n")
+    c.start()
+    try:
+        a = Sender(c, c.url)                   # enrolled over HTTP; the stick comes later
+    finally:
+        c.stop()
+    up = stick.lane(tmp_path / "usb", a.unit, "up")
+    up.mkdir(parents=True)
+    firsts = []
+    for _ in range(3):                       # the first 16 KiB chunk of three 32 KiB scans
+        data = build_blob_parcels(a.unit, a.identity, "central", a.center_keys.enc_pub,
+                                  str(Stamp(1, 0)), os.urandom(32 * 1024), chunk_size=16 * 1024)[0]
+        (up / parcel_file_name(data)).write_bytes(data)
+        firsts.append(data)
+    motcua("central", "import", "--data-dir", c.dir, "--from", tmp_path / "usb", check=False)
+    down = stick.lane(tmp_path / "usb", a.unit, "down")
+    results = sorted(
+        (lambda body: (body["result"], body.get("reason", "")))(
+            verify_receipt(stick.receipt_path(down, crypto.sha256_hex(d)).read_bytes(),
+                           a.center_keys.sign_pub, crypto.sha256_hex(d)))
+        for d in firsts)
+    assert results == [("applied", ""), ("applied", ""), ("refused", "blob_quota_exceeded")]
+    partial = sum(p.stat().st_size for p in (c.dir / "blobs" / "partial").rglob("*")
+                  if p.is_file() and a.unit in p.parts)
+    assert partial <= 40000, partial
