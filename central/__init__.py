@@ -43,8 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
     open_database(data_dir, app.config.get("DATABASE_URL") or None)
 
-    # The largest body: a tus chunk of a parcel (the point sends 64 kB chunks); JSON bodies are
-    # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE.
+    # The largest body a point sends: one tus PATCH of a 4 MiB parcel chunk; JSON bodies are
+    # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE; the officer's
+    # result form alone is allowed more (webui.central_ui).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
 
     from central import api, sync_api

@@ -106,6 +106,7 @@ def serve_cmd(data_dir, host, port, threads):
     """
     from cheroot import wsgi
 
+    from central.config import server_body_bytes
     from central.sync_api import sweep_abandoned
     from motcua.inputs import check_port_free
     from motcua.jobs import Jobs
@@ -113,7 +114,7 @@ def serve_cmd(data_dir, host, port, threads):
     app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
-    server.max_request_body_size = int(app.config["MAX_REQUEST_BYTES"])
+    server.max_request_body_size = server_body_bytes(app.config)
     server.max_request_header_size = 64 * 1024
 
     def sweep():

@@ -20,8 +20,10 @@ SETTINGS = [
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
     Setting("LEGAL_TIME_ZONE", "Asia/Ho_Chi_Minh", "The zone every legal time is read in (receipts, "
             "the 15:00 rule, due dates, forms, statistics), whatever the PC's own zone."),
-    Setting("MAX_REQUEST_BYTES", 8 * 1024 * 1024, "Largest request body on any route; a larger "
-            "one is refused (413) before it is read."),
+    Setting("MAX_REQUEST_BYTES", 8 * 1024 * 1024, "Largest request body on any route but the "
+            "officer's result form (which takes MAX_RESULT_BYTES and 1 MiB of form); the largest a "
+            "point sends is one 4 MiB chunk of a parcel. A larger one is refused (413) before it "
+            "is read."),
     Setting("UPLOAD_MAX_BYTES", 16 * 1024 * 1024, "Largest parcel a point may upload."),
     Setting("UPLOAD_QUOTA_BYTES", 64 * 1024 * 1024, "Bytes a point may have in unfinished uploads "
             "at once."),
@@ -39,10 +41,21 @@ SETTINGS = [
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
     Setting("SILENT_AFTER_HOURS", 48, "The fleet page flags a point not heard from (no parcel, no "
             "receipt) for longer than this."),
-    Setting("MAX_REQUEST_BYTES", 64 * 1024 * 1024, "Largest request body (a parcel upload chunk); "
-            "bigger requests get 413."),
 ]
 
 
 def defaults() -> dict:
     return defaults_of(SETTINGS)
+
+
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+def result_form_bytes(config) -> int:
+    """The one route allowed more than MAX_REQUEST_BYTES: the officer's result file and its form."""
+    return int(config["MAX_RESULT_BYTES"]) + FORM_OVERHEAD_BYTES
+
+
+def server_body_bytes(config) -> int:
+    """What the HTTP server lets through at all; each route is then held to its own cap."""
+    return max(int(config["MAX_REQUEST_BYTES"]), result_form_bytes(config))

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from tests.test_node_bad_input import VIETNAMESE
 
 HTML = {"Accept": "text/html"}
+MiB = 1024 * 1024
 DEEP = '{"a": ' + "[" * 50_000 + "]" * 50_000 + "}"
 
 
@@ -73,17 +74,49 @@ def test_deep_json_and_lone_surrogates_on_the_api(seeded, api):
     assert resp.get_json()["error"]["code"] == "bad_unicode"
 
 
+def test_one_request_cap_documented_once_and_fitting_a_scan_chunk():
+    """MAX_REQUEST_BYTES is declared once, is what docs/protocol.md says, and fits the largest
+    request a point makes: one tus PATCH of a 4 MiB scan chunk's parcel, with its overhead."""
+    from pathlib import Path
+
+    from central.config import SETTINGS, defaults
+    from sync.transport import DEFAULT_CHUNK_BYTES
+    names = [s.name for s in SETTINGS]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    cap = defaults()["MAX_REQUEST_BYTES"]
+    assert cap == 8 * MiB and cap >= DEFAULT_CHUNK_BYTES + 64 * 1024
+    protocol = (Path(__file__).resolve().parent.parent / "docs" / "protocol.md").read_text()
+    said = set(re.findall(r"`MAX_REQUEST_BYTES`\W*\(?(\d+) MiB", protocol))
+    assert said == {"8"}, said
+
+
 def test_a_request_larger_than_the_cap_is_a_413(central_app):
-    assert central_app.config["MAX_CONTENT_LENGTH"] == 64 * 1024 * 1024
-    central_app.config["MAX_CONTENT_LENGTH"] = 1024
-    resp = central_app.test_client().post("/sync/v1/rotate", data="x" * 5000,
+    assert central_app.config["MAX_CONTENT_LENGTH"] == central_app.config["MAX_REQUEST_BYTES"] == 8 * MiB
+    resp = central_app.test_client().post("/sync/v1/rotate", data=b"x" * (8 * MiB + 1),
                                           content_type="application/octet-stream")
     assert resp.status_code == 413
-    big_json = '{"token": "' + "x" * (3 * 1024 * 1024) + '"}'
-    central_app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    big_json = '{"token": "' + "x" * (8 * MiB) + '"}'
     resp = central_app.test_client().post("/sync/v1/enroll", data=big_json,
                                           content_type="application/json")
     assert resp.status_code == 413 and VIETNAMESE.search(resp.get_json()["error"]["message"])
+
+
+def test_the_result_form_alone_takes_a_result_file_over_the_request_cap(seeded, central_app):
+    """An officer's result file may be MAX_RESULT_BYTES (20 MiB), more than MAX_REQUEST_BYTES:
+    that one form takes it (here 9 MiB reaches the view, which refuses it for not being a PDF);
+    a body as large on any other route is a 413 before it is read."""
+    import io
+    client = central_app.test_client()
+    _login(client)
+    token = _csrf(client, f"/dossiers/{seeded}")
+    body = b"\x89PNG" + b"\0" * (9 * MiB)
+    resp = client.post(f"/dossiers/{seeded}/transition", content_type="multipart/form-data",
+                       data={"csrf_token": token, "to": "9",
+                             "result_file": (io.BytesIO(body), "anh.png")}, headers=HTML)
+    assert resp.status_code == 422 and "PDF" in resp.text
+    resp = client.post(f"/dossiers/{seeded}/new-due", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": (io.BytesIO(body), "x.bin")}, headers=HTML)
+    assert resp.status_code == 413
 
 
 @pytest.mark.parametrize("page", ["10000000000000000000", "99999999999", "0", "x"])
