@@ -17,6 +17,7 @@ from sync import hlc
 from sync.events import KINDS, Event as WireEvent, new_event_id
 
 CENTER_OFFSET_KEY = "clock:center_offset_ms"
+OFFSET_RESOLUTION_MS = 1000      # the clock checks read it to the second
 
 
 def _now_ms() -> int:
@@ -40,7 +41,10 @@ def note_center_time(center_stamp: str, local_ms: int | None = None) -> None:
     except ValueError:
         return
     local = int(time.time() * 1000) if local_ms is None else local_ms
-    set_state(CENTER_OFFSET_KEY, str(center_ms - local))
+    offset, kept = center_ms - local, center_offset_ms()
+    if kept is not None and abs(offset - kept) < OFFSET_RESOLUTION_MS:
+        return          # link latency, not news: not a write per receipt on the SD card
+    set_state(CENTER_OFFSET_KEY, str(offset))
 
 
 def next_stamp(now_ms: int | None = None) -> hlc.Stamp:
