@@ -57,12 +57,15 @@ def fail_on_domain_error(fn):
     """Turn a domain error, or a database that cannot be opened, into a one-line reason and exit 1."""
     @functools.wraps(fn)
     def wrapped(*args, **kwargs):
-        from peewee import OperationalError
         try:
             return fn(*args, **kwargs)
         except DomainError as exc:
             raise click.ClickException(exc.message_vi) from None
-        except OperationalError as exc:
+        except Exception as exc:
+            # peewee only now: `node serve` must choose what peewee imports (node.cli).
+            from peewee import OperationalError
+            if not isinstance(exc, OperationalError):
+                raise
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise click.ClickException(f"Không mở được cơ sở dữ liệu: {first}") from None
     return wrapped

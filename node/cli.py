@@ -18,6 +18,16 @@ from motcua.inputs import DAY, UNIT_CODE, URL
 DATA_DIR = data_dir_option("node")
 
 
+def _without_postgres_driver() -> None:
+    """A point never speaks PostgreSQL, yet peewee imports psycopg whenever it is installed (the
+    center's `postgres` extra, on a dev, demo or shared PC): 11 MB resident for nothing in a
+    process that runs for weeks on 2 GB. Hidden from this process before peewee's first import;
+    only `node serve` does this (a process that is only a point)."""
+    if "peewee" not in sys.modules:
+        for name in ("psycopg", "psycopg2"):
+            sys.modules.setdefault(name, None)     # `import psycopg` then raises ImportError
+
+
 def _open(data_dir):
     from node.db import database_path, open_database
     from node.facts import get_state
@@ -131,6 +141,7 @@ def serve_cmd(data_dir, host, port, threads):
 
     from motcua.inputs import check_port_free
     check_port_free(host, port)
+    _without_postgres_driver()
     _open(data_dir)
     app = whole_app("node", {"DATA_DIR": data_dir})
     try:                                 # bind before saying "serving" (a port taken meanwhile)

@@ -117,3 +117,24 @@ def test_scans_over_the_api_still_land(api):
                     data={"requirement": "1.001193-d1",
                           "file": (io.BytesIO(png_bytes(3000)), "p.png")})
     assert resp.status_code in (200, 201), resp.get_data(as_text=True)
+
+
+def test_node_serve_never_loads_the_postgresql_driver(tmp_path):
+    """Where the center's `postgres` extra is installed too (this test's environment), peewee
+    would import psycopg into the point's process: 11 MB resident for a driver it never uses."""
+    import importlib.util
+
+    import pytest
+
+    from tests.procs import free_port, motcua, start_server, stop
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("psycopg not installed: nothing to keep out")
+    folder, port = tmp_path / "n", free_port()
+    motcua("node", "init", "--data-dir", folder, "--unit-code", "07024", "--name", "Quan Lạn")
+    proc = start_server(["node", "serve", "--data-dir", folder, "--port", port], port, path="/login")
+    try:
+        maps = Path(f"/proc/{proc.pid}/maps").read_text()
+        assert "_sqlite3" in maps                          # the reading is of the right process
+        assert "psycopg" not in maps
+    finally:
+        stop(proc)
