@@ -121,7 +121,8 @@ def bulk_insert(model, rows: list[dict], *, conflict: tuple[str, ...] = (),
 
 
 _PG_ARRAY = {"DATETIME": "timestamp", "TIMESTAMPTZ": "timestamptz", "INT": "integer",
-             "BIGINT": "bigint", "AUTO": "bigint", "BIGAUTO": "bigint", "BOOL": "boolean", "BLOB": "bytea", "FLOAT": "double precision"}
+             "BIGINT": "bigint", "AUTO": "bigint", "BIGAUTO": "bigint", "BOOL": "boolean",
+             "BLOB": "bytea", "FLOAT": "double precision"}
 
 
 def is_in(field, values: list):

@@ -65,7 +65,8 @@ class VersionTable:
     def write(self, database, version: int) -> None:
         param = database.param
         database.execute_sql(f'INSERT INTO "schema_migration" ("version", "applied_at") '
-                             f'VALUES ({param}, {param})', (version, legaltime.now().isoformat()))
+                             f'VALUES ({param}, {param})',
+                             (version, datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
 
 class Migrations:
@@ -154,7 +155,9 @@ def _instants_to_timestamptz(database, columns) -> None:
         kind = database.execute_sql(
             "SELECT data_type FROM information_schema.columns WHERE table_schema = "
             "current_schema() AND table_name = %s AND column_name = %s", (table, column)).fetchone()
-        if kind and kind[0] == "timestamp without time zone":
+        if kind is None:
+            raise RuntimeError(f"no column {table}.{column} to convert")
+        if kind[0] == "timestamp without time zone":
             by_table.setdefault(table, []).append(column)
     for table, names in by_table.items():
         database.execute_sql(f'ALTER TABLE "{table}" ' + ", ".join(
@@ -163,7 +166,7 @@ def _instants_to_timestamptz(database, columns) -> None:
 
 
 def _instants_to_utc_text(database, columns) -> None:
-    from motcua.dbfields import utc_text     # the one definition of the stored text
+    from motcua.dbfields import utc_text  # the one definition of the stored text
 
     def convert(value):
         if not isinstance(value, str):
