@@ -60,10 +60,15 @@ def init_cmd(data_dir, database_url):
     Example: motcua central init --data-dir /var/lib/motcua-central --database-url postgresql://motcua@127.0.0.1/motcua
     """
     from central import CONFIG_FILENAME
+    from central.config import defaults
     from central.db import close_database, open_database
     from central.migrations import schema_version
+    from motcua import legaltime
+    from motcua.settings import read_setting
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    legaltime.set_zone(read_setting("LEGAL_TIME_ZONE", defaults(), folder / CONFIG_FILENAME,
+                                    "CENTRAL"))       # the zone an upgrade reads old values in
     database = open_database(folder, database_url)
     version = schema_version(database)
     close_database()

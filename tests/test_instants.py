@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
@@ -171,3 +172,26 @@ def test_a_failed_conversion_leaves_every_value_and_the_version_as_they_were(bac
     assert broken.schema_version(database) == 6
     assert _utc_values(database, backend) == before
     database.close()
+
+
+def test_a_command_line_upgrade_reads_old_values_in_the_configured_legal_zone(tmp_path, legal_zone):
+    """`motcua node verify` on the previous release's file, with LEGAL_TIME_ZONE set in node.cfg,
+    converts the old wall times as that zone's (the app's), not as the default zone's."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from motcua.cli import main
+    from node.db import close_database
+    folder = tmp_path / "node"
+    folder.mkdir()
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "previous-node.db", folder / "node.db")
+    (folder / "node.cfg").write_text('LEGAL_TIME_ZONE = "Asia/Tokyo"\n')
+    try:
+        result = CliRunner().invoke(main, ["node", "verify", "--data-dir", str(folder)])
+    finally:
+        close_database()
+    assert result.exit_code == 0, result.output
+    raw = sqlite3.connect(folder / "node.db").execute(
+        "SELECT created_at FROM user ORDER BY id").fetchone()[0]
+    assert raw == "2026-11-30 08:51:17.455735+00:00"          # 17:51 in Tokyo (UTC+9)
