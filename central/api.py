@@ -116,9 +116,11 @@ def show_queue_stats():
 @bp.get("/nodes")
 @token_required
 def list_nodes():
-    """Each point: key status, fingerprint and last rotation, last contact, backlog, clock skew,
-    refused parcels."""
-    return jsonify({"items": points.list_points()})
+    """Each point: key status, fingerprint and last rotation, last contact (heartbeats count),
+    silent for longer than SILENT_AFTER_HOURS or not, backlog, clock skew, refused parcels, its
+    last heartbeat."""
+    return jsonify({"items": points.fleet(
+        now=legaltime.now(), silent_after_hours=float(current_app.config["SILENT_AFTER_HOURS"]))})
 
 
 @bp.post("/nodes/<unit_code>/revoke")

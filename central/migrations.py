@@ -104,10 +104,15 @@ def _v6_original_due_and_search(database) -> None:
         database.execute_sql(f'UPDATE dossier SET search_text = {param} WHERE id = {param}',
                              (text, rid))
 
+V7_HEARTBEATS = [
+    # The latest heartbeat of each point (central.heartbeats): version, backlog, disk, backup.
+    """CREATE TABLE "point_heartbeat" ("unit_code" VARCHAR(255) NOT NULL PRIMARY KEY, "received_at" {ts} NOT NULL, "via" VARCHAR(255) NOT NULL, "sent_at" {ts} NOT NULL, "version" VARCHAR(255) NOT NULL, "backlog_events" {bigint} NOT NULL, "backlog_scans" {bigint} NOT NULL, "backlog_bytes" {bigint} NOT NULL, "oldest_waiting" {ts}, "disk_free_bytes" {bigint} NOT NULL, "last_backup_at" {ts}, "body" TEXT NOT NULL)""",  # noqa: E501 - shipped SQL
+]
+
 # Issue #12: every date-time column holds an instant in UTC (`motcua.dbfields.InstantField`):
 # `timestamptz` on PostgreSQL, ISO 8601 UTC text on SQLite; the naive legal wall times written before
 # are converted in place.
-V7_INSTANTS = [
+V8_INSTANTS = [
     ("point", "enrolled_at"), ("point", "last_contact"), ("point", "prev_until"),
     ("point", "rotated_at"),
     ("enroll_token", "created_at"), ("enroll_token", "expires_at"), ("enroll_token", "used_at"),
@@ -119,9 +124,12 @@ V7_INSTANTS = [
     ("outbound", "queued_at"), ("outbound", "acked_at"), ("seen_parcel", "applied_at"),
     ("refusal", "at"), ("conflict", "first_seen"), ("conflict", "updated_at"),
     ("down_parcel", "created_at"), ("down_parcel", "acked_at"),
+    ("point_heartbeat", "received_at"), ("point_heartbeat", "sent_at"),
+    ("point_heartbeat", "oldest_waiting"), ("point_heartbeat", "last_backup_at"),
 ]
 
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search, instants_to_utc(V7_INSTANTS)]
+              _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS,
+              instants_to_utc(V8_INSTANTS)]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

@@ -135,5 +135,24 @@ class Refusal(BaseModel):
     at = InstantField()
 
 
+class Heartbeat(BaseModel):
+    """The latest heartbeat of each point (`central.heartbeats`): what it said about itself."""
+    unit_code = CharField(primary_key=True)
+    received_at = InstantField()
+    via = CharField()                        # http | usb
+    sent_at = InstantField()                # the point's clock, legal time
+    version = CharField()
+    backlog_events = BigIntegerField()
+    backlog_scans = BigIntegerField()
+    backlog_bytes = BigIntegerField()
+    oldest_waiting = InstantField(null=True)
+    disk_free_bytes = BigIntegerField()
+    last_backup_at = InstantField(null=True)
+    body = TextField()                       # the whole checked body, JSON
+
+    class Meta:
+        table_name = "point_heartbeat"
+
+
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat]

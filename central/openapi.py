@@ -93,6 +93,9 @@ PATHS: dict[str, dict[str, dict]] = {
                                        auth="signed", errors=(403, 422))},
     "/sync/v1/down/receipt": {"post": _op("The point's signed receipt of a down parcel.",
                                           auth="signed", errors=(403, 409, 422))},
+    "/sync/v1/heartbeat": {"post": _op(
+        "The point's signed heartbeat: version, backlog, disk free, last backup, clock, rules.",
+        auth="signed", body="signed heartbeat", errors=(401, 403, 422))},
 }
 
 

@@ -293,6 +293,15 @@ def standing():
     return _signed_answer(point_standing(_signed_node()))
 
 
+@bp.post("/heartbeat")
+def heartbeat():
+    """The signing point's heartbeat (`sync.heartbeat`: version, backlog, disk, backup, clock,
+    rules in force), signed again inside; kept as its latest, and it counts as contact."""
+    from central.heartbeats import take_heartbeat
+    node_id = _signed_node()
+    return jsonify({"stored": take_heartbeat(request.get_data(), sender=node_id, via="http")})
+
+
 @bp.post("/down/next")
 def down_next():
     """The next parcel the center owes the signing node (the same one until acknowledged)."""

@@ -532,8 +532,11 @@ BACKUP_CONTENT_UNREADABLE = M("bad_backup", 422, "Bản sao lưu hỏng (không 
                               "The backup is damaged (its content cannot be read).")
 BACKUP_NO_MANIFEST = M("bad_backup", 422, "Bản sao lưu thiếu bảng kê.", "The backup lacks its manifest.")
 NEEDS_STANDING = M("needs_standing", 409,
-                   "Điểm vừa được khôi phục từ bản sao lưu: cần một lần `motcua node sync` qua mạng với trung tâm trước khi trao đổi bằng USB.",
-                   "The point was just restored from a backup: it needs one `motcua node sync` over the network with the center before exchanging by USB.")
+                   "Điểm vừa được khôi phục từ bản sao lưu: trung tâm cần báo điểm đang ở đâu trước. Qua mạng: `motcua node sync`; bằng USB: `motcua node export` (ghi câu hỏi), mang tới trung tâm (`central import`), rồi `motcua node import`.",
+                   "The point was just restored from a backup: the center must first tell it where it stands. Over the network: `motcua node sync`; by stick: `motcua node export` (writes the question), take it to the center (`central import`), then `motcua node import`.")
+STANDING_FILE_BAD = M("bad_standing_request", 422,
+                      "Tệp hỏi/đáp trạng thái sau khôi phục ({what}) hỏng, sai chữ ký, của điểm khác hoặc của một lần khôi phục cũ.",
+                      "The after-restore standing file ({what}) is damaged, wrongly signed, another point's or from an older restore.")
 
 # --- the desk's scanner (node/scanner.py) --------------------------------------------------------
 SCANNER_NOT_INSTALLED = M("scanner_unavailable", 503, "Máy này chưa cài phần mềm máy quét (gói sane-utils).",
@@ -662,6 +665,14 @@ ENROLL_REQUEST_INVALID = M("bad_enroll_file", 422, "Yêu cầu ghi danh không h
                            "The enrollment request is not valid ({reason}).")
 ENROLL_REQUEST_BAD = M("bad_enroll_file", 422, "Yêu cầu ghi danh hỏng hoặc không đúng định dạng.",
                        "The enrollment request is damaged or not in the right format.")
+CENTER_KEYS_LOST = M("center_keys_lost", 409,
+                     "Mất tệp khóa trung tâm {path} trong khi các điểm đã ghim khóa này: không tự tạo khóa mới. Chép lại tệp từ bản sao lưu; nếu chấp nhận mọi điểm phải ghi danh lại, chạy `motcua central init --new-keys`.",
+                     "The center's key file {path} is missing while points have pinned this key: no new keys are made silently. Copy the file back from a backup; if every point may enroll again, run `motcua central init --new-keys`.")
+HEARTBEAT_BAD = M("bad_heartbeat", 422, "Bản tin tình trạng của điểm hỏng hoặc sai định dạng ({why}).",
+                  "The point's heartbeat is damaged or malformed ({why}).")
+HEARTBEAT_FOREIGN = M("foreign_heartbeat", 403,
+                      "Bản tin tình trạng của {unit} do {sender} gửi: mỗi điểm chỉ báo về chính mình.",
+                      "A heartbeat of {unit} sent by {sender}: a point reports only on itself.")
 ROTATION_REQUEST_BAD = M("bad_rotation_request", 422, "Yêu cầu đổi khóa hỏng hoặc không đúng định dạng.",
                          "The key-rotation request is damaged or not in the right format.")
 ROTATION_WRONG_LANE = M("bad_rotation_request", 403,
@@ -690,6 +701,7 @@ STEP_UPLOAD = Phrase("gửi gói", "sending a parcel")
 STEP_BLOBS = Phrase("hỏi tệp quét", "asking about scans")
 STEP_STANDING = Phrase("hỏi trạng thái ở trung tâm", "asking where the center stands")
 STEP_ROTATE = Phrase("đổi khóa", "rotating keys")
+STEP_HEARTBEAT = Phrase("báo tình trạng", "sending the heartbeat")
 STEP_DOWN = Phrase("nhận gói", "fetching a parcel")
 STEP_RECEIPT = Phrase("gửi biên nhận", "sending a receipt")
 WHY_TIMED_OUT = Phrase("hết thời gian chờ", "timed out")
@@ -741,6 +753,21 @@ ROUND_SUMMARY = M("trip_report", 200,
 ROUND_RESUMED = M("trip_report", 200,
                   "trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó",
                   "the center said where this point stands after the restore: going on from there")
+ROUND_RESUMED_BY_STICK = M("trip_report", 200,
+                           "trung tâm đã báo điểm đang ở đâu sau khi khôi phục (qua USB): tiếp tục từ đó",
+                           "the center said where this point stands after the restore (by USB): going on from there")
+ROUND_ASKED_STANDING = M("trip_report", 200,
+                         "câu hỏi cho trung tâm: điểm vừa khôi phục đang ở đâu (mang USB tới trung tâm rồi `motcua node import`; trước đó điểm không gửi gì)",
+                         "a question for the center: where does this restored point stand (take the stick to the center, then `motcua node import`; until then the point sends nothing)")
+TRIP_WENT_STANDING = M("trip_report", 200, "câu hỏi trạng thái sau khôi phục (ký bằng khóa của điểm)",
+                       "the after-restore standing question (signed with the point's key)")
+TRIP_WENT_HEARTBEAT = M("trip_report", 200, "bản tin tình trạng của điểm (cho trung tâm)",
+                        "the point's heartbeat (for the center)")
+CENTER_HEARTBEAT_BY_STICK = M("trip_report", 200, "bản tin tình trạng của điểm {unit}",
+                              "the heartbeat of point {unit}")
+CENTER_STANDING_BY_STICK = M("trip_report", 200,
+                             "điểm {unit} vừa khôi phục hỏi trạng thái: đã trả lời (qua USB)",
+                             "point {unit}, just restored, asked where it stands: answered (by USB)")
 ROUND_KEYS_SWITCHED = M("trip_report", 200, "trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay",
                         "the center took the new keys: this point uses them from now on")
 PROGRESS_PARCEL = M("trip_report", 200, "gói hồ sơ {n}/{total}", "records parcel {n}/{total}")

@@ -2,13 +2,15 @@
 
 `run_round` is the only code that decides what goes and what an answer means; carriers only move
 bytes. A point restored from a backup (`node.backup`) first asks where the center stands and
-continues after it; only a live carrier can tell, so a stick is refused until then. In order:
+continues after it: a live carrier answers at once; on a stick the question goes one trip and the
+signed answer comes back on the next (`sync.standingfile`), and nothing else goes meanwhile. Then:
 receipts and answers that came back late (a stick's), then this point's requests
 (enrollment by file, key rotation), its records (chained `events` parcels, built once in the
 spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
-whatever the result), and last the scans the center lacks as blob chunks, records written meanwhile
-going first. A receipt acknowledges only the parcel it names, and only once it verifies with the
-pinned center key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
+whatever the result), then the scans the center lacks as blob chunks, records written meanwhile
+going first, and last the point's heartbeat (`node.heartbeat`), even when nothing else went.
+A receipt acknowledges only the parcel it names, and only once it verifies with the pinned center
+key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
 and reported; a down parcel this point refuses is reported and the round goes on.
 
 A live carrier (HTTP) answers within the call, so an answer that does not let a parcel go ends the
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +60,7 @@ from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTranspor
 
 logger = logging.getLogger(__name__)
 
+STANDING_NONCE_KEY = "restore:standing_nonce"   # the question on a stick the point waits on
 _ROUND_LOCK = threading.Lock()
 
 OVERHEAD = 1024          # a sealed chunk's bytes beyond the scan bytes it carries (generous)
@@ -127,8 +131,12 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
     """
     report = report if report is not None else RoundReport()
     r = _Round(Point(data_dir), carrier, report, stop, progress, chunk_bytes)
-    r.resume_if_restored()
+    if carrier.live:
+        r.resume_if_restored()
     carrier.open(report, up=up, down=down)
+    if not carrier.live and needs_standing() and not r.resume_by_stick(up):
+        carrier.finish(report)         # the question is on the stick: nothing else goes
+        return report
     if down:
         r.take_late_receipts()
         r.take_rotation_answer()
@@ -143,6 +151,7 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
         r.push_events()
     if up:
         report.counts["left_parcels"] = len(r.left_parcels - r.carried)
+        r.send_heartbeat()
     carrier.finish(report)
     return report
 
@@ -164,6 +173,7 @@ class _Round:
         self.carried: set[str] = set()        # parcels put this round (a stick keeps them)
         self.left_parcels: set[str] = set()
         self.events_stuck = False             # a record did not go: neither do scans
+        self.contacted = False                # sync:last_contact written this round
         self.done = self.total = 0
 
     # -- after a restore --------------------------------------------------------------------------
@@ -181,6 +191,36 @@ class _Round:
         resume_from_standing(self.me.data_dir, answer)
         self.me.spool = Spool(self.me.data_dir / "outbox")
         self.report.came.append(E.ROUND_RESUMED())
+
+    def resume_by_stick(self, up: bool) -> bool:
+        """The same, with no network (`sync.standingfile`): take the center's signed answer to
+        this point's question if the stick brought it back (True: resumed, the round goes on);
+        else put the question on the stick when sending (False: nothing else goes this trip).
+        :raises Conflict: taking only, and no answer came back."""
+        from sync.standingfile import build_request, open_answer
+        nonce = get_state(STANDING_NONCE_KEY)
+        raw = self.carrier.take_standing() if nonce else None
+        if raw is not None:
+            try:
+                answer = open_answer(raw, self.me.center.sign_pub, unit_code=self.me.id,
+                                     nonce=nonce)
+            except DomainError as exc:
+                self.report.refused.append(("standing.json", exc.code, exc.said or exc.message_vi))
+            else:
+                resume_from_standing(self.me.data_dir, answer)
+                set_state(STANDING_NONCE_KEY, "")
+                self.me.spool = Spool(self.me.data_dir / "outbox")
+                self.carrier.put_standing_request(None)
+                self.report.came.append(E.ROUND_RESUMED_BY_STICK())
+                return True
+        if not up:
+            raise Conflict(E.NEEDS_STANDING)
+        if not nonce:
+            nonce = secrets.token_hex(16)
+            set_state(STANDING_NONCE_KEY, nonce)
+        self.carrier.put_standing_request(build_request(self.me.identity, self.me.id, nonce))
+        self.report.went.append(E.ROUND_ASKED_STANDING())
+        return False
 
     # -- receipts ---------------------------------------------------------------------------------
 
@@ -237,11 +277,13 @@ class _Round:
             return "dropped", self.report.error
         return "waits", E.PARCEL_WAITS(seq=item.seq, result=body["result"], reason=body.get("reason", ""))
 
-    def settle_chunk(self, path: Path, body: dict, touched: set) -> E.Said | None:
-        """Act on a verified receipt for a spooled scan chunk (a marker keeps what was received)."""
+    def settle_chunk(self, path: Path, body: dict, touched: set,
+                     data: bytes | None = None) -> E.Said | None:
+        """Act on a verified receipt for a scan chunk, spooled at `path` or in hand as `data`
+        (a marker keeps what was received)."""
         if body["result"] not in ("applied", "duplicate"):
             return E.CHUNK_WAITS(result=body["result"], reason=body.get("reason", ""))
-        header = peek_header(path.read_bytes())
+        header = peek_header(data if data is not None else path.read_bytes())
         marker = path.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
         write_durably(marker, str(header.content_length).encode())
         path.unlink(missing_ok=True)
@@ -284,6 +326,17 @@ class _Round:
         self.report.keys_rotated = True
         self.report.came.append(E.ROUND_KEYS_SWITCHED())
         return True
+
+    def send_heartbeat(self) -> None:
+        """Tell the center how this point is (`node.heartbeat`), on every round, idle or not.
+        An old center without the endpoint, or a link that just dropped, costs only this: it is
+        logged and the round's work stands."""
+        from node.heartbeat import sealed
+        try:
+            self.carrier.put_heartbeat(sealed(self.me.data_dir, self.me.identity))
+            self.report.add("heartbeats")
+        except TransportError as exc:
+            logger.warning("heartbeat not delivered: %s", exc.message_vi)
 
     # -- records ----------------------------------------------------------------------------------
 
@@ -416,20 +469,29 @@ class _Round:
                 self._leave_chunk(scan_bytes)
                 continue
             content = content if content is not None else self.me.store.read(blob.sha256)
+            # Over a live link a chunk is sealed in memory and goes at once: on disk only if the
+            # link drops with it (the next round resumes those bytes), never a second copy of
+            # every scan on the SD card. A stick's chunks wait in the spool for their receipts.
+            live = self.carrier.live
             path, data = self.me.spool.blob_chunk(self.me.id, self.me.identity, CENTER_ID,
                                                   self.me.center.enc_pub, current_stamp(),
-                                                  content, blob.sha256, offset, self.chunk_bytes)
+                                                  content, blob.sha256, offset, self.chunk_bytes,
+                                                  keep=not live)
             try:
                 receipt = self.carrier.put_parcel(data)
             except NotCarried:
                 self._leave_chunk(scan_bytes)
                 continue
+            except TransportError:
+                if live and not path.exists():
+                    write_durably(path, data)
+                raise
             self.report.add("chunks")
             self.report.add("chunk_bytes", len(data))
             self.progress(self.done, self.total, E.PROGRESS_CHUNKS.text(n=self.report.counts["chunks"]))
             if receipt is not None:
                 why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
-                                        touched)
+                                        touched, data)
                 if why:
                     raise TransportError(why, retryable=False)
         return self.carrier.live
@@ -439,7 +501,10 @@ class _Round:
         self.report.add("left_bytes", scan_bytes)
 
     def contact(self) -> None:
-        if self.carrier.live:
+        """Note that the center answered: once per round (each note is a write to the SD card,
+        and the indicator reads it to the minute, not to the parcel)."""
+        if self.carrier.live and not self.contacted:
+            self.contacted = True
             set_state("sync:last_contact", legaltime.now().isoformat(timespec="seconds"))
 
 

@@ -7,7 +7,8 @@ A round (`node.rounds.run_round`) only ever asks a carrier to:
   on a later trip, through `take_receipts`);
 - take the receipts that came back later, the parcels that came down (in the order to apply
   them), and answers to requests (a key rotation);
-- put this point's receipts for the down parcels, and requests (enrollment, key rotation);
+- put this point's receipts for the down parcels, requests (enrollment, key rotation) and its
+  heartbeat (what it tells the center about itself on every round);
 - say which scans the center already holds (None: it cannot be asked now), and whether a chunk of
   a given size still has room on this trip;
 - say where the center stands with this point (a point restored from a backup asks before it sends
@@ -136,6 +137,17 @@ class Carrier:
     def put_enrollment(self, request: bytes | None) -> None:
         """Carry this point's sealed enrollment request (None: there is none any more)."""
 
+    def put_standing_request(self, request: bytes | None) -> None:
+        """Carry a restored point's signed question "where do I stand?" (`sync.standingfile`)
+        to a center that answers on a later trip (None: no question waits any more)."""
+
+    def take_standing(self) -> bytes | None:
+        """The center's signed answer to that question, if it came back on this trip."""
+        return None
+
+    def put_heartbeat(self, doc: bytes) -> None:
+        """Carry this point's signed heartbeat (`sync.heartbeat`); a newer one replaces it."""
+
     def put_rotation(self, request: bytes | None) -> bytes | dict | None:
         """Carry a key rotation request (None: none waits); the center's answer now, or None."""
         return None
@@ -187,6 +199,9 @@ class HttpCarrier(Carrier):
 
     def put_rotation(self, request: bytes | None) -> dict | None:
         return None if request is None else self.transport.rotate_keys(request)
+
+    def put_heartbeat(self, doc: bytes) -> None:
+        self.transport.heartbeat(doc)
 
     def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
         self.transport.send_down_receipt(receipt)

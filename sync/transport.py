@@ -316,6 +316,13 @@ class HttpTransport:
         """Where the center stands with this point (after a restore; docs/protocol.md), signed."""
         return self._signed_json("/sync/v1/standing", {}, E.STEP_STANDING)
 
+    def heartbeat(self, doc: bytes) -> dict:
+        """Hand the center this point's signed heartbeat (`sync.heartbeat`); what it stored."""
+        def step():
+            return self._check(self._call("POST", "/sync/v1/heartbeat", body=doc, signed=True,
+                                          headers={"Content-Type": "application/json"}), 200).json()
+        return self._retrying(E.STEP_HEARTBEAT, step)
+
     def rotate_keys(self, request_doc: bytes) -> dict:
         """Send a key rotation request (`sync.key_rotation`); the center's signed answer document.
         :raises TransportError: unreachable, or refused (revoked point, bad endorsement)."""

@@ -45,11 +45,15 @@ def enroll_locally(node_dir, *, confirmed=True):
 
 def test_a_fresh_enrolled_point_is_green(node_dir, tmp_path, sane_test_backend):
     enroll_locally(node_dir)
+    from node.facts import set_state
+    from node.heartbeat import LAST_BACKUP_KEY
+    set_state(LAST_BACKUP_KEY, legaltime.now().isoformat(timespec="seconds"))
     checks = doctor.run_checks(node_dir, systemctl=fake_systemctl(tmp_path, "enabled", "active"))
     assert {c.name: c.level for c in checks} == {c.name: OK for c in checks}, \
         [c for c in checks if c.level != OK]
     assert [c.name for c in checks] == ["disk", "integrity", "wal", "clock", "keys", "enrollment",
-                                        "rules", "backlog", "contact", "scanner", "service"]
+                                        "rules", "backlog", "contact", "backup", "scanner",
+                                        "service"]
 
 
 def test_disk_fails_when_scans_will_fill_it_within_days(node_dir, monkeypatch):
@@ -85,7 +89,7 @@ def test_integrity_fails_on_a_damaged_database(tmp_path):
     check = doctor.check_integrity()
     assert check.level == FAIL and "restore" in check.hint
     checks = by_name(doctor.run_checks(d))            # every check still answers, none raises
-    assert checks["integrity"].level == FAIL and len(checks) == 11
+    assert checks["integrity"].level == FAIL and len(checks) == 12
 
 
 def test_wal_warns_when_it_grows(node_dir, monkeypatch):
@@ -168,6 +172,26 @@ def sane_test_backend(tmp_path, monkeypatch):
     shutil.copy("/etc/sane.d/test.conf", conf / "test.conf")
     monkeypatch.setenv("SANE_CONFIG_DIR", str(conf))
     return conf
+
+
+def test_backup_age_and_last_scheduled_failure(node_dir):
+    from node.backup_schedule import ERROR_KEY
+    from node.facts import set_state
+    from node.heartbeat import LAST_BACKUP_KEY
+    now = legaltime.now()
+    check = doctor.check_backup(now)
+    assert check.level == WARNING and "Chưa có" in check.message and "BACKUP_DIR" in check.hint
+    set_state(LAST_BACKUP_KEY, (now - timedelta(hours=3)).isoformat(timespec="seconds"))
+    assert doctor.check_backup(now).level == OK
+    set_state(LAST_BACKUP_KEY, (now - timedelta(days=3)).isoformat(timespec="seconds"))
+    assert doctor.check_backup(now).level == WARNING
+    set_state(LAST_BACKUP_KEY, (now - timedelta(days=20)).isoformat(timespec="seconds"))
+    check = doctor.check_backup(now)
+    assert check.level == FAIL and "480 giờ" in check.message
+    set_state(LAST_BACKUP_KEY, (now - timedelta(hours=3)).isoformat(timespec="seconds"))
+    set_state(ERROR_KEY, "2026-12-01 12:00 không thấy thư mục sao lưu /media/usb")
+    check = doctor.check_backup(now)
+    assert check.level == WARNING and "/media/usb" in check.message
 
 
 def test_scanner_found_or_not(tmp_path, monkeypatch, sane_test_backend):

@@ -161,8 +161,8 @@ def test_a_center_database_of_the_previous_release_upgrades_in_place(tmp_path):
         close_database()
 
     after = _rows(folder / "central.db")
-    from central.migrations import V7_INSTANTS
-    _assert_nothing_lost(before, after, LATEST - old_version, V7_INSTANTS)
+    from central.migrations import V8_INSTANTS
+    _assert_nothing_lost(before, after, LATEST - old_version, V8_INSTANTS)
     received = [(r["received_at"], a["received_at"]) for r, a in zip(before["dossier"],
                                                                       after["dossier"])]
     assert all(_same_instant(old, new) and old != new for old, new in received)
