@@ -14,7 +14,7 @@ from pathlib import Path
 
 from central.db import db
 from central.models import Attachment, Blob
-from motcua import legaltime
+from motcua import errors as E, legaltime
 from motcua.files import ContentFolder, write_durably
 from sync.blobs import BlobChunk, assemble_blob
 from sync.parcel import ParcelRefused
@@ -23,7 +23,19 @@ logger = logging.getLogger(__name__)
 
 
 class CenterBlobs(ContentFolder):
-    """The center's scan folder (`<data dir>/blobs`), with the partial chunks of scans on the way."""
+    """The center's scan folder (`<data dir>/blobs`), with the partial chunks of scans on the way;
+    each point may keep at most `partial_quota` bytes of chunks not yet joined (None: no bound)."""
+
+    def __init__(self, root, *, partial_quota: int | None = None):
+        super().__init__(root)
+        self.partial_quota = partial_quota
+
+    def partial_bytes(self, sender: str) -> int:
+        """Bytes of `sender`'s chunks kept for scans not yet whole (its quota's use)."""
+        total, partial = 0, self.root / "partial"
+        for scan in (partial.iterdir() if partial.is_dir() else ()):
+            total += _sizes(scan / sender)
+        return total
 
     def confirm_held(self, sha256: str, *, now: datetime) -> bool:
         """True when the whole scan is here, recording it first if a crash came between the file's
@@ -62,18 +74,24 @@ class CenterBlobs(ContentFolder):
             return True
         folder = self._partial(blob_sha256, sender)
         added = folder / f"{offset:015d}"
-        write_durably(added, data)
-        chunks, covered = [], 0
-        for path in sorted(folder.iterdir()):
-            if path.name.isdigit():
-                size = path.stat().st_size
-                chunks.append((int(path.name), path))
-                covered += size
-        if covered < blob_length:
-            return False
+        self._check_quota(folder, added, len(data), blob_length, sender)
         try:
+            write_durably(added, data)
+            chunks, covered = [], 0
+            for path in sorted(folder.iterdir()):
+                if path.name.isdigit():
+                    size = path.stat().st_size
+                    chunks.append((int(path.name), path))
+                    covered += size
+            if covered < blob_length:         # (or another request has just joined it)
+                return self._joined_meanwhile(blob_sha256, blob_length, now)
             whole = assemble_blob([BlobChunk(off, p.read_bytes()) for off, p in chunks],
                                   blob_sha256, blob_length)
+        except FileNotFoundError:
+            # Chunks of one scan arrive side by side (a point keeps two uploads in flight, and
+            # several center processes may share the folder): another request joined the scan
+            # and cleared its chunks meanwhile. Whole is whole; otherwise the point sends again.
+            return self._joined_meanwhile(blob_sha256, blob_length, now)
         except ParcelRefused as exc:
             if exc.reason == "blob_incomplete":       # overlapping sizes: wait for the rest
                 return False
@@ -83,6 +101,29 @@ class CenterBlobs(ContentFolder):
         self._record(blob_sha256, blob_length, now)
         shutil.rmtree(self.root / "partial" / blob_sha256, ignore_errors=True)
         logger.info("blob %s complete (%d bytes)", blob_sha256[:12], blob_length)
+        return True
+
+    def _check_quota(self, folder: Path, added: Path, size: int, blob_length: int,
+                     sender: str) -> None:
+        """Refuse a chunk that would take `sender` over its quota of unjoined bytes, unless it
+        completes its scan (then its chunks leave `partial/`; a chunk whose scan does not then
+        hash right is dropped at once, so declaring a short scan keeps nothing).
+        :raises ParcelRefused: blob_quota_exceeded."""
+        if self.partial_quota is None:
+            return
+        again = _size(added)                          # the same chunk sent again replaces itself
+        if _sizes(folder) - again + size >= blob_length:
+            return
+        held = self.partial_bytes(sender) - again
+        if held + size > self.partial_quota:
+            raise ParcelRefused(E.BLOB_QUOTA_EXCEEDED(unit=sender, held=held,
+                                                      quota=self.partial_quota))
+
+    def _joined_meanwhile(self, sha256: str, length: int, now: datetime) -> bool:
+        if not self.has(sha256):
+            return False
+        shutil.rmtree(self.root / "partial" / sha256, ignore_errors=True)   # a chunk that came late
+        self._record(sha256, length, now)
         return True
 
     def sweep(self, *, now: datetime, max_age: timedelta) -> int:
@@ -102,3 +143,18 @@ class CenterBlobs(ContentFolder):
         with db.atomic():
             Blob.insert(sha256=sha256, size=size, received_at=now).on_conflict_ignore().execute()
             Attachment.update(present=True).where(Attachment.sha256 == sha256).execute()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _sizes(folder: Path) -> int:
+    """Bytes of the chunk files in `folder` (none when it is gone)."""
+    try:
+        return sum(_size(p) for p in folder.iterdir() if p.name.isdigit())
+    except (FileNotFoundError, NotADirectoryError):
+        return 0

@@ -46,7 +46,7 @@ HELD_MAX_PARCELS = 64
 # Refusals raised only after the sender's signature verified (see open_parcel, check_sequence).
 SIGNED_REFUSALS = frozenset({"wrong_recipient", "decrypt_failed", "content_hash_mismatch",
                              "malformed_plaintext", "replayed", "chain_broken", "too_far_ahead",
-                             "blob_hash_mismatch", "blob_incomplete"})
+                             "blob_hash_mismatch", "blob_incomplete", "blob_quota_exceeded"})
 
 
 def sweep_held(held_dir: str | Path, *, now: datetime, max_age: timedelta | None = None) -> int:
@@ -70,9 +70,9 @@ class Ingestor:
     """Ingest parcels for one center: its identity, scan folder and held-parcel folder."""
 
     def __init__(self, identity: crypto.Identity, data_dir: str | Path, *,
-                 held_max: int = HELD_MAX_PARCELS):
+                 held_max: int = HELD_MAX_PARCELS, partial_quota: int | None = None):
         self.identity = identity
-        self.blobs = CenterBlobs(Path(data_dir) / "blobs")
+        self.blobs = CenterBlobs(Path(data_dir) / "blobs", partial_quota=partial_quota)
         self.held_dir = Path(data_dir) / "held"
         self.held_max = held_max
 

@@ -71,6 +71,11 @@ class Dossier(_SharedDossier):
     due_at = InstantField(null=True)
     open_conflicts = IntegerField(default=0)
     event_count = IntegerField(default=0)
+    assignee = CharField(null=True)          # the officer's username (central.desk.assign)
+    scan_count = IntegerField(default=0)     # scans of its papers (central.apply.center_columns)
+
+    class Meta:
+        indexes = ((("assignee", "status"), False),)
 
 
 class Attachment(BaseModel):

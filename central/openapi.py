@@ -89,6 +89,9 @@ PATHS: dict[str, dict[str, dict]] = {
         auth="signed", errors=(403, 404, 409, 422))},
     "/sync/v1/blobs/have": {"post": _op("Which scans the center already holds.", auth="signed",
                                         errors=(403, 422))},
+    "/sync/v1/blobs/get": {"post": _op("A file the center holds on one of the point's dossiers "
+                                       "(a result PDF), by its hash.", auth="signed",
+                                       errors=(403, 404, 422))},
     "/sync/v1/down/next": {"post": _op("The next parcel the center owes the point.",
                                        auth="signed", errors=(403, 422))},
     "/sync/v1/down/receipt": {"post": _op("The point's signed receipt of a down parcel.",

@@ -20,7 +20,7 @@ import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from filelock import FileLock
 
@@ -62,9 +62,14 @@ class UploadStore:
         return base.with_suffix(".part"), base.with_suffix(".json"), base.with_suffix(".receipt")
 
     def create(self, owner: str, upload_id: str, length: int, piece_bytes: int,
-               pieces: list[str], *, now: datetime | None = None) -> int:
+               pieces: list[str], *, now: datetime | None = None,
+               body: Callable[[], tuple[BinaryIO, int]] | None = None) -> int:
         """Start (or find) `owner`'s upload of `length` bytes; returns its current offset.
 
+        A new upload takes its first bytes from `body()` (stream, size) under the same lock, so
+        no offset query or second create sees it before they are written: on a fast link a cut
+        can reach the point before the center has even started on the request, and an answer
+        of 0 then would have the point send again what is already arriving.
         :raises InvalidInput: bad id or piece list; TooLarge: over the largest upload or the
             point's quota of open bytes; Conflict: same id, other length.
         """
@@ -88,11 +93,14 @@ class UploadStore:
                 return part.stat().st_size
             if self.open_bytes(owner) + length > self.quota_bytes:
                 raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
+            stream, size = body() if body is not None else (None, 0)
             meta.write_text(json.dumps({"length": length, "piece_bytes": piece_bytes,
                                         "pieces": pieces,
                                         "created_at": (now or legaltime.now()).isoformat()}))
             part.touch()
-            return 0
+            if not size:
+                return 0
+            return self._append_locked(owner, upload_id, 0, stream, size)[0]
 
     def open_bytes(self, owner: str) -> int:
         """Bytes declared by `owner`'s uploads that are not finished (its quota's use)."""
@@ -140,55 +148,61 @@ class UploadStore:
             return length, length
         if not meta_path.exists():
             raise NotFound(E.UPLOAD_NOT_FOUND)
+        with self._locked(part):
+            return self._append_locked(owner, upload_id, offset, stream, size)
+
+    def _append_locked(self, owner: str, upload_id: str, offset: int, stream: BinaryIO,
+                       size: int) -> tuple[int, int]:
+        """`append`, the upload's lock held."""
+        part, meta_path, _ = self._paths(owner, upload_id)
         meta = json.loads(meta_path.read_text())
         length, piece, pieces = meta["length"], meta["piece_bytes"], meta["pieces"]
-        with self._locked(part):
-            pos = part.stat().st_size
-            if offset != pos:
-                raise OffsetMismatch(pos, offset)
-            if pos + size > length:
-                raise InvalidInput(E.UPLOAD_OVERFLOW)
-            with open(part, "r+b") as fh:
-                start = pos - pos % piece
-                fh.seek(start)
-                hasher = hashlib.sha256(fh.read(pos - start))
-                fh.seek(pos)
-                left = size
-                try:
-                    while left > 0:
-                        try:
-                            block = stream.read(min(_BLOCK, left))
-                        except (OSError, ValueError):     # the link broke mid-body
-                            block = b""
-                        if not block:
-                            break
-                        left -= len(block)
-                        while block:
-                            take = min(len(block), start + piece - pos)
-                            fh.write(block[:take])
-                            hasher.update(block[:take])
-                            pos += take
-                            block = block[take:]
-                            if pos == start + piece or pos == length:
-                                if hasher.hexdigest() != pieces[start // piece]:
-                                    fh.truncate(start)
-                                    raise OffsetMismatch(
-                                        start, offset, E.UPLOAD_PIECE_DAMAGED(offset=start))
-                                start, hasher = pos, hashlib.sha256()
-                                # Durable at each verified piece (and when the body ends, below):
-                                # bytes written but not yet synced still count after a cut, since
-                                # the process lives on; after a power cut the piece hashes catch
-                                # any tail the disk lost. A sync per 16 KiB block cost the point
-                                # re-sent bytes under load, the server lagging behind the link.
-                                fh.flush()
-                                os.fsync(fh.fileno())
-                finally:
-                    fh.flush()
-                    os.fsync(fh.fileno())
-            os.utime(meta_path)                            # touched: not abandoned
-            if left:
-                logger.info("upload %s of %s cut at byte %d", upload_id[:12], owner, pos)
-            return pos, length
+        pos = part.stat().st_size
+        if offset != pos:
+            raise OffsetMismatch(pos, offset)
+        if pos + size > length:
+            raise InvalidInput(E.UPLOAD_OVERFLOW)
+        with open(part, "r+b") as fh:
+            start = pos - pos % piece
+            fh.seek(start)
+            hasher = hashlib.sha256(fh.read(pos - start))
+            fh.seek(pos)
+            left = size
+            try:
+                while left > 0:
+                    try:
+                        block = stream.read(min(_BLOCK, left))
+                    except (OSError, ValueError):     # the link broke mid-body
+                        block = b""
+                    if not block:
+                        break
+                    left -= len(block)
+                    while block:
+                        take = min(len(block), start + piece - pos)
+                        fh.write(block[:take])
+                        hasher.update(block[:take])
+                        pos += take
+                        block = block[take:]
+                        if pos == start + piece or pos == length:
+                            if hasher.hexdigest() != pieces[start // piece]:
+                                fh.truncate(start)
+                                raise OffsetMismatch(
+                                    start, offset, E.UPLOAD_PIECE_DAMAGED(offset=start))
+                            start, hasher = pos, hashlib.sha256()
+                            # Durable at each verified piece (and when the body ends, below):
+                            # bytes written but not yet synced still count after a cut, since
+                            # the process lives on; after a power cut the piece hashes catch
+                            # any tail the disk lost. A sync per 16 KiB block cost the point
+                            # re-sent bytes under load, the server lagging behind the link.
+                            fh.flush()
+                            os.fsync(fh.fileno())
+            finally:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.utime(meta_path)                            # touched: not abandoned
+        if left:
+            logger.info("upload %s of %s cut at byte %d", upload_id[:12], owner, pos)
+        return pos, length
 
     def read_complete(self, owner: str, upload_id: str) -> bytes | None:
         """The whole parcel once every byte is in, else None."""

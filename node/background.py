@@ -58,7 +58,8 @@ def backup_job(app: Flask):
 
 
 def cleanup_job(app: Flask) -> int:
-    """Forget browser sessions older than SESSION_MAX_HOURS that no one logged out of."""
+    """Forget browser sessions no one logged out of, older than 12 hours (`SESSION_MAX_HOURS` in
+    the app's config overrides it; it is not a declared setting)."""
     from node.users import end_stale_sessions
     with app.app_context():
         ended = end_stale_sessions(max_age_hours=float(app.config.get("SESSION_MAX_HOURS", 12)))

@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -50,7 +51,7 @@ from node.journal import note_center_time, pending_count, pending_events, to_wir
 from node.models import Blob, Event, State, db
 from node.scans import BlobStore
 from sync import hlc
-from sync.carrier import Carrier, HttpCarrier, NotCarried, TripReport
+from sync.carrier import Carrier, HttpCarrier, NotCarried, Pipeline, TripReport
 from sync.crypto import sha256_hex
 from sync.events import CENTER_ID
 from sync.outbox import Spool, Spooled
@@ -145,6 +146,7 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
         r.push_events()
     if down:
         r.take_down()
+        r.take_files()
     if up and include_blobs:
         r.push_blobs()
     if up and r.unspooled():
@@ -405,6 +407,32 @@ class _Round:
             self.progress(self.done, max(self.total, self.done), E.PROGRESS_DOWN.text())
         self.contact()
 
+    def take_files(self) -> None:
+        """Files the center attached (a result PDF) that this point lacks: fetched by their hash,
+        stored like a scan (already at the center), and the dossier re-folded so it shows them."""
+        from node.apply import refold
+        from node.scans import sniff_mime
+        wanted: dict[str, str] = {}
+        for ev in Event.select(Event.dossier_uid, Event.payload).where(
+                (Event.kind == "attachment.added") & (Event.origin == CENTER_ID)):
+            sha = (ev.payload or {}).get("sha256")
+            if isinstance(sha, str) and ev.dossier_uid:
+                wanted.setdefault(sha, ev.dossier_uid)
+        held = {b for (b,) in Blob.select(Blob.sha256).where(Blob.sha256.in_(list(wanted))).tuples()}
+        for sha, uid in wanted.items():
+            if sha in held or (self.stop is not None and self.stop.is_set()):
+                continue
+            data = self.carrier.take_file(sha)
+            if data is None:
+                continue
+            self.me.store.put(data)
+            now = legaltime.now()
+            with db.atomic("IMMEDIATE"):
+                Blob.insert(sha256=sha, size=len(data), mime=sniff_mime(data) or "application/pdf",
+                            created_at=now, at_center=True).on_conflict_ignore().execute()
+                refold([uid], now=now)
+            self.report.add("files_down")
+
     # -- scans ------------------------------------------------------------------------------------
 
     def push_blobs(self) -> None:
@@ -417,18 +445,23 @@ class _Round:
             have = self.carrier.held_blobs([b.sha256 for b in batch]) or {}
             held = set(have.get("held", [])) & {b.sha256 for b in batch}
             partial = have.get("partial", {})
-            for blob in batch:
-                if blob.sha256 in held:
-                    Blob.update(at_center=True).where(Blob.sha256 == blob.sha256).execute()
-                    self.report.add("blobs_held")
-                    continue
-                if self.stop is not None and self.stop.is_set():   # shutting down: next round
-                    break
-                if self.unspooled():            # records first: new ones jump ahead of scans
-                    self.push_events()
-                skip = acked_offsets(self.me.spool, blob.sha256) | set(partial.get(blob.sha256, []))
-                if self.push_blob(blob, skip):
-                    sent.append((blob, skip))
+            # Chunks go through the carrier's pipeline: on HTTP the next one's bytes flow while
+            # the center answers the last one; their receipts are settled in order.
+            with self.carrier.pipeline() as pipe:
+                for blob in batch:
+                    if blob.sha256 in held:
+                        Blob.update(at_center=True).where(Blob.sha256 == blob.sha256).execute()
+                        self.report.add("blobs_held")
+                        continue
+                    if self.stop is not None and self.stop.is_set():   # shutting down: next round
+                        break
+                    if self.unspooled():            # records first: new ones jump ahead of scans
+                        self.push_events()
+                    skip = (acked_offsets(self.me.spool, blob.sha256)
+                            | set(partial.get(blob.sha256, [])))
+                    if self.push_blob(blob, skip, pipe):
+                        sent.append((blob, skip))
+                self.settle_chunks(pipe.drain())
             self.confirm_whole(sent)
             if self.stop is not None and self.stop.is_set():
                 return
@@ -450,16 +483,20 @@ class _Round:
                 logger.info("blob %s not joined at the center: sending all chunks", blob.sha256[:12])
                 for marker in (self.me.spool.folder / "blobs").glob(f"{blob.sha256}_*.acked"):
                     marker.unlink(missing_ok=True)
-                if self.push_blob(blob, set()):
+                with self.carrier.pipeline() as pipe:
+                    live = self.push_blob(blob, set(), pipe)
+                    self.settle_chunks(pipe.drain())
+                if live:
                     self.confirm_whole([(blob, set())])
             else:
                 raise TransportError(E.BLOB_NOT_JOINED)
 
-    def push_blob(self, blob: Blob, skip: set[int]) -> bool:
-        """Send the chunks of one scan the center lacks; True when they went live (HTTP) and the
-        center should now hold it whole (`confirm_whole` asks), False when receipts come later."""
+    def push_blob(self, blob: Blob, skip: set[int], pipe: Pipeline) -> bool:
+        """Put the chunks of one scan the center lacks into `pipe` (their receipts are settled as
+        they come, in order); True when they go live (HTTP) and the center should hold the scan
+        whole once the pipe is drained (`confirm_whole` asks), False when receipts come later."""
         logger.info("blob %s put start (%d bytes)", blob.sha256[:12], blob.size)
-        content, touched = None, set()
+        content = None
         for offset in range(0, max(blob.size, 1), self.chunk_bytes):
             self.done += 1
             if offset in skip:
@@ -477,8 +514,18 @@ class _Round:
                                                   self.me.center.enc_pub, current_stamp(),
                                                   content, blob.sha256, offset, self.chunk_bytes,
                                                   keep=not live)
+            self.settle_chunks(pipe.put(data, (path, data, scan_bytes, live)))
+        return self.carrier.live
+
+    def settle_chunks(self, outcomes: list[tuple[tuple, Future]]) -> None:
+        """Act on chunks the pipeline finished putting, in the order they were put. A live chunk
+        exists only in memory until its receipt: if its link drops it is written to the spool,
+        so the next round resumes those very bytes.
+        :raises: what the carrier raised (TransportError ends the round); TransportError when a
+            live receipt does not let a chunk go."""
+        for (path, data, scan_bytes, live), outcome in outcomes:
             try:
-                receipt = self.carrier.put_parcel(data)
+                receipt = outcome.result()
             except NotCarried:
                 self._leave_chunk(scan_bytes)
                 continue
@@ -491,10 +538,9 @@ class _Round:
             self.progress(self.done, self.total, E.PROGRESS_CHUNKS.text(n=self.report.counts["chunks"]))
             if receipt is not None:
                 why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
-                                        touched, data)
+                                        set(), data)
                 if why:
                     raise TransportError(why, retryable=False)
-        return self.carrier.live
 
     def _leave_chunk(self, scan_bytes: int) -> None:
         self.report.add("left_chunks")

@@ -9,6 +9,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 import pytest
+from central_fixtures import backend, pg_cluster  # noqa: F401  (fixtures)
 from click.testing import CliRunner
 
 from motcua import legaltime
@@ -223,13 +224,16 @@ def test_cli_json_and_exit_status_is_the_worst(node_dir, monkeypatch):
     assert r.exit_code == 2 and "LỖI" in r.output and "Kết quả: LỖI" in r.output
 
 
-def test_central_doctor(tmp_path):
+def test_central_doctor(tmp_path, backend):
+    """On either backend (`backend` is None for SQLite, else a PostgreSQL URL `init` records)."""
     runner = CliRunner()
     d = tmp_path / "c"
-    assert runner.invoke(main, ["central", "init", "--data-dir", str(d)]).exit_code == 0
+    url = ["--database-url", backend] if backend else []
+    assert runner.invoke(main, ["central", "init", "--data-dir", str(d), *url]).exit_code == 0
     r = runner.invoke(main, ["central", "doctor", "--data-dir", str(d), "--json"])
-    checks = {c["name"]: c["level"] for c in json.loads(r.output)["checks"]}
-    assert checks["keys"] == OK and checks["integrity"] == OK
+    checks = {c["name"]: c for c in json.loads(r.output)["checks"]}
+    assert checks["keys"]["level"] == OK and checks["integrity"]["level"] == OK
+    assert ("PostgreSQL" in checks["integrity"]["message"]) == bool(backend)
     os.chmod(d / "central_keys.json", 0o644)
     r = runner.invoke(main, ["central", "doctor", "--data-dir", str(d)])
     assert r.exit_code == 2 and "khóa" in r.output

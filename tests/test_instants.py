@@ -43,12 +43,12 @@ def test_the_stored_text_is_utc_and_sorts_in_time_order():
 def test_no_model_keeps_a_naive_date_time():
     """Every date-time column of both sides is an instant (a DATE column is a legal date), and the
     migrations convert exactly those columns."""
-    from central.migrations import V8_INSTANTS
+    from central.migrations import V10_INSTANTS
     from central.models import MODELS as CENTER
     from central.outbound import DownParcel
     from node.migrations import V9_INSTANTS
     from node.models import MODELS as NODE
-    for models, migrated in ((NODE, V9_INSTANTS), (CENTER + [DownParcel], V8_INSTANTS)):
+    for models, migrated in ((NODE, V9_INSTANTS), (CENTER + [DownParcel], V10_INSTANTS)):
         fields = [f for m in models for f in m._meta.sorted_fields]
         assert not [f for f in fields if isinstance(f, DateTimeField)]
         assert sorted(migrated) == sorted((f.model._meta.table_name, f.column_name)
@@ -98,7 +98,7 @@ def test_a_center_stores_utc_on_either_backend(central_db, legal_zone):
 
 
 def _naive_center(backend, tmp_path, pg_cluster):  # noqa: F811
-    """A center database at schema v7 (the naive release), with one naive row per kind of value."""
+    """A center database at schema v9 (the naive release), with one naive row per kind of value."""
     from central.db import connect
     from central.migrations import CENTER
     if backend == "postgres":
@@ -107,7 +107,7 @@ def _naive_center(backend, tmp_path, pg_cluster):  # noqa: F811
         database = connect(database_url=pg_cluster.create_database())
     else:
         database = SqliteDatabase(str(tmp_path / "old.db"))
-    CENTER.migrate(database, target=7)
+    CENTER.migrate(database, target=9)
     p = "%s" if backend == "postgres" else "?"
     database.execute_sql(f'INSERT INTO refusal (sender, reason_code, message, at) VALUES '
                          f'({p}, {p}, {p}, {p})', ("07024", "x", "m", LEGAL))
@@ -135,7 +135,7 @@ def _utc_values(database, backend) -> list:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_the_migration_converts_naive_values_to_the_same_instant_once(backend, tmp_path,
                                                                      pg_cluster):  # noqa: F811
-    from central.migrations import CENTER, V8_INSTANTS
+    from central.migrations import CENTER, V10_INSTANTS
     from motcua.migrations import instants_to_utc
     database = _naive_center(backend, tmp_path, pg_cluster)
     CENTER.migrate(database)
@@ -149,7 +149,7 @@ def test_the_migration_converts_naive_values_to_the_same_instant_once(backend, t
         assert _utc_values(database, backend) == [utc_text(v) if v else None for v in expected]
     first = _utc_values(database, backend)
     with database.atomic():                              # run again: nothing moves
-        instants_to_utc(V8_INSTANTS)(database)
+        instants_to_utc(V10_INSTANTS)(database)
     assert _utc_values(database, backend) == first
     database.close()
 
@@ -162,14 +162,14 @@ def test_a_failed_conversion_leaves_every_value_and_the_version_as_they_were(bac
     from motcua.migrations import Migrations, VersionTable, instants_to_utc
     database = _naive_center(backend, tmp_path, pg_cluster)
     before = _utc_values(database, backend)
-    broken = Migrations("center", MIGRATIONS[:7] + [instants_to_utc(
+    broken = Migrations("center", MIGRATIONS[:9] + [instants_to_utc(
         [("refusal", "at"), ("enroll_token", "created_at"), ("no_such_table", "at")])],
         VersionTable(), lock_key=7024_0001)
     with pytest.raises(Exception):
         broken.migrate(database)
     if backend == "postgres":
         database.rollback()
-    assert broken.schema_version(database) == 7
+    assert broken.schema_version(database) == 9
     assert _utc_values(database, backend) == before
     database.close()
 
