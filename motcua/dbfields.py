@@ -57,6 +57,17 @@ def utc_text(value) -> str | None:
     return None if instant is None else instant.isoformat(" ", timespec="microseconds")
 
 
+def legal_day(text: str | None) -> str | None:
+    """The legal day ("YYYY-MM-DD") of an instant as SQLite keeps it: the SQL function `legal_day()`
+    the center registers, since SQLite's own date() knows UTC and fixed offsets, not zones."""
+    if text is None:
+        return None
+    try:
+        return legaltime.from_aware(to_utc(text)).date().isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
 class InstantField(Field):
     """An instant, stored in UTC, handed to the domain as the naive legal wall time it uses.
 
