@@ -146,8 +146,32 @@ def _v9_dashboard_and_search_indexes(database) -> None:
                              'USING gin ("search_text" gin_trgm_ops)')
 
 
+def _v10_reserved(database) -> None:
+    """Reserved for the object store's migration (merged from its own branch, which replaces this
+    no-op); the dashboard's summary below is number 11."""
+
+
+def _v11_dossier_tally(database) -> None:
+    """The dashboard's summary (`central.summary`), made from the dossiers already held."""
+    types = TYPES[dialect(database)]
+    real = "DOUBLE PRECISION" if dialect(database) == "postgres" else "REAL"
+    database.execute_sql(
+        'CREATE TABLE "dossier_tally" ("id" {serial}, "grain" VARCHAR(255) NOT NULL, '
+        '"period" VARCHAR(255) NOT NULL, "origin" VARCHAR(255) NOT NULL, '
+        '"procedure_code" VARCHAR(255) NOT NULL, "status" INTEGER NOT NULL, '
+        '"channel" INTEGER NOT NULL, "verdict" VARCHAR(255) NOT NULL, '
+        '"rating" VARCHAR(255) NOT NULL, "fee" VARCHAR(255) NOT NULL, "n" {bigint} NOT NULL, '
+        '"scanned" {bigint} NOT NULL, "receipts" {bigint} NOT NULL, "vnd" {bigint} NOT NULL, '
+        '"seconds" {real} NOT NULL)'.format(real=real, **types))
+    database.execute_sql(
+        'CREATE UNIQUE INDEX "dossier_tally_grain_period_origin_procedure_code_status__449b492" ON "dossier_tally" ("grain", "period", "origin", "procedure_code", '
+        '"status", "channel", "verdict", "rating", "fee")')
+    from central.summary import rebuild
+    rebuild(database)
+
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
               _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS, V8_ASSIGNEE_AND_SCANS,
-              _v9_dashboard_and_search_indexes]
+              _v9_dashboard_and_search_indexes, _v10_reserved, _v11_dossier_tally]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

@@ -13,6 +13,7 @@ from peewee import (
     BooleanField,
     CharField,
     DateTimeField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -159,5 +160,33 @@ class Heartbeat(BaseModel):
         table_name = "point_heartbeat"
 
 
+class DossierTally(BaseModel):
+    """The dashboard's summary (`central.summary`): dossiers counted per grain and period, kept
+    by the one apply path in the dossier's own transaction; never a source of truth (rebuilt from
+    the dossier rows by `central summary rebuild`, checked by `central verify`). Key columns hold
+    "" or 0 where a grain has no such key, so the unique key is NOT NULL on both databases."""
+    id = BigAutoField()
+    grain = CharField()                      # intake | procedure | finished | fee
+    period = CharField()                     # "YYYY-MM" (the fee grain: "YYYY-MM-DD")
+    origin = CharField()
+    procedure_code = CharField()
+    status = IntegerField()
+    channel = IntegerField()                 # -1: none recorded
+    verdict = CharField()                    # early | on_time | late | ""
+    rating = CharField()
+    fee = CharField()                        # collected|stage|method, unpaid, waived, unset
+    n = BigIntegerField()                    # dossiers
+    scanned = BigIntegerField()              # of them with a scan of their papers
+    receipts = BigIntegerField()             # fees collected with a receipt number
+    vnd = BigIntegerField()                  # fee amounts
+    seconds = DoubleField()                   # handling time, received → result
+
+    class Meta:
+        table_name = "dossier_tally"
+        indexes = ((("grain", "period", "origin", "procedure_code", "status", "channel", "verdict",
+                     "rating", "fee"), True),)
+
+
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat,
+          DossierTally]
