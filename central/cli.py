@@ -198,6 +198,29 @@ def verify_cmd(data_dir, database_url):
     click.echo(f"Đã kiểm tra {report.checked} hồ sơ: khớp với nhật ký.")
 
 
+@central_group.command("summary-rebuild")
+@DATA_DIR
+@click.option("--database-url", default=None,
+              help="postgresql://… when not the one in D/central.cfg (default: as configured).")
+@fail_on_domain_error
+def summary_rebuild_cmd(data_dir, database_url):
+    """Make the dashboard's summary again from the dossier rows (after a bulk load or a restore
+    from rows; `central verify` says when it is needed).
+
+    Example: motcua central summary-rebuild --data-dir /var/lib/motcua-central
+    """
+    from central.db import write_transaction
+    from central.summary import rebuild
+    if database_url:
+        from central import create_app
+        create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url})
+    else:
+        _open(data_dir)
+    with write_transaction():
+        rows = rebuild()
+    click.echo(f"Đã lập lại bảng tổng hợp: {rows} dòng.")
+
+
 def _echo_ferry(report) -> None:
     for line in report.lines():
         click.echo(line)
