@@ -456,6 +456,8 @@ BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "T
 BOOK_RANGE_TOO_LONG = M("invalid_input", 422, "Sổ theo dõi xuất tối đa {days} ngày mỗi lần.",
                         "The tracking book exports at most {days} days at a time.")
 RULES_BAD = M("invalid_input", 422, "Dữ liệu chưa đúng: {detail}.", "The data is not right: {detail}.")
+RULES_KIND_UNKNOWN = M("not_found", 404, "Không có loại quy định “{which}” (chỉ có: {allowed}).",
+                       "There are no rules called “{which}” (only: {allowed}).")
 RULES_VERSION_TAKEN = M("rules_version_taken", 409, "Phiên bản “{version}” đã được ban hành; hãy đặt tên phiên bản mới.",
                         "Version “{version}” was already issued; give the new one another name.")
 ASSIGNEE_UNKNOWN = M("assignee_unknown", 422, "Không có cán bộ “{username}” đang làm việc để phân công.",
