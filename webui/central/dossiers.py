@@ -53,7 +53,7 @@ def _page(code: str, error: str | None = None, status: int = 200):
     delivered = desk.delivery_of(d)
     return render_template(
         "central/dossier.html", d=d, error=error, now=legaltime.now(),
-        components=desk.components_of(d), scans=desk.scans_of(d),
+        components=desk.components_of(d), scans=desk.scans_of(d), details=desk.details_of(d),
         history=dossiers.history_of(d), delivered=delivered,
         pending_down=sum(1 for v in delivered.values() if v is None),
         apology=desk.apology_of(d), actions=next_statuses(d.status),
