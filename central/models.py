@@ -166,7 +166,7 @@ class DossierTally(BaseModel):
     the dossier rows by `central summary rebuild`, checked by `central verify`). Key columns hold
     "" or 0 where a grain has no such key, so the unique key is NOT NULL on both databases."""
     id = BigAutoField()
-    grain = CharField()                      # intake | procedure | finished | fee
+    grain = CharField()                      # point | state | procedure | finished | rating | fee
     period = CharField()                     # "YYYY-MM" (the fee grain: "YYYY-MM-DD")
     origin = CharField()
     procedure_code = CharField()

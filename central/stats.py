@@ -236,11 +236,11 @@ def _intake_tallies(date_from, date_to, point: str | None) -> dict[str, list[tup
     parts = [_live_intake(low, high, point) for low, high in edges]
     if months:
         m = ("n", "scanned")
-        parts.append({"point": _from_summary("intake", ("origin", "verdict"), *months, m),
+        parts.append({"point": _from_summary("point", ("origin", "verdict"), *months, m),
                       "procedure": _from_summary("procedure", ("procedure_code", "verdict"),
                                                  *months, m),
-                      "status": _from_summary("intake", ("status",), *months, m),
-                      "channel": _from_summary("intake", ("channel",), *months, m)})
+                      "status": _from_summary("state", ("status",), *months, m),
+                      "channel": _from_summary("state", ("channel",), *months, m)})
     return _combine(parts, INTAKE_SETS)
 
 
@@ -265,8 +265,9 @@ def _finished_tallies(date_from, date_to, point: str | None) -> dict[str, list[t
     parts = [_live_finished(low, high, point) for low, high in edges]
     if months:
         m = ("n", "seconds")
-        parts.append({name: _from_summary("finished", keys, *months, m)
-                      for name, keys in FINISHED_SETS.items()})
+        parts.append({"point": _from_summary("finished", ("origin", "verdict"), *months, m),
+                      "month": _from_summary("finished", ("month", "verdict"), *months, m),
+                      "rating": _from_summary("rating", ("rating",), *months, m)})
     return _combine(parts, FINISHED_SETS)
 
 

@@ -7,11 +7,14 @@ that rewrites the dossier: the summary is never behind the dossiers. `rebuild` m
 the dossier rows and their fee events (migration 11, `motcua central summary rebuild`); `drift`
 compares it with such a recount (`motcua central verify`).
 
-The grains (every key column not named is "" or 0):
+The grains (every key column not named is "" or 0), each as narrow as the figures it serves, so
+that all time over a million dossiers is a few tens of thousands of rows:
 
-- `intake`: month received × point × status × channel × verdict — counts, scans;
-- `procedure`: month received × procedure × verdict — counts (the procedures of all points);
-- `finished`: month the result was ready × point × verdict × rating — counts, handling seconds;
+- `point`: month received × point × verdict — counts, scans;
+- `state`: month received × status × channel — counts;
+- `procedure`: month received × procedure × verdict — counts;
+- `finished`: month the result was ready × point × verdict — counts, handling seconds;
+- `rating`: month the result was ready × rating — counts;
 - `fee`: day received × fee class ("collected|stage|method", "unpaid", "waived", "unset") —
   counts, receipts, amounts (whole days: a fee is folded from the journal, so no period edge can
   be counted live from the dossier rows).
@@ -96,15 +99,17 @@ def contributions(row: Mapping | None, fee: Mapping | None = None) -> dict[tuple
     channel = channel if isinstance(channel, int) and not isinstance(channel, bool) else NO_CHANNEL
     month = f"{received:%Y-%m}"
     out = {
-        ("intake", month, row["origin"], "", status, channel, verdict, "", ""):
+        ("point", month, row["origin"], "", 0, 0, verdict, "", ""):
             [1, 1 if (row.get("scan_count") or 0) > 0 else 0, 0, 0, 0.0],
+        ("state", month, "", "", status, channel, "", "", ""): [1, 0, 0, 0, 0.0],
         ("procedure", month, "", row["procedure_code"] or "", 0, 0, verdict, "", ""):
             [1, 0, 0, 0, 0.0],
     }
     if with_result:
         seconds = max((finished - received).total_seconds(), 0.0)
-        out[("finished", f"{finished:%Y-%m}", row["origin"], "", 0, 0, verdict,
-             row.get("rating") or "", "")] = [1, 0, 0, 0, seconds]
+        done = f"{finished:%Y-%m}"
+        out[("finished", done, row["origin"], "", 0, 0, verdict, "", "")] = [1, 0, 0, 0, seconds]
+        out[("rating", done, "", "", 0, 0, "", row.get("rating") or "", "")] = [1, 0, 0, 0, 0.0]
     klass = fee_class(fee, status)
     if klass:
         name, vnd, receipts = klass

@@ -85,8 +85,9 @@ def test_summary_equals_a_recount_after_random_applies(central_db):
         assert summary.drift() == []
     held = summary.stored()
     grains = {key[0] for key in held}
-    assert grains == {"intake", "procedure", "finished", "fee"}
-    assert sum(v[0] for k, v in held.items() if k[0] == "intake") == 60
+    assert grains == {"point", "state", "procedure", "finished", "rating", "fee"}
+    for grain in ("point", "state", "procedure"):
+        assert sum(v[0] for k, v in held.items() if k[0] == grain) == 60
     fee_classes = {k[8].split("|")[0] for k in held if k[0] == "fee"}
     assert {"collected", "unset"} <= fee_classes and fee_classes & {"unpaid", "waived"}
 
@@ -100,10 +101,10 @@ def test_verify_finds_a_summary_out_of_step_and_the_rebuild_mends_it(central_db)
     rnd = random.Random(5)
     _apply_all([_story(rnd, n) for n in range(8)])
     assert verify_center().ok
-    row = DossierTally.select().where(DossierTally.grain == "intake").first()
+    row = DossierTally.select().where(DossierTally.grain == "point").first()
     DossierTally.update(n=DossierTally.n + 3).where(DossierTally.id == row.id).execute()
     report = verify_center()
-    assert not report.ok and any(p.startswith("summary intake/") for p in report.problems)
+    assert not report.ok and any(p.startswith("summary point/") for p in report.problems)
     with write_transaction():
         summary.rebuild()
     assert verify_center().ok
