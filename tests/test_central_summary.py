@@ -133,3 +133,12 @@ def test_figures_from_the_summary_equal_the_figures_counted_live(central_db, mon
     from central.models import DossierTally
     DossierTally.delete().execute()
     assert stats.compute_dashboard(None, None, now=NOW)["intake"]["total"] == 0
+
+
+def test_the_work_lists_partial_index_names_the_running_statuses():
+    """`dossier_running_due` (PostgreSQL) is only used when its WHERE is the list's own."""
+    import inspect
+
+    from central import desk, migrations
+    source = inspect.getsource(migrations._v11_dossier_tally)
+    assert f'WHERE "status" IN ({", ".join(str(s) for s in desk.RUNNING)})' in source
