@@ -142,3 +142,30 @@ def test_the_work_lists_partial_index_names_the_running_statuses():
     from central import desk, migrations
     source = inspect.getsource(migrations._v11_dossier_tally)
     assert f'WHERE "status" IN ({", ".join(str(s) for s in desk.RUNNING)})' in source
+
+
+def test_the_commands_verify_then_rebuild(tmp_path, backend):
+    """`central verify` exits 1 naming a summary row out of step; `central summary-rebuild` mends
+    it; verify is then clean."""
+    from click.testing import CliRunner
+
+    from central.db import close_database
+    from central.models import DossierTally
+    from motcua.apps import create_central_app
+    from motcua.cli import main
+    runner = CliRunner()
+    d = tmp_path / "c"
+    args = ["central", "init", "--data-dir", str(d)] + (["--database-url", backend] if backend else [])
+    assert runner.invoke(main, args).exit_code == 0
+    close_database()
+    create_central_app({"DATA_DIR": str(d)})
+    add_point()
+    _apply_all([_story(random.Random(3), n) for n in range(5)])
+    DossierTally.delete().where(DossierTally.grain == "state").execute()
+    close_database()
+    bad = runner.invoke(main, ["central", "verify", "--data-dir", str(d)])
+    assert bad.exit_code == 1 and "summary state/" in bad.output
+    fixed = runner.invoke(main, ["central", "summary-rebuild", "--data-dir", str(d)])
+    assert fixed.exit_code == 0 and "Đã lập lại bảng tổng hợp" in fixed.output, fixed.output
+    ok = runner.invoke(main, ["central", "verify", "--data-dir", str(d)])
+    assert ok.exit_code == 0, ok.output
