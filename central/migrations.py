@@ -9,7 +9,7 @@ the next one.
 """
 from __future__ import annotations
 
-from motcua.migrations import TYPES, Migrations, VersionTable, dialect
+from motcua.migrations import TYPES, Migrations, VersionTable, dialect, instants_to_utc
 
 V1_CORE_TABLES = [
     """CREATE TABLE "state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)""",
@@ -147,9 +147,24 @@ def _v9_dashboard_and_search_indexes(database) -> None:
                              'USING gin ("search_text" gin_trgm_ops)')
 
 
-def _v10_reserved(database) -> None:
-    """Reserved for the object store's migration (merged from its own branch, which replaces this
-    no-op); the dashboard's summary below is number 11."""
+# Issue #12: every date-time column holds an instant in UTC (`motcua.dbfields.InstantField`):
+# `timestamptz` on PostgreSQL, ISO 8601 UTC text on SQLite; the naive legal wall times written before
+# are converted in place.
+V10_INSTANTS = [
+    ("point", "enrolled_at"), ("point", "last_contact"), ("point", "prev_until"),
+    ("point", "rotated_at"),
+    ("enroll_token", "created_at"), ("enroll_token", "expires_at"), ("enroll_token", "used_at"),
+    ("user", "created_at"), ("api_token", "created_at"), ("user_session", "created_at"),
+    ("throttle", "updated_at"), ("throttle", "locked_until"),
+    ("dossier", "received_at"), ("dossier", "due_at"), ("dossier", "paused_at"),
+    ("dossier", "original_due_at"), ("dossier", "finished_at"), ("dossier", "returned_at"),
+    ("blob", "received_at"), ("event", "received_at"),
+    ("outbound", "queued_at"), ("outbound", "acked_at"), ("seen_parcel", "applied_at"),
+    ("refusal", "at"), ("conflict", "first_seen"), ("conflict", "updated_at"),
+    ("down_parcel", "created_at"), ("down_parcel", "acked_at"),
+    ("point_heartbeat", "received_at"), ("point_heartbeat", "sent_at"),
+    ("point_heartbeat", "oldest_waiting"), ("point_heartbeat", "last_backup_at"),
+]
 
 
 def _v11_dossier_tally(database) -> None:
@@ -179,6 +194,7 @@ def _v11_dossier_tally(database) -> None:
 
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
               _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS, V8_ASSIGNEE_AND_SCANS,
-              _v9_dashboard_and_search_indexes, _v10_reserved, _v11_dossier_tally]
+              _v9_dashboard_and_search_indexes, instants_to_utc(V10_INSTANTS),
+              _v11_dossier_tally]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

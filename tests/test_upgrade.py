@@ -14,11 +14,14 @@ import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from central_fixtures import pg_cluster  # noqa: F401  (fixture)
 from pg import missing_reason
 from test_schema import describe
+
+from motcua.dbfields import utc_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = {"lan": "mat-khau-dai-1", "quan": "mat-khau-dai-1", "hoa": "mat-khau-dai-2"}
@@ -38,8 +41,25 @@ def _rows(path: Path) -> dict[str, list[dict]]:
         conn.close()
 
 
-def _assert_nothing_lost(before: dict, after: dict, new_versions: int) -> None:
+def _same_instant(old, new) -> bool:
+    """An old naive legal wall time (Vietnam) and the UTC text the upgrade made of it (issue #12)."""
+    if old is None or new is None:
+        return old is new
+    legal = datetime.fromisoformat(old).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    return new.endswith("+00:00") and datetime.fromisoformat(new) == legal
+
+
+def _assert_nothing_lost(before: dict, after: dict, new_versions: int,
+                         instants: list[tuple[str, str]]) -> None:
+    """Every old row is still there with the same values; an instant column holds the same instant,
+    now written in UTC."""
+    migrated = set(instants)
     for table, rows in before.items():
+        rows = [dict(r) for r in rows]
+        for column in [c for c in (rows[0] if rows else {}) if (table, c) in migrated]:
+            for old, new in zip(rows, after[table]):
+                assert _same_instant(old[column], new[column]), (table, column, old, new)
+                old[column] = new[column]
         if table == "schema_migration":        # gains one row per migration applied
             assert after[table][:len(rows)] == rows
             assert len(after[table]) == len(rows) + new_versions
@@ -96,7 +116,11 @@ def test_a_node_database_of_the_previous_release_upgrades_in_place(tmp_path):
     finally:
         close_database()
     after = _rows(path)
-    _assert_nothing_lost(before, after, LATEST - old_version)
+    from node.migrations import V9_INSTANTS
+    _assert_nothing_lost(before, after, LATEST - old_version, V9_INSTANTS)
+    # One value checked by hand: the first account, made at 17:51 in Vietnam, is 10:51 UTC.
+    assert before["user"][0]["created_at"] == "2026-11-30 17:51:17.455735"
+    assert after["user"][0]["created_at"] == "2026-11-30 10:51:17.455735+00:00"
     for table in ("user_session", "throttle"):          # what the upgrade added
         assert table not in before and table in after
 
@@ -146,16 +170,23 @@ def test_a_center_database_of_the_previous_release_upgrades_in_place(tmp_path):
         close_database()
 
     after = _rows(folder / "central.db")
-    _assert_nothing_lost(before, after, LATEST - old_version)
+    from central.migrations import V10_INSTANTS
+    _assert_nothing_lost(before, after, LATEST - old_version, V10_INSTANTS)
+    received = [(r["received_at"], a["received_at"]) for r, a in zip(before["dossier"],
+                                                                      after["dossier"])]
+    assert all(_same_instant(old, new) and old != new for old, new in received)
 
 
 # ---- the center on PostgreSQL -----------------------------------------------------------------
 
 def _plain(value):
-    """A PostgreSQL value as SQLite stored it (booleans as 0/1, times as peewee writes them)."""
+    """A PostgreSQL value as SQLite stored it (booleans as 0/1, times as peewee writes them: a naive
+    one as it was, an instant in UTC)."""
     from datetime import datetime
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, datetime) and value.tzinfo:
+        return utc_text(value)
     if isinstance(value, datetime):
         return str(value)
     if isinstance(value, memoryview):
@@ -236,7 +267,9 @@ def test_a_center_on_postgresql_at_the_previous_release_upgrades_in_place(tmp_pa
         assert len(list_open_conflicts()) == 2
         from central.users import log_in
         assert log_in("hoa", PASSWORD["hoa"], max_failures=5, lock_seconds=300).role == "officer"
-        _assert_nothing_lost(before, _pg_rows(database, before), LATEST - old_version)
+        from central.migrations import V10_INSTANTS
+        _assert_nothing_lost(before, _pg_rows(database, before), LATEST - old_version,
+                             V10_INSTANTS)
 
         from central.models import Event, Refusal
         Refusal.create(sender="07024", reason_code="bad_signature", message="thử", at=datetime.now())
