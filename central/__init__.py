@@ -41,7 +41,12 @@ def create_app(config: dict | None = None) -> Flask:
     legaltime.set_zone(app.config["LEGAL_TIME_ZONE"])   # before anything reads the clock
     app.config["DATA_DIR"] = str(data_dir)
     Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
-    open_database(data_dir, app.config.get("DATABASE_URL") or None)
+    open_database(data_dir, app.config.get("DATABASE_URL") or None,
+                  pool_size=int(app.config["DB_POOL_SIZE"]))
+    from motcua.objectstore import open_store
+    app.extensions["motcua.store"] = open_store(
+        app.config.get("BLOB_STORE") or None, data_dir, access_key=app.config["S3_ACCESS_KEY"],
+        secret_key=app.config["S3_SECRET_KEY"], region=app.config["S3_REGION"])
 
     # The largest body: a tus chunk of a parcel (the point sends 64 kB chunks); JSON bodies are
     # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE.
@@ -54,4 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(sync_api.bp)
     sync_api.init_app(app)
     register_error_handlers(app)
+
+    from central.db import release_connection
+
+    @app.teardown_appcontext
+    def _give_back_connection(_exc):
+        release_connection()
     return app

@@ -1,51 +1,67 @@
-"""Scans at the center, content-addressed on disk, rejoined from `blob-chunk` parcels.
+"""Scans at the center, content-addressed in the object store, rejoined from `blob-chunk` parcels.
 
-Each decrypted chunk is written to `blobs/partial/<sha>/<sender>/<offset>` (tmp → fsync → rename), so chunks
-may arrive in any order, twice, from any center process sharing the folder. When the chunks cover the
-scan, it is rejoined, checked against its hash (`sync.blobs.assemble_blob`) and stored under
-`blobs/<sha[:2]>/<sha>`; only then does the database learn that the center holds it.
+Each decrypted chunk is kept as the object `blobs/partial/<sha>/<sender>/<offset>`, so chunks may
+arrive in any order, twice, through any center process sharing the store. When the chunks cover the
+scan, it is rejoined, checked against its hash (`sync.blobs.assemble_blob`) and stored as
+`blobs/<sha[:2]>/<sha>`; only then does the database learn that the center holds it. With the folder
+store these keys are the paths under the data dir they always were.
 """
 from __future__ import annotations
 
 import logging
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from central.db import db
 from central.models import Attachment, Blob
-from motcua import legaltime
-from motcua.files import ContentFolder, write_durably
+from motcua import errors as E, legaltime
+from motcua.errors import InvalidInput
+from motcua.objectstore import ObjectStore
 from sync.blobs import BlobChunk, assemble_blob
 from sync.parcel import ParcelRefused
 
 logger = logging.getLogger(__name__)
 
 
-class CenterBlobs(ContentFolder):
-    """The center's scan folder (`<data dir>/blobs`), with the partial chunks of scans on the way."""
+class CenterBlobs:
+    """The center's scans and the partial chunks of scans on the way, over one object store."""
+
+    def __init__(self, store: ObjectStore):
+        self.store = store
+
+    @staticmethod
+    def key_for(sha256: str) -> str:
+        """:raises InvalidInput: `sha256` is not 64 lowercase hex digits."""
+        if not isinstance(sha256, str) or len(sha256) != 64 or sha256.strip("0123456789abcdef"):
+            raise InvalidInput(E.BAD_SHA256, field="sha256")
+        return f"blobs/{sha256[:2]}/{sha256}"
+
+    def has(self, sha256: str) -> bool:
+        return self.store.has(self.key_for(sha256))
+
+    def read(self, sha256: str) -> bytes:
+        """The scan's bytes. :raises FileNotFoundError: not held here."""
+        return self.store.get(self.key_for(sha256))
 
     def confirm_held(self, sha256: str, *, now: datetime) -> bool:
-        """True when the whole scan is here, recording it first if a crash came between the file's
-        rename and its row (a node told "held" must find the scan counted at the center)."""
-        path = self.path_for(sha256)
-        if not path.exists():
+        """True when the whole scan is here, recording it first if a crash came between the
+        object's write and its row (a node told "held" must find the scan counted at the center)."""
+        info = self.store.stat(self.key_for(sha256))
+        if info is None:
             return False
-        self._record(sha256, path.stat().st_size, now)
+        self._record(sha256, info.size, now)
         return True
 
     def partial_offsets(self, sha256: str, *, sender: str) -> list[int]:
         """Offsets of the chunks `sender` sent for a scan not yet complete (for its resume)."""
-        folder = self._partial(sha256, sender)
-        if not folder.is_dir():
-            return []
-        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+        prefix = self._partial(sha256, sender)
+        return sorted(int(i.key.rpartition("/")[2]) for i in self.store.list(prefix)
+                      if i.key.rpartition("/")[2].isdigit())
 
-    def _partial(self, sha256: str, sender: str) -> Path:
-        self.path_for(sha256)                                # checks it is a sha256
+    def _partial(self, sha256: str, sender: str) -> str:
+        self.key_for(sha256)                                 # checks it is a sha256
         if not sender or "/" in sender or sender.startswith("."):
             raise ValueError(f"not a node id: {sender[:80]!r}")
-        return self.root / "partial" / sha256 / sender
+        return f"blobs/partial/{sha256}/{sender}/"
 
     def add_chunk(self, blob_sha256: str, blob_length: int, offset: int, data: bytes, *,
                   now: datetime, sender: str) -> bool:
@@ -54,47 +70,51 @@ class CenterBlobs(ContentFolder):
         Chunks are kept per sender: a point's chunks are joined only with its own, so a bogus
         chunk naming another point's scan spoils nothing of that point. When the joined chunks
         do not hash to the scan, only the chunk just added is dropped (the sender sends its
-        chunks again and the good ones replace any bad one).
+        chunks again and the good ones replace any bad one). Two processes adding the last two
+        chunks at once: each writes before it lists, so the later one sees both.
         :raises ParcelRefused: blob_hash_mismatch when the rejoined chunks do not hash to the scan.
         """
         if self.has(blob_sha256):
             self._record(blob_sha256, blob_length, now)
             return True
-        folder = self._partial(blob_sha256, sender)
-        added = folder / f"{offset:015d}"
-        write_durably(added, data)
-        chunks, covered = [], 0
-        for path in sorted(folder.iterdir()):
-            if path.name.isdigit():
-                size = path.stat().st_size
-                chunks.append((int(path.name), path))
-                covered += size
-        if covered < blob_length:
+        prefix = self._partial(blob_sha256, sender)
+        added = f"{prefix}{offset:015d}"
+        self.store.put(added, data)
+        held = [i for i in self.store.list(prefix) if i.key.rpartition("/")[2].isdigit()]
+        if sum(i.size for i in held) < blob_length:
             return False
         try:
-            whole = assemble_blob([BlobChunk(off, p.read_bytes()) for off, p in chunks],
-                                  blob_sha256, blob_length)
+            chunks = [BlobChunk(int(i.key.rpartition("/")[2]), self.store.get(i.key))
+                      for i in held]
+        except FileNotFoundError:                     # joined meanwhile by another process
+            return self.has(blob_sha256)
+        try:
+            whole = assemble_blob(chunks, blob_sha256, blob_length)
         except ParcelRefused as exc:
             if exc.reason == "blob_incomplete":       # overlapping sizes: wait for the rest
                 return False
-            added.unlink(missing_ok=True)             # this chunk alone goes
+            self.store.delete(added)                  # this chunk alone goes
             raise
-        write_durably(self.path_for(blob_sha256), whole)
+        self.store.put(self.key_for(blob_sha256), whole)
         self._record(blob_sha256, blob_length, now)
-        shutil.rmtree(self.root / "partial" / blob_sha256, ignore_errors=True)
+        self.store.delete_prefix(f"blobs/partial/{blob_sha256}/")
         logger.info("blob %s complete (%d bytes)", blob_sha256[:12], blob_length)
         return True
 
     def sweep(self, *, now: datetime, max_age: timedelta) -> int:
         """Drop partial chunk sets no chunk was added to for `max_age`; returns how many."""
-        limit, gone = legaltime.to_ms(now - max_age) / 1000, 0
-        for folder in (self.root / "partial").glob("*/*"):
-            try:
-                if folder.is_dir() and folder.stat().st_mtime < limit:
-                    shutil.rmtree(folder, ignore_errors=True)
-                    gone += 1
-            except FileNotFoundError:
-                continue
+        limit = legaltime.to_ms(now - max_age) / 1000
+        newest: dict[str, float] = {}
+        for info in self.store.list("blobs/partial/"):
+            parts = info.key.split("/")
+            if len(parts) == 5:
+                folder = "/".join(parts[:4]) + "/"
+                newest[folder] = max(newest.get(folder, 0.0), info.modified)
+        gone = 0
+        for folder, modified in newest.items():
+            if modified < limit:
+                self.store.delete_prefix(folder)
+                gone += 1
         return gone
 
     @staticmethod

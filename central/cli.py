@@ -204,7 +204,8 @@ def import_cmd(data_dir, folder):
     """
     from central.ferry import import_from
     app = _open(data_dir)
-    report = import_from(data_dir, folder, key_grace=timedelta(days=float(app.config["KEY_GRACE_DAYS"])))
+    report = import_from(data_dir, folder, key_grace=timedelta(days=float(app.config["KEY_GRACE_DAYS"])),
+                         store=app.extensions["motcua.store"])
     _echo_ferry(report)
     if report.refused:
         sys.exit(1)

@@ -104,7 +104,15 @@ def _v6_original_due_and_search(database) -> None:
         database.execute_sql(f'UPDATE dossier SET search_text = {param} WHERE id = {param}',
                              (text, rid))
 
+V7_UPLOADS_IN_THE_DATABASE = [
+    # Resumable uploads' state moves from `<sha>.json` files beside the bytes into the database,
+    # so several center processes share it (uploads in flight at the upgrade are sent again).
+    """CREATE TABLE "upload" ("id" {serial}, "owner" VARCHAR(255) NOT NULL, "upload_id" VARCHAR(255) NOT NULL, "length" {bigint} NOT NULL, "piece_bytes" INTEGER NOT NULL, "pieces" TEXT NOT NULL, "received" {bigint} NOT NULL, "created_at" {ts} NOT NULL, "touched_at" {ts} NOT NULL, "receipt" {bytes})""",
+    """CREATE UNIQUE INDEX "upload_owner_upload_id" ON "upload" ("owner", "upload_id")""",
+    """CREATE INDEX "upload_touched_at" ON "upload" ("touched_at")""",
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search]
+              _v5_bigint_keys, _v6_original_due_and_search, V7_UPLOADS_IN_THE_DATABASE]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

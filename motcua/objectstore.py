@@ -98,7 +98,12 @@ class FolderStore(ObjectStore):
         return self.root / check_key(key)
 
     def put(self, key: str, data: bytes) -> None:
-        write_durably(self._path(key), data)
+        for attempt in range(3):
+            try:
+                return write_durably(self._path(key), data)
+            except FileNotFoundError:     # its empty folder removed by a delete meanwhile
+                if attempt == 2:
+                    raise
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -187,39 +192,53 @@ class S3Store(ObjectStore):
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
 
+    def _call(self, method: str, **kwargs):
+        """One S3 call; a service that does not answer becomes StoreUnavailable (503 upstream)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                raise FileNotFoundError(kwargs.get("Key", "")) from None
+            raise StoreUnavailable(f"{self.description}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable(f"{self.description}: {exc}") from exc
+
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=bytes(data))
+        self._call("put_object", Key=self._key(key), Body=bytes(data))
 
     def get(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError
+        answer = self._call("get_object", Key=self._key(key))
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                raise FileNotFoundError(key) from None
-            raise
+            return answer["Body"].read()
+        except BotoCoreError as exc:
+            raise StoreUnavailable(f"{self.description}: {exc}") from exc
 
     def stat(self, key: str) -> ObjectInfo | None:
-        from botocore.exceptions import ClientError
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                return None
-            raise
+            head = self._call("head_object", Key=self._key(key))
+        except FileNotFoundError:
+            return None
         return ObjectInfo(key, int(head["ContentLength"]), head["LastModified"].timestamp())
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        try:
+            self._call("delete_object", Key=self._key(key))
+        except FileNotFoundError:
+            pass
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=self.prefix + prefix)
-        found = []
-        for page in pages:
+        found, token = [], None
+        while True:
+            extra = {"ContinuationToken": token} if token else {}
+            page = self._call("list_objects_v2", Prefix=self.prefix + prefix, **extra)
             for item in page.get("Contents", []):
                 found.append(ObjectInfo(item["Key"][len(self.prefix):], int(item["Size"]),
                                         item["LastModified"].timestamp()))
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                break
         yield from sorted(found, key=lambda i: i.key)
 
 
