@@ -52,11 +52,12 @@ def create_app(config: dict | None = None) -> Flask:
     # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
 
-    from central import api, sync_api
+    from central import api, healthz, sync_api
     from motcua.web import init_boundaries, register_error_handlers
     init_boundaries(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
+    app.register_blueprint(healthz.bp)
     sync_api.init_app(app)
     register_error_handlers(app)
 
@@ -65,4 +66,5 @@ def create_app(config: dict | None = None) -> Flask:
     @app.teardown_appcontext
     def _give_back_connection(_exc):
         release_connection()
+    release_connection()          # the thread that built the app serves no request
     return app

@@ -84,16 +84,52 @@ def _pooled_class():
                                             name=f"motcua-{self.database}")
             return self._pool
 
+        def connect(self, reuse_if_open=False):
+            # peewee takes its connection under one lock for every thread, and gives it back
+            # under the same lock: a thread waiting for the pool would block the threads
+            # returning theirs. So the pool is asked outside that lock.
+            import peewee
+            if not self._state.closed:
+                if reuse_if_open:
+                    return False
+                raise peewee.OperationalError("Connection already opened.")
+            with getattr(peewee, "__exception_wrapper__"):
+                conn = self._connect()
+            with self._lock:
+                self._state.reset()
+                self._state.set_connection(conn)
+                if self.server_version is None:
+                    self._set_server_version(conn)
+                self._initialize_connection(conn)
+            return True
+
         def _connect(self):
             conn = self._open_pool().getconn()
             conn.autocommit = True
             return conn
+
+        def close(self):
+            import peewee
+            if self.in_transaction():
+                raise peewee.OperationalError("Attempting to close database while transaction "
+                                              "is open.")
+            conn, is_open = self._state.conn, not self._state.closed
+            self._state.reset()
+            if is_open:
+                with getattr(peewee, "__exception_wrapper__"):
+                    self._close(conn)
+            return is_open
 
         def _close(self, conn):
             self._open_pool().putconn(conn)
 
         def pool_stats(self) -> dict:
             return self._open_pool().get_stats()
+
+        def close_pool(self) -> None:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
     return PooledPostgresqlDatabase
 
@@ -120,7 +156,10 @@ def open_database(data_dir: str | Path | None = None, database_url: str | None =
 
 
 def close_database() -> None:
+    target = db.obj
     close_bound(db)
+    if target is not None and hasattr(target, "close_pool"):
+        target.close_pool()
 
 
 def is_postgres(database=None) -> bool:

@@ -75,7 +75,8 @@ class ObjectStore:
 
     def check(self) -> None:
         """Write, read and delete a probe object. :raises StoreUnavailable."""
-        key = f"health/{os.getpid()}"
+        import secrets
+        key = f"health/{os.getpid()}-{secrets.token_hex(6)}"
         try:
             self.put(key, b"ok")
             if self.get(key) != b"ok":
@@ -179,9 +180,16 @@ class S3Store(ObjectStore):
             self._ensure_bucket()
 
     def _ensure_bucket(self) -> None:
-        from botocore.exceptions import ClientError
+        """Make the bucket if it is missing; a store that does not answer yet is not fatal here
+        (the process starts, and /healthz says 503 until the store answers)."""
+        from botocore.exceptions import BotoCoreError, ClientError
         try:
             self.client.head_bucket(Bucket=self.bucket)
+        except BotoCoreError as exc:
+            import logging
+            logging.getLogger(__name__).warning("object store %s not answering: %s",
+                                                self.description, exc)
+            return
         except ClientError:
             try:
                 self.client.create_bucket(Bucket=self.bucket)

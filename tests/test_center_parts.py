@@ -1,0 +1,178 @@
+"""The center's parts that let several processes share one province: uploads whose state is in the
+database and bytes in the object store, locks across processes, jobs one at a time, /healthz."""
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+import uuid
+
+import pytest
+from central_fixtures import *  # noqa: F401,F403
+
+from motcua.objectstore import open_store
+from tests import seaweed
+
+PIECE = 4096
+
+
+@pytest.fixture(scope="module")
+def weed():
+    reason = seaweed.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = seaweed.Seaweed().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["folder", "seaweedfs"])
+def store(request, tmp_path):
+    if request.param == "folder":
+        return open_store(None, tmp_path / "central")
+    return open_store(request.getfixturevalue("weed").url("parts", uuid.uuid4().hex[:8]), tmp_path)
+
+
+def _parcel(size: int) -> tuple[bytes, str, list[str]]:
+    data = hashlib.sha256(str(size).encode()).digest() * (size // 32 + 1)
+    data = data[:size]
+    pieces = [hashlib.sha256(data[i:i + PIECE]).hexdigest() for i in range(0, size, PIECE)]
+    return data, hashlib.sha256(data).hexdigest(), pieces
+
+
+class Cut(io.BytesIO):
+    """A body whose link breaks after `keep` bytes."""
+
+    def __init__(self, data: bytes, keep: int):
+        super().__init__(data[:keep])
+
+
+def test_an_upload_cut_mid_piece_resumes_at_the_exact_byte_through_another_store(
+        central_db, store, tmp_path):
+    from central.uploads import OffsetMismatch, UploadStore
+    data, sha, pieces = _parcel(3 * PIECE + 100)
+    one = UploadStore(store)
+    assert one.create("07001", sha, len(data), PIECE, pieces) == 0
+    offset, length = one.append("07001", sha, 0, Cut(data, PIECE + 1000), len(data))
+    assert (offset, length) == (PIECE + 1000, len(data))
+    # another process: a fresh store object over the same database and objects
+    other = UploadStore(open_store(None, tmp_path / "central") if "folder" in store.description
+                        else store)
+    assert other.status("07001", sha, wait=True)[:2] == (PIECE + 1000, len(data))
+    assert other.create("07001", sha, len(data), PIECE, pieces) == PIECE + 1000
+    with pytest.raises(OffsetMismatch) as info:                # a retry of what landed
+        other.append("07001", sha, 0, data, len(data))
+    assert info.value.offset == PIECE + 1000
+    assert other.append("07001", sha, PIECE + 1000, io.BytesIO(data[PIECE + 1000:]),
+                        len(data) - PIECE - 1000) == (len(data), len(data))
+    assert one.read_complete("07001", sha) == data
+    one.finish("07001", sha, b'{"receipt": 1}')
+    assert other.status("07001", sha) == (len(data), len(data), b'{"receipt": 1}')
+    assert list(store.list(f"uploads/07001/{sha}/")) == []      # the bytes went, the receipt stays
+
+
+def test_a_damaged_piece_is_cut_off_alone(central_db, store):
+    from central.uploads import OffsetMismatch, UploadStore
+    data, sha, pieces = _parcel(3 * PIECE)
+    uploads = UploadStore(store)
+    uploads.create("07001", sha, len(data), PIECE, pieces)
+    bad = bytearray(data)
+    bad[PIECE + 7] ^= 0xFF
+    with pytest.raises(OffsetMismatch) as info:
+        uploads.append("07001", sha, 0, bytes(bad), len(bad))
+    assert info.value.offset == PIECE and uploads.status("07001", sha)[0] == PIECE
+    assert uploads.append("07001", sha, PIECE, data[PIECE:], 2 * PIECE) == (len(data), len(data))
+    assert uploads.read_complete("07001", sha) == data
+
+
+def test_the_quota_counts_every_process_s_open_uploads(central_db, store):
+    from central.uploads import UploadStore
+    from motcua.errors import TooLarge
+    uploads = UploadStore(store, max_bytes=40 * PIECE, quota_bytes=5 * PIECE)
+    for n in (1, 2):
+        data, sha, pieces = _parcel(2 * PIECE + n)
+        uploads.create("07001", sha, len(data), PIECE, pieces)
+    data, sha, pieces = _parcel(2 * PIECE)
+    with pytest.raises(TooLarge):
+        UploadStore(store, quota_bytes=5 * PIECE).create("07001", sha, len(data), PIECE, pieces)
+    assert UploadStore(store).create("07002", sha, len(data), PIECE, pieces) == 0   # its own quota
+
+
+HOLD = """
+import sys, time
+from central.db import open_database
+from central.locks import named_lock
+open_database(sys.argv[1], sys.argv[2] or None)
+with named_lock("job:sweep"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def test_a_job_runs_in_one_process_at_a_time(central_db, backend, tmp_path):
+    from central.locks import LockBusy, named_lock, run_exclusively
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "central"),
+                               backend or "", "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        ran = []
+        assert run_exclusively("sweep", lambda: ran.append(1)) is False and ran == []
+        with pytest.raises(LockBusy):
+            with named_lock("job:sweep", timeout=0.2):
+                pass
+        assert run_exclusively("other", lambda: ran.append(2)) is True and ran == [2]
+    finally:
+        holder.kill()                     # SIGKILL: the lock must not outlive its process
+        holder.wait()
+        holder.stdout.close()
+    assert run_exclusively("sweep", lambda: ran.append(3)) is True and ran == [2, 3]
+
+
+def test_healthz_checks_the_database_and_the_store(central_app):
+    client = central_app.test_client()
+    r = client.get("/healthz")
+    assert r.status_code == 200, r.text
+    assert r.json["database"] == "ok" and r.json["store"] == "ok" and r.json["ok"] is True
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_says_503_when_the_object_store_is_down(tmp_path):
+    from central.db import close_database
+    from motcua.apps import create_central_app
+    from tests.procs import free_port
+    app = create_central_app({"DATA_DIR": str(tmp_path / "c"), "TESTING": True,
+                              "BLOB_STORE": f"s3://blobs?endpoint=http://127.0.0.1:{free_port()}"})
+    try:
+        r = app.test_client().get("/healthz")
+        assert r.status_code == 503
+        assert r.json["database"] == "ok" and r.json["store"] != "ok" and r.json["ok"] is False
+    finally:
+        close_database()
+
+
+@pytest.mark.postgres
+def test_connections_come_from_a_pool_sized_per_process(pg_cluster, tmp_path):
+    if pg_cluster is None:
+        pytest.skip("no PostgreSQL")
+    import threading
+
+    from central.db import close_database, db
+    from motcua.apps import create_central_app
+    app = create_central_app({"DATA_DIR": str(tmp_path / "c"), "TESTING": True,
+                              "DATABASE_URL": pg_cluster.create_database(), "DB_POOL_SIZE": 3})
+    try:
+        client = app.test_client()
+
+        def ask():
+            for _ in range(5):
+                assert client.get("/healthz").status_code == 200
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stats = db.obj.pool_stats()
+        assert stats["pool_max"] == 3 and stats["pool_size"] <= 3
+    finally:
+        close_database()
