@@ -65,7 +65,7 @@ def ideal_seconds(payload: int, rate_kbit: float, latency_ms: float) -> float:
 def run_profile(tmp: Path, cut: int | None, rate_kbit: float, latency_ms: float) -> dict:
     from node.journal import to_wire
     from node.models import Blob, Event
-    from node.sync_client import sync_round
+    from node.rounds import sync_round
     from sync.parcel import encode_body
     from sync.transport import RetryPolicy
     from tests.sync_env import Center, make_node, proxy_to

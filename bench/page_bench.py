@@ -38,7 +38,7 @@ def build_node(count: int) -> tuple:
     """A node with `count` filled dossiers plus 20 received today the normal way; returns (app, code)."""
     from bench.fill import fill_node
     from motcua.apps import create_node_app
-    from node import desk, reception
+    from node import clerk, reception
     from node.setup import init_node
     from node.users import add_user
     from tests.conftest import dossier_body, pdf_bytes, png_bytes
@@ -53,11 +53,11 @@ def build_node(count: int) -> tuple:
     store = app.extensions["motcua.blobs"]
     code = None
     for i in range(20):
-        staged = [("1.001193-d1", desk.stage_scan(store, png_bytes(60_000, seed=i), 10**7), "a.png"),
-                  ("1.001193-d2", desk.stage_scan(store, pdf_bytes(str(i)), 10**7), "b.pdf")]
+        staged = [("1.001193-d1", clerk.stage_scan(store, png_bytes(60_000, seed=i), 10**7), "a.png"),
+                  ("1.001193-d2", clerk.stage_scan(store, pdf_bytes(str(i)), 10**7), "b.pdf")]
         body = dossier_body(components=[{"requirement": "1.001193-d1", "copy_type": "original",
                                          "count": 1}])
-        code = desk.receive_with_scans(body, staged, "lan@07024", store, max_bytes=10**7).code
+        code = clerk.receive_with_scans(body, staged, "lan@07024", store, max_bytes=10**7).code
     reception.transition(code, 4, "lan@07024")
     reception.transition(code, 5, "lan@07024", reason="Bản sao giấy chứng sinh")
     return app, code

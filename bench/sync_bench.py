@@ -35,7 +35,7 @@ PAGES, PAGE_BYTES, DOSSIERS = 3, 300 * 1024, 60
 def day_over_link(tmp: Path, scale: float, rate_kbit: float, latency_ms: float,
                   cut_every: int) -> dict:
     from node.models import Blob, Event
-    from node.sync_client import sync_round
+    from node.rounds import sync_round
     from sync.transport import RetryPolicy
     from tests.sync_env import Center, make_node, proxy_to
     center = Center(tmp).start()

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from central import conflicts, desk, dossiers, points, stats
+from central import conflict_decisions, desk, dossiers, points, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
 from motcua import errors as E, legaltime
@@ -133,14 +133,14 @@ def openapi():
 @token_required
 def list_conflicts():
     """Open conflicts across points, each with both sides' events (who, where, when, what)."""
-    return jsonify({"items": conflicts.list_open_conflicts()})
+    return jsonify({"items": conflict_decisions.list_open_conflicts()})
 
 
 @bp.get("/conflicts/<conflict_id>")
 @token_required
 def show_conflict(conflict_id):
     """One conflict with version A and version B side by side."""
-    return jsonify(conflicts.get_conflict(conflict_id))
+    return jsonify(conflict_decisions.get_conflict(conflict_id))
 
 
 @bp.post("/conflicts/<conflict_id>/resolve")
@@ -149,5 +149,5 @@ def resolve_conflict(conflict_id):
     """{decision: keep_a|keep_b|value, value?, note?} → 200 | 404 | 409 already resolved | 422."""
     require_role(g.user, CAN_ACT)
     body = json_body()
-    return jsonify(conflicts.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
+    return jsonify(conflict_decisions.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
                                               actor_name(g.user), note=body.get("note")))

@@ -19,7 +19,7 @@ from central.db import bulk_insert, db, is_in, is_postgres
 from central.models import Attachment, Blob, ConflictRecord, Dossier, Event, Point, State
 from motcua import legaltime
 from sync import folding, hlc, merge
-from sync.conflicts import find_possible_duplicates
+from sync.conflict_rules import find_possible_duplicates
 from sync.events import CENTER_ID, KINDS, Event as WireEvent, new_event_id
 
 logger = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 Every parcel found in a point's `up` lane goes through the same `central.ingest.Ingestor` as an
 HTTP upload (verify, decrypt, sequence, one transaction, signed receipt; refusals logged), and
-every point receipt through the same `central.downstream.accept_receipt` as `POST /down/receipt`.
+every point receipt through the same `central.outbound.accept_receipt` as `POST /down/receipt`.
 The center writes only `down` lanes: its signed receipts (named by parcel hash) and the parcels it
-owes each point (`downstream.next_parcel`, built ahead of receipts since a stick is slow), plus the
+owes each point (`outbound.next_parcel`, built ahead of receipts since a stick is slow), plus the
 public keys file that lets anyone run `motcua parcel verify`.
 
 The stick is not trusted as a file system (`sync.stickfs`): a point whose folder or lanes are not
@@ -19,16 +19,16 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from central import downstream
+from central import outbound
 from central.ingest import Ingestor
+from central.key_rotation import DEFAULT_GRACE, accepted_keys
 from central.keys import CENTER_ID, center_identity
 from central.models import Point
-from central.rotation import DEFAULT_GRACE, accepted_keys
-from motcua import legaltime
+from motcua import errors as E, legaltime
 from motcua.errors import DomainError
 from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
-from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
+from sync.key_rotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.stickfs import StickRefused, probe_writable
 
@@ -64,7 +64,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         answer = _redeem_rotation_request(identity, unit, up, report, key_grace)
         for path in stick.receipt_files(up):
             try:
-                report.add("down_events_acked", downstream.accept_receipt(unit, stick.read_doc(path)))
+                report.add("down_events_acked", outbound.accept_receipt(unit, stick.read_doc(path)))
                 report.add("point_receipts")
             except ParcelRefused as exc:
                 report.refuse(f"{unit}/up/{path.relative_to(up).as_posix()}", exc)
@@ -77,7 +77,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 header = peek_header(data)
                 if header.recipient != CENTER_ID:
                     report.ignored.append((f"{unit}/up/{path.name}",
-                                           f"gói gửi {header.recipient}, không phải trung tâm"))
+                                           E.TRIP_NOT_FOR_CENTER(recipient=header.recipient)))
                     continue
                 kind = "chunk_" if header.kind == "blob-chunk" else ""
             except ParcelRefused:
@@ -91,15 +91,14 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             report.add("events_applied", result.events_applied)
             if result.result == "refused":
                 report.refused.append((f"{unit}/up/{path.name}", result.reason,
-                                       "từ chối, đã ghi nhật ký; điểm sẽ gửi lại bản đúng"))
+                                       E.POINT_COPY_REFUSED()))
         _write_down(unit, folder, identity, report)
         _put_rotation_answer(down, answer, unit, report)
     _write_keys(folder, identity, units, report)
     c = report.counts
-    report.came.append(f"{c.get('applied', 0)} gói áp dụng ({c.get('events_applied', 0)} sự kiện), "
-                       f"{c.get('duplicate', 0)} gói đã có, {c.get('held', 0)} gói chờ gói trước; "
-                       f"{c.get('chunk_applied', 0)} mảnh tệp quét; "
-                       f"{c.get('point_receipts', 0)} biên nhận của điểm")
+    report.came.append(E.CENTER_IMPORT_CAME(
+        applied=c.get("applied", 0), events=c.get("events_applied", 0), duplicate=c.get("duplicate", 0),
+        held=c.get("held", 0), chunks=c.get("chunk_applied", 0), receipts=c.get("point_receipts", 0)))
     logger.info("ferry import at the center: %s", c)
     return report
 
@@ -115,26 +114,26 @@ def _redeem_enroll_request(data_dir, identity: crypto.Identity, unit: str, up: P
         point = redeem_enroll_request(stick.read_doc(path), identity, lane_unit=unit,
                                       now=legaltime.now())
     except DomainError as exc:
-        report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.message_vi))
+        report.refused.append((f"{unit}/up/{REQUEST_FILE_NAME}", exc.code, exc.said or exc.message_vi))
         return
     if point is not None:
-        report.came.append(f"ghi danh điểm {point.unit_code} {point.name} (qua USB)")
+        report.came.append(E.CENTER_ENROLLED_BY_STICK(unit=point.unit_code, name=point.name))
 
 
 def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
                              report: stick.FerryReport, grace: timedelta) -> bytes | None:
     """Take a point's new keys before its parcels are read (those signed with the old key still
     go in: grace); returns the signed answer for its down lane, None when there is no request."""
-    from central.rotation import rotate_point_keys
+    from central.key_rotation import rotate_point_keys
     path = up / ROTATE_REQUEST
     if not stick.present(path):
         return None
     try:
         answer = rotate_point_keys(stick.read_doc(path), identity, lane_unit=unit, grace=grace)
     except DomainError as exc:
-        report.refused.append((f"{unit}/up/{ROTATE_REQUEST}", exc.code, exc.message_vi))
+        report.refused.append((f"{unit}/up/{ROTATE_REQUEST}", exc.code, exc.said or exc.message_vi))
         return None
-    report.came.append(f"đổi khóa điểm {unit} (qua USB)")
+    report.came.append(E.CENTER_ROTATED_BY_STICK(unit=unit))
     return answer
 
 
@@ -184,7 +183,7 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     its up lane, and a signed manifest; older files there are removed (they were acknowledged)."""
     point = Point.get_or_none(Point.unit_code == unit)
     if point is None or not point.sign_pub or point.key_status != "active":
-        report.ignored.append((f"motcua/{unit}", "không phải điểm đang hoạt động của trung tâm"))
+        report.ignored.append((f"motcua/{unit}", E.CENTER_LANE_NOT_ACTIVE()))
         return
     try:
         down = stick.open_lane(folder, unit, "down", create=True)
@@ -195,7 +194,7 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     keep, seq, written = set(), 0, 0
     now = legaltime.now()
     while len(keep) < MAX_DOWN_PARCELS:
-        data = downstream.next_parcel(unit, identity, now=now, after_seq=seq)
+        data = outbound.next_parcel(unit, identity, now=now, after_seq=seq)
         if data is None:
             break
         seq = peek_header(data).seq
@@ -215,9 +214,9 @@ def _write_down(unit: str, folder, identity: crypto.Identity, report: stick.Ferr
     stick.prune(down, keep, report)
     stick.write_manifest(down, CENTER_ID, unit, identity)
     report.add("down_parcels", len([k for k in keep if k.endswith(".mcp")]))
-    report.went.append(f"{unit}: {len([k for k in keep if k.endswith('.mcp')])} gói cho điểm "
-                       f"({written} gói mới ghi), "
-                       f"{len([k for k in keep if k.startswith('receipts/')])} biên nhận")
+    report.went.append(E.CENTER_DOWN_WENT(unit=unit, parcels=len([k for k in keep if k.endswith(".mcp")]),
+                                          written=written,
+                                          receipts=len([k for k in keep if k.startswith("receipts/")])))
 
 
 def _write_keys(folder, identity: crypto.Identity, units: list[str],

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from central import downstream
+from central import outbound
 from central.apply import apply_events
 from central.blobstore import CenterBlobs
 from central.db import is_postgres, write_transaction
+from central.key_rotation import accepted_keys, end_grace
 from central.keys import CENTER_ID
 from central.models import Dossier, Point, SeenParcel
 from central.points import note_contact, note_refusal
-from central.rotation import accepted_keys, end_grace
 from motcua import errors as E, legaltime
 from motcua.objectstore import FolderStore, ObjectStore
 from sync import crypto, hlc, policy
@@ -243,7 +243,7 @@ class Ingestor:
         if header.kind == "receipt-batch":      # the point's receipts for down-going parcels
             for doc in body:     # each receipt stands alone: a bad one never blocks the chain
                 try:
-                    downstream.accept_receipt(header.sender, doc, now=now)
+                    outbound.accept_receipt(header.sender, doc, now=now)
                 except (ParcelRefused, ValueError, TypeError) as exc:
                     logger.warning("receipt from %s ignored: %s", header.sender,
                                    getattr(exc, "reason", type(exc).__name__))

@@ -53,8 +53,8 @@ V1_CORE_TABLES = [
 ]
 
 def _v2_down_parcels(database) -> None:
-    """Down-going parcels kept until acknowledged (owned by the sync layer: central.downstream)."""
-    from central.downstream import MIGRATION
+    """Down-going parcels kept until acknowledged (owned by the sync layer: central.outbound)."""
+    from central.outbound import MIGRATION
     for statement in MIGRATION:
         database.execute_sql(statement.format(**TYPES[dialect(database)]))
 

@@ -43,7 +43,7 @@ class Point(BaseModel):
     clock_skew_ms = BigIntegerField(null=True)   # apparent: its clock minus ours, at last contact
     backlog_reported = IntegerField(null=True)   # what it said was still waiting to go up
     refused_count = IntegerField(default=0)
-    # Key rotation (central.rotation): the keys replaced last, accepted until `prev_until`.
+    # Key rotation (central.key_rotation): the keys replaced last, accepted until `prev_until`.
     prev_sign_pub = TextField(null=True)
     prev_enc_pub = TextField(null=True)
     prev_until = DateTimeField(null=True)
@@ -119,7 +119,7 @@ class SeenParcel(BaseModel):
     id = BigAutoField()
     sender = CharField()
     seq = BigIntegerField()
-    sha256 = CharField(index=True)           # central.downstream finds receipts by parcel hash
+    sha256 = CharField(index=True)           # central.outbound finds receipts by parcel hash
     receipt = BlobField()
     applied_at = DateTimeField()
 

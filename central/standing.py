@@ -17,8 +17,8 @@ import re
 from datetime import datetime
 
 from central.db import bulk_insert, is_postgres, write_transaction
-from central.downstream import DownParcel
 from central.models import Event, Outbound, Point
+from central.outbound import DownParcel
 from motcua import errors as E, legaltime
 from motcua.errors import NotFound
 

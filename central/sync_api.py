@@ -1,7 +1,7 @@
 """The center's sync endpoints: enrollment, resumable parcel uploads, blob checks, down parcels.
 
 Thin views over `central.uploads` (state in the database, bytes in the object store),
-`central.ingest` (verify + apply + receipt), `central.downstream` and `central.enrollment`. The
+`central.ingest` (verify + apply + receipt), `central.outbound` and `central.enrollment`. The
 protocol is documented in docs/protocol.md ("HTTP transport") and in `sync.transport`, the client
 side.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from central import downstream
+from central import outbound
 from central.enrollment import redeem_enroll_token
 from central.ingest import Ingestor, point_keys, sweep_held
+from central.key_rotation import rotate_point_keys
 from central.keys import CENTER_ID, center_identity
-from central.rotation import rotate_point_keys
 from central.uploads import OffsetMismatch, UploadStore
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, Unauthorized
@@ -308,7 +308,7 @@ def standing():
 def down_next():
     """The next parcel the center owes the signing node (the same one until acknowledged)."""
     node_id = _signed_node()
-    parcel = downstream.next_parcel(node_id, _identity())
+    parcel = outbound.next_parcel(node_id, _identity())
     if parcel is None:
         return Response(status=204, headers={"Content-Length": "0"})
     return Response(parcel, status=200, mimetype="application/octet-stream")
@@ -319,7 +319,7 @@ def down_receipt():
     """The node's signed receipt for a down parcel: what it covers is forgotten here."""
     node_id = _signed_node()
     try:
-        count = downstream.accept_receipt(node_id, request.get_data())
+        count = outbound.accept_receipt(node_id, request.get_data())
     except ParcelRefused as exc:
         raise DomainError(exc.said or exc.message_vi, code=exc.reason, status=422) from None
     return jsonify({"acknowledged_events": count})

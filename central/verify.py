@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from central.apply import GLOBAL_KINDS, _stored_events
-from central.conflicts import book as conflicts_book
+from central.conflict_decisions import book as conflicts_book
 from central.models import Attachment, ConflictRecord, Dossier, Event
 from sync import folding, merge
-from sync.conflict_book import conflict_drift
-from sync.conflicts import POSSIBLE_DUPLICATE
+from sync.conflict_rules import POSSIBLE_DUPLICATE
+from sync.conflict_table import conflict_drift
 from sync.events import KINDS
 
 logger = logging.getLogger(__name__)

@@ -71,10 +71,6 @@ class WorkCalendar:
             return entry["kind"] in WORK_KINDS
         return day.weekday() < 5
 
-    def entry_for(self, day: date) -> dict | None:
-        """Return the calendar row for `day` (its names, source...), or None for an ordinary day."""
-        return self.entries.get(day)
-
     def years(self) -> set[int]:
         """Years the calendar has entries for: a due date past them may miss holidays."""
         return {d.year for d in self.entries}

@@ -528,7 +528,7 @@ SCAN_MODE = M("invalid_input", 422, "Chế độ quét phải là Gray, Color ho
               "The scan mode is Gray, Color or Lineart.")
 SCAN_RESOLUTION = M("invalid_input", 422, "Độ phân giải từ 50 đến 600 dpi.", "Resolution: from 50 to 600 dpi.")
 
-# --- conflicts (sync/conflict_view.py, node/conflicts.py, central/conflicts.py) ------------------
+# --- conflicts (sync/conflict_review.py, node/conflict_decisions.py, central/conflict_decisions.py) ------------------
 CONFLICT_NOT_FOUND = M("conflict_not_found", 404, "Không tìm thấy xung đột này.", "No such conflict.")
 ALREADY_RESOLVED = M("already_resolved", 409, "Xung đột này đã được giải quyết.",
                      "This conflict is already resolved.")
@@ -588,7 +588,7 @@ ENROLL_REQUEST_WRONG_LANE = M("bad_enroll_file", 422,
                               "Yêu cầu ghi danh của {unit} nằm trong thư mục của {lane}.",
                               "The enrollment request of {unit} sits in the folder of {lane}.")
 
-# --- enrollment and keys, point side (node/enroll.py, sync/enrollfile.py, sync/keyrotation.py) ----
+# --- enrollment and keys, point side (node/enroll.py, sync/enrollfile.py, sync/key_rotation.py) ----
 NOT_ENROLLED = M("not_enrolled", 403, "Điểm chưa ghi danh với trung tâm: chạy `motcua node enroll`.",
                  "This point has not enrolled with the center: run `motcua node enroll`.")
 CENTER_KEYS_UNREADABLE = M("center_unreachable", 403,
@@ -658,6 +658,121 @@ ROTATION_ANSWER_WRONG_UNIT = M("bad_rotation_answer", 422,
                                "The key-rotation answer is for point {unit}, not {me}.")
 ROTATION_ANSWER_KEYS = M("bad_rotation_answer", 422, "Trung tâm xác nhận những khóa mà điểm này không có.",
                          "The center confirmed keys this point does not hold.")
+
+# --- a sync round and a USB trip: why a round stopped (`sync.transport.TransportError`, node/rounds.py)
+SYNC_UNREACHABLE = M("center_unreachable", 503, "Không liên lạc được với trung tâm ({what}): {why}.",
+                     "Cannot reach the center ({what}): {why}.")
+# What the point was doing when the link failed, and why it failed: details of the entry above.
+STEP_UPLOAD = Phrase("gửi gói", "sending a parcel")
+STEP_BLOBS = Phrase("hỏi tệp quét", "asking about scans")
+STEP_STANDING = Phrase("hỏi trạng thái ở trung tâm", "asking where the center stands")
+STEP_ROTATE = Phrase("đổi khóa", "rotating keys")
+STEP_DOWN = Phrase("nhận gói", "fetching a parcel")
+STEP_RECEIPT = Phrase("gửi biên nhận", "sending a receipt")
+WHY_TIMED_OUT = Phrase("hết thời gian chờ", "timed out")
+WHY_CUT = Phrase("mất kết nối", "connection lost")
+CENTER_SAID_NO = M("center_refused", 502, "Trung tâm từ chối: {detail}", "The center refused: {detail}")
+CENTER_ANSWER_UNSIGNED = M("wrong_center_key", 403, "Câu trả lời không mang chữ ký đúng của trung tâm.",
+                           "The answer does not carry the center's signature.")
+SYNC_NOT_ENROLLED = M("not_enrolled", 403, "Điểm chưa ghi danh với trung tâm.",
+                      "This point has not enrolled with the center.")
+PARCEL_WAITS = M("parcel_waits", 503,
+                 "Trung tâm chưa nhận gói số {seq} ({result} {reason}); sẽ gửi lại ở lần sau.",
+                 "The center has not taken parcel no. {seq} ({result} {reason}); it goes again next "
+                 "time.")
+CHUNK_WAITS = M("parcel_waits", 503,
+                "Trung tâm chưa nhận mảnh tệp quét ({result} {reason}); sẽ gửi lại ở lần sau.",
+                "The center has not taken a scan chunk ({result} {reason}); it goes again next time.")
+BLOB_NOT_JOINED = M("parcel_waits", 503, "Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.",
+                    "The center has not joined the whole scan yet; it goes again next time.")
+PARCEL_DROPPED = M("parcel_refused", 422,
+                   "Trung tâm từ chối gói số {seq} ({events} sự kiện): {reason}. Báo kỹ thuật viên.",
+                   "The center refused parcel no. {seq} ({events} events): {reason}. Tell the "
+                   "technician.")
+DOWN_NOT_APPLIED = M("down_not_applied", 422, "Gói từ trung tâm không áp dụng được ({result}): {detail}",
+                     "A parcel from the center could not be applied ({result}): {detail}")
+DOWN_REFUSED_HERE = M("down_not_applied", 422, "gói số {seq} của trung tâm: {result}",
+                      "the center's parcel no. {seq}: {result}")
+STICK_COPY_REFUSED = M("parcel_refused", 422,
+                       "Trung tâm từ chối một tệp trên USB (hỏng khi chép?); bản đúng vẫn ở máy này và "
+                       "sẽ đi chuyến sau.",
+                       "The center refused a file on the stick (damaged while copying?); the right "
+                       "copy is still on this computer and goes on the next trip.")
+POINT_COPY_REFUSED = M("parcel_refused", 422, "từ chối, đã ghi nhật ký; điểm sẽ gửi lại bản đúng",
+                       "refused and logged; the point will send the right copy again")
+
+# What a round or a USB trip reports (the CLI, the clerk's USB page): sentences, not errors.
+TRIP_WENT = M("trip_report", 200, "Đã ghi: {what}", "Written: {what}")
+TRIP_CAME = M("trip_report", 200, "Đã nhận: {what}", "Taken in: {what}")
+TRIP_REFUSED = M("trip_report", 200, "Từ chối {file}: {code} — {message}", "Refused {file}: {code} — {message}")
+TRIP_IGNORED = M("trip_report", 200, "Bỏ qua {file}: {why}", "Left alone {file}: {why}")
+TRIP_LEFT = M("trip_report", 200, "Còn lại cho chuyến sau: {what}", "Left for the next trip: {what}")
+TRIP_NOTHING_LEFT = M("trip_report", 200, "Không còn gì chờ chuyến sau.", "Nothing waits for the next trip.")
+ROUND_SUMMARY = M("trip_report", 200,
+                  "Gửi {parcels} gói ({events} sự kiện được xác nhận), {blobs} tệp quét ({mb:.1f} MB, "
+                  "{held} tệp trung tâm đã có); nhận {down} gói ({down_events} sự kiện). Còn chờ: "
+                  "{left_events} sự kiện, {left_blobs} tệp quét.",
+                  "Sent {parcels} parcels ({events} events acknowledged), {blobs} scans ({mb:.1f} MB, "
+                  "{held} the center already held); took {down} parcels ({down_events} events). "
+                  "Waiting: {left_events} events, {left_blobs} scans.")
+ROUND_RESUMED = M("trip_report", 200,
+                  "trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó",
+                  "the center said where this point stands after the restore: going on from there")
+ROUND_KEYS_SWITCHED = M("trip_report", 200, "trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay",
+                        "the center took the new keys: this point uses them from now on")
+PROGRESS_PARCEL = M("trip_report", 200, "gói hồ sơ {n}/{total}", "records parcel {n}/{total}")
+PROGRESS_DOWN = M("trip_report", 200, "gói từ trung tâm", "parcels from the center")
+PROGRESS_CHUNKS = M("trip_report", 200, "tệp quét: {n} mảnh", "scans: {n} chunks")
+TRIP_NO_ROOT = M("trip_report", 200, "không có trên USB: đúng USB chưa?",
+                 "not on the stick: is it the right stick?")
+TRIP_OTHER_POINT = M("trip_report", 200, "thư mục của điểm khác, để nguyên",
+                     "another point's folder, left as it is")
+TRIP_NOT_A_LANE = M("trip_report", 200, "không phải thư mục của điểm này, để nguyên",
+                    "not a folder of this point, left as it is")
+TRIP_WENT_ENROLL = M("trip_report", 200, "yêu cầu ghi danh (đã niêm phong cho trung tâm)",
+                     "the enrollment request (sealed for the center)")
+TRIP_WENT_ROTATE = M("trip_report", 200, "yêu cầu đổi khóa (khóa mới ký bằng khóa cũ)",
+                     "the key-rotation request (new keys signed with the old)")
+TRIP_NOT_FOR_POINT = M("trip_report", 200, "gói gửi {recipient}, không phải điểm này",
+                       "a parcel for {recipient}, not this point")
+TRIP_NOT_FOR_CENTER = M("trip_report", 200, "gói gửi {recipient}, không phải trung tâm",
+                        "a parcel for {recipient}, not the center")
+EXPORT_WENT = M("trip_report", 200,
+                "{parcels} gói hồ sơ ({events} sự kiện), {chunks} mảnh tệp quét ({mb:.1f} MB) vào {lane}",
+                "{parcels} records parcels ({events} events), {chunks} scan chunks ({mb:.1f} MB) into "
+                "{lane}")
+EXPORT_PRUNED = M("trip_report", 200, "xoá {n} tệp cũ trung tâm đã xác nhận",
+                  "deleted {n} old files the center confirmed")
+EXPORT_LEFT = M("trip_report", 200,
+                "{parcels} gói hồ sơ, {chunks} mảnh tệp quét ({mb:.1f} MB): USB đầy hoặc vượt giới hạn",
+                "{parcels} records parcels, {chunks} scan chunks ({mb:.1f} MB): the stick is full or "
+                "over the limit")
+IMPORT_RECEIPTS = M("trip_report", 200,
+                    "{parcels} biên nhận gói hồ sơ ({events} sự kiện), {chunks} biên nhận mảnh tệp quét, "
+                    "{blobs} tệp quét trung tâm đã đủ",
+                    "{parcels} receipts for records parcels ({events} events), {chunks} receipts for "
+                    "scan chunks, {blobs} scans whole at the center")
+IMPORT_DOWN = M("trip_report", 200, "{applied} gói từ trung tâm áp dụng, {duplicate} gói đã có từ trước",
+                "{applied} parcels from the center applied, {duplicate} already held")
+IMPORT_STALE = M("trip_report", 200, "{n} biên nhận", "{n} receipts")
+IMPORT_STALE_WHY = M("trip_report", 200, "gói đã được xác nhận từ trước",
+                     "parcels acknowledged before")
+CENTER_IMPORT_CAME = M("trip_report", 200,
+                       "{applied} gói áp dụng ({events} sự kiện), {duplicate} gói đã có, {held} gói chờ "
+                       "gói trước; {chunks} mảnh tệp quét; {receipts} biên nhận của điểm",
+                       "{applied} parcels applied ({events} events), {duplicate} already held, {held} "
+                       "waiting for an earlier one; {chunks} scan chunks; {receipts} receipts from the "
+                       "point")
+CENTER_ENROLLED_BY_STICK = M("trip_report", 200, "ghi danh điểm {unit} {name} (qua USB)",
+                             "enrolled point {unit} {name} (by USB)")
+CENTER_ROTATED_BY_STICK = M("trip_report", 200, "đổi khóa điểm {unit} (qua USB)",
+                            "rotated the keys of point {unit} (by USB)")
+CENTER_LANE_NOT_ACTIVE = M("trip_report", 200, "không phải điểm đang hoạt động của trung tâm",
+                           "not an active point of the center")
+CENTER_DOWN_WENT = M("trip_report", 200,
+                     "{unit}: {parcels} gói cho điểm ({written} gói mới ghi), {receipts} biên nhận",
+                     "{unit}: {parcels} parcels for the point ({written} newly written), {receipts} "
+                     "receipts")
 
 # --- sync endpoints and resumable uploads (central/sync_api.py, central/uploads.py) --------------
 BAD_HEADER = M("bad_header", 422, "Thiếu hoặc sai tiêu đề {name}.", "Header {name} is missing or wrong.")

@@ -256,6 +256,3 @@ def parse_date_vi(text: str, *, today: date | None = None, field: str = "date_of
     return value
 
 
-def format_date_vi(value: date) -> str:
-    """Return a date as printed on Vietnamese forms: dd/mm/yyyy."""
-    return value.strftime("%d/%m/%Y")

@@ -94,12 +94,12 @@ def shared_tables(database: DatabaseProxy) -> SharedTables:
 
     class ConflictRecord(Base):
         """A conflict the merge raised (or, at the center, a possible duplicate), named the same
-        on every side (`sync.conflicts`)."""
+        on every side (`sync.conflict_rules`)."""
         conflict_id = CharField(primary_key=True)
         kind = CharField()
         dossier_uid = CharField(null=True, index=True)
         is_open = BooleanField(index=True)
-        detail = JSONField()                 # sync.conflicts.Conflict.to_dict()
+        detail = JSONField()                 # sync.conflict_rules.Conflict.to_dict()
         first_seen = DateTimeField()
         updated_at = DateTimeField()
 

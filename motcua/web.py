@@ -24,10 +24,6 @@ from motcua.errors import DomainError, InvalidInput, TooLarge, Unauthorized
 
 logger = logging.getLogger(__name__)
 
-def http_message_vi(status: int) -> str:
-    """The Vietnamese sentence for a bare HTTP error (from the catalogue, `http_<status>`)."""
-    return E.http_message(status).text("vi")
-
 
 def bearer_token_required(user_for_token: Callable[[str], object]):
     """A decorator factory: the view needs `Authorization: Bearer <token>`; the user goes on `g.user`."""

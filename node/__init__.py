@@ -56,8 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_boundaries(app)
     app.register_blueprint(api.bp)
     register_error_handlers(app)
-    from node import sync_loop
-    sync_loop.init_app(app)
+    from node import background
+    background.init_app(app)
     return app
 
 

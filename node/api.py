@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from motcua import errors as E
 from motcua.errors import DomainError, InvalidInput, NotFound
 from motcua.web import bearer_token_required, date_arg, int_arg, json_body
-from node import catalogue, conflicts, reception, search
+from node import catalogue, conflict_decisions, reception, search
 from node.present import dossier_detail, dossier_summary
 from node.users import actor_name, user_for_token
 
@@ -163,22 +163,22 @@ def rate_dossier(code):
 @bp.get("/sync/status")
 @token_required
 def sync_status():
-    from node import syncstate
-    return jsonify(syncstate.status_dict())
+    from node import sync_status
+    return jsonify(sync_status.status_dict())
 
 
 @bp.get("/conflicts")
 @token_required
 def list_conflicts():
     """Open conflicts here, each with both sides' events (who, where, when, what)."""
-    return jsonify({"items": conflicts.list_open_conflicts()})
+    return jsonify({"items": conflict_decisions.list_open_conflicts()})
 
 
 @bp.get("/conflicts/<conflict_id>")
 @token_required
 def show_conflict(conflict_id):
     """One conflict with version A and version B side by side."""
-    return jsonify(conflicts.get_conflict(conflict_id))
+    return jsonify(conflict_decisions.get_conflict(conflict_id))
 
 
 @bp.post("/conflicts/<conflict_id>/resolve")
@@ -186,5 +186,5 @@ def show_conflict(conflict_id):
 def resolve_conflict(conflict_id):
     """{decision: keep_a|keep_b|value, value?, note?} → 200 | 404 | 409 already resolved | 422."""
     body = json_body()
-    return jsonify(conflicts.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
+    return jsonify(conflict_decisions.resolve_conflict(conflict_id, body.get("decision"), body.get("value"),
                                               actor_name(g.user), note=body.get("note")))

@@ -1,6 +1,6 @@
 """The one write path for a dossier's state on the node: journal, fold, rows.
 
-Domain functions (`node.reception`, `node.desk`, `node.conflicts`) validate a clerk's act and say
+Domain functions (`node.reception`, `node.clerk`, `node.conflict_decisions`) validate a clerk's act and say
 which events it makes (`Change`); `commit` journals them with this node's HLC (`node.journal`) and
 `refold` lays the pure fold of each touched dossier's journal (`sync.merge`) onto its rows with the
 layout the center uses (`sync.folding`). Events from the center (`node.inbox`) are stored and go

@@ -131,7 +131,7 @@ def restore_backup(data_dir: str | os.PathLike, source: str | os.PathLike, passp
 
 def needs_standing() -> bool:
     """True while a restored point has not yet heard where the center stands."""
-    from node.state import get_state
+    from node.facts import get_state
     return bool(get_state(STANDING_KEY))
 
 
@@ -139,8 +139,8 @@ def resume_from_standing(data_dir: str | os.PathLike, standing: dict) -> None:
     """Continue after a restore from what the center holds (`POST /sync/v1/standing`): the up
     chain after its last parcel from us, the down chain after the last parcel we acknowledged,
     counters and clock past everything it has seen from us. Idempotent."""
+    from node.facts import get_state, set_state
     from node.models import State, db
-    from node.state import get_state, set_state
     from sync import hlc
     data_dir = Path(data_dir)
     outbox = data_dir / "outbox"

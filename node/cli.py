@@ -20,7 +20,7 @@ DATA_DIR = data_dir_option("node")
 
 def _open(data_dir):
     from node.db import database_path, open_database
-    from node.state import get_state
+    from node.facts import get_state
     if not database_path(data_dir).is_file():     # never make a folder or a database here
         raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận (không có node.db): "
                                    "kiểm tra --data-dir, hoặc chạy `motcua node init` trước.")
@@ -117,8 +117,8 @@ def status_cmd(data_dir, as_json):
 
     Example: motcua node status --data-dir D --json
     """
-    from node.state import get_state
-    from node.syncstate import status_dict
+    from node.facts import get_state
+    from node.sync_status import status_dict
     _open(data_dir)
     status = {"unit_code": get_state("unit_code"), "name": get_state("unit_name"), **status_dict()}
     if as_json:
@@ -276,8 +276,8 @@ def rotate_keys_cmd(data_dir, by_usb):
     Example: motcua node rotate-keys --data-dir D
     Example: motcua node rotate-keys --data-dir D --by-usb
     """
-    from node.keyrotation import start_rotation
-    from node.sync_client import exclusive, rotate_now
+    from node.key_rotation import start_rotation
+    from node.rounds import exclusive, rotate_now
     from sync.transport import TransportError
     _open(data_dir)
     with exclusive(data_dir):
@@ -306,7 +306,7 @@ def sync_cmd(data_dir, no_blobs):
 
     Example: motcua node sync --data-dir D
     """
-    from node.sync_client import sync_round
+    from node.rounds import sync_round
     _open(data_dir)
     report = sync_round(data_dir, include_blobs=not no_blobs)
     click.echo(report.summary())
@@ -470,7 +470,7 @@ def install_service_cmd(data_dir, user, host, port, backup_dirs, unit_dir, no_en
     Example: sudo motcua node install-service --data-dir /var/lib/motcua --port 8800
     """
     from motcua.service import install_unit, render_unit
-    from node.state import unit_name
+    from node.facts import unit_name
     _open(data_dir)
     text = render_unit("node", data_dir=data_dir, user=user, host=host, port=port,
                        name=unit_name(), writable=tuple(backup_dirs))

@@ -19,8 +19,8 @@ from peewee import DatabaseError as PeeweeDatabaseError, fn
 from motcua import legaltime
 from motcua.health import FAIL, OK, WARNING, Check, check_service
 from node.db import database_path, db
+from node.facts import get_state
 from node.models import Blob, Event, Holiday, Procedure
-from node.state import get_state
 from sync import hlc
 
 DatabaseError = (PeeweeDatabaseError, sqlite3.DatabaseError)
@@ -119,7 +119,7 @@ def check_keys(data_dir: Path, now: datetime) -> Check:
 
 
 def check_enrollment() -> Check:
-    from node.syncstate import enrollment_state
+    from node.sync_status import enrollment_state
     state = enrollment_state()
     if state == "confirmed":
         return Check("enrollment", OK, "Đã ghi danh, trung tâm đã xác nhận.")

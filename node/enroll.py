@@ -17,7 +17,7 @@ import requests
 
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, Forbidden
-from node.state import get_state, set_state, unit_code
+from node.facts import get_state, set_state, unit_code
 from sync import crypto
 
 logger = logging.getLogger(__name__)

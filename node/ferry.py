@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import os
 
-from node.rounds import Point, RoundReport, run_round
-from node.sync_client import exclusive
+from motcua import errors as E
+from node.rounds import Point, RoundReport, exclusive, run_round
 from sync.folder import Progress, _no_progress
 from sync.parcel import DEFAULT_CHUNK_BYTES
 from sync.stickcarrier import FolderCarrier
@@ -33,15 +33,14 @@ def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
         report = run_round(data_dir, carrier, down=False, progress=progress,
                            chunk_bytes=chunk_bytes)
     c = report.counts
-    report.went.append(f"{c.get('parcels', 0)} gói hồ sơ ({c.get('events', 0)} sự kiện), "
-                       f"{c.get('chunks', 0)} mảnh tệp quét ({c.get('chunk_bytes', 0) / 1e6:.1f} MB) "
-                       f"vào {carrier.up}")
+    report.went.append(E.EXPORT_WENT(parcels=c.get("parcels", 0), events=c.get("events", 0),
+                                     chunks=c.get("chunks", 0), mb=c.get("chunk_bytes", 0) / 1e6,
+                                     lane=str(carrier.up)))
     if c.get("pruned"):
-        report.went.append(f"xoá {c['pruned']} tệp cũ trung tâm đã xác nhận")
+        report.went.append(E.EXPORT_PRUNED(n=c["pruned"]))
     if c.get("left_parcels") or c.get("left_chunks"):
-        report.left.append(f"{c.get('left_parcels', 0)} gói hồ sơ, {c.get('left_chunks', 0)} mảnh "
-                           f"tệp quét ({c.get('left_bytes', 0) / 1e6:.1f} MB): USB đầy hoặc vượt "
-                           "giới hạn")
+        report.left.append(E.EXPORT_LEFT(parcels=c.get("left_parcels", 0), chunks=c.get("left_chunks", 0),
+                                         mb=c.get("left_bytes", 0) / 1e6))
     logger.info("ferry export: %s", c)
     return report
 
@@ -57,13 +56,13 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
     if carrier.absent:
         return report                     # no `motcua/` on it: nothing else to say
     c = report.counts
-    report.came.append(f"{c.get('acked_parcels', 0)} biên nhận gói hồ sơ "
-                       f"({c.get('acked_events', 0)} sự kiện), {c.get('acked_chunks', 0)} biên nhận "
-                       f"mảnh tệp quét, {c.get('blobs_complete', 0)} tệp quét trung tâm đã đủ")
-    report.came.append(f"{c.get('down_applied', 0)} gói từ trung tâm áp dụng, "
-                       f"{c.get('down_duplicate', 0)} gói đã có từ trước")
+    report.came.append(E.IMPORT_RECEIPTS(parcels=c.get("acked_parcels", 0), events=c.get("acked_events", 0),
+                                         chunks=c.get("acked_chunks", 0),
+                                         blobs=c.get("blobs_complete", 0)))
+    report.came.append(E.IMPORT_DOWN(applied=c.get("down_applied", 0),
+                                     duplicate=c.get("down_duplicate", 0)))
     if c.get("stale_receipts"):
-        report.ignored.append((f"{c['stale_receipts']} biên nhận", "gói đã được xác nhận từ trước"))
+        report.ignored.append((E.IMPORT_STALE.text(n=c["stale_receipts"]), E.IMPORT_STALE_WHY()))
     logger.info("ferry import: %s", c)
     return report
 

@@ -16,9 +16,9 @@ from typing import Sequence
 from motcua import errors as E, legaltime
 from node import catalogue, holidays
 from node.apply import refold
+from node.facts import get_state, set_state
 from node.journal import observe_stamp
 from node.models import Dossier, Event, db
-from node.state import get_state, set_state
 from sync import crypto, hlc, policy
 from sync.events import CENTER_ID, Event as WireEvent
 from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header

@@ -11,8 +11,8 @@ import time
 from datetime import datetime
 
 from motcua import legaltime
+from node.facts import get_state, set_state, unit_code
 from node.models import Event
-from node.state import get_state, set_state, unit_code
 from sync import hlc
 from sync.events import KINDS, Event as WireEvent, new_event_id
 

@@ -19,8 +19,8 @@ from datetime import date, datetime
 
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound
+from node.facts import get_state, next_counter, set_state
 from node.models import QueueCall, QueueLink, Ticket, db
-from node.state import get_state, next_counter, set_state
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: typed back at the kiosk
 MAX_DESKS = 20

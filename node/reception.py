@@ -26,9 +26,9 @@ from motcua.identity import (
 from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
 from node import catalogue, queue
 from node.apply import Change, commit, commit_one
+from node.facts import next_counter, unit_code
 from node.holidays import work_calendar
 from node.models import Attachment, Blob, Dossier, Requirement, db
-from node.state import next_counter, unit_code
 
 CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
 APPLICANT_FIELDS = ("full_name", "id_number", "date_of_birth", "phone", "address", "email")

@@ -13,7 +13,10 @@ and reported; a down parcel this point refuses is reported and the round goes on
 
 A live carrier (HTTP) answers within the call, so an answer that does not let a parcel go ends the
 round (`TransportError`); a stick's receipts come on the next trip, and each is judged alone.
-Callers hold the data dir's sync lock (`node.sync_client.exclusive`).
+`run_round` expects the data dir's sync lock held (`exclusive`: rounds never overlap, so the CLI,
+the background jobs and the USB page can all call in). `sync_round` is the round the CLI and the
+background jobs run: over HTTP (`http_carrier`) unless given a carrier, holding the lock, keeping
+what the clerk sees (`sync:last_contact`, `sync:last_error`).
 """
 from __future__ import annotations
 
@@ -24,10 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from filelock import FileLock
+
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict, DomainError
 from motcua.files import write_durably
-from node import keyrotation as rotation
+from node import key_rotation as rotation
 from node.backup import needs_standing, resume_from_standing
 from node.enroll import (
     EnrollRefused,
@@ -36,21 +41,23 @@ from node.enroll import (
     pending_request as pending_enrollment,
     pinned_center_keys,
 )
+from node.facts import get_state, set_state, unit_code
 from node.inbox import take_down_parcel
 from node.journal import note_center_time, pending_count, pending_events, to_wire
-from node.models import Blob, Event, db
+from node.models import Blob, Event, State, db
 from node.scans import BlobStore
-from node.state import get_state, set_state, unit_code
 from sync import hlc
-from sync.carrier import Carrier, NotCarried, TripReport
+from sync.carrier import Carrier, HttpCarrier, NotCarried, TripReport
 from sync.crypto import sha256_hex
 from sync.events import CENTER_ID
 from sync.outbox import Spool, Spooled
 from sync.parcel import DEFAULT_CHUNK_BYTES, ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.receipt import FINAL_REFUSALS, verify_receipt
-from sync.transport import TransportError
+from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTransport, RetryPolicy, TransportError
 
 logger = logging.getLogger(__name__)
+
+_ROUND_LOCK = threading.Lock()
 
 OVERHEAD = 1024          # a sealed chunk's bytes beyond the scan bytes it carries (generous)
 HAVE_BATCH = 500         # scans asked about in one `held_blobs` call
@@ -86,12 +93,11 @@ class RoundReport(TripReport):
         """True when nothing is left to send or fetch and nothing went wrong."""
         return self.error is None and not self.left_events and not self.left_blobs
 
-    def summary(self) -> str:
-        return (f"Gửi {self.parcels_up} gói ({self.events_acked} sự kiện được xác nhận), "
-                f"{self.blobs_up} tệp quét ({self.blob_bytes_up / 1e6:.1f} MB, "
-                f"{self.blobs_already_held} tệp trung tâm đã có); nhận {self.parcels_down} gói "
-                f"({self.events_down} sự kiện). Còn chờ: {self.left_events} sự kiện, "
-                f"{self.left_blobs} tệp quét.")
+    def summary(self, lang: str = "vi") -> str:
+        return E.ROUND_SUMMARY.text(
+            lang, parcels=self.parcels_up, events=self.events_acked, blobs=self.blobs_up,
+            mb=self.blob_bytes_up / 1e6, held=self.blobs_already_held, down=self.parcels_down,
+            down_events=self.events_down, left_events=self.left_events, left_blobs=self.left_blobs)
 
 
 class Point:
@@ -174,7 +180,7 @@ class _Round:
         self.contact()
         resume_from_standing(self.me.data_dir, answer)
         self.me.spool = Spool(self.me.data_dir / "outbox")
-        self.report.came.append("trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó")
+        self.report.came.append(E.ROUND_RESUMED())
 
     # -- receipts ---------------------------------------------------------------------------------
 
@@ -195,9 +201,7 @@ class _Round:
                 continue
             if item is None and chunk is None:
                 if body["result"] == "refused":       # bytes this point never built: a damaged copy
-                    self.report.refused.append((name, body.get("reason", ""),
-                                                "Trung tâm từ chối một tệp trên USB (hỏng khi chép?); "
-                                                "bản đúng vẫn ở máy này và sẽ đi chuyến sau."))
+                    self.report.refused.append((name, body.get("reason", ""), E.STICK_COPY_REFUSED()))
                 else:
                     self.report.add("stale_receipts")  # acknowledged before (HTTP or an older stick)
                 continue
@@ -220,7 +224,7 @@ class _Round:
         note_center_time(str(body.get("applied_at", "")))
         return body
 
-    def settle_parcel(self, item: Spooled, body: dict) -> tuple[str, str]:
+    def settle_parcel(self, item: Spooled, body: dict) -> tuple[str, E.Said | str]:
         """Act on a verified receipt for a spooled parcel: ("acked", ""), ("dropped", why) for a
         refusal for its content (it took its place in the chain), or ("waits", why)."""
         if body["result"] in ("applied", "duplicate"):
@@ -231,14 +235,12 @@ class _Round:
         if body["result"] == "refused" and body.get("reason") in FINAL_REFUSALS:
             self.report.error = drop_refused(self.me.spool, item, str(body.get("reason")))
             return "dropped", self.report.error
-        return "waits", (f"Trung tâm chưa nhận gói số {item.seq} ({body['result']} "
-                         f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
+        return "waits", E.PARCEL_WAITS(seq=item.seq, result=body["result"], reason=body.get("reason", ""))
 
-    def settle_chunk(self, path: Path, body: dict, touched: set) -> str | None:
+    def settle_chunk(self, path: Path, body: dict, touched: set) -> E.Said | None:
         """Act on a verified receipt for a spooled scan chunk (a marker keeps what was received)."""
         if body["result"] not in ("applied", "duplicate"):
-            return (f"Trung tâm chưa nhận mảnh tệp quét ({body['result']} "
-                    f"{body.get('reason', '')}); sẽ gửi lại ở lần sau.")
+            return E.CHUNK_WAITS(result=body["result"], reason=body.get("reason", ""))
         header = peek_header(path.read_bytes())
         marker = path.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
         write_durably(marker, str(header.content_length).encode())
@@ -280,7 +282,7 @@ class _Round:
         self.me.identity = node_identity(self.me.data_dir)
         self.carrier.use_identity(self.me.identity)
         self.report.keys_rotated = True
-        self.report.came.append("trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay")
+        self.report.came.append(E.ROUND_KEYS_SWITCHED())
         return True
 
     # -- records ----------------------------------------------------------------------------------
@@ -311,7 +313,7 @@ class _Round:
             self.report.add("parcels")
             self.report.add("events", Event.select().where(
                 Event.seq.between(item.first, item.last) & (Event.origin == self.me.id)).count())
-            self.progress(self.done, self.total, f"gói hồ sơ {n}/{len(waiting)}")
+            self.progress(self.done, self.total, E.PROGRESS_PARCEL.text(n=n, total=len(waiting)))
             if receipt is not None:
                 outcome, why = self.settle_parcel(item, self.take_live_receipt(receipt, item.sha256))
                 if outcome == "waits":          # a live answer that does not let it go: stop
@@ -344,10 +346,10 @@ class _Round:
                 seq = _seq_of(data)
                 self.report.refused.append((parcel_file_name(data) if seq is not None else psha,
                                             _reason(receipt) or result,
-                                            f"gói số {seq} của trung tâm: {result}"))
-                self.report.error = (f"Gói từ trung tâm không áp dụng được ({result}): "
-                                     f"{get_state('sync:down_refused') or ''}").strip()
-            self.progress(self.done, max(self.total, self.done), "gói từ trung tâm")
+                                            E.DOWN_REFUSED_HERE(seq=seq, result=result)))
+                self.report.error = E.DOWN_NOT_APPLIED.text(
+                    result=result, detail=get_state("sync:down_refused") or "").strip()
+            self.progress(self.done, max(self.total, self.done), E.PROGRESS_DOWN.text())
         self.contact()
 
     # -- scans ------------------------------------------------------------------------------------
@@ -398,7 +400,7 @@ class _Round:
                 if self.push_blob(blob, set()):
                     self.confirm_whole([(blob, set())])
             else:
-                raise TransportError("Trung tâm chưa ghép đủ tệp quét; sẽ gửi lại ở lần sau.")
+                raise TransportError(E.BLOB_NOT_JOINED)
 
     def push_blob(self, blob: Blob, skip: set[int]) -> bool:
         """Send the chunks of one scan the center lacks; True when they went live (HTTP) and the
@@ -424,7 +426,7 @@ class _Round:
                 continue
             self.report.add("chunks")
             self.report.add("chunk_bytes", len(data))
-            self.progress(self.done, self.total, f"tệp quét: {self.report.counts['chunks']} mảnh")
+            self.progress(self.done, self.total, E.PROGRESS_CHUNKS.text(n=self.report.counts["chunks"]))
             if receipt is not None:
                 why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
                                         touched)
@@ -459,7 +461,7 @@ def drop_refused(spool: Spool, item: Spooled, reason: str) -> str:
     (`sync.receipt.FINAL_REFUSALS`): it will never be applied, so stop sending it; returns the
     sentence kept for `node status` and the Today page."""
     acked = acknowledge_spooled(spool, item)
-    note = f"Trung tâm từ chối gói số {item.seq} ({acked} sự kiện): {reason}. Báo kỹ thuật viên."
+    note = E.PARCEL_DROPPED.text(seq=item.seq, events=acked, reason=reason)
     set_state("sync:up_refused", f"{legaltime.now().isoformat(timespec='seconds')} {note}")
     logger.error("parcel %d refused by the center for its content: %s", item.seq, reason)
     return note
@@ -512,3 +514,103 @@ def _reason(receipt: bytes) -> str:
         return str(json.loads(receipt)["receipt"].get("reason", ""))
     except (ValueError, KeyError, TypeError):
         return ""
+
+def http_carrier(data_dir: str | os.PathLike, *, policy: RetryPolicy | None = None,
+                 chunk_bytes: int = HTTP_CHUNK_BYTES) -> HttpCarrier:
+    """The carrier to the center this point enrolled with over the network.
+    :raises TransportError: the point has no center URL or no pinned center keys."""
+    center, url = pinned_center_keys(), get_state("central_url")
+    if center is None or not url:
+        raise TransportError(E.SYNC_NOT_ENROLLED, retryable=False)
+    return HttpCarrier(HttpTransport(url, node_id=unit_code(), identity=node_identity(data_dir),
+                                     center_sign_pub=center.sign_pub,
+                                     policy=policy or retry_policy_from_env(),
+                                     chunk_bytes=chunk_bytes))
+
+
+def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
+               carrier: Carrier | None = None, policy: RetryPolicy | None = None,
+               chunk_bytes: int = DEFAULT_CHUNK_BYTES, http_chunk_bytes: int = HTTP_CHUNK_BYTES,
+               include_blobs: bool = True, stop: threading.Event | None = None) -> RoundReport:
+    """Run one round now (waits for a round already running), over HTTP unless a `carrier` (or
+    an HTTP `transport`) is given; never raises for trouble on the way: the report's `error`
+    (plain Vietnamese, also in `sync:last_error`) says what went wrong."""
+    data_dir = Path(data_dir)
+    with exclusive(data_dir):
+        logger.info("sync round start")
+        report = RoundReport()
+        owned = None
+        try:
+            if carrier is None:
+                carrier = owned = (HttpCarrier(transport) if transport is not None else
+                                   http_carrier(data_dir, policy=policy, chunk_bytes=http_chunk_bytes))
+            run_round(data_dir, carrier, include_blobs=include_blobs, stop=stop,
+                      chunk_bytes=chunk_bytes, report=report)
+        except (TransportError, ParcelRefused, DomainError) as exc:
+            report.error = getattr(exc, "message_vi", str(exc))
+        finally:
+            if owned is not None and transport is None:
+                owned.close()
+        return _finish(report)
+
+
+def rotate_now(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,
+               policy: RetryPolicy | None = None) -> bool:
+    """Send a waiting key rotation to the center now and switch on its signed answer; True when
+    the keys were switched. :raises TransportError: unreachable or refused (the request waits);
+    DomainError: an answer that does not name this point's new keys."""
+    data_dir = Path(data_dir)
+    with exclusive(data_dir):
+        carrier = HttpCarrier(transport) if transport is not None else http_carrier(data_dir,
+                                                                                   policy=policy)
+        try:
+            return exchange_rotation(data_dir, carrier)
+        finally:
+            if transport is None:
+                carrier.close()
+
+
+def retry_policy_from_env() -> RetryPolicy:
+    """Retry bounds; `MOTCUA_SYNC_ATTEMPTS` and `MOTCUA_SYNC_RETRY_CAP_S` override (tests, demo)."""
+    policy = RetryPolicy()
+    if os.environ.get("MOTCUA_SYNC_ATTEMPTS"):
+        policy.attempts = int(os.environ["MOTCUA_SYNC_ATTEMPTS"])
+    if os.environ.get("MOTCUA_SYNC_RETRY_CAP_S"):
+        policy.cap_s = float(os.environ["MOTCUA_SYNC_RETRY_CAP_S"])
+        policy.base_s = min(policy.base_s, policy.cap_s / 4)
+    return policy
+
+
+def _finish(report: RoundReport) -> RoundReport:
+    left_waiting(report)
+    if report.error:
+        set_state("sync:last_error", report.error)
+    else:
+        State.delete().where(State.key == "sync:last_error").execute()
+    logger.info("sync round end: %s%s", report.summary(),
+                f" error: {report.error}" if report.error else "")
+    return report
+
+
+class exclusive:                        # noqa: N801 - read as a context manager
+    """No two rounds or USB transfers at once on one data dir (they share the spool): a thread
+    lock in this process, and `sync.lock` across processes (the CLI and `node serve` may share a
+    data dir), through `filelock`, which locks on Windows as on Linux."""
+
+    def __init__(self, data_dir: str | os.PathLike):
+        self.file = FileLock(Path(data_dir) / "sync.lock")
+
+    def __enter__(self):
+        _ROUND_LOCK.acquire()
+        try:
+            self.file.acquire()
+        except BaseException:
+            _ROUND_LOCK.release()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.file.release()
+        finally:
+            _ROUND_LOCK.release()

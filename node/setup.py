@@ -9,8 +9,8 @@ from motcua.identity import to_nfc
 from motcua.inputs import check_unit_code
 from node.catalogue import install_catalogue, load_default_catalogue
 from node.db import open_database
+from node.facts import get_state, set_state
 from node.holidays import install_holidays, load_default_holidays
-from node.state import get_state, set_state
 
 
 def init_node(data_dir: str | Path, unit_code: str, name: str, *,

@@ -26,5 +26,5 @@ end_stale_sessions = _accounts.end_stale_sessions
 
 def actor_name(user: User) -> str:
     """How a user appears in the journal: `username@unit`."""
-    from node.state import unit_code
+    from node.facts import unit_code
     return f"{user.username}@{unit_code()}"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from node.apply import JOURNAL_COLUMNS, attachment_keys, dossier_columns
-from node.conflicts import book as conflicts_book
+from node.conflict_decisions import book as conflicts_book
 from node.journal import to_wire
 from node.models import Attachment, Blob, Dossier, Event
 from sync import merge
-from sync.conflict_book import conflict_drift
+from sync.conflict_table import conflict_drift
 
 
 def column_problems(d: Dossier, want: dict) -> list[str]:

@@ -1,7 +1,7 @@
 """Today's work lists at the desk, each with its count: waiting for papers (a supplement asked),
 due within two working days, late, result ready to hand back, and received today.
 
-Reads only. The lists use the indexes the way `node.desk.today_lists` does (`status + 0` walks the
+Reads only. The lists use the indexes the way `node.clerk.today_lists` does (`status + 0` walks the
 due_at index in order instead of sorting every open dossier).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime, time
 
 from motcua import legaltime
 from motcua.lifecycle import Status
-from node.desk import LIST_LIMIT, RUNNING, Bucket, _bucket
+from node.clerk import LIST_LIMIT, RUNNING, Bucket, _bucket
 from node.holidays import work_calendar
 from node.models import Dossier
 

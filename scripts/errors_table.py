@@ -6,7 +6,7 @@ Lives outside the packages: it imports every module that defines an error class,
 floor (`motcua/errors.py`) itself must never do (the import contracts in pyproject.toml).
 """
 import central  # noqa: F401
-import central.rotation  # noqa: F401
+import central.key_rotation  # noqa: F401
 import central.uploads  # noqa: F401
 import node  # noqa: F401
 import node.enroll  # noqa: F401

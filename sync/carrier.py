@@ -30,6 +30,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
+from motcua import errors as E
 from sync import crypto
 from sync.parcel import ParcelRefused
 from sync.transport import HttpTransport, RetryPolicy
@@ -45,14 +46,23 @@ class CarrierFull(NotCarried):
     """Nothing more goes on this trip (the stick, or the lane's cap, is full)."""
 
 
+Note = E.Said | str          # a catalogue sentence (either language), or a sentence passed on
+
+
+def say(note: Note, lang: str = "vi") -> str:
+    """A report's note in `lang` ("vi" or "en")."""
+    return note.text(lang) if isinstance(note, E.Said) else str(note)
+
+
 @dataclass
 class TripReport:
-    """What one round or one trip did, for the CLI and the clerk's summary (Vietnamese)."""
-    went: list[str] = field(default_factory=list)       # what this side wrote for the other
-    came: list[str] = field(default_factory=list)       # what this side took in
-    refused: list[tuple[str, str, str]] = field(default_factory=list)   # (file, code, message)
-    ignored: list[tuple[str, str]] = field(default_factory=list)        # (file or lane, why)
-    left: list[str] = field(default_factory=list)       # what waits for the next trip
+    """What one round or one trip did, for the CLI and the clerk's summary, in either language:
+    the notes are catalogue sentences (`motcua.errors`), rendered by `lines` and `to_dict`."""
+    went: list[Note] = field(default_factory=list)       # what this side wrote for the other
+    came: list[Note] = field(default_factory=list)       # what this side took in
+    refused: list[tuple[str, str, Note]] = field(default_factory=list)   # (file, code, message)
+    ignored: list[tuple[str, Note]] = field(default_factory=list)        # (file or lane, why)
+    left: list[Note] = field(default_factory=list)       # what waits for the next trip
     counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, key: str, n: int = 1) -> None:
@@ -61,24 +71,28 @@ class TripReport:
     def refuse(self, name: str, exc: ParcelRefused) -> None:
         """A file not taken, with its reason, logged; the trip goes on with the rest."""
         logger.warning("carrier: %s refused: %s (%s)", name, exc.reason, exc.message_vi)
-        self.refused.append((name, exc.reason, exc.message_vi))
+        self.refused.append((name, exc.reason, exc.said or exc.message_vi))
 
-    def leave(self, name: str, why: str) -> None:
+    def leave(self, name: str, why: Note) -> None:
         """An entry left as it is (not this side's, or not a regular file), logged."""
         logger.warning("carrier: %s left alone: %s", name, why)
         self.ignored.append((name, why))
 
-    def lines(self) -> list[str]:
-        out = [f"Đã ghi: {x}" for x in self.went] + [f"Đã nhận: {x}" for x in self.came]
-        out += [f"Từ chối {name}: {code} — {msg}" for name, code, msg in self.refused]
-        out += [f"Bỏ qua {name}: {why}" for name, why in self.ignored]
-        out += [f"Còn lại cho chuyến sau: {x}" for x in self.left] or ["Không còn gì chờ chuyến sau."]
+    def lines(self, lang: str = "vi") -> list[str]:
+        out = [E.TRIP_WENT.text(lang, what=say(x, lang)) for x in self.went]
+        out += [E.TRIP_CAME.text(lang, what=say(x, lang)) for x in self.came]
+        out += [E.TRIP_REFUSED.text(lang, file=name, code=code, message=say(msg, lang))
+                for name, code, msg in self.refused]
+        out += [E.TRIP_IGNORED.text(lang, file=name, why=say(why, lang)) for name, why in self.ignored]
+        out += ([E.TRIP_LEFT.text(lang, what=say(x, lang)) for x in self.left]
+                or [E.TRIP_NOTHING_LEFT.text(lang)])
         return out
 
-    def to_dict(self) -> dict:
-        return {"went": self.went, "came": self.came, "left": self.left, "counts": self.counts,
-                "refused": [{"file": f, "code": c, "message": m} for f, c, m in self.refused],
-                "ignored": [{"file": f, "why": w} for f, w in self.ignored]}
+    def to_dict(self, lang: str = "vi") -> dict:
+        return {"went": [say(x, lang) for x in self.went], "came": [say(x, lang) for x in self.came],
+                "left": [say(x, lang) for x in self.left], "counts": self.counts,
+                "refused": [{"file": f, "code": c, "message": say(m, lang)} for f, c, m in self.refused],
+                "ignored": [{"file": f, "why": say(w, lang)} for f, w in self.ignored]}
 
 
 class Carrier:

@@ -103,14 +103,6 @@ def survey(folder: str | os.PathLike) -> tuple[list[str], list[tuple[str, StickR
     return units, odd
 
 
-def units_on(folder: str | os.PathLike) -> list[str]:
-    """Unit codes that have a real folder on the stick (symlinks and other entries left out)."""
-    try:
-        return survey(folder)[0]
-    except StickUnusable:
-        return []
-
-
 def open_lane(folder: str | os.PathLike, unit: str, direction: str, *,
               create: bool = False) -> Path | None:
     """The lane, once `motcua/<unit>/<direction>` and its `receipts` are known to be real folders

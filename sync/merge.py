@@ -9,7 +9,7 @@ applied by one step function, used both by `fold` and by the incremental `apply`
 
 Rules (details at each handler): plain fields are last-writer-wins per field with the losers kept in
 a history; attachments are add-wins where a removal only removes adds that sort before it; status
-follows `motcua.lifecycle`, and what it cannot reconcile becomes a `sync.conflicts.Conflict`.
+follows `motcua.lifecycle`, and what it cannot reconcile becomes a `sync.conflict_rules.Conflict`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from motcua.lifecycle import Status, parse_status
-from sync.conflicts import (
+from sync.conflict_rules import (
     APPLY,
     RECEIVED_TWICE,
     Conflict,
@@ -219,7 +219,7 @@ def _set_status(d: _Draft, status: int, win: Win) -> None:
 
 
 def _take_decision(d: _Draft, c: Conflict, res: Resolution) -> None:
-    """Make the state follow a person's decision (see `sync.conflicts.decide`)."""
+    """Make the state follow a person's decision (see `sync.conflict_rules.decide`)."""
     out = decide(c, res)
     if out is None:
         return
@@ -292,7 +292,7 @@ def _on_corrected(d: _Draft, e: Event, win: Win) -> None:
 
 
 def _on_resolved(d: _Draft, e: Event, win: Win) -> None:
-    """Close a conflict on this side as on every other (see `sync.conflicts.take_resolution`)."""
+    """Close a conflict on this side as on every other (see `sync.conflict_rules.take_resolution`)."""
     conflicts, held, closed = take_resolution(d.get("conflict_map"), d.get("pending_resolutions"),
                                               str(e.payload.get("conflict_id")), Resolution.of(e))
     d.set("conflict_map", conflicts)

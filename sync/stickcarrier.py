@@ -14,11 +14,12 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from motcua import errors as E
 from sync import crypto, folder as stick
 from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.events import CENTER_ID
-from sync.keyrotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
+from sync.key_rotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
 from sync.stickfs import StickRefused
 
@@ -47,7 +48,7 @@ class FolderCarrier(Carrier):
         if down:
             units, odd = stick.survey(self.folder)
             if not up and stick.kind_of(stick.ferry_root(self.folder)) is None:
-                report.ignored.append((stick.ROOT_NAME + "/", "không có trên USB: đúng USB chưa?"))
+                report.ignored.append((stick.ROOT_NAME + "/", E.TRIP_NO_ROOT()))
                 self.absent = True           # nothing to take, nothing written
                 return
         self.up = stick.require_lane(self.folder, self.unit, "up", create=True)
@@ -56,9 +57,9 @@ class FolderCarrier(Carrier):
         if down:
             for unit in units:
                 if unit != self.unit:
-                    report.ignored.append((f"motcua/{unit}", "thư mục của điểm khác, để nguyên"))
+                    report.ignored.append((f"motcua/{unit}", E.TRIP_OTHER_POINT()))
             for name, _ in odd:
-                report.ignored.append((name, "không phải thư mục của điểm này, để nguyên"))
+                report.ignored.append((name, E.TRIP_NOT_A_LANE()))
         if up:
             stick.sweep_temporaries(self.up)
             self.keep = self._receipts_to_keep()
@@ -118,11 +119,11 @@ class FolderCarrier(Carrier):
 
     def put_enrollment(self, request: bytes | None) -> None:
         if self._put_doc(REQUEST_FILE_NAME, request):
-            self.report.went.append("yêu cầu ghi danh (đã niêm phong cho trung tâm)")
+            self.report.went.append(E.TRIP_WENT_ENROLL())
 
     def put_rotation(self, request: bytes | None) -> None:
         if self._put_doc(ROTATE_REQUEST, request):
-            self.report.went.append("yêu cầu đổi khóa (khóa mới ký bằng khóa cũ)")
+            self.report.went.append(E.TRIP_WENT_ROTATE())
         return None
 
     def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
@@ -158,8 +159,8 @@ class FolderCarrier(Carrier):
                 self.report.refuse(path.name, exc)
                 continue
             if header.recipient != self.unit or header.sender != self.reader:
-                self.report.ignored.append((path.name, f"gói gửi {header.recipient}, "
-                                                       "không phải điểm này"))
+                self.report.ignored.append((path.name,
+                                            E.TRIP_NOT_FOR_POINT(recipient=header.recipient)))
                 continue
             chained.append((header.seq, path.name, data))
         return [data for _, _, data in sorted(chained)]

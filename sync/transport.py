@@ -29,6 +29,7 @@ from typing import Callable
 
 import requests
 
+from motcua import errors as E
 from sync import crypto
 
 logger = logging.getLogger(__name__)
@@ -44,12 +45,19 @@ TUS_RESUMABLE = "1.0.0"
 
 
 class TransportError(Exception):
-    """The center could not be reached or answered badly; `message_vi` is for the clerk."""
+    """The center could not be reached or answered badly: a catalogue message (`motcua.errors`),
+    its stable `code`, and the sentence in either language (`message_vi` is the clerk's)."""
 
-    def __init__(self, message_vi: str, *, retryable: bool = True):
-        super().__init__(message_vi)
-        self.message_vi = message_vi
+    def __init__(self, message: E.Message | E.Said | str, *, retryable: bool = True):
+        self.said = E.as_said(message)
+        self.message_vi = self.said.text("vi") if self.said else str(message)
+        super().__init__(self.message_vi)
+        self.code = self.said.code if self.said else "center_unreachable"
         self.retryable = retryable
+
+    @property
+    def message_en(self) -> str:
+        return self.said.text("en") if self.said else self.message_vi
 
 
 @dataclass
@@ -155,7 +163,7 @@ class HttpTransport:
         return self.session.request(method, self.base + path, data=body or None, headers=headers,
                                     timeout=self._timeout())
 
-    def _retrying(self, what: str, step: Callable[[], object]):
+    def _retrying(self, what: E.Phrase, step: Callable[[], object]):
         """Run `step` until it returns, backing off on network errors and 5xx/429 answers."""
         failures = 0
         while True:
@@ -164,8 +172,7 @@ class HttpTransport:
             except (requests.RequestException, _Retry) as exc:
                 failures += 1
                 if failures >= self.policy.attempts:
-                    raise TransportError(f"Không liên lạc được với trung tâm ({what}): "
-                                         f"{_plain(exc)}.") from None
+                    raise TransportError(E.SYNC_UNREACHABLE(what=what, why=_plain(exc))) from None
                 pause = self.policy.delay(failures, self.rng)
                 logger.info("%s failed (%s), retry %d in %.1f s", what, _plain(exc), failures, pause)
                 self.sleep(pause)
@@ -180,7 +187,7 @@ class HttpTransport:
             message = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             message = f"HTTP {response.status_code}"
-        raise TransportError(f"Trung tâm từ chối: {message}", retryable=False)
+        raise TransportError(E.CENTER_SAID_NO(detail=message), retryable=False)
 
     # -- uploads ----------------------------------------------------------------------------------
 
@@ -229,8 +236,8 @@ class HttpTransport:
                 offset = None                         # ask where it stands before sending more
                 failures += 1
                 if failures >= self.policy.attempts:
-                    raise TransportError("Không liên lạc được với trung tâm (gửi gói): "
-                                         f"{_plain(exc)}.") from None
+                    raise TransportError(E.SYNC_UNREACHABLE(what=E.STEP_UPLOAD,
+                                                            why=_plain(exc))) from None
                 if reached and failures == 1 and not isinstance(exc, _Retry):
                     # A cut while the link was carrying data: reconnect now (HEAD tells the
                     # byte); back off only if that fails too.
@@ -269,7 +276,7 @@ class HttpTransport:
 
     # -- signed requests --------------------------------------------------------------------------
 
-    def _signed_json(self, path: str, payload: dict, what: str) -> dict:
+    def _signed_json(self, path: str, payload: dict, what: E.Phrase) -> dict:
         body = json.dumps(payload, separators=(",", ":")).encode()
 
         def step():
@@ -286,22 +293,21 @@ class HttpTransport:
             crypto.verify(response_message(request_signature, r.content), signature,
                           self.center_sign_pub, purpose="response")
         except (ValueError, crypto.CryptoRefused):
-            raise TransportError("Câu trả lời không mang chữ ký đúng của trung tâm.",
-                                 retryable=False) from None
+            raise TransportError(E.CENTER_ANSWER_UNSIGNED, retryable=False) from None
 
     def have_blobs(self, shas: list[str]) -> dict:
         """{"held": [sha…], "partial": {sha: [offset…]}} as signed by the center."""
-        return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, "hỏi tệp quét")
+        return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, E.STEP_BLOBS)
 
     def standing(self) -> dict:
         """Where the center stands with this point (after a restore; docs/protocol.md), signed."""
-        return self._signed_json("/sync/v1/standing", {}, "hỏi trạng thái ở trung tâm")
+        return self._signed_json("/sync/v1/standing", {}, E.STEP_STANDING)
 
     def rotate_keys(self, request_doc: bytes) -> dict:
-        """Send a key rotation request (`sync.keyrotation`); the center's signed answer document.
+        """Send a key rotation request (`sync.key_rotation`); the center's signed answer document.
         :raises TransportError: unreachable, or refused (revoked point, bad endorsement)."""
         payload = json.loads(request_doc)
-        return self._signed_json("/sync/v1/rotate", payload, "đổi khóa")["answer"]
+        return self._signed_json("/sync/v1/rotate", payload, E.STEP_ROTATE)["answer"]
 
     def next_down_parcel(self) -> bytes | None:
         """The next parcel the center has for this node, or None when nothing is owed."""
@@ -310,7 +316,7 @@ class HttpTransport:
             if r.status_code == 204:
                 return None
             return self._check(r, 200).content
-        return self._retrying("nhận gói", step)
+        return self._retrying(E.STEP_DOWN, step)
 
     def send_down_receipt(self, receipt: bytes) -> dict:
         """Hand the center this node's signed receipt for a down-going parcel."""
@@ -318,7 +324,7 @@ class HttpTransport:
             return self._check(self._call("POST", "/sync/v1/down/receipt", body=receipt,
                                           signed=True,
                                           headers={"Content-Type": "application/json"}), 200).json()
-        return self._retrying("gửi biên nhận", step)
+        return self._retrying(E.STEP_RECEIPT, step)
 
 
 class _Retry(Exception):
@@ -329,9 +335,9 @@ class _CutMidBody(requests.ConnectionError):
     """The link broke while a request body was on its way (the center kept what arrived)."""
 
 
-def _plain(exc: BaseException) -> str:
+def _plain(exc: BaseException) -> E.Phrase | str:
     if isinstance(exc, requests.Timeout):
-        return "hết thời gian chờ"
+        return E.WHY_TIMED_OUT
     if isinstance(exc, requests.ConnectionError):
-        return "mất kết nối"
+        return E.WHY_CUT
     return str(exc)[:200] or type(exc).__name__

@@ -126,7 +126,7 @@ def add_dossiers(folder: Path, count: int, *, scan_bytes: int = 0, seed: int = 0
 
 def sync_until_clean(folder: Path, *, rounds: int = 12, **kwargs):
     """Run rounds until one ends with nothing left (a bad link may need several)."""
-    from node.sync_client import sync_round
+    from node.rounds import sync_round
     kwargs.setdefault("policy", FAST_RETRY)
     report = None
     for _ in range(rounds):

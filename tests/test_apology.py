@@ -29,23 +29,23 @@ def _receive():
                                   datetime(2026, 3, 13, 9, 0),       # a day after
                                   datetime(2026, 5, 8, 9, 0)])       # 57 days after
 def test_an_apology_on_or_after_the_due_day_is_refused_in_vietnamese(app, when):
-    from node import desk
+    from node import clerk
     d = _receive()
     with pytest.raises(Conflict) as info:
-        desk.set_new_due_date(d.code, NEW, "Chờ xác minh", CLERK, now=when)
+        clerk.set_new_due_date(d.code, NEW, "Chờ xác minh", CLERK, now=when)
     assert info.value.code == "apology_too_late"
     assert "ít nhất một ngày làm việc" in info.value.message_vi and "12/03/2026" in info.value.message_vi
-    assert desk.apology_of(d) is None
+    assert clerk.apology_of(d) is None
 
 
 def test_a_legal_apology_keeps_the_original_due_date(app):
-    from node import desk
+    from node import clerk
     d = _receive()
-    got = desk.set_new_due_date(d.code, NEW, "Chờ xác minh", CLERK,
+    got = clerk.set_new_due_date(d.code, NEW, "Chờ xác minh", CLERK,
                                 now=datetime(2026, 3, 11, 16, 59))     # the working day before
     assert got.due_at == NEW and got.original_due_at == DUE
     with pytest.raises(Conflict):
-        desk.set_new_due_date(d.code, NEW, "lần hai", CLERK, now=datetime(2026, 3, 11, 17, 0))
+        clerk.set_new_due_date(d.code, NEW, "lần hai", CLERK, now=datetime(2026, 3, 11, 17, 0))
 
 
 def test_the_center_judges_against_the_original_due_date(app, central_db):
@@ -53,10 +53,10 @@ def test_the_center_judges_against_the_original_due_date(app, central_db):
     from central.apply import apply_events
     from central.db import write_transaction
     from central.stats import compute_stats
-    from node import desk, reception
+    from node import clerk, reception
     from node.apply import journal_of
     d = _receive()
-    desk.set_new_due_date(d.code, NEW, "Chờ xác minh", CLERK, now=datetime(2026, 3, 10, 9, 0))
+    clerk.set_new_due_date(d.code, NEW, "Chờ xác minh", CLERK, now=datetime(2026, 3, 10, 9, 0))
     reception.transition(d.code, 9, CLERK, now=datetime(2026, 3, 16, 10, 0))
     add_point()
     events = sorted(journal_of(d.uid).values(), key=lambda e: e.sort_key())

@@ -238,9 +238,9 @@ def test_a_receipt_acknowledges_exactly_its_parcel(link):
 
 
 def test_a_parcel_refused_for_what_it_carries_is_dropped_and_reported(link):
+    from node.facts import get_state
     from node.journal import pending_count
     from node.models import Event
-    from node.state import get_state
     from sync.events import new_event_id
     # A point may not push rules: the center refuses the parcel `unauthorized` (a final refusal).
     Event.create(event_id=new_event_id(), kind="holidays.updated", dossier_uid=None, origin=UNIT,
@@ -258,18 +258,18 @@ def test_a_parcel_refused_for_what_it_carries_is_dropped_and_reported(link):
 
 
 def test_a_down_parcel_the_point_refuses_does_not_stop_the_round(link):
-    from central import downstream
+    from central import outbound
     from central.apply import record_center_event
     from central.dossiers import transition
     from central.keys import center_identity
     from node import reception
-    from node.state import get_state
+    from node.facts import get_state
     code = link.receive(1)[0]
     link.sync()
     uid = reception.get_dossier(code).uid
     record_center_event("dossier.corrected", uid, "hoa@central",    # a poison pill, as an older
                         {"fields": {"applicant.full_name": {"an": "object"}}})   # center let by
-    assert downstream.next_parcel(UNIT, center_identity(link.center_dir)) is not None
+    assert outbound.next_parcel(UNIT, center_identity(link.center_dir)) is not None
     transition(code, 4, "hoa")                   # a good decision, in the next down parcel
     link.receive(1, scan_bytes=3000)                  # and records and a scan wait at the point
     reports = link.sync()
@@ -383,7 +383,7 @@ def test_a_restored_point_learns_where_the_center_stands_before_anything_goes(li
 
     from motcua.errors import Conflict
     from node.backup import STANDING_KEY, needs_standing
-    from node.state import set_state
+    from node.facts import set_state
     link.receive(2)
     link.sync()
     shutil.rmtree(link.node / "outbox")          # what an old backup knows: no spool, the mark

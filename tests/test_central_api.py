@@ -59,11 +59,12 @@ def test_transition_allowed_flows_down(seeded, api):
                  json={"to": 5, "reason": "Thiếu bản sao giấy khai sinh"})
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == 5
-    from central.outbound import outbound_backlog, pending_outbound
+    from central.models import Point
+    from central.outbound import backlogs, pending_outbound
     down = pending_outbound("07024")
     assert [e.kind for e in down] == ["dossier.transitioned"] and down[0].origin == "central"
     assert down[0].actor == "hoa@central"
-    assert outbound_backlog("07006") == 0
+    assert set(backlogs()) == {Point.get(Point.unit_code == "07024").id}
     r = api.post("/api/v1/dossiers/07024-260302-0001/transitions", json={"to": 4})
     assert r.status_code == 200 and r.get_json()["status"] == 4
 
@@ -112,10 +113,10 @@ def test_nodes_show_key_fingerprint_and_rotation(central_app, api):
     from datetime import timedelta
 
     from central.enrollment import issue_enroll_token, redeem_enroll_token
+    from central.key_rotation import accepted_keys, rotate_point_keys
     from central.models import Point
-    from central.rotation import accepted_keys, rotate_point_keys
     from sync import crypto
-    from sync.keyrotation import build_request, read_answer
+    from sync.key_rotation import build_request, read_answer
     center, old, new = (crypto.generate_identity() for _ in range(3))
     token = issue_enroll_token("07040", "Thắng Lợi", ttl=timedelta(hours=1), now=NOW)
     redeem_enroll_token(token, "07040", old.public_keys(), now=NOW)

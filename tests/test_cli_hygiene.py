@@ -46,8 +46,8 @@ def test_init_takes_an_agency_code_too(tmp_path):
 
 
 def test_a_mistyped_unit_code_can_be_fixed_until_used(point):
+    from node.facts import get_state
     from node.reception import receive_dossier
-    from node.state import get_state
     from tests.conftest import dossier_body
     plain = one_line_refusal(run("node", "init", "--data-dir", point, "--unit-code", "07006",
                                  "--name", "Minh Châu"))
@@ -135,8 +135,8 @@ def test_central_serve_on_a_busy_port_is_one_line(tmp_path):
 
 
 def test_an_unforeseen_error_is_one_vietnamese_line(point, monkeypatch):
-    import node.syncstate
-    monkeypatch.setattr(node.syncstate, "status_dict", lambda: 1 / 0)
+    import node.sync_status
+    monkeypatch.setattr(node.sync_status, "status_dict", lambda: 1 / 0)
     out = one_line_refusal(run("node", "status", "--data-dir", point))
     assert "Lỗi không mong đợi (ZeroDivisionError" in out and "motcua -v" in out
 

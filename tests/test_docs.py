@@ -23,3 +23,37 @@ def test_every_module_is_on_the_page():
     covered = {m for m in modules
                if m in NAMED or any(n.endswith("/") and m.startswith(n) for n in NAMED)}
     assert sorted(set(modules) - covered) == []
+
+
+DOTTED = set(re.findall(r"`((?:motcua|node|sync|central|webui)(?:\.\w+)+)", PAGE))
+
+
+def _unresolved(names) -> list[str]:
+    """The dotted names that are neither a module nor something a module defines."""
+    import importlib
+    wrong = []
+    for dotted in sorted(names):
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr, None)
+            if obj is None:
+                wrong.append(dotted)
+            break
+        else:
+            wrong.append(dotted)
+    return wrong
+
+
+def test_every_dotted_name_is_a_module_or_what_a_module_defines():
+    """`node.apply.commit`, `sync.merge`…: a renamed or deleted module or function fails here."""
+    assert DOTTED and _unresolved(DOTTED) == []
+
+
+def test_the_check_catches_a_stale_name():
+    assert _unresolved({"node.sync_client.sync_round", "node.rounds.no_such", "node.rounds.sync_round"}) \
+        == ["node.rounds.no_such", "node.sync_client.sync_round"]

@@ -34,7 +34,7 @@ def fake_systemctl(tmp_path, enabled: str, active: str) -> str:
 def enroll_locally(node_dir, *, confirmed=True):
     """Keys and a pinned center, as enrollment leaves them (no center needed for the doctor)."""
     from node.enroll import keys_path
-    from node.state import set_state
+    from node.facts import set_state
     from sync import crypto
     crypto.save_identity(crypto.generate_identity(), keys_path(node_dir))
     set_state("central_keys", json.dumps(crypto.generate_identity().public_keys().to_dict()))
@@ -96,7 +96,7 @@ def test_wal_warns_when_it_grows(node_dir, monkeypatch):
 
 
 def test_clock_off_from_the_center_or_set_back(node_dir):
-    from node.state import set_state
+    from node.facts import set_state
     from sync import hlc
     now_ms = int(legaltime.to_ms(legaltime.now()))
     set_state("clock:center_offset_ms", str(3 * 3_600_000))
@@ -149,7 +149,7 @@ def test_old_backlog(node_dir):
 
 
 def test_last_error_and_silence(node_dir):
-    from node.state import set_state
+    from node.facts import set_state
     enroll_locally(node_dir)
     assert doctor.check_contact(legaltime.now()).level == OK
     assert doctor.check_contact(legaltime.now() + timedelta(days=10)).level == WARNING

@@ -68,7 +68,7 @@ def test_offline_enrollment_round_trip(world):
     assert not request.exists()                                     # done: not carried again
     listed = motcua("central", "point", "list", "--data-dir", center)
     assert "07027" in listed and "active" in listed
-    assert any("yêu cầu ghi danh" in line for line in went.went)
+    assert any("yêu cầu ghi danh" in str(line) for line in went.went)
     assert "1 gói áp dụng (1 sự kiện)" in came, came
     assert d.code
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import central
-import central.rotation
+import central.key_rotation
 import central.uploads
 import node
 import node.enroll
@@ -35,7 +35,8 @@ def _sources():
 
 def _error_classes() -> set[str]:
     """Names of every exception class that carries a catalogue message (DomainError and below)."""
-    return {cls.__name__ for cls in E.error_classes()} | {"Refused"}   # Refused: Conflict's alias
+    return ({cls.__name__ for cls in E.error_classes()}
+            | {"Refused", "TransportError"})   # Refused: Conflict's alias; TransportError: sync's own
 
 
 def _is_text(node: ast.AST) -> bool:
@@ -74,6 +75,52 @@ def test_no_error_is_raised_with_a_literal_sentence_or_code():
             if kw.arg == "code" and _is_text(kw.value):
                 offenders.append(f"{path}:{node.lineno} {name}(code=<literal>)")
     assert offenders == []
+
+
+# What a sync round or a USB trip says to people: every sentence comes from the catalogue.
+TRIP_MODULES = ("sync/transport.py", "sync/carrier.py", "sync/stickcarrier.py", "node/rounds.py",
+                "node/ferry.py", "central/ferry.py")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    return {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+
+
+def test_round_and_trip_reports_say_nothing_outside_the_catalogue():
+    """No Vietnamese sentence written in the modules of a round or a trip (docstrings aside): the
+    CLI, the USB page and `sync:last_error` read catalogue entries, in either language."""
+    found = []
+    for path in TRIP_MODULES:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and id(node) not in docs and any(ord(ch) > 127 for ch in node.value)):
+                found.append(f"{path}:{node.lineno} {node.value[:40]!r}")
+    assert found == []
+
+
+def test_a_trip_report_speaks_either_language():
+    from sync.carrier import TripReport
+    report = TripReport()
+    report.went.append(E.TRIP_WENT_ENROLL())
+    report.leave("motcua/07024", E.TRIP_OTHER_POINT())
+    assert report.lines("vi")[0] == "Đã ghi: yêu cầu ghi danh (đã niêm phong cho trung tâm)"
+    assert report.lines("en")[0] == "Written: the enrollment request (sealed for the center)"
+    assert report.lines("en")[-1] == "Nothing waits for the next trip."
+    assert report.to_dict("en")["ignored"] == [{"file": "motcua/07024",
+                                                "why": "another point's folder, left as it is"}]
+    assert report.to_dict()["went"] == ["yêu cầu ghi danh (đã niêm phong cho trung tâm)"]
+
+
+def test_a_transport_error_carries_its_code_and_both_languages():
+    from sync.transport import TransportError
+    exc = TransportError(E.SYNC_UNREACHABLE(what=E.STEP_DOWN, why=E.WHY_CUT))
+    assert exc.code == "center_unreachable" and exc.retryable is True
+    assert exc.message_vi == str(exc) == "Không liên lạc được với trung tâm (nhận gói): mất kết nối."
+    assert exc.message_en == "Cannot reach the center (fetching a parcel): connection lost."
 
 
 def test_every_code_the_code_names_is_in_the_catalogue():
@@ -119,14 +166,14 @@ def _fields(template: str) -> set[str]:
 def test_each_entry_speaks_both_languages_with_the_same_details(name):
     m = E.catalogue()[name]
     assert re.fullmatch(r"[a-z][a-z0-9_]*", m.code), m
-    assert 400 <= m.status < 600, m
+    assert 400 <= m.status < 600 or (m.code == "trip_report" and m.status == 200), m
     assert m.vi.strip() and m.en.strip(), m
     assert _fields(m.vi) == _fields(m.en), m
     assert m.vi != m.en or _fields(m.vi) >= {"detail"}, "English is a translation, not a copy"
     # every template renders with plausible details, in both languages
     sample = {"day": date(2026, 1, 5), "born": date(1985, 9, 5), "value": date(2026, 1, 5),
               "today": date(2026, 1, 4), "due": datetime(2026, 1, 5, 17), "month": 9, "year": 1985,
-              "size": 12.5, "max": 10, "raw": "x"}
+              "size": 12.5, "max": 10, "raw": "x", "mb": 1.5}
     said = m(**{f: sample.get(f, f"<{f}>") for f in _fields(m.vi)})
     for lang in E.LANGUAGES:
         text = said.text(lang)

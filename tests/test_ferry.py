@@ -103,8 +103,8 @@ def test_three_points_share_one_stick_both_ways(center, tmp_path, closing_node_d
         report = node_import(node, stick)
         assert not report.refused, report.lines()
         assert report.counts["acked_parcels"] == 1
-        assert ("motcua/" + next(u for u in nodes if u != unit), "thư mục của điểm khác, để nguyên") \
-            in report.ignored
+        assert {"file": "motcua/" + next(u for u in nodes if u != unit),
+                "why": "thư mục của điểm khác, để nguyên"} in report.to_dict()["ignored"]
         assert pending(node) == 0
     from node import reception
     from node.models import Blob
@@ -225,7 +225,7 @@ def test_damaged_foreign_and_replayed_sticks(center, tmp_path, closing_node_db):
     report = node_import(a, stick)
     reasons = {code for _, code, _ in report.refused}
     assert {"bad_signature", "truncated"} <= reasons, report.lines()
-    assert any("không phải điểm này" in why for _, why in report.ignored)
+    assert any("không phải điểm này" in str(why) for _, why in report.ignored)
     assert foreign.exists() and (stick / "motcua" / "07002").is_dir()     # left intact
     assert pending(a) == 2                                                  # nothing lost
 

@@ -89,7 +89,7 @@ def test_both_scan_folders_refuse_a_name_that_is_not_a_hash(tmp_path, bad):
 
 
 def test_conflict_drift_names_each_kind_of_difference():
-    from sync.conflict_book import conflict_drift
+    from sync.conflict_table import conflict_drift
 
     class C:
         def __init__(self, id, is_open):

@@ -11,7 +11,7 @@ import pytest
 
 from motcua import legaltime
 from sync import crypto
-from sync.keyrotation import build_request
+from sync.key_rotation import build_request
 from sync.transport import HttpTransport, TransportError
 from tests.procs import motcua
 from tests.sync_env import FAST_RETRY, Center, add_dossiers, make_node, sync_until_clean
@@ -77,15 +77,15 @@ def officer_returns(center: Center, code: str) -> None:
 
 def build_down_parcel_now(center: Center, unit: str) -> None:
     """The center builds (and caches) the next down parcel now, sealed to the keys it holds now."""
-    from central import downstream
+    from central import outbound
     with center.db():
-        assert downstream.next_parcel(unit, center.identity()) is not None
+        assert outbound.next_parcel(unit, center.identity()) is not None
 
 
 def spool_now(node: Path, unit: str) -> None:
     """Seal the journal's pending events into a parcel with the keys in use, without sending it."""
     from node.enroll import node_identity, pinned_center_keys
-    from node.sync_client import spool_pending_events
+    from node.rounds import spool_pending_events
     from sync.outbox import Spool
     spool_pending_events(Spool(node / "outbox"), unit, node_identity(node),
                          pinned_center_keys().enc_pub)
@@ -125,7 +125,7 @@ def test_rotation_over_http_keeps_everything_flowing(center, tmp_path):
     add_dossiers(node, 1)
     from node.enroll import pinned_center_keys
     from node.models import State
-    from node.sync_client import spool_pending_events
+    from node.rounds import spool_pending_events
     from sync.outbox import Spool
     spool = Spool(node / "outbox")
     spool_pending_events(spool, "07031", crypto.load_identity(node / "node_keys.prev.json"),
@@ -204,7 +204,7 @@ def test_rotation_by_usb_stick_round_trip(center, tmp_path):
     assert node_keys(node) == old              # nothing switches before the center answers
     went = export_to(node, stick)
     request = stick / "motcua" / "07034" / "up" / "rotate-request.json"
-    assert request.exists() and any("đổi khóa" in line for line in went.went)
+    assert request.exists() and any("đổi khóa" in str(line) for line in went.went)
 
     came = motcua("central", "import", "--data-dir", center.dir, "--from", stick)
     assert "đổi khóa điểm 07034" in came and "1 gói áp dụng (1 sự kiện)" in came, came

@@ -65,10 +65,10 @@ from node.setup import init_node
 from node.db import open_database
 init_node(sys.argv[1], "07024", "Quan Lạn")
 open_database(sys.argv[1])
-from node import reception, desk
+from node import clerk, reception
 from tests.conftest import dossier_body
 d = reception.receive_dossier(dossier_body(), "lan@07024")
-book = desk.tracking_book(d.received_at.date(), d.received_at.date())
+book = clerk.tracking_book(d.received_at.date(), d.received_at.date())
 print(json.dumps([d.code, d.received_at.isoformat(), d.due_at.isoformat(), reception.timeliness(d),
                   len(book)]))
 """

@@ -7,11 +7,11 @@ import sys
 import threading
 import time
 
-from node.sync_client import exclusive
+from node.rounds import exclusive
 
 HOLD = """
 import sys, time
-from node.sync_client import exclusive
+from node.rounds import exclusive
 with exclusive(sys.argv[1]):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from sync.conflicts import (
+from sync.conflict_rules import (
     CONCURRENT_TRANSITION,
     POSSIBLE_DUPLICATE,
     RECEIVED_TWICE,

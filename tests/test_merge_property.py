@@ -13,7 +13,7 @@ import random
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from motcua.lifecycle import next_statuses
-from sync.conflicts import find_possible_duplicates
+from sync.conflict_rules import find_possible_duplicates
 from sync.events import Event
 from sync.hlc import ZERO, Stamp, observe, tick
 from sync.merge import apply, fold

@@ -56,7 +56,7 @@ def clash(app):
 
 
 def _conflict_id(clash):
-    from sync.conflicts import CONCURRENT_TRANSITION, make_conflict_id
+    from sync.conflict_rules import CONCURRENT_TRANSITION, make_conflict_id
     _, local, ready = clash
     return make_conflict_id(CONCURRENT_TRANSITION, local.event_id, ready.id)
 

@@ -143,17 +143,17 @@ class Desk:
                        now=self.tick())
 
     def new_due(self, rnd):
-        from node import desk
+        from node import clerk
         d = self.dossier(rnd)
-        desk.set_new_due_date(d.code, d.due_at + timedelta(days=rnd.randrange(1, 5)),
+        clerk.set_new_due_date(d.code, d.due_at + timedelta(days=rnd.randrange(1, 5)),
                               "Chờ xác minh", ACTOR, now=self.tick())
 
     def resolve(self, rnd):
-        from node import conflicts
-        open_ = conflicts.list_open_conflicts()
+        from node import conflict_decisions
+        open_ = conflict_decisions.list_open_conflicts()
         if open_:
             c = rnd.choice(open_)
-            conflicts.resolve_conflict(c["id"], rnd.choice(c["decisions"][:2]), None, ACTOR,
+            conflict_decisions.resolve_conflict(c["id"], rnd.choice(c["decisions"][:2]), None, ACTOR,
                                        now=self.tick())
 
     # what the center sends down, through the inbox, after the policy and schema checks
@@ -217,9 +217,9 @@ class Desk:
         self._down(rnd, "dossier.rated", self.dossier(rnd), {"rating": "satisfied"})
 
     def center_resolve(self, rnd):
-        from node import conflicts
+        from node import conflict_decisions
         from node.models import Dossier
-        open_ = conflicts.list_open_conflicts()
+        open_ = conflict_decisions.list_open_conflicts()
         if open_:
             c = rnd.choice(open_)
             d = Dossier.get(Dossier.uid == c["dossier"]["id"])

@@ -20,13 +20,13 @@ def _events(d):
 
 
 def test_online_dossier_starts_unreceived_and_receipt_starts_the_clock(app):
-    from node import desk, reception
+    from node import clerk, reception
     d = reception.receive_dossier(dossier_body(procedure_code="1.004194", channel=2), CLERK,
                                   now=MON_9)
     assert d.status == 1
     assert _events(d)[0][1]["due_at"] is None                   # no clock before receipt
     # a dossier not yet received can never be overdue, however long it waits
-    lists = desk.today_lists(datetime(2026, 4, 1, 9, 0))
+    lists = clerk.today_lists(datetime(2026, 4, 1, 9, 0))
     assert d.code not in [r.code for r in lists["overdue"].rows]
     wed = datetime(2026, 3, 11, 10, 0)
     got = reception.transition(d.code, 2, CLERK, now=wed)
@@ -36,20 +36,20 @@ def test_online_dossier_starts_unreceived_and_receipt_starts_the_clock(app):
 
 
 def test_online_dossier_refused_at_the_desk(app):
-    from node import desk, reception
+    from node import clerk, reception
     d = reception.receive_dossier(dossier_body(channel=2), CLERK, now=MON_9)
     got = reception.transition(d.code, 3, CLERK, reason="Không thuộc thẩm quyền", now=MON_9)
     assert got.status == 3
-    assert desk.last_reason_for(got, 3) == "Không thuộc thẩm quyền"
+    assert clerk.last_reason_for(got, 3) == "Không thuộc thẩm quyền"
 
 
 def test_walk_in_refusal_is_recorded_with_its_reasons(app):
-    from node import desk, reception
+    from node import clerk, reception
     got = reception.refuse_at_reception(dossier_body(), "Hồ sơ giả mạo chữ ký", CLERK, now=MON_9)
     assert got.status == 3 and got.channel == 1
     kinds = [(k, p.get("status"), p.get("from"), p.get("to")) for k, p in _events(got)]
     assert kinds == [("dossier.received", 1, None, None), ("dossier.transitioned", None, 1, 3)]
-    assert desk.last_reason_for(got, 3) == "Hồ sơ giả mạo chữ ký"
+    assert clerk.last_reason_for(got, 3) == "Hồ sơ giả mạo chữ ký"
     with pytest.raises(Conflict):                      # refused is final
         reception.transition(got.code, 2, CLERK, now=MON_9)
 

@@ -25,8 +25,8 @@ def _models(side: str) -> list:
     if side == "node":
         from node.models import MODELS
         return list(MODELS)
-    from central.downstream import DownParcel
     from central.models import MODELS
+    from central.outbound import DownParcel
     return list(MODELS) + [DownParcel]
 
 

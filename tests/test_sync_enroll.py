@@ -32,7 +32,7 @@ def node_dir(tmp_path):
 
 def test_enroll_makes_keys_here_and_pins_the_center(center, node_dir):
     from node.enroll import enroll, pinned_center_keys
-    from node.state import get_state
+    from node.facts import get_state
     result = enroll(node_dir, center.url, center.token("07024", "Quan Lạn"))
     keys_file = node_dir / "node_keys.json"
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600

@@ -6,8 +6,8 @@ import io
 from datetime import timedelta
 
 from motcua import legaltime
-from node import syncstate
-from node.state import set_state
+from node import sync_status
+from node.facts import set_state
 from tests.conftest import dossier_body, png_bytes
 from tests.test_webui import clerk, client  # noqa: F401 - fixtures
 
@@ -19,15 +19,15 @@ def _joined():
 
 def test_states_from_what_the_rounds_wrote(app):
     now = legaltime.now().replace(microsecond=0)
-    assert syncstate.indicator(now=now)["state"] == "alone"
+    assert sync_status.indicator(now=now)["state"] == "alone"
     _joined()
-    assert syncstate.indicator(now=now)["state"] == "never"
+    assert sync_status.indicator(now=now)["state"] == "never"
     set_state("sync:last_contact", (now - timedelta(seconds=30)).isoformat())
-    assert syncstate.indicator(now=now, interval_s=60)["state"] == "online"
+    assert sync_status.indicator(now=now, interval_s=60)["state"] == "online"
     # Silent for more than three intervals is not "online", even with no error written.
-    assert syncstate.indicator(now=now + timedelta(minutes=5), interval_s=60)["state"] == "offline"
+    assert sync_status.indicator(now=now + timedelta(minutes=5), interval_s=60)["state"] == "offline"
     set_state("sync:last_error", "Không liên lạc được với trung tâm (gửi gói): từ chối kết nối.")
-    ind = syncstate.indicator(now=now, interval_s=60)
+    ind = sync_status.indicator(now=now, interval_s=60)
     assert ind["state"] == "offline" and ind["since"] == now - timedelta(seconds=30)
 
 

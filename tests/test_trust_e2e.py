@@ -108,11 +108,11 @@ def test_a_down_parcel_the_point_refuses_does_not_stop_its_scans(island):
         record_center_event("dossier.corrected", uid, "hoa@central",
                             {"fields": {"applicant.full_name": {"an": "object"}}})
     add_dossiers(b, 1, scan_bytes=3000)          # new records and a new scan wait at the point
-    from node.sync_client import sync_round
+    from node.rounds import sync_round
     report = sync_round(b, policy=FAST_RETRY)
     assert report.events_acked >= 2 and report.blobs_up == 1, report
     assert _b_dossier().applicant["full_name"] == name
-    from node.state import get_state
+    from node.facts import get_state
     assert "bad_payload" in (get_state("sync:down_refused") or "") or \
         "sai dạng" in (get_state("sync:down_refused") or "")
     # the next round takes the refused parcel as done: the down lane does not stick
@@ -127,7 +127,7 @@ def test_a_point_with_a_clock_hours_fast_learns_the_centers_time(island, monkeyp
     follow the center's time, and `node status` and the Today page say so."""
     center, b = island
     from node import journal
-    from node.syncstate import status_dict
+    from node.sync_status import status_dict
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 7 * 3600)   # the whole PC runs fast
     add_dossiers(b, 1)

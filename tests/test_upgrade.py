@@ -77,7 +77,7 @@ def test_a_node_database_of_the_previous_release_upgrades_in_place(tmp_path):
         from node.verify import verify_node
         checked, problems = verify_node()
         assert (checked, problems) == (4, [])
-        from node.conflicts import list_open_conflicts
+        from node.conflict_decisions import list_open_conflicts
         assert len(list_open_conflicts()) == 2
         from node.search import search_dossiers
         assert [d.code for d in search_dossiers("tran thi binh").items] == \
@@ -121,14 +121,14 @@ def test_a_center_database_of_the_previous_release_upgrades_in_place(tmp_path):
     database = open_database(folder)
     try:
         assert schema_version(database) == LATEST
-        from central.downstream import DownParcel
         from central.models import MODELS
+        from central.outbound import DownParcel
         _declared_equals_upgraded(database, MODELS + [DownParcel])
 
         from central.verify import verify_center
         report = verify_center()
         assert report.problems == [] and report.checked == 4
-        from central.conflicts import list_open_conflicts
+        from central.conflict_decisions import list_open_conflicts
         assert len(list_open_conflicts()) == 2
         from central.users import log_in
         assert log_in("hoa", PASSWORD["hoa"], max_failures=5, lock_seconds=300).role == "officer"

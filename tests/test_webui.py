@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests.conftest import CLERK_PASSWORD, dossier_body, pdf_bytes, png_bytes
 
@@ -182,8 +185,24 @@ def test_language_switch_and_today(clerk):
     assert "Received today" in page and 'id="sync-badge"' in page
 
 
-def test_form04_new_date_once(clerk, api):
-    # a same-day dossier is due today: too late for an apology, refused with the reason, no 500
+def test_form04_new_date_once(client, api):
+    # On a Monday morning (Vietnam time) a same-day dossier is due today: too late for an apology,
+    # refused with the reason, no 500. Pinned: after 15:00 or on a weekend it would be due later.
+    # The clock moves ahead of the fixtures to the next working day (never
+    # back, which the session and the hybrid clock would rightly refuse); the clerk logs in on it.
+    from motcua.deadlines import load_default_calendar
+    calendar, day = load_default_calendar(), datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    day = day.fromordinal(day.toordinal() + 1)
+    while not calendar.is_working_day(day):
+        day = day.fromordinal(day.toordinal() + 1)
+    with time_machine.travel(datetime(day.year, day.month, day.day, 9, 0,
+                                      tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))):
+        assert login(client).status_code == 302
+        client.csrf = csrf_of(client, "/today")
+        _new_date_once(client, api)
+
+
+def _new_date_once(clerk, api):
     today = api.post("/api/v1/dossiers", json=dossier_body()).get_json()["code"]
     late = clerk.post(f"/dossiers/{today}/new-due", data={
         "csrf_token": clerk.csrf, "new_due_at": "31/12/2099 16:00", "reason": "Chờ xác minh"})

@@ -20,7 +20,7 @@ from flask_babel import Babel, gettext, lazy_gettext, pgettext
 
 from motcua.errors import DomainError, Said
 from motcua.lifecycle import STATUS_LABELS_VI, Status
-from sync.conflict_view import DECISION_LABELS_VI, KIND_LABELS_VI
+from sync.conflict_review import DECISION_LABELS_VI, KIND_LABELS_VI
 
 LANGUAGES = ("vi", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"

@@ -86,7 +86,7 @@ def procedure_name(code: str) -> str:
 
 
 def _context() -> dict:
-    from node.state import get_state
+    from node.facts import get_state
     from webui.desk.today import sync_badge
     return {"lang": i18n.current_language(), "user": g.get("user"),
             "sync": sync_badge() if g.get("user") else None,

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from central import conflicts
+from central import conflict_decisions
 from central.users import CAN_ACT, actor_name
 from motcua.errors import DomainError
 from motcua.lifecycle import STATUS_LABELS_VI
-from sync.conflict_view import DECISION_LABELS_VI, field_names, form_value
+from sync.conflict_review import DECISION_LABELS_VI, field_names, form_value
 from webui.central.auth import guard, login_required, require_act
 
 bp = guard(Blueprint("center_conflicts", __name__, url_prefix="/conflicts"))
@@ -24,14 +24,14 @@ def _page(c: dict, error: str | None = None, status: int = 200):
 @login_required
 def index():
     """Open conflicts across points, newest first."""
-    return render_template("central/conflicts.html", items=conflicts.list_open_conflicts())
+    return render_template("central/conflicts.html", items=conflict_decisions.list_open_conflicts())
 
 
 @bp.get("/<conflict_id>")
 @login_required
 def show(conflict_id):
     """Version A and version B side by side, with their origins and the decision forms."""
-    return _page(conflicts.get_conflict(conflict_id))
+    return _page(conflict_decisions.get_conflict(conflict_id))
 
 
 @bp.post("/<conflict_id>/resolve")
@@ -39,13 +39,13 @@ def show(conflict_id):
 def resolve(conflict_id):
     """Record the decision as a `conflict.resolved` event, then show the closed conflict."""
     require_act()
-    c = conflicts.get_conflict(conflict_id)
+    c = conflict_decisions.get_conflict(conflict_id)
     decision = request.form.get("decision", "")
     value = form_value(c["kind"], request.form) if decision == "value" else None
     try:
-        conflicts.resolve_conflict(conflict_id, decision, value, actor_name(g.user),
+        conflict_decisions.resolve_conflict(conflict_id, decision, value, actor_name(g.user),
                                    note=request.form.get("note") or None)
     except DomainError as exc:
-        return _page(conflicts.get_conflict(conflict_id), exc.message_vi, exc.status)
+        return _page(conflict_decisions.get_conflict(conflict_id), exc.message_vi, exc.status)
     flash("Đã ghi quyết định; quyết định sẽ được gửi về điểm tiếp nhận ở lần đồng bộ tới.", "ok")
     return redirect(url_for("center_conflicts.show", conflict_id=conflict_id))

@@ -22,10 +22,10 @@ from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
-from node import catalogue, conflicts, desk, papers, reception, search
+from node import catalogue, clerk, conflict_decisions, papers, reception, search
+from node.facts import unit_code
 from node.journal import dossier_history
 from node.reception import CHANNELS
-from node.state import unit_code
 from node.users import actor_name
 from webui.desk import desk_rules
 from webui.i18n import N_, error_text
@@ -84,13 +84,13 @@ def show(code):
     procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
     return render_template(
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
-        open_conflicts=conflicts.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
+        open_conflicts=conflict_decisions.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
         here=unit_code(), attachments=reception.active_attachments(d),
-        components=desk.components_of(d), actions=next_statuses(d.status),
-        apology=desk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
+        components=clerk.components_of(d), actions=next_statuses(d.status),
+        apology=clerk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
         ratings=current_app.config["RATING_SCALE"],
         can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
-        supplement_asked=(desk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED))
+        supplement_asked=(clerk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED))
                           if d.status == Status.SUPPLEMENT_REQUESTED else None),
         can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
 
@@ -151,7 +151,7 @@ def new_due(code):
     if parsed.hour == 0 and parsed.minute == 0 and ":" not in raw:
         parsed = parsed.replace(hour=16, minute=0)
     try:
-        desk.set_new_due_date(code, parsed, request.form.get("reason", ""), actor_name(g.user))
+        clerk.set_new_due_date(code, parsed, request.form.get("reason", ""), actor_name(g.user))
     except DomainError as exc:
         return _back(code, exc.message_vi)
     return redirect(url_for("forms.form04", code=code))

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from webui.i18n import current_language
 from webui.security import login_required
 
 logger = logging.getLogger(__name__)
@@ -32,12 +33,12 @@ class FerryJob:
     def progress(self, done: int, total: int, label: str) -> None:
         self.done, self.total, self.label = done, total, label
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "vi") -> dict:
         percent = 100 if self.state != "running" else int(100 * self.done / self.total) if self.total else 0
         return {"direction": self.direction, "folder": self.folder, "state": self.state,
                 "percent": percent, "label": self.label, "error": self.error,
-                "report": self.report.to_dict() if self.report else None,
-                "lines": self.report.lines() if self.report else []}
+                "report": self.report.to_dict(lang) if self.report else None,
+                "lines": self.report.lines(lang) if self.report else []}
 
 
 def _run(job: FerryJob, data_dir: str, max_bytes: int | None) -> None:
@@ -80,7 +81,7 @@ def _check_folder(raw: str, direction: str) -> str:
 def index():
     """The two buttons, the folder path, and the last transfer's progress or summary."""
     job = current_app.extensions.get("motcua.ferry_job")
-    return render_template("node/ferry.html", job=job.to_dict() if job else None,
+    return render_template("node/ferry.html", job=job.to_dict(current_language()) if job else None,
                            folder=job.folder if job else "")
 
 
@@ -120,4 +121,4 @@ def start(direction):
 def status():
     """Progress of the current transfer, for the page's progress bar."""
     job = current_app.extensions.get("motcua.ferry_job")
-    return jsonify(job.to_dict() if job else {"state": "idle", "percent": 0})
+    return jsonify(job.to_dict(current_language()) if job else {"state": "idle", "percent": 0})

@@ -16,7 +16,7 @@ from motcua import legaltime
 from motcua.errors import DomainError
 from motcua.identity import upper_vi
 from motcua.lifecycle import Status
-from node import catalogue, desk, reception
+from node import catalogue, clerk, reception
 from node.journal import dossier_history
 from node.reception import COPY_TYPES
 from webui.security import login_required
@@ -50,7 +50,7 @@ def form01(code):
     """Receipt and appointment slip, with the lookup QR code."""
     d = reception.get_dossier(code)
     url = lookup_url(d)
-    return _render("forms/form01.html", code, components=desk.components_of(d), qr=_qr_svg(url),
+    return _render("forms/form01.html", code, components=clerk.components_of(d), qr=_qr_svg(url),
                    lookup_link=url, just_saved=request.args.get("new") == "1")
 
 
@@ -60,7 +60,7 @@ def form02(code):
     """Supplement request: what the citizen must add."""
     d = reception.get_dossier(code)
     return _render("forms/form02.html", code,
-                   reason=desk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED)))
+                   reason=clerk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED)))
 
 
 @bp.get("/dossiers/<code>/form/03")
@@ -68,7 +68,7 @@ def form02(code):
 def form03(code):
     """Refusal, with its reasons."""
     d = reception.get_dossier(code)
-    return _render("forms/form03.html", code, reason=desk.last_reason_for(d, int(Status.REFUSED)))
+    return _render("forms/form03.html", code, reason=clerk.last_reason_for(d, int(Status.REFUSED)))
 
 
 @bp.get("/dossiers/<code>/form/04")
@@ -76,7 +76,7 @@ def form03(code):
 def form04(code):
     """Apology and new date (once the new date is set on the dossier page)."""
     d = reception.get_dossier(code)
-    return _render("forms/form04.html", code, apology=desk.apology_of(d))
+    return _render("forms/form04.html", code, apology=clerk.apology_of(d))
 
 
 @bp.get("/dossiers/<code>/form/05")
@@ -106,7 +106,7 @@ def book():
     rows = []
     if not error:
         try:
-            rows = desk.tracking_book(start, end, limit=1001)
+            rows = clerk.tracking_book(start, end, limit=1001)
         except DomainError as exc:
             error = exc.message_vi
     return render_template("forms/form06.html", rows=rows[:1000], truncated=len(rows) > 1000,
@@ -130,7 +130,7 @@ def book_csv():
     start, end, error = _range()
     if error:
         return Response(error, status=422, mimetype="text/plain")
-    rows = desk.tracking_book(start, end)
+    rows = clerk.tracking_book(start, end)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)

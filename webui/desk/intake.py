@@ -20,7 +20,7 @@ from flask_babel import gettext
 from motcua import legaltime
 from motcua.cccd import parse_card_qr
 from motcua.errors import DomainError, InvalidInput
-from node import catalogue, desk, duplicates
+from node import catalogue, clerk, duplicates
 from node.reception import APPLICANT_FIELDS, CHANNELS, COPY_TYPES, validate_person
 from node.users import actor_name
 from webui.desk import desk_rules
@@ -55,7 +55,7 @@ def procedures_json():
 @login_required
 def preview():
     """Fee and due moment if the dossier were saved now (the form refreshes it while open)."""
-    p = desk.preview_due(request.args.get("procedure", ""), rules=desk_rules())
+    p = clerk.preview_due(request.args.get("procedure", ""), rules=desk_rules())
     return jsonify({"fee_vnd": p["fee_vnd"], "due_at": p["due_at"].strftime("%H:%M %d/%m/%Y"),
                     "received_at": p["received_at"].strftime("%H:%M %d/%m/%Y")})
 
@@ -84,7 +84,7 @@ def _read_form(requirements) -> tuple[dict, list, dict]:
             if not upload or not upload.filename:
                 continue
             try:
-                staged.append((r.key, desk.stage_scan(store, upload.read(), limit), upload.filename))
+                staged.append((r.key, clerk.stage_scan(store, upload.read(), limit), upload.filename))
             except DomainError as exc:
                 errors[f"scan-{r.key}"] = f"{upload.filename}: {exc.message_vi}"
     data["components"] = components
@@ -158,7 +158,7 @@ def form(procedure_code):
             errors = {**_field_errors(data), **errors}
         else:
             try:
-                d = desk.receive_with_scans(
+                d = clerk.receive_with_scans(
                     data, staged, actor_name(g.user), current_app.extensions["motcua.blobs"],
                     max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]), rules=desk_rules())
             except InvalidInput as exc:
@@ -167,7 +167,7 @@ def form(procedure_code):
             else:
                 _warn_duplicates(d)
                 return redirect(url_for("forms.form01", code=d.code, new=1))
-    preview = desk.preview_due(procedure.code, rules=desk_rules())
+    preview = clerk.preview_due(procedure.code, rules=desk_rules())
     order = ["cccd_qr", *APPLICANT_FIELDS, "channel", "notes", *(f"scan-{r.key}" for r in requirements)]
     first_error = next((f for f in order if f in errors), None)
     return render_template("node/new_form.html", first_error=first_error, procedure=procedure,

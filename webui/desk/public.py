@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from motcua import errors as E
 from motcua.errors import NotFound
-from node import desk
+from node import clerk
 from webui.security import client_ip, throttle
 
 bp = Blueprint("public", __name__)
@@ -26,7 +26,7 @@ def lookup():
         per_address, cfg = throttle("lookup_address"), current_app.config
         per_address.check(client_ip(), E.ADDRESS_LOCKED)
         try:
-            result = desk.guarded_lookup(code, secret, max_failures=int(cfg["LOOKUP_MAX_FAILURES"]),
+            result = clerk.guarded_lookup(code, secret, max_failures=int(cfg["LOOKUP_MAX_FAILURES"]),
                                          lock_seconds=float(cfg["LOOKUP_LOCK_SECONDS"]))
         except NotFound as exc:
             per_address.fail(client_ip())

@@ -23,7 +23,7 @@ from flask_babel import gettext
 
 from motcua import errors as E
 from motcua.errors import DomainError, NotFound
-from node import desk as desk_domain, queue, voice
+from node import clerk, queue, voice
 from node.reception import get_dossier
 from node.users import actor_name
 from webui.security import client_ip, login_required, throttle
@@ -155,7 +155,7 @@ def rate():
             if len(code) <= 7:                 # a ticket: A012
                 dossier_codes = queue.dossiers_of(queue.find_ticket_today(code, secret))
             else:
-                desk_domain.guarded_lookup(code, secret,
+                clerk.guarded_lookup(code, secret,
                                            max_failures=int(cfg["LOOKUP_MAX_FAILURES"]),
                                            lock_seconds=float(cfg["LOOKUP_LOCK_SECONDS"]))
                 dossier_codes = [get_dossier(code).code]

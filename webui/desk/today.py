@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, current_app, render_template
 
-from node import syncstate, worklists
+from node import sync_status, worklists
 from webui.security import login_required
 
 logger = logging.getLogger(__name__)
@@ -15,7 +15,7 @@ bp = Blueprint("today", __name__)
 def sync_badge() -> dict | None:
     """The sync indicator's state, or None if it cannot be read (the desk keeps working)."""
     try:
-        return syncstate.indicator(
+        return sync_status.indicator(
             interval_s=float(current_app.config.get("SYNC_INTERVAL_SECONDS") or 60))
     except Exception:                       # noqa: BLE001 — a badge must never take the page down
         logger.exception("sync status unavailable")

@@ -33,8 +33,8 @@ def node_jobs(app: Flask) -> Jobs:
 
 
 def sync_job(app: Flask):
-    """One sync round (rounds never overlap: `node.sync_client.exclusive`); keeps its report."""
-    from node.sync_client import sync_round
+    """One sync round (rounds never overlap: `node.rounds.exclusive`); keeps its report."""
+    from node.rounds import sync_round
     app.extensions["motcua.last_sync_report"] = report = sync_round(app.config["DATA_DIR"])
     return report
 

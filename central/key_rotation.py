@@ -18,7 +18,7 @@ from central.points import note_refusal
 from motcua import errors as E, legaltime
 from motcua.errors import Forbidden, NotFound
 from sync import crypto
-from sync.keyrotation import RotationRequest, build_answer, read_request
+from sync.key_rotation import RotationRequest, build_answer, read_request
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from motcua import errors as E
 from motcua.errors import InvalidInput
 from motcua.files import fsync_dir, write_durably
 from node.enroll import EnrollRefused, keys_path, node_identity, pinned_center_keys
-from node.state import get_state, unit_code
+from node.facts import get_state, unit_code
 from sync import crypto
-from sync.keyrotation import build_request, read_answer
+from sync.key_rotation import build_request, read_answer
 
 logger = logging.getLogger(__name__)
 

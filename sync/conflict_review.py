@@ -1,9 +1,10 @@
 """A conflict as a person reads it, and the checks on a person's decision: pure, shared by both sides.
 
-The center (`central.conflicts`) and the point (`node.conflicts`) show the same conflict the same
-way — both sides' events with who, where, when and what, and the version of the dossier each would
-give — and refuse the same bad decisions with the same Vietnamese messages. Each side only fetches
-what this module needs (point names, event payloads, dossier rows) from its own database.
+The center (`central.conflict_decisions`) and the point (`node.conflict_decisions`) show the same
+conflict the same way — both sides' events with who, where, when and what, and the version of the
+dossier each would give — and refuse the same bad decisions with the same Vietnamese messages.
+Each side only fetches what this module needs (point names, event payloads, dossier rows)
+from its own database.
 
 Decisions (payload {"conflict_id", "decision", "value", "note"}):
 - status conflicts (concurrent_transition, status_stale): keep_a, keep_b, or value = a status code;
@@ -18,7 +19,13 @@ from typing import Any, Iterable, Mapping
 from motcua import errors as E
 from motcua.errors import InvalidInput
 from motcua.lifecycle import STATUS_LABELS_VI, Status, parse_status
-from sync.conflicts import CONCURRENT_TRANSITION, DECISIONS, POSSIBLE_DUPLICATE, RECEIVED_TWICE, STATUS_STALE
+from sync.conflict_rules import (
+    CONCURRENT_TRANSITION,
+    DECISIONS,
+    POSSIBLE_DUPLICATE,
+    RECEIVED_TWICE,
+    STATUS_STALE,
+)
 from sync.folding import parse_time
 
 CENTER_NAME_VI = "Trung tâm"

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from peewee import fn
 
 from motcua import legaltime
-from node.conflicts import count_open_conflicts
+from node.conflict_decisions import count_open_conflicts
+from node.facts import get_state
 from node.journal import center_offset_ms, pending_count
 from node.models import Blob, Event
-from node.state import get_state
 from sync import hlc
 
 

@@ -1,6 +1,6 @@
 """Conflicts at the center: what an officer sees of them, and the decision that closes them.
 
-A conflict is raised by the merge (`sync.conflicts`) on the center and on the point alike, under the
+A conflict is raised by the merge (`sync.conflict_rules`) on the center and on the point alike, under the
 same id. Here we lay it out for a person — both sides' events with who, where, when and what, and the
 two versions of the dossier side by side — and turn the officer's decision into a `conflict.resolved`
 event. That event goes through `central.apply.record_center_event` like any other officer action, so
@@ -25,13 +25,13 @@ from central.db import is_postgres, write_transaction
 from central.models import ConflictRecord, Dossier, Event, Point
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict as Refused
-from sync.conflict_book import ConflictBook
-from sync.conflict_view import (
+from sync.conflict_review import (
     CENTER_NAME_VI,
     check_request,
     check_value,
     resolution_payload,
 )
+from sync.conflict_table import ConflictBook
 from sync.events import CENTER_ID
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ and the conflict close here at once, and the event ships up like any other and c
 at the center. A decision taken at the center comes down and closes it here the same way.
 
 Possible duplicates (two dossiers at two points) are only seen at the center; a point shows what its
-own journal raises. Layout and checks are shared with the center (`sync.conflict_view`).
+own journal raises. Layout and checks are shared with the center (`sync.conflict_review`).
 """
 from __future__ import annotations
 
@@ -19,15 +19,15 @@ from typing import Any
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict as Refused, NotFound
 from node.apply import Change, commit
+from node.facts import get_state
 from node.models import ConflictRecord, Dossier, Event, db
-from node.state import get_state
-from sync.conflict_book import ConflictBook
-from sync.conflict_view import (
+from sync.conflict_review import (
     CENTER_NAME_VI,
     check_request,
     check_value,
     resolution_payload,
 )
+from sync.conflict_table import ConflictBook
 from sync.events import CENTER_ID
 
 logger = logging.getLogger(__name__)

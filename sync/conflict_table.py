@@ -1,9 +1,9 @@
 """The `conflict` table of either side, read the same way at a point and at the center.
 
 Both sides keep conflicts under the same ids in the same table (`motcua.tables`); what differs is
-which names of points they know and how a decision is journalled (`node.conflicts`,
-`central.conflicts`). A `ConflictBook` is given one side's models and its way of naming points, and
-lists, counts and lays out that side's conflicts with `sync.conflict_view`, in three queries for a
+which names of points they know and how a decision is journalled (`node.conflict_decisions`,
+`central.conflict_decisions`). A `ConflictBook` is given one side's models and its way of naming points, and
+lists, counts and lays out that side's conflicts with `sync.conflict_review`, in three queries for a
 whole list, not per row.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from motcua import errors as E
 from motcua.errors import NotFound
-from sync.conflict_view import dossier_brief, event_refs, present_conflict
+from sync.conflict_review import dossier_brief, event_refs, present_conflict
 
 
 class ConflictBook:
