@@ -19,8 +19,10 @@ logger = logging.getLogger(__name__)
 
 def supervise(data_dir: str, host: str, port: int, workers: int, threads: int) -> int:
     """Run `workers` children until SIGTERM/SIGINT; returns the exit status."""
+    from central.cli import central_group
+
     def spawn(i: int) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "motcua", "central", "serve",
+        return subprocess.Popen([sys.executable, "-m", "motcua", central_group.name, "serve",
                                  "--data-dir", str(data_dir), "--host", host,
                                  "--port", str(port + i), "--threads", str(threads)])
     stopping = False
