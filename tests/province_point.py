@@ -1,7 +1,10 @@
 """One reception point as its own process, for the province test and bench: init, enroll through the
 load balancer, receive dossiers with scans, sync until nothing is left, print what it holds as JSON.
 
-    python -m tests.province_point ROOT UNIT URL TOKEN DOSSIERS SCAN_BYTES
+    python -m tests.province_point ROOT UNIT URL TOKEN DOSSIERS SCAN_BYTES [ENROLL_URL]
+
+Enrollment goes to ENROLL_URL when given (the load balancer itself: a token is used once, and an
+answer lost on a cutting link would leave the point refused), then every round goes to URL.
 """
 from __future__ import annotations
 
@@ -12,25 +15,17 @@ import time
 from pathlib import Path
 
 
-def main(root: str, unit: str, url: str, token: str, dossiers: int, scan_bytes: int) -> None:
+def main(root: str, unit: str, url: str, token: str, dossiers: int, scan_bytes: int,
+         enroll_url: str | None = None) -> None:
     from node.models import Blob, Event
     from node.scans import BlobStore
     from sync.transport import RetryPolicy
     from tests.sync_env import add_dossiers, make_node
     policy = RetryPolicy(attempts=30, base_s=0.1, cap_s=1.0, connect_timeout_s=3,
                          read_timeout_s=20)
-    for attempt in range(20):                 # the enrollment may meet the process being killed
-        try:
-            folder = make_node(Path(root), unit, f"Điểm {unit}", url, token)
-            break
-        except Exception:
-            if attempt == 19:
-                raise
-            time.sleep(0.5)
-            import shutil
-            shutil.rmtree(Path(root) / f"node-{unit}", ignore_errors=True)
-            from node.db import close_database
-            close_database()
+    from node.facts import set_state
+    folder = make_node(Path(root), unit, f"Điểm {unit}", enroll_url or url, token)
+    set_state("central_url", url.rstrip("/"))
     add_dossiers(folder, dossiers, scan_bytes=scan_bytes, seed=int(unit))
     from node.rounds import sync_round
     started, report = time.monotonic(), None
@@ -55,4 +50,4 @@ def main(root: str, unit: str, url: str, token: str, dossiers: int, scan_bytes: 
 
 if __name__ == "__main__":
     a = sys.argv[1:]
-    main(a[0], a[1], a[2], a[3], int(a[4]), int(a[5]))
+    main(a[0], a[1], a[2], a[3], int(a[4]), int(a[5]), a[6] if len(a) > 6 else None)

@@ -38,7 +38,7 @@ def run_province(tmp_path, *, points: int, dossiers: int, scan_bytes: int, kill_
         for u in units:
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "tests.province_point", str(tmp_path / "points"), u, url,
-                 tokens[u], str(dossiers), str(scan_bytes)],
+                 tokens[u], str(dossiers), str(scan_bytes), province.url],
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=open(tmp_path / f"point-{u}.log", "wb"),
                 text=True))
         import psycopg
