@@ -24,7 +24,20 @@ def main(root: str, unit: str, url: str, token: str, dossiers: int, scan_bytes: 
     policy = RetryPolicy(attempts=30, base_s=0.1, cap_s=1.0, connect_timeout_s=3,
                          read_timeout_s=20)
     from node.facts import set_state
-    folder = make_node(Path(root), unit, f"Điểm {unit}", enroll_url or url, token)
+    for attempt in range(10):      # as a technician would: again, while the token is unused
+        try:
+            folder = make_node(Path(root), unit, f"Điểm {unit}", enroll_url or url, token)
+            break
+        except Exception as exc:
+            # a center that did not answer, yes; a refusal (a used token), no
+            if attempt == 9 or getattr(exc, "code", "center_unreachable") != "center_unreachable":
+                raise
+            import shutil
+
+            from node.db import close_database
+            close_database()
+            shutil.rmtree(Path(root) / f"node-{unit}", ignore_errors=True)
+            time.sleep(1.0)
     set_state("central_url", url.rstrip("/"))
     add_dossiers(folder, dossiers, scan_bytes=scan_bytes, seed=int(unit))
     from node.rounds import sync_round
