@@ -176,3 +176,51 @@ def test_connections_come_from_a_pool_sized_per_process(pg_cluster, tmp_path):
         assert stats["pool_max"] == 3 and stats["pool_size"] <= 3
     finally:
         close_database()
+
+
+def test_serve_workers_starts_n_processes_and_starts_again_one_that_dies(tmp_path):
+    import os
+    import signal
+    import time
+
+    import requests
+
+    from tests.procs import free_port, motcua, stop
+    motcua("central", "init", "--data-dir", tmp_path / "c")
+    port = free_port()
+    while True:                                   # two free ports in a row
+        try:
+            import socket
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            break
+        except OSError:
+            port = free_port()
+    parent = subprocess.Popen([sys.executable, "-m", "motcua", "central", "serve", "--data-dir",
+                               str(tmp_path / "c"), "--port", str(port), "--workers", "2"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def pids(timeout=40.0):
+        deadline, seen = time.monotonic() + timeout, {}
+        while time.monotonic() < deadline:
+            try:
+                seen = {p: requests.get(f"http://127.0.0.1:{p}/healthz", timeout=2).json()["pid"]
+                        for p in (port, port + 1)}
+                return seen
+            except (requests.RequestException, ValueError):
+                time.sleep(0.2)
+        raise AssertionError(f"not both up: {seen}")
+    try:
+        first = pids()
+        assert len(set(first.values())) == 2 and parent.pid not in first.values()
+        os.kill(first[port], signal.SIGKILL)
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            again = pids()
+            if again[port] != first[port]:
+                break
+            time.sleep(0.3)
+        assert again[port] != first[port] and again[port + 1] == first[port + 1]
+    finally:
+        stop(parent)
+    assert parent.returncode == 0
