@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["DATA_DIR"] = str(data_dir)
     Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
     open_database(data_dir, app.config.get("DATABASE_URL") or None,
-                  pool_size=int(app.config["DB_POOL_SIZE"]))
+                  pool_size=int(app.config["DB_POOL_SIZE"]) or int(app.config["SERVE_THREADS"]) + 2)
     from motcua.objectstore import open_store
     app.extensions["motcua.store"] = open_store(
         app.config.get("BLOB_STORE") or None, data_dir, access_key=app.config["S3_ACCESS_KEY"],

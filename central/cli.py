@@ -111,6 +111,7 @@ def serve_cmd(data_dir, host, port, threads, workers):
             check_port_free(host, port + i)
         sys.exit(supervise(data_dir, host, port, workers, threads))
     check_port_free(host, port)
+    os.environ["CENTRAL_SERVE_THREADS"] = str(threads)      # sizes the connection pool
     app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
