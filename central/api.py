@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from central import conflict_decisions, desk, dossiers, points, stats
+from central import conflict_decisions, desk, dossiers, points, queuestats, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
 from motcua import errors as E, legaltime
@@ -103,6 +103,14 @@ def show_dashboard():
 def show_stats():
     """Counts and early / on-time / late rates for dossiers received from `from` to `to`."""
     return jsonify(stats.compute_stats(date_arg("from"), date_arg("to"), now=legaltime.now()))
+
+
+@bp.get("/queue-stats")
+@token_required
+def show_queue_stats():
+    """The queue's figures per point for tickets taken from `from` to `to`, from the synced events."""
+    return jsonify(queuestats.compute(date_arg("from"), date_arg("to"),
+                                      point=(request.args.get("point") or "").strip()[:32] or None))
 
 
 @bp.get("/nodes")

@@ -52,6 +52,9 @@ PATHS: dict[str, dict[str, dict]] = {
                                      "finished, open now.", query=("from", "to", "point"))},
     "/api/v1/stats": {"get": _op("Counts and rates over dossiers received from `from` to `to`.",
                                  query=("from", "to"))},
+    "/api/v1/queue-stats": {"get": _op(
+        "The queue per point for tickets taken from `from` to `to`: wait and service per group and "
+        "desk, tickets per hour, satisfaction.", query=("from", "to", "point"))},
     "/api/v1/nodes": {"get": _op("Each point's health: contact, backlogs, refusals, skew, keys.")},
     "/api/v1/nodes/{unit_code}/revoke": {"post": _op(
         "Admin: refuse this point's parcels from now on.", params=("unit_code",),

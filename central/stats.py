@@ -11,10 +11,13 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import fn
 
-from central.models import Dossier
-from motcua import deadlines, errors as E
+from central.db import is_in
+from central.models import Dossier, Event
+from motcua import deadlines, errors as E, fees
 from motcua.errors import InvalidInput
 from motcua.lifecycle import PAUSES, TERMINAL, Status
+from sync import merge
+from sync.events import Event as WireEvent
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
@@ -42,7 +45,8 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
         raise InvalidInput(E.STATS_RANGE, field="to")
     # An apology (Form 04) gives the citizen a new date, not the office a new deadline: a dossier
     # is judged against its original due date (docs/deadlines.md, "Apology").
-    query = Dossier.select(Dossier.origin, Dossier.procedure_code, Dossier.status, Dossier.channel,
+    query = Dossier.select(Dossier.uid, Dossier.origin, Dossier.procedure_code, Dossier.status,
+                           Dossier.channel,
                            fn.COALESCE(Dossier.original_due_at, Dossier.due_at),
                            Dossier.finished_at, Dossier.supplement_count)
     if date_from:
@@ -54,7 +58,9 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
     timely, timely_point, timely_procedure = Counter(), {}, {}
     open_within = open_past = paused = 0
     total = 0
-    for origin, procedure, status, channel, due_at, finished_at, supplements in query.tuples():
+    statuses: dict[str, int] = {}
+    for uid, origin, procedure, status, channel, due_at, finished_at, supplements in query.tuples():
+        statuses[uid] = status
         total += 1
         by_point[origin] += 1
         by_procedure[procedure] += 1
@@ -85,7 +91,36 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
         "by_channel": {str(k): v for k, v in sorted(by_channel.items(), key=lambda kv: str(kv[0]))},
         "timeliness": _timeliness(timely),
         "open": {"within_due": open_within, "past_due": open_past, "paused": paused},
+        # fees of the dossiers received in the range: collected (by when, how), receipts, unpaid
+        "fees": fees.fee_totals({**fee, "status": statuses[uid]}
+                                for uid, fee in fee_records(list(statuses)).items()),
     }
+
+
+FEE_EVENT_KINDS = ("dossier.received", "dossier.corrected")
+_CHUNK = 500
+
+
+def fee_records(uids: list[str]) -> dict[str, dict]:
+    """Each dossier's fee as its journal folds it (`sync.merge`: the same last-writer rule as every
+    field), from the events that can carry one: the receipt and later corrections (collected at a
+    supplement or at the return). The dossier row keeps no fee columns at the center."""
+    out = {}
+    for i in range(0, len(uids), _CHUNK):
+        journals: dict[str, list] = {}
+        rows = (Event.select(Event.event_id, Event.kind, Event.dossier_uid, Event.origin, Event.actor,
+                             Event.hlc, Event.payload)
+                .where(is_in(Event.dossier_uid, uids[i:i + _CHUNK])
+                       & Event.kind.in_(FEE_EVENT_KINDS)).tuples())
+        for eid, kind, uid, origin, actor, stamp, payload in rows:
+            if isinstance(payload, str):
+                payload = Event.payload.python_value(payload)
+            journals.setdefault(uid, []).append(WireEvent(eid, kind, uid, origin, actor, stamp,
+                                                          payload))
+        for uid, events in journals.items():
+            state = merge.fold(events)
+            out[uid] = {k[4:]: v for k, v in state.fields.items() if k.startswith("fee.")}
+    return out
 
 
 def _period(query, column, date_from: date | None, date_to: date | None):

@@ -373,6 +373,10 @@ UNKNOWN_PROCEDURE = M("unknown_procedure", 422, "Không có thủ tục mã “{
 APPLICANT_MISSING = M("invalid_input", 422, "Thiếu thông tin người nộp hồ sơ.", "The applicant's details are missing.")
 FIELD_BAD_VALUE = M("invalid_input", 422, "Giá trị không hợp lệ hoặc quá dài.", "The value is not valid or too long.")
 FIELD_REQUIRED = M("invalid_input", 422, "Trường này là bắt buộc.", "This field is required.")
+FIELD_NOT_A_CHOICE = M("invalid_input", 422, "Hãy chọn một trong: {choices}.", "Choose one of: {choices}.")
+CATALOGUE_FIELDS_BAD = M("invalid_input", 422,
+                         "Khai báo trường riêng của thủ tục trong danh mục không hợp lệ: {why}.",
+                         "The catalogue's declaration of a procedure's own fields is not valid: {why}.")
 COMPONENTS_BAD = M("invalid_input", 422, "Danh sách thành phần hồ sơ không hợp lệ.",
                    "The list of dossier components is not valid.")
 COMPONENT_BAD = M("invalid_input", 422, "Thành phần hồ sơ: loại bản hoặc số lượng không hợp lệ.",
@@ -383,6 +387,25 @@ BAD_NOTES = M("invalid_input", 422, "Ghi chú phải là văn bản, tối đa {
               "Notes must be text, at most {max} characters.")
 BAD_FEE = M("invalid_input", 422, "Lệ phí phải là số nguyên không âm (đồng).",
             "The fee is a whole number of dong, not negative.")
+FEE_RULE_BAD = M("fee_rule_bad", 422, "Mức phí, lệ phí không hợp lệ: {why}",
+                 "The fee rule is not valid: {why}")
+FEE_COUNT_BAD = M("invalid_input", 422, "Số trang, số bản phải là số nguyên từ 1 đến {max}.",
+                  "Pages and copies are whole numbers from 1 to {max}.")
+FEE_NOT_COUNCIL = M("fee_not_council", 409,
+                    "Thủ tục {code} có mức lệ phí trong danh mục; chỉ sửa được lệ phí do HĐND tỉnh quy định.",
+                    "Procedure {code} has its fee in the catalogue; only council-set fees can be set here.")
+FEE_UNSET = M("fee_unset", 409,
+              "Lệ phí thủ tục này do HĐND tỉnh quy định và chưa được nhập: nhập mức lệ phí trước khi thu.",
+              "This fee is set by the provincial council and has not been entered: enter it first.")
+FEE_ALREADY_PAID = M("fee_already_paid", 409, "Lệ phí hồ sơ này đã thu (biên lai số {receipt}).",
+                     "This dossier's fee was already collected (receipt {receipt}).")
+FEE_NOTHING_DUE = M("fee_nothing_due", 409, "Hồ sơ này không phải nộp lệ phí.",
+                    "This dossier owes no fee.")
+FEE_METHOD_BAD = M("invalid_input", 422, "Hình thức nộp phải là tiền mặt hoặc chuyển khoản.",
+                   "Payment is by cash or by transfer.")
+FEE_STAGE_BAD = M("invalid_input", 422,
+                  "Thời điểm thu phải là khi tiếp nhận, khi bổ sung hoặc khi trả kết quả.",
+                  "Collected at reception, at a supplement or at the return.")
 FIELDS_INVALID = M("invalid_input", 422, "Có {n} trường chưa hợp lệ: {field} — {first}",
                    "{n} fields are not valid: {field} — {first}")
 NOTHING_TO_CHANGE = M("nothing_to_change", 422, "Cần ít nhất một trường cần sửa.",
@@ -953,6 +976,15 @@ NO_TICKET_AT_DESK = M("no_ticket_at_desk", 409, "Quầy {desk} chưa gọi số 
                       "Desk {desk} has not called a number.")
 ALREADY_RATED = M("already_rated", 409, "Hồ sơ này đã được đánh giá, mỗi hồ sơ chỉ đánh giá một lần.",
                   "This dossier was already rated; a dossier is rated once.")
+TICKETS_TOO_FAST = M("too_many_tickets", 429,
+                     "Máy này vừa phát nhiều số liên tiếp. Vui lòng chờ {seconds} giây rồi chạm lại; "
+                     "nếu đã có phiếu, xin giữ phiếu và chờ gọi số.",
+                     "This kiosk has just issued many numbers in a row. Please wait {seconds} seconds "
+                     "and tap again; if you have a ticket, keep it and wait to be called.")
+TICKETS_FLOOD = M("too_many_tickets", 429,
+                  "Hệ thống đang phát quá nhiều số cùng lúc. Vui lòng chờ {seconds} giây rồi chạm lại.",
+                  "Too many numbers are being issued at once. Please wait {seconds} seconds and tap "
+                  "again.")
 NOTHING_TO_RATE = M("nothing_to_rate", 409, "Phiếu này chưa gắn với hồ sơ nào có kết quả để đánh giá.",
                     "This ticket has no dossier with a result to rate.")
 

@@ -49,6 +49,12 @@ def to_nfc(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def to_nfc_lines(text: str) -> str:
+    """Like `to_nfc`, line by line: a list typed one item a line (what Form 02 asks to add, the
+    reasons of Form 03) keeps its lines; blank lines go."""
+    return "\n".join(line for line in (to_nfc(part) for part in text.splitlines()) if line)
+
+
 def fold_for_search(text: str) -> str:
     """Return an accent-free, lowercase key so that "nguyen van a" finds "Nguyễn Văn A"."""
     decomposed = unicodedata.normalize("NFD", text)

@@ -146,14 +146,14 @@ def read_transition_request(to, reason=None, returned_to=None) -> tuple[Status, 
         receiver name that is not a short text.
     """
     from motcua.errors import InvalidInput
-    from motcua.identity import to_nfc
+    from motcua.identity import to_nfc, to_nfc_lines
     try:
         target = parse_status(to)
     except ValueError as exc:
         raise InvalidInput(exc.args[0], field="to") from None
     if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
         raise InvalidInput(E.BAD_REASON(max=MAX_REASON), field="reason")
-    reason = to_nfc(reason) if reason else None
+    reason = to_nfc_lines(reason) if reason else None     # a list of papers keeps its lines
     if target in REASON_REQUIRED and not reason:
         raise InvalidInput(REASON_REQUIRED[target], field="reason")
     if returned_to is not None and (not isinstance(returned_to, str) or len(returned_to) > 200):

@@ -32,10 +32,9 @@ FOLDED_COLUMNS = ("uid", "code", "official_code", "origin", "procedure_code", "c
                   "channel", "status", "applicant", "owner", "applicant_id_number", "received_at",
                   "due_at", "original_due_at", "paused_at", "finished_at", "returned_at", "returned_to",
                   "supplement_count", "rating", "updated_hlc", "search_text")
-LOCAL_COLUMNS = ("lookup_secret", "received_by", "fee_vnd", "fee_paid", "book_volume",
-                 "book_number", "notes", "last_reason")
-NOT_FROM_JOURNAL = ("id",               # local rowid (also the search index's)
-                    "fee_receipt_no")   # no event carries it yet
+LOCAL_COLUMNS = ("lookup_secret", "received_by", "fee_vnd", "fee_paid", "fee_receipt_no",
+                 "book_volume", "book_number", "notes", "last_reason")
+NOT_FROM_JOURNAL = ("id",)              # local rowid (also the search index's)
 JOURNAL_COLUMNS = FOLDED_COLUMNS + LOCAL_COLUMNS
 
 
@@ -65,6 +64,7 @@ def local_columns(state: merge.DossierState, journal: Mapping[str, WireEvent]) -
         "received_by": state.received.actor,
         "fee_vnd": f.get("fee.vnd"),
         "fee_paid": bool(f.get("fee.paid")),
+        "fee_receipt_no": str(f["fee.receipt_no"])[:255] if f.get("fee.receipt_no") else None,
         "book_volume": str(f.get("book.volume") or ""),
         "book_number": number if isinstance(number, int) and not isinstance(number, bool) else 0,
         "notes": f.get("notes"),

@@ -18,6 +18,7 @@ from node import catalogue, reception
 from node.apply import Change, commit_one
 from node.holidays import work_calendar
 from node.models import Dossier, Event, db
+from sync.events import CENTER_ID
 
 # Open dossiers whose clock runs: these can be overdue or due soon (1 is not received yet, 5 and 6
 # are paused, 9/10 are done).
@@ -84,6 +85,50 @@ def _received_payload(dossier: Dossier) -> dict:
     event = (Event.select(Event.payload).where((Event.dossier_uid == dossier.uid)
                                                & (Event.kind == "dossier.received")).first())
     return event.payload if event else {}
+
+
+def details_of(dossier: Dossier) -> list[dict]:
+    """The procedure's own fields as received (Form 01 and the dossier page print them): each
+    declared field with its label and value, dates as dd/mm/yyyy; fields left empty are skipped."""
+    procedure = catalogue.Procedure.get(code=dossier.procedure_code,
+                                        catalogue_version=dossier.catalogue_version)
+    given = _received_payload(dossier).get("details") or {}
+    rows = []
+    for spec in catalogue.fields_of(procedure):
+        value = given.get(spec.key)
+        if not value:
+            continue
+        if spec.type == "date":
+            try:
+                value = date.fromisoformat(value).strftime("%d/%m/%Y")
+            except ValueError:
+                pass
+        rows.append({"key": spec.key, "label_vi": spec.label_vi, "label_en": spec.label_en,
+                     "value": value})
+    return rows
+
+
+def fee_of(dossier: Dossier) -> dict:
+    """The dossier's fee as Forms 01 and the dossier page print it: amount, kind, pages and copies,
+    whether paid, when (reception / supplement / return), how (cash / transfer), the receipt."""
+    from motcua import fees
+    fee = dict(_received_payload(dossier).get("fee") or {})
+    for e in (Event.select().where((Event.dossier_uid == dossier.uid)
+                                   & (Event.kind == "dossier.corrected")).order_by(Event.seq)):
+        for name, value in (e.payload.get("fields") or {}).items():
+            if name.startswith("fee."):
+                fee[name[4:]] = value
+    procedure = catalogue.Procedure.get(code=dossier.procedure_code,
+                                        catalogue_version=dossier.catalogue_version)
+    from node.fees import rule_for
+    rule = rule_for(procedure, dossier.received_at.date() if dossier.received_at else None)
+    return {"vnd": dossier.fee_vnd, "paid": dossier.fee_paid, "receipt_no": dossier.fee_receipt_no,
+            "kind": fee.get("kind"), "pages": fee.get("pages"), "copies": fee.get("copies"),
+            "stage": fee.get("stage"), "method": fee.get("method"),
+            "collected_at": datetime.fromisoformat(fee["collected_at"]) if fee.get("collected_at")
+            else None, "rule_vi": rule.describe_vi() if rule else None,
+            "stage_vi": fees.STAGE_LABELS_VI.get(fee.get("stage")),
+            "method_vi": fees.METHOD_LABELS_VI.get(fee.get("method"))}
 
 
 def components_of(dossier: Dossier) -> list[dict]:
@@ -160,6 +205,90 @@ def last_reason_for(dossier: Dossier, status: int) -> str | None:
     return None
 
 
+def guidance_of(dossier: Dossier) -> dict | None:
+    """The guidance given before receipt (Form 02 with no clock): what to add, one item a line,
+    the contact for help, when, by whom; None if the dossier was never guided."""
+    for e in (Event.select().where((Event.dossier_uid == dossier.uid)
+                                   & (Event.kind == "dossier.corrected")).order_by(Event.seq.desc())):
+        fields = e.payload.get("fields") or {}
+        if "guidance.to_add" in fields:
+            return {"lines": _lines(fields["guidance.to_add"]), "contact": fields.get("guidance.contact"),
+                    "at": datetime.fromisoformat(fields["guidance.at"]), "actor": e.actor,
+                    "event_id": e.event_id}
+    return None
+
+
+def supplement_request_of(dossier: Dossier) -> dict | None:
+    """The latest supplement request (5) of a received dossier, as Form 02 prints it."""
+    for e in (Event.select().where((Event.dossier_uid == dossier.uid)
+                                   & (Event.kind == "dossier.transitioned"))
+              .order_by(Event.seq.desc())):
+        if e.payload.get("to") == int(Status.SUPPLEMENT_REQUESTED):
+            return {"lines": _lines(e.payload.get("reason") or ""), "contact": None,
+                    "at": datetime.fromisoformat(e.payload["at"]) if e.payload.get("at") else
+                    e.recorded_at, "actor": e.actor, "event_id": e.event_id}
+    return None
+
+
+def _lines(text: str) -> list[str]:
+    """What to add, one item a line (a bullet or number typed in front is dropped)."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("-•*+").strip()
+        if line[:3].rstrip(".)").isdigit() and line[:4].rstrip()[-1:] in ".)":
+            line = line.split(line[:4].rstrip()[-1:], 1)[1].strip()
+        if line:
+            out.append(line)
+    return out or [text.strip()]
+
+
+DESK_UNIT = "Bộ phận tiếp nhận và trả kết quả"
+HANDLER_UNIT = "Công chức chuyên môn"
+CENTER_UNIT = "Trung tâm Phục vụ hành chính công"
+CITIZEN = "Tổ chức, cá nhân"
+# Form 05: who hands the dossier over and who takes it, by the status it moves to.
+_HANDOFF = {int(Status.RECEIVED): (CITIZEN, DESK_UNIT),
+            int(Status.PROCESSING): (DESK_UNIT, HANDLER_UNIT),
+            int(Status.SUPPLEMENT_REQUESTED): (HANDLER_UNIT, CITIZEN),
+            int(Status.AWAITING_PAYMENT): (HANDLER_UNIT, CITIZEN),
+            int(Status.RESULT_READY): (HANDLER_UNIT, DESK_UNIT),
+            int(Status.RETURNED): (DESK_UNIT, CITIZEN),
+            int(Status.WITHDRAWAL_REQUESTED): (CITIZEN, DESK_UNIT),
+            int(Status.STOPPED): (DESK_UNIT, CITIZEN),
+            int(Status.REFUSED): (DESK_UNIT, CITIZEN)}
+FINISHING = (int(Status.RESULT_READY),)
+
+
+def control_sheet(dossier: Dossier) -> list[dict]:
+    """Form 05's rows: each hand-off (from → to, when, by whom) and the step's result. The step
+    that brings the result carries the dossier's own verdict (against its original due date when an
+    apology moved it, as the statistics judge); other steps compare their time with the due time."""
+    due = dossier.original_due_at or dossier.due_at
+    rows = [{"from": CITIZEN, "to": DESK_UNIT, "at": dossier.received_at, "actor": dossier.received_by,
+             "result": None, "note": None}] if dossier.received_at and dossier.status != 1 else []
+    for e in (Event.select().where((Event.dossier_uid == dossier.uid)
+                                   & (Event.kind == "dossier.transitioned")).order_by(Event.seq)):
+        p = e.payload
+        at = datetime.fromisoformat(p["at"]) if p.get("at") else e.recorded_at
+        if p.get("to") == int(Status.RECEIVED):        # received after guidance: the first row
+            rows = [{"from": CITIZEN, "to": DESK_UNIT, "at": at, "actor": e.actor, "result": None,
+                     "note": None}]
+            continue
+        giver, taker = _HANDOFF.get(p.get("to"), (DESK_UNIT, DESK_UNIT))
+        if e.origin == CENTER_ID:
+            giver = CENTER_UNIT if giver == HANDLER_UNIT else giver
+            taker = CENTER_UNIT if taker == HANDLER_UNIT else taker
+        if p.get("to") in FINISHING and due:
+            result = deadlines.classify(at, due, dossier.supplement_count)
+        elif due and p.get("to") not in (int(Status.REFUSED), int(Status.STOPPED)):
+            result = "late" if at > due else ("early" if at.date() < due.date() else "on_time")
+        else:
+            result = None
+        rows.append({"from": giver, "to": taker, "at": at, "actor": e.actor, "result": result,
+                     "note": p.get("reason") or p.get("returned_to")})
+    return rows
+
+
 def _check_range(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     if date_to < date_from:
         raise InvalidInput(E.RANGE_BACKWARDS, field="to")
@@ -178,7 +307,8 @@ def tracking_book(date_from: date, date_to: date, *, limit: int | None = None) -
     start, end = _check_range(date_from, date_to)
     # Plain tuples of the columns the book prints: building full model objects cost 4× more.
     query = (Dossier.select(Dossier.uid, Dossier.code, Dossier.procedure_code, Dossier.applicant,
-                            Dossier.received_at, Dossier.due_at, Dossier.returned_at,
+                            Dossier.received_at, Dossier.due_at, Dossier.original_due_at,
+                            Dossier.returned_at,
                             Dossier.book_volume, Dossier.book_number, Dossier.notes)
              .where((Dossier.received_at >= start) & (Dossier.received_at < end))
              .order_by(Dossier.received_at, Dossier.id).tuples())
@@ -188,20 +318,26 @@ def tracking_book(date_from: date, date_to: date, *, limit: int | None = None) -
     steps: dict[str, dict[int, datetime]] = {}
     for i in range(0, len(dossiers), 500):
         uids = [d[0] for d in dossiers[i:i + 500]]
-        for uid, payload, at in (Event.select(Event.dossier_uid, Event.payload, Event.recorded_at)
-                                 .where(Event.dossier_uid.in_(uids)
-                                        & (Event.kind == "dossier.transitioned"))
-                                 .order_by(Event.seq).tuples()):
+        for uid, payload, at, origin in (Event.select(Event.dossier_uid, Event.payload,
+                                                      Event.recorded_at, Event.origin)
+                                         .where(Event.dossier_uid.in_(uids)
+                                                & (Event.kind == "dossier.transitioned"))
+                                         .order_by(Event.seq).tuples()):
             steps.setdefault(uid, {}).setdefault(payload.get("to"), at)
+            if origin == CENTER_ID:                  # an officer at the center handled it
+                steps[uid]["center"] = True
     names = {p.code: p.name_vi for p in catalogue.procedures_in_force()}
     rows = []
-    for n, (uid, code, proc, applicant, received, due, returned, volume, number, notes) in \
+    for n, (uid, code, proc, applicant, received, due, original_due, returned, volume, number,
+            notes) in \
             enumerate(dossiers, start=1):
         s = steps.get(uid, {})
         rows.append({"no": n, "code": code, "procedure": names.get(proc, proc), "sets": 1,
                      "filer": applicant.get("full_name"), "address": applicant.get("address"),
-                     "phone": applicant.get("phone"), "handler": "", "received_at": received,
-                     "due_at": due, "sent_at": s.get(int(Status.PROCESSING)),
+                     "phone": applicant.get("phone"),
+                     "handler": CENTER_UNIT if s.get("center") else HANDLER_UNIT,
+                     "received_at": received, "due_at": due, "original_due_at": original_due,
+                     "sent_at": s.get(int(Status.PROCESSING)),
                      "result_at": s.get(int(Status.RESULT_READY)), "returned_at": returned,
                      "book": f"{volume}/{number}", "notes": notes or ""})
     return rows

@@ -41,18 +41,56 @@ def node_group():
 @click.option("--name", required=True, help="The point's name, e.g. \"Quan Lạn\".")
 @click.option("--fix-unit-code", is_flag=True,
               help="Correct a mistyped unit code (only before any dossier or enrollment).")
+@click.option("--public-url", type=URL, default=None,
+              help="This point's address as citizens reach it from home (Form 01's QR).")
+@click.option("--center-lookup-url", type=URL, default=None,
+              help="The center's public address; Form 01's QR then points to its lookup.")
 @fail_on_domain_error
-def init_cmd(data_dir, unit_code, name, fix_unit_code):
+def init_cmd(data_dir, unit_code, name, fix_unit_code, public_url, center_lookup_url):
     """Create a working point, alone (no network needed).
 
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn"
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn" --fix-unit-code
     """
-    from node.setup import init_node
+    from node.setup import init_node, set_public_addresses
     result = init_node(data_dir, unit_code, name, fix_unit_code=fix_unit_code)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")
+    if public_url or center_lookup_url:
+        _echo_addresses(set_public_addresses(public_url=public_url,
+                                             center_lookup_url=center_lookup_url))
     _make_voice(data_dir)
+
+
+def _echo_addresses(addresses: dict) -> None:
+    click.echo(f"Địa chỉ tra cứu của trung tâm: {addresses['center_lookup_url'] or 'chưa đặt'}")
+    click.echo(f"Địa chỉ công khai của điểm: {addresses['public_url'] or 'chưa đặt'}")
+    used = addresses["center_lookup_url"] or addresses["public_url"]
+    where = used + "/lookup" if used else "địa chỉ máy này trong mạng nội bộ"
+    click.echo(f"Mã QR trên giấy tiếp nhận trỏ tới: {where}")
+
+
+@node_group.command("config")
+@DATA_DIR
+@click.option("--public-url", type=URL, default=None,
+              help="This point's address as citizens reach it from home.")
+@click.option("--center-lookup-url", type=URL, default=None,
+              help="The center's public address (its lookup is used first).")
+@click.option("--clear", type=click.Choice(["public-url", "center-lookup-url"]), multiple=True,
+              help="Forget one of the two addresses.")
+@fail_on_domain_error
+def config_cmd(data_dir, public_url, center_lookup_url, clear):
+    """Show or set the public addresses Form 01's QR and printed link use: the center's lookup
+    when set, else this point's public address.
+
+    Example: motcua node config --data-dir /var/lib/motcua --center-lookup-url https://motcua.quangninh.gov.vn
+    """
+    from node.setup import set_public_addresses
+    _open(data_dir)
+    given = {"public_url": public_url, "center_lookup_url": center_lookup_url}
+    for name in clear:
+        given[name.replace("-", "_")] = ""
+    _echo_addresses(set_public_addresses(**given))
 
 
 def _make_voice(data_dir) -> None:
@@ -209,6 +247,58 @@ def holiday_remove_cmd(data_dir, day):
     if not remove_holiday(day):
         raise click.ClickException(f"Ngày {day:%d/%m/%Y} không có trong lịch.")
     click.echo(f"Đã xoá {day:%d/%m/%Y} khỏi lịch.")
+
+
+@node_group.group("fee")
+def fee_group():
+    """Fees the provincial council sets (the catalogue leaves them empty), versioned by date."""
+
+
+@fee_group.command("list")
+@DATA_DIR
+def fee_list_cmd(data_dir):
+    """Each procedure's fee rule in force today, and the council's versions entered here.
+
+    Example: motcua node fee list --data-dir D
+    """
+    from node.catalogue import procedures_in_force
+    from node.fees import council_versions, rule_for
+    _open(data_dir)
+    for p in procedures_in_force():
+        rule = rule_for(p)
+        click.echo(f"{p.code:<10} {rule.describe_vi() if rule else 'HĐND tỉnh quy định, chưa nhập'}"
+                   f"  — {p.name_vi}")
+        for v in council_versions(p.code):
+            click.echo(f"{'':<10}   từ {v.effective_from:%d/%m/%Y}: {v.rule} "
+                       f"({v.source or 'không ghi nguồn'}; {v.set_by})")
+
+
+@fee_group.command("set")
+@DATA_DIR
+@click.option("--procedure", "code", required=True, help="The procedure code, e.g. 1.004873.")
+@click.option("--vnd", type=click.IntRange(0, 10 ** 12), default=None,
+              help="Amount per dossier, in đồng (or --rule for other kinds).")
+@click.option("--rule", "rule_json", default=None,
+              help='A rule by kind as JSON, e.g. \'{"kind": "per_copy", "vnd": 8000}\'.')
+@click.option("--from", "effective_from", required=True, type=DAY,
+              help="The day the council's decision takes effect, dd/mm/yyyy or yyyy-mm-dd.")
+@click.option("--source", default=None, help="The resolution's number, e.g. \"NQ 12/2025/NQ-HĐND\".")
+@fail_on_domain_error
+def fee_set_cmd(data_dir, code, vnd, rule_json, effective_from, source):
+    """Enter a council-set fee from a day on (a new version; dossiers already priced keep theirs).
+
+    Example: motcua node fee set --data-dir D --procedure 1.004873 --vnd 15000 --from 01/01/2026
+    """
+    from node.fees import set_council_fee
+    if (vnd is None) == (rule_json is None):
+        raise click.UsageError("Cho --vnd hoặc --rule (một trong hai).")
+    try:
+        rule = vnd if rule_json is None else json.loads(rule_json)
+    except ValueError:
+        raise click.UsageError('--rule phải là JSON, ví dụ {"kind": "per_copy", "vnd": 8000}.') from None
+    _open(data_dir)
+    row = set_council_fee(code, rule, effective_from, "technician", source=source)
+    click.echo(f"Đã ghi lệ phí {row.procedure_code} từ {row.effective_from:%d/%m/%Y}: {row.rule}.")
 
 
 @node_group.command("purge-scans")

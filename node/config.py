@@ -15,6 +15,14 @@ SETTINGS = [
     Setting("OFFICE_CLOSE", "17:00", "End of the working day (deadlines)."),
     Setting("LEGAL_TIME_ZONE", "Asia/Ho_Chi_Minh", "The zone every legal time is read in (receipts, "
             "the 15:00 rule, due dates, forms, statistics), whatever the PC's own zone."),
+    Setting("UNIT_FULL_NAME", None, "The unit's full name printed at the head of every form, e.g. "
+            "\"UBND xã Quan Lạn\" or \"UBND đặc khu Vân Đồn\" (default: \"UBND xã\" and the point's name)."),
+    Setting("HELP_CONTACT", None, "Who citizens call for help, printed on Form 02 (e.g. \"Bộ phận một "
+            "cửa, 0203 3874 123\"); default: the point's one-stop desk."),
+    Setting("PAYEE_BANK_BIN", None, "The 6-digit NAPAS BIN of the bank holding the fee account "
+            "(e.g. 970405 Agribank): with PAYEE_ACCOUNT, Form 01 prints a VietQR to pay by transfer."),
+    Setting("PAYEE_ACCOUNT", None, "The account that receives fees by transfer (digits)."),
+    Setting("PAYEE_NAME", None, "The account holder's name, printed under the VietQR."),
     Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
             "many days is flagged as a possible duplicate."),
     Setting("SYNC_INTERVAL_SECONDS", 60, "How often the background loop tries to sync."),
@@ -24,6 +32,10 @@ SETTINGS = [
     Setting("RATING_SCALE", {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
                              "not_satisfied": "Không hài lòng"},
             "The citizen's satisfaction scale, code → Vietnamese label (JSON in NODE_RATING_SCALE)."),
+    Setting("TICKET_PRINTER", None, "The kiosk's ESC/POS ticket printer: tcp://HOST:PORT or "
+            "file:/dev/usb/lp0 (needs the escpos extra); unset, the browser prints the ticket."),
+    Setting("SCANNER_DEVICE", None, "The SANE device the desk's \"Quét\" buttons use, e.g. "
+            "\"epson2:libusb:001:004\" (default: the first scanner SANE finds)."),
     Setting("LANGUAGE", "vi", "Default UI language: vi or en."),
     Setting("SESSION_COOKIE_SECURE", False, "Send the session cookie over HTTPS only."),
 ]

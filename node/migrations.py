@@ -135,7 +135,17 @@ def _v7_original_due_and_search(database) -> None:
                              (node_search_text(text, secret), rid))
 
 
+V8_FEES = [
+    # Fees as the law has them: a catalogue rule by kind (per dossier, per page with tiers, per
+    # copy), and the council's fees (the catalogue's null) versioned by effective date.
+    'ALTER TABLE "procedure" ADD COLUMN "fee_rule" TEXT',
+    'CREATE TABLE "council_fee" ("id" INTEGER NOT NULL PRIMARY KEY, "procedure_code" VARCHAR(255) '
+    'NOT NULL, "effective_from" DATE NOT NULL, "rule" TEXT NOT NULL, "source" TEXT, '
+    '"set_by" VARCHAR(255) NOT NULL, "set_at" DATETIME NOT NULL)',
+    'CREATE INDEX "council_fee_procedure_code" ON "council_fee" ("procedure_code")',
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
-              V5_SESSIONS_AND_THROTTLES, V6_QUEUE, _v7_original_due_and_search]
+              V5_SESSIONS_AND_THROTTLES, V6_QUEUE, _v7_original_due_and_search, V8_FEES]
 NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
 LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

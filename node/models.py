@@ -17,6 +17,7 @@ from peewee import (
     TextField,
 )
 
+from motcua.dbfields import JSONField
 from motcua.tables import shared_tables
 from node.db import db
 
@@ -36,6 +37,7 @@ class Procedure(BaseModel):
     level = CharField(null=True)
     processing_days = IntegerField()
     fee_vnd = IntegerField(null=True)        # None: set by the provincial council, unknown here
+    fee_rule = JSONField(null=True)          # motcua.fees rule by kind (None: fee_vnd per dossier)
     source = TextField(null=True)
     confidence = TextField(null=True)
     search_text = TextField()                # accent-folded code + name, for typing without accents
@@ -152,5 +154,17 @@ class QueueLink(BaseModel):
     service_seconds = IntegerField()
 
 
+class CouncilFee(BaseModel):
+    """A fee the provincial council sets (the catalogue's `null`), as a clerk or admin typed it from
+    the council's resolution: versioned by effective date, never edited in place."""
+    id = AutoField()
+    procedure_code = CharField(index=True)
+    effective_from = DateField()
+    rule = JSONField()                       # a motcua.fees rule
+    source = TextField(null=True)            # the resolution's number, e.g. "NQ 15/2025/NQ-HĐND"
+    set_by = CharField()
+    set_at = DateTimeField()
+
+
 MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, UserSession, Throttle, Dossier,
-          Blob, Attachment, Event, ConflictRecord, Ticket, QueueCall, QueueLink]
+          Blob, Attachment, Event, ConflictRecord, Ticket, QueueCall, QueueLink, CouncilFee]

@@ -14,16 +14,29 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from motcua import errors as E, legaltime
+from motcua import errors as E, legaltime, queuestats
 from motcua.errors import Conflict, InvalidInput, NotFound
-from node.facts import get_state, next_counter, set_state
-from node.models import QueueCall, QueueLink, Ticket, db
+from node.facts import get_state, next_counter, set_state, unit_code
+from node.models import Dossier, QueueCall, QueueLink, Ticket, db
 
 SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: typed back at the kiosk
 MAX_DESKS = 20
+
+
+@dataclass(frozen=True)
+class KioskLimit:
+    """How fast numbers may be issued: `per_kiosk` within `window_seconds` from one kiosk (its
+    address), `overall` from all kiosks together; past either, that kiosk (or every kiosk) waits
+    `window_seconds`. A hall's kiosk serves about one citizen a minute, so the defaults only stop a
+    finger on the button or a script; the counts live in the `throttle` table, so a restart
+    forgets nothing."""
+    per_kiosk: int = 6
+    overall: int = 60
+    window_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -48,20 +61,36 @@ def label(ticket: Ticket) -> str:
 
 # ---- taking a number --------------------------------------------------------------------------
 
-def take_ticket(group: str, groups: list[Group], *, now: datetime | None = None) -> Ticket:
-    """Issue the next number of `group` today; durable once this returns.
+def take_ticket(group: str, groups: list[Group], *, kiosk: str | None = None,
+                limit: KioskLimit | None = None, now: datetime | None = None) -> Ticket:
+    """Issue the next number of `group` today; durable once this returns. With `kiosk` (who asks:
+    the kiosk's address), issuing is held to `limit` (default `KioskLimit()`), counted in the same
+    transaction as the number.
 
-    :raises InvalidInput: no such group.
+    :raises InvalidInput: no such group; TooManyAttempts: this kiosk, or all, issued too fast.
     """
     if group not in {g.code for g in groups}:
         raise InvalidInput(E.UNKNOWN_QUEUE_GROUP(group=str(group)[:20]), field="group")
     now = (now or legaltime.now()).replace(microsecond=0)
     with db.atomic("IMMEDIATE"):
+        if kiosk is not None:
+            _count_issue(str(kiosk)[:100], limit or KioskLimit(), now)
         number = next_counter(f"ticket:{group}:{now:%y%m%d}")
         return Ticket.create(
             uid=secrets.token_urlsafe(12), day=now.date(), group=group, number=number,
             secret="".join(secrets.choice(SECRET_ALPHABET) for _ in range(4)),
             status="waiting", issued_at=now)
+
+
+def _count_issue(kiosk: str, limit: KioskLimit, now: datetime) -> None:
+    """Refuse while this kiosk (or every kiosk) is held, else count one issue towards the hold."""
+    from motcua.throttle import Throttle
+    from node.models import Throttle as ThrottleRow
+    guard = Throttle(ThrottleRow, "ticket")
+    guard.check("all", E.TICKETS_FLOOD, now=now)
+    guard.check(f"kiosk:{kiosk}", E.TICKETS_TOO_FAST, now=now)
+    guard.fail("all", limit=limit.overall, window_seconds=limit.window_seconds, now=now)
+    guard.fail(f"kiosk:{kiosk}", limit=limit.per_kiosk, window_seconds=limit.window_seconds, now=now)
 
 
 def get_ticket(uid: str) -> Ticket:
@@ -299,3 +328,50 @@ def rate_once(dossier_codes: list[str], rating: str, scale: dict[str, str], *,
         for d in open_:
             rate(d.code, rating, actor, scale=scale, now=now)
         return [d.code for d in open_]
+
+
+# ---- statistics -------------------------------------------------------------------------------
+
+def served_between(date_from: date | None, date_to: date | None) -> list[queuestats.Served]:
+    """This point's dossiers taken from tickets of those days, read from its own tables (the link
+    kept when the dossier was taken, the ticket, the dossier's rating), not from the journal: the
+    center computes the same from the synced events, and a test holds the two equal."""
+    query = QueueLink.select(QueueLink, Ticket).join(Ticket)
+    if date_from:
+        query = query.where(Ticket.day >= date_from)
+    if date_to:
+        query = query.where(Ticket.day <= date_to)
+    links = list(query)
+    ratings = dict(Dossier.select(Dossier.code, Dossier.rating)
+                   .where(Dossier.code.in_([link.dossier_code for link in links])).tuples())
+    point, rows = unit_code(), []
+    for link in links:
+        # the ticket's own call time moves when it is sent to another desk and called again;
+        # the link keeps the wait of the call this dossier came from
+        called = link.ticket.issued_at + timedelta(seconds=link.wait_seconds)
+        rows.append(queuestats.Served(
+            point=point, dossier=link.dossier_code, ticket=label(link.ticket), group=link.ticket.group,
+            desk=link.desk, issued_at=link.ticket.issued_at, called_at=called,
+            received_at=called + timedelta(seconds=link.service_seconds),
+            rating=ratings.get(link.dossier_code)))
+    return rows
+
+
+def point_figures(date_from: date | None, date_to: date | None) -> dict:
+    """The point's queue figures: those the center also computes (`served`), and every ticket taken
+    here (`all_tickets`: per hour, group and outcome), which only the point knows."""
+    tickets = Ticket.select(Ticket.group, Ticket.status, Ticket.issued_at)
+    if date_from:
+        tickets = tickets.where(Ticket.day >= date_from)
+    if date_to:
+        tickets = tickets.where(Ticket.day <= date_to)
+    per_hour, per_group, per_status = Counter(), Counter(), Counter()
+    for group, status, issued_at in tickets.tuples():
+        per_hour[f"{issued_at.hour:02d}"] += 1
+        per_group[group] += 1
+        per_status[status] += 1
+    served = queuestats.figures(served_between(date_from, date_to), date_from, date_to)
+    return {**served, "all_tickets": {"issued": sum(per_group.values()),
+                                      "per_hour": dict(sorted(per_hour.items())),
+                                      "by_group": dict(sorted(per_group.items())),
+                                      "by_status": dict(sorted(per_status.items()))}}

@@ -19,12 +19,13 @@ from motcua.identity import (
     normalize_phone,
     parse_date_vi,
     to_nfc,
+    to_nfc_lines,
     validate_email,
     validate_full_name,
     validate_id_number,
 )
 from motcua.lifecycle import Status, TransitionRefused, read_transition_request, transition_payload
-from node import catalogue, queue
+from node import catalogue, fees, queue
 from node.apply import Change, commit, commit_one
 from node.facts import next_counter, unit_code
 from node.holidays import work_calendar
@@ -157,17 +158,33 @@ def _read_intake(data, now: datetime) -> tuple[catalogue.Procedure, dict]:
     notes = data.get("notes")
     if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
         errors["notes"] = E.BAD_NOTES(max=MAX_NOTES)
-    fee = data.get("fee_vnd", procedure.fee_vnd)
+    try:
+        owed = fees.due_for(procedure, pages=data.get("fee_pages"), copies=data.get("fee_copies"),
+                            on=now.date())
+    except InvalidInput as exc:
+        errors[exc.field] = exc.message_vi
+        owed = {"vnd": None, "kind": None, "pages": 1, "copies": 1}
+    fee = data.get("fee_vnd", owed["vnd"])
     if fee is not None and (isinstance(fee, bool) or not isinstance(fee, int) or fee < 0):
         errors["fee_vnd"] = E.BAD_FEE()
+    paid = bool(data.get("fee_paid", False)) and bool(fee)
+    method = data.get("fee_method") or "cash"
+    if paid and method not in ("cash", "transfer"):
+        errors["fee_method"] = E.FEE_METHOD_BAD()
     components = _components(data.get("components"), errors)
+    details, detail_errors = catalogue.validate_details(catalogue.fields_of(procedure),
+                                                       data.get("details"), today=now.date())
+    errors.update(detail_errors)
     _raise_if(errors)
     return procedure, {
         "procedure_code": procedure.code, "catalogue_version": procedure.catalogue_version,
         "channel": channel, "applicant": applicant, "owner": owner,
-        "fee": {"vnd": fee, "paid": bool(data.get("fee_paid", False))},
+        "fee": {"vnd": fee, "paid": paid, "pages": owed["pages"], "copies": owed["copies"],
+                **({"kind": owed["kind"]} if owed["kind"] else {}),
+                **({"stage": "reception", "method": method} if paid else {})},
         "notes": to_nfc(notes) if notes else None,
         **({"components": components} if components else {}),
+        **({"details": details} if details else {}),    # the procedure's own fields
     }
 
 
@@ -180,6 +197,9 @@ def _numbered(fields: dict, status: Status, now: datetime, due_at: datetime | No
     seq = next_counter(f"code:{now:%y%m%d}")
     book_number = next_counter(f"book:{now:%Y}")
     ticket = queue.queue_payload(actor, now)     # taken from the ticket this desk called
+    if fields["fee"]["paid"]:                    # collected at reception: its receipt number
+        fields = {**fields, "fee": {**fields["fee"], "receipt_no": fees.next_receipt_no(now),
+                                    "collected_at": now.isoformat()}}
     return {"code": f"{unit}-{now:%y%m%d}-{seq:04d}", "lookup_secret": _new_lookup_secret(),
             **fields, "status": int(status), "received_at": now.isoformat(),
             "due_at": due_at.isoformat() if due_at else None,
@@ -248,7 +268,7 @@ def guide_at_reception(data, to_add, actor: str, *, contact: str | None = None,
         raise InvalidInput(E.FIELD_BAD_VALUE, field="contact")
     _procedure, fields = _read_intake(data, now)
     uid = uuid.uuid4().hex
-    guidance = {"guidance.to_add": to_nfc(to_add.strip()), "guidance.at": now.isoformat()}
+    guidance = {"guidance.to_add": to_nfc_lines(to_add), "guidance.at": now.isoformat()}
     if contact:
         guidance["guidance.contact"] = to_nfc(contact.strip())
     with db.atomic("IMMEDIATE"):

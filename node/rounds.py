@@ -525,7 +525,9 @@ def http_carrier(data_dir: str | os.PathLike, *, policy: RetryPolicy | None = No
     return HttpCarrier(HttpTransport(url, node_id=unit_code(), identity=node_identity(data_dir),
                                      center_sign_pub=center.sign_pub,
                                      policy=policy or retry_policy_from_env(),
-                                     chunk_bytes=chunk_bytes))
+                                     chunk_bytes=chunk_bytes,
+                                     # the indicator says "offline" from the first failure on
+                                     on_trouble=lambda said: set_state("sync:last_error", said)))
 
 
 def sync_round(data_dir: str | os.PathLike, *, transport: HttpTransport | None = None,

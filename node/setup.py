@@ -49,3 +49,29 @@ def _check_code_fixable(data_dir: str | Path, existing: str, asked: bool) -> Non
         raise Conflict(E.ALREADY_INITIALISED(unit=existing))
     if Event.select().exists() or keys_path(data_dir).exists() or get_state("central_keys"):
         raise Conflict(E.UNIT_CODE_IN_USE(unit=existing))
+
+
+# ---- public addresses -------------------------------------------------------------------------
+
+PUBLIC_ADDRESS_KEYS = {"public_url": "public:point_url", "center_lookup_url": "public:center_lookup_url"}
+
+
+def public_addresses() -> dict[str, str | None]:
+    """Where a citizen can reach a lookup from home: the center's lookup (`center_lookup_url`),
+    else this point's own public address (`public_url`); None when not set."""
+    return {name: get_state(key) or None for name, key in PUBLIC_ADDRESS_KEYS.items()}
+
+
+def set_public_addresses(**given: str | None) -> dict[str, str | None]:
+    """Set (an http(s) URL) or clear (an empty string) the addresses Form 01's QR and printed link
+    use; names not given are kept. :raises InvalidInput: not an http(s) URL (nothing changed)."""
+    from motcua.inputs import check_url
+    from node.models import State
+    clean = {name: (check_url(value) if value else "") for name, value in given.items()
+             if name in PUBLIC_ADDRESS_KEYS and value is not None}
+    for name, value in clean.items():
+        if value:
+            set_state(PUBLIC_ADDRESS_KEYS[name], value)
+        else:
+            State.delete().where(State.key == PUBLIC_ADDRESS_KEYS[name]).execute()
+    return public_addresses()

@@ -12,7 +12,7 @@ from motcua import legaltime
 from motcua.lifecycle import Status
 from node.clerk import LIST_LIMIT, RUNNING, Bucket, _bucket
 from node.holidays import work_calendar
-from node.models import Dossier
+from node.models import Dossier, Event
 
 DUE_SOON_WORKING_DAYS = 2
 ORDER = ("waiting_papers", "due_soon", "late", "to_return", "received_today")
@@ -39,3 +39,12 @@ def work_lists(now: datetime | None = None, *, limit: int = LIST_LIMIT) -> dict[
         "received_today": _bucket(Dossier.select().where(Dossier.received_at >= midnight),
                                   [Dossier.received_at.desc()], limit),
     }
+
+
+def stamp(now: datetime | None = None) -> str:
+    """What changes whenever the lists may have: the journal's last row (every act here and every
+    event from the center is journaled) and the day. The Today page polls it (a few bytes) and
+    fetches the lists again only when it moves."""
+    now = now or legaltime.now()
+    last = Event.select(Event.seq).order_by(Event.seq.desc()).limit(1).scalar() or 0
+    return f"{now:%Y%m%d}-{last}"

@@ -10,6 +10,8 @@ and one refused event refuses the parcel whole. The rules:
 - **A dossier belongs to the point that received it.** Its `dossier.received` must come from that
   point, carry that point's unit code as the code's prefix (`07024-260101-0001`), and name a uid no
   other point already holds. Every later event on it comes from its point or from the center.
+- **What a dossier was received with** (applicant, papers, the procedure's own fields in
+  `details`) is said only by its point, in `dossier.received`; later changes are corrections.
 - **A conflict decision** (`conflict.resolved`) only by a party of the conflict: the dossier's point
   or the center (possible duplicates across points are decided at the center).
 

@@ -26,10 +26,14 @@ _ID = re.compile(r"[A-Za-z0-9_.:@-]{1,64}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIELD = re.compile(r"(applicant|owner)\.[a-z_]{1,40}|official_code|notes|returned_to"
                     r"|due_at|apology\.(reason|original_due_at|new_due_at)"
-                    r"|guidance\.(to_add|at|contact)")
+                    r"|guidance\.(to_add|at|contact)"
+                    r"|fee\.(paid|method|stage|receipt_no|collected_at)")
 # Fields a correction writes whose values are times (Form 04: the apology and its new date).
 _TIME_FIELDS = frozenset({"due_at", "apology.original_due_at", "apology.new_due_at",
-                          "guidance.at"})
+                          "guidance.at", "fee.collected_at"})
+# A fee collected after reception (at a supplement or at the return): when, how, its receipt.
+FEE_METHODS = frozenset({"cash", "transfer"})
+FEE_STAGES = frozenset({"reception", "supplement", "return"})
 STATUSES = frozenset(int(s) for s in Status)
 DECISIONS = frozenset({"keep_a", "keep_b", "value"})
 CHANNELS = frozenset({1, 2, 3})
@@ -155,10 +159,16 @@ PAYLOADS: dict[str, Check] = {
         "channel": integer(1, 3, allowed=CHANNELS), "status": integer(1, 10, allowed=STATUSES),
         "applicant": PERSON, "owner": PERSON,
         "received_at": iso_time(required=True), "due_at": iso_time(),
-        "fee": record({"vnd": integer(0, 10 ** 12), "paid": boolean}, required=False),
+        "fee": record({"vnd": integer(0, 10 ** 12), "paid": boolean,
+                       "kind": text(16), "pages": integer(1, 10 ** 4), "copies": integer(1, 10 ** 3),
+                       "stage": text(16), "method": text(16), "receipt_no": text(32),
+                       "collected_at": iso_time()}, required=False),
         "book": record({"volume": text(16), "number": integer(0, 10 ** 9)}, required=False),
         "notes": text(MAX_TEXT),
         "components": array(record({}, other=scalar), 200),
+        # the procedure's own fields (birth registration: the child's name, date and place of
+        # birth), keys as the catalogue declares them, values plain text
+        "details": record({}, other=text(MAX_TEXT), required=False, max_keys=20),
         # taken from a queue ticket: which, and when it was taken and called (no name)
         "queue": record({"ticket": text(16, required=True), "group": text(8, required=True),
                          "desk": integer(1, 99), "issued_at": iso_time(required=True),
@@ -197,6 +207,21 @@ def _depth(value: Any, limit: int) -> bool:
     return True
 
 
+def _check_fee_field(name: str, value: Any, path: str, *, optional: bool = False) -> None:
+    """The fee fields whose values are from a short list (or true/false)."""
+    if optional and value is None:
+        return
+    if name == "fee.paid":
+        if not isinstance(value, bool):
+            _fail(path, "phải là đúng/sai")
+    elif name == "fee.method" and value not in FEE_METHODS:
+        _fail(path, "phải là cash hoặc transfer")
+    elif name == "fee.stage" and value not in FEE_STAGES:
+        _fail(path, "phải là reception, supplement hoặc return")
+    elif name == "fee.receipt_no":
+        text(32, required=True)(value, path)
+
+
 def check_event(ev: Event) -> None:
     """Check one event's envelope and payload. :raises SchemaError: naming the first bad field."""
     for name, limit in (("id", 64), ("origin", 32), ("actor", 128), ("dossier_id", 64)):
@@ -224,5 +249,10 @@ def check_event(ev: Event) -> None:
                 _fail(f"payload.fields.{name}", "trường này không sửa được bằng sự kiện")
             if name in _TIME_FIELDS:
                 iso_time(required=True)(fields[name], f"payload.fields.{name}")
+            _check_fee_field(name, fields[name], f"payload.fields.{name}")
+    if ev.kind == "dossier.received" and isinstance(ev.payload.get("fee"), dict):
+        for name in ("stage", "method"):
+            _check_fee_field(f"fee.{name}", ev.payload["fee"].get(name), f"payload.fee.{name}",
+                             optional=True)
     if ev.kind == "conflict.resolved" and ev.payload["decision"] not in DECISIONS:
         _fail("payload.decision", "phải là keep_a, keep_b hoặc value")

@@ -135,8 +135,12 @@ class HttpTransport:
     def __init__(self, base_url: str, *, node_id: str = "", identity: crypto.Identity | None = None,
                  center_sign_pub: bytes | None = None, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                  policy: RetryPolicy | None = None, session: requests.Session | None = None,
-                 rng: random.Random | None = None, sleep: Callable[[float], None] = time.sleep):
+                 rng: random.Random | None = None, sleep: Callable[[float], None] = time.sleep,
+                 on_trouble: Callable[[str], None] | None = None):
         self.base = base_url.rstrip("/")
+        # Told of each failure as it happens (before the backoff), so what shows the link's state
+        # can say "offline" at once instead of after the round's last retry.
+        self.on_trouble = on_trouble
         self.node_id, self.identity, self.center_sign_pub = node_id, identity, center_sign_pub
         self.chunk_bytes = chunk_bytes
         self.policy = policy or RetryPolicy()
@@ -149,6 +153,13 @@ class HttpTransport:
         self.session.close()
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    def _trouble(self, message_vi: str) -> None:
+        if self.on_trouble is not None:
+            try:
+                self.on_trouble(message_vi)
+            except Exception:                 # noqa: BLE001 - telling must never stop a round
+                logger.exception("could not record the link's trouble")
 
     def _timeout(self) -> tuple[float, float]:
         return (self.policy.connect_timeout_s, self.policy.read_timeout_s)
@@ -173,6 +184,7 @@ class HttpTransport:
                 failures += 1
                 if failures >= self.policy.attempts:
                     raise TransportError(E.SYNC_UNREACHABLE(what=what, why=_plain(exc))) from None
+                self._trouble(E.SYNC_UNREACHABLE(what=what, why=_plain(exc)).text("vi"))
                 pause = self.policy.delay(failures, self.rng)
                 logger.info("%s failed (%s), retry %d in %.1f s", what, _plain(exc), failures, pause)
                 self.sleep(pause)
@@ -243,6 +255,7 @@ class HttpTransport:
                     # byte); back off only if that fails too.
                     logger.info("upload %s cut (%s), resuming at once", sha[:12], _plain(exc))
                     continue
+                self._trouble(E.SYNC_UNREACHABLE(what=E.STEP_UPLOAD, why=_plain(exc)).text("vi"))
                 pause = self.policy.delay(failures, self.rng)
                 logger.info("upload %s cut (%r), retry %d in %.1f s", sha[:12], exc,
                             failures, pause)

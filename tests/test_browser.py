@@ -174,7 +174,7 @@ def test_a_clerks_day(page, server, browser, tmp_path):
     expect(page.locator("#status")).to_have_text("Yêu cầu bổ sung")
     shot(page, "06-supplement-requested")
     page.click("#print02")
-    expect(page.locator("#f02-reason")).to_contain_text("giấy chứng sinh")
+    expect(page.locator("#f02-items")).to_contain_text("giấy chứng sinh")
     shot(page, "07-form02")
     page.click("#back-to-dossier")
     page.click("#act-supplement button")

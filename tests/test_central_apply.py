@@ -89,9 +89,9 @@ def test_events_from_the_point_are_not_queued_back_to_it(central_db):
     add_point()
     add_point("07006", "Minh Châu")
     result = _apply(_story())
-    from central.outbound import outbound_backlog
+    from central.outbound import pending_outbound
     assert result.queued == 0
-    assert outbound_backlog("07024") == 0 and outbound_backlog("07006") == 0
+    assert pending_outbound("07024") == [] and pending_outbound("07006") == []
 
 
 def test_center_event_is_queued_for_the_origin_point_only(central_db):
@@ -99,19 +99,19 @@ def test_center_event_is_queued_for_the_origin_point_only(central_db):
     add_point("07006", "Minh Châu")
     _apply(_story()[:2])
     from central.apply import record_center_event
-    from central.outbound import ack_outbound, outbound_backlog, pending_outbound
+    from central.outbound import ack_outbound, pending_outbound
     ev = record_center_event("dossier.transitioned", "d1", "hoa@central",
                              {"from": 4, "to": 5, "reason": "Thiếu giấy", "at": NOW.isoformat(),
                               "due_at": None, "returned_to": None}, now=NOW)
     assert ev.origin == "central" and ev.hlc > stamp(T0 + 1000)
     assert [e.id for e in pending_outbound("07024")] == [ev.id]
-    assert outbound_backlog("07006") == 0
+    assert pending_outbound("07006") == []
     from central.models import Dossier
     assert Dossier.get(Dossier.uid == "d1").status == 5
     # The point sends the same event back (it relays its journal): nothing new is queued.
     assert _apply([ev]).applied == []
     assert ack_outbound("07024", [ev.id], now=NOW) == 1
-    assert outbound_backlog("07024") == 0
+    assert pending_outbound("07024") == []
 
 
 def test_center_hlc_never_goes_backwards(central_db):

@@ -155,3 +155,70 @@ def test_withdrawal_asks_for_a_reason_and_a_confirmation_naming_the_consequence(
     d = Dossier.get(code=code)
     assert d.status == 7 and d.last_reason == "Công dân đổi ý"
     assert 'class="action irreversible" id="act-8"' in clerk.get(f"/dossiers/{code}").text
+
+
+# ---- the citizen rates, not the clerk ---------------------------------------------------------
+
+def _with_result(api) -> str:
+    code = _saved(api)
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 4})
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 9})
+    return code
+
+
+def test_the_citizen_rates_on_the_tablet_view_with_nothing_preselected_and_once(clerk, api):
+    code = _with_result(api)
+    page = clerk.get(f"/dossiers/{code}").text
+    assert f'href="/dossiers/{code}/rate"' in page
+    # The clerk's own select (a paper form typed in) preselects nothing either.
+    select = page.split('id="rating"')[1].split("</select>")[0]
+    assert "selected" not in select and '<option value="">' in select and "required" in select
+    tablet = clerk.get(f"/dossiers/{code}/rate")
+    assert tablet.status_code == 200 and code in tablet.text
+    assert 'id="sync-badge"' not in tablet.text and 'accesskey="n"' not in tablet.text  # no menus
+    assert tablet.text.count('name="rating"') == 3 and "checked" not in tablet.text
+    empty = clerk.post(f"/dossiers/{code}/rate", data={"csrf_token": clerk.csrf})
+    assert empty.status_code == 422 and Dossier.get(code=code).rating is None
+    assert 'name="rating"' in empty.text                          # asked again, nothing chosen
+    done = clerk.post(f"/dossiers/{code}/rate", data={"csrf_token": clerk.csrf,
+                                                       "rating": "not_satisfied"})
+    assert 'id="rate-done"' in done.text and Dossier.get(code=code).rating == "not_satisfied"
+    again = clerk.post(f"/dossiers/{code}/rate", data={"csrf_token": clerk.csrf,
+                                                        "rating": "very_satisfied"})
+    assert again.status_code == 422 and Dossier.get(code=code).rating == "not_satisfied"
+    clerk.post(f"/dossiers/{code}/rating", data={"csrf_token": clerk.csrf, "rating": "satisfied"})
+    assert Dossier.get(code=code).rating == "not_satisfied"       # the clerk cannot overwrite it
+    assert 'id="act-rating"' not in clerk.get(f"/dossiers/{code}").text
+
+
+def test_the_tablet_view_refuses_before_a_result(clerk, api):
+    code = _saved(api)
+    resp = clerk.post(f"/dossiers/{code}/rate", data={"csrf_token": clerk.csrf, "rating": "satisfied"})
+    assert resp.status_code == 422 and "khi hồ sơ đã có kết quả" in resp.text
+    assert Dossier.get(code=code).rating is None and 'name="rating"' not in resp.text
+
+
+def test_a_supplement_is_one_transaction_papers_and_move_or_nothing(clerk, api, monkeypatch):
+    """A failure while the move back to processing is written leaves no scan journaled either."""
+    import node.reception
+    code = _saved(api)
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 4})
+    api.post(f"/api/v1/dossiers/{code}/transitions", json={"to": 5, "reason": "Thiếu tờ khai"})
+    real = node.reception.commit_one
+
+    def failing(change, *args, **kwargs):
+        if change.kind == "dossier.transitioned":
+            raise OSError("disk gone mid-supplement")
+        return real(change, *args, **kwargs)
+    monkeypatch.setattr(node.reception, "commit_one", failing)
+    store = clerk.application.extensions["motcua.blobs"]
+    from node import papers
+    try:
+        papers.receive_supplement(code, [("1.001193-d1", png_bytes(seed=5), "to-khai.png")],
+                                  "lan", store, max_bytes=10_000_000)
+    except OSError:
+        pass
+    d = Dossier.get(code=code)
+    assert d.status == 5 and not list(d.attachments)
+    kinds = [e.kind for e in dossier_history(d.uid)]
+    assert "attachment.added" not in kinds and kinds.count("dossier.transitioned") == 2

@@ -66,3 +66,24 @@ def test_every_node_command_has_help_with_an_example():
                  ["node", "holiday", "set"]):
         out = run(*path, "--help")
         assert out.exit_code == 0 and "Example:" in out.output, path
+
+
+def test_council_fee_set_and_list(tmp_path):
+    from node.db import close_database
+    d = tmp_path / "n"
+    run("node", "init", "--data-dir", d, "--unit-code", "07024", "--name", "Quan Lạn")
+    listed = run("node", "fee", "list", "--data-dir", d).output
+    assert "1.004873" in listed and "HĐND tỉnh quy định, chưa nhập" in listed
+    assert "2.000815" in listed and "1.000 đ/trang từ trang 3" in listed
+    out = run("node", "fee", "set", "--data-dir", d, "--procedure", "1.004873", "--vnd", "15000",
+              "--from", "01/01/2026", "--source", "NQ 12/2025/NQ-HĐND")
+    assert out.exit_code == 0 and "01/01/2026" in out.output
+    listed = run("node", "fee", "list", "--data-dir", d).output
+    assert "15.000 đ/hồ sơ" in listed and "NQ 12/2025/NQ-HĐND" in listed
+    fixed = run("node", "fee", "set", "--data-dir", d, "--procedure", "1.004222", "--vnd", "1",
+                "--from", "01/01/2026")
+    assert fixed.exit_code != 0 and "trong danh mục" in fixed.output
+    bad = run("node", "fee", "set", "--data-dir", d, "--procedure", "1.004873", "--rule",
+              '{"kind": "per_minute"}', "--from", "01/01/2026")
+    assert bad.exit_code != 0 and "không hợp lệ" in bad.output and "Traceback" not in bad.output
+    close_database()

@@ -293,7 +293,8 @@ TAMPER = {"code": "'07024-000000-9999'", "official_code": "'H999'", "origin": "'
           "finished_at": "'2001-01-01 00:00:00'", "returned_at": "'2001-01-01 00:00:00'",
           "returned_to": "'Z'", "supplement_count": "7", "rating": "'bad'",
           "updated_hlc": "'0'", "search_text": "'khac'", "lookup_secret": "'AAAAAA'",
-          "received_by": "'someone'", "fee_vnd": "123", "fee_paid": "1", "book_volume": "'1999'",
+          "received_by": "'someone'", "fee_vnd": "123", "fee_paid": "1",
+          "fee_receipt_no": "'BL-0000'", "book_volume": "'1999'",
           "book_number": "4242", "notes": "'sua tay'", "last_reason": "'sua tay'"}
 
 

@@ -71,7 +71,10 @@ def test_the_table_in_the_protocol_page_is_the_code():
 
 GOOD = {
     "dossier.received": RECEIVED,
-    "dossier.corrected": {"fields": {"applicant.phone": "0912345678"}},
+    "dossier.corrected": {"fields": {"applicant.phone": "0912345678", "fee.paid": True,
+                                     "fee.method": "transfer", "fee.stage": "return",
+                                     "fee.receipt_no": "07024-2026-00001",
+                                     "fee.collected_at": "2026-03-05T09:05:00"}},
     "dossier.transitioned": {"from": 2, "to": 4, "reason": None, "at": "2026-03-03T10:00:00"},
     "attachment.added": {"sha256": "0" * 64, "size": 10, "mime": "image/png"},
     "attachment.removed": {"sha256": "0" * 64, "requirement_id": "x"},
@@ -91,6 +94,14 @@ BAD = [
     ("dossier.corrected", {"fields": {"applicant.full_name": ["x"]}}),
     ("dossier.corrected", {"fields": {"due_at": "mai"}}),
     ("dossier.corrected", {"fields": {"apology.secret": "x"}}),
+    ("dossier.corrected", {"fields": {"fee.vnd": 1}}),                 # the amount is not corrected
+    ("dossier.corrected", {"fields": {"fee.paid": "yes"}}),
+    ("dossier.corrected", {"fields": {"fee.method": "bitcoin"}}),
+    ("dossier.corrected", {"fields": {"fee.stage": "later"}}),
+    ("dossier.corrected", {"fields": {"fee.receipt_no": ""}}),
+    ("dossier.corrected", {"fields": {"fee.collected_at": "hôm nay"}}),
+    ("dossier.received", {**RECEIVED, "fee": {"vnd": 1, "paid": True, "method": "gold"}}),
+    ("dossier.received", {**RECEIVED, "fee": {"vnd": 1, "pages": 0}}),
     ("dossier.transitioned", {"from": 2, "to": "4"}),
     ("dossier.transitioned", {"from": 2}),
     ("attachment.added", {"sha256": "../../etc/passwd", "size": 1}),

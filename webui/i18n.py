@@ -19,6 +19,7 @@ from flask import current_app, has_request_context, session
 from flask_babel import Babel, gettext, lazy_gettext, pgettext
 
 from motcua.errors import DomainError, Said
+from motcua.fees import METHOD_LABELS_VI, STAGE_LABELS_VI
 from motcua.lifecycle import STATUS_LABELS_VI, Status
 from sync.conflict_review import DECISION_LABELS_VI, KIND_LABELS_VI
 
@@ -30,7 +31,8 @@ N_ = lazy_gettext      # marks text for extraction where it is defined; translat
 # Domain labels (statuses, conflict kinds and decisions) keep their Vietnamese in the domain; their
 # English is in the .po, and the translations test requires it (`domain_msgids`).
 def domain_msgids() -> list[str]:
-    return [*STATUS_LABELS_VI.values(), *KIND_LABELS_VI.values(), *DECISION_LABELS_VI.values()]
+    return [*STATUS_LABELS_VI.values(), *KIND_LABELS_VI.values(), *DECISION_LABELS_VI.values(),
+            *STAGE_LABELS_VI.values(), *METHOD_LABELS_VI.values()]
 
 
 # The words desk.js shows, rendered into the page (`<script type="application/json">`).
@@ -38,7 +40,8 @@ JS_WORDS = {"working_days": N_("ngày làm việc"), "same_day": N_("trong ngày
             "no_match": N_("Không có thủ tục nào khớp."), "pages": N_("trang"),
             "remove": N_("Bỏ"),
             "cccd_filled": N_("Đã điền từ thẻ căn cước; kiểm tra lại rồi nhập số điện thoại."),
-            "cccd_offline": N_("Không kiểm tra được với máy chủ; các trường đã điền theo mã QR.")}
+            "cccd_offline": N_("Không kiểm tra được với máy chủ; các trường đã điền theo mã QR."),
+            "lists_updated": N_("Danh sách vừa được cập nhật lúc")}
 
 
 def current_language() -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from motcua import legaltime
 from webui import i18n, security
 
 HERE = Path(__file__).parent
@@ -28,6 +29,12 @@ UI_DEFAULTS = {
     # script, far above a queue of citizens mistyping (a kiosk serves ~1 person a minute).
     "LOOKUP_ADDRESS_MAX_FAILURES": 200,
     "LOOKUP_ADDRESS_LOCK_SECONDS": 600,
+    # Taking a number at the kiosk: a hall's kiosk serves about one citizen a minute; more than
+    # TICKET_KIOSK_MAX from one kiosk (address), or TICKET_ALL_MAX from all, within the window is
+    # a finger on the button or a script, and that kiosk (or all) waits the window out.
+    "TICKET_KIOSK_MAX": 6,
+    "TICKET_ALL_MAX": 60,
+    "TICKET_WINDOW_SECONDS": 60,
     "PUBLIC_URL": None,             # base of the QR link on Form 01 (default: the address used)
 }
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -90,7 +97,13 @@ def _context() -> dict:
     from webui.desk.today import sync_badge
     return {"lang": i18n.current_language(), "user": g.get("user"),
             "sync": sync_badge() if g.get("user") else None,
-            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", "")}
+            # the badge refreshes at least once per sync interval (and at most every 2 s)
+            "sync_refresh_ms": int(1000 * max(2.0, min(20.0, float(
+                current_app.config.get("SYNC_INTERVAL_SECONDS") or 60) / 2))),
+            "unit_name": get_state("unit_name", ""), "unit_code": get_state("unit_code", ""),
+            "today": legaltime.today(),
+            "unit_full_name": (current_app.config.get("UNIT_FULL_NAME")
+                               or f"UBND xã {get_state('unit_name', '')}")}
 
 
 def init_app(app: Flask) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext
 
-from central import desk, stats
+from central import desk, queuestats, stats
 from motcua import errors as E, legaltime
 from motcua.errors import InvalidInput
 from webui.central.auth import guard, login_required
@@ -50,7 +50,14 @@ def index():
                            gettext("Tỷ lệ sớm và đúng hạn theo điểm"), chart_id="chart-point"),
     }
     return render_template("central/dashboard.html", s=figures, f=f, charts=charts,
-                           points=desk.filter_choices()["points"])
+                           points=desk.filter_choices()["points"], queue=_queue_figures(f))
+
+
+def _queue_figures(f: dict) -> dict:
+    """The queue's figures per point for the period (without a start: the last 30 days)."""
+    date_to = _date("to") or legaltime.today()
+    date_from = _date("from") or date_to - timedelta(days=29)
+    return queuestats.compute(date_from, date_to, point=f["point"] or None)
 
 
 @bp.get("/stats.csv")

@@ -17,12 +17,12 @@ from flask import (
 )
 from flask_babel import gettext
 
-from motcua import errors as E
+from motcua import errors as E, fees
 from motcua.errors import DomainError
 from motcua.lifecycle import Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
-from node import catalogue, clerk, conflict_decisions, papers, reception, search
+from node import catalogue, clerk, conflict_decisions, fees as node_fees, papers, queue, reception, search
 from node.facts import unit_code
 from node.journal import dossier_history
 from node.reception import CHANNELS
@@ -86,13 +86,30 @@ def show(code):
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
         open_conflicts=conflict_decisions.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
         here=unit_code(), attachments=reception.active_attachments(d),
-        components=clerk.components_of(d), actions=next_statuses(d.status),
+        components=clerk.components_of(d), details=clerk.details_of(d),
+        actions=next_statuses(d.status),
         apology=clerk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
         ratings=current_app.config["RATING_SCALE"],
         can_rate=d.status in (Status.RESULT_READY, Status.RETURNED),
         supplement_asked=(clerk.last_reason_for(d, int(Status.SUPPLEMENT_REQUESTED))
                           if d.status == Status.SUPPLEMENT_REQUESTED else None),
-        can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED))
+        can_reschedule=d.finished_at is None and d.status not in (Status.REFUSED, Status.STOPPED),
+        fee_stages=fees.STAGE_LABELS_VI, fee_methods=fees.METHOD_LABELS_VI,
+        default_stage=("return" if d.status in (Status.RESULT_READY, Status.RETURNED) else
+                       "supplement" if d.status == Status.SUPPLEMENT_REQUESTED else "reception"))
+
+
+@bp.post("/dossiers/<code>/fee")
+@login_required
+def collect_fee(code):
+    """Record the fee collected now (when, how) with the next receipt number; then print Form 01."""
+    try:
+        node_fees.collect(code, request.form.get("fee_method"), request.form.get("fee_stage"),
+                          actor_name(g.user))
+    except DomainError as exc:
+        return _back(code, error_text(exc))
+    flash(gettext("Đã ghi nhận thu lệ phí."), "ok")
+    return _back(code)
 
 
 def _back(code: str, error: str | None = None):
@@ -125,13 +142,41 @@ def transition(code):
 @bp.post("/dossiers/<code>/rating")
 @login_required
 def rating(code):
+    """The level the citizen ticked on a paper form, typed in by the clerk (nothing preselected;
+    once per dossier, through the same domain function as the kiosk and the tablet)."""
     try:
-        reception.rate(code, request.form.get("rating", ""), actor_name(g.user),
-                       scale=current_app.config["RATING_SCALE"])
+        queue.rate_once([reception.get_dossier(code).code], request.form.get("rating", ""),
+                        current_app.config["RATING_SCALE"], actor=actor_name(g.user))
     except DomainError as exc:
-        return _back(code, exc.message_vi)
-    flash("Đã ghi nhận đánh giá.", "ok")
+        return _back(code, error_text(exc))
+    flash(gettext("Đã ghi nhận đánh giá."), "ok")
     return _back(code)
+
+
+@bp.route("/dossiers/<code>/rate", methods=["GET", "POST"])
+@login_required
+def rate_tablet(code):
+    """The screen the clerk turns towards the citizen (or opens on the desk's tablet): the citizen
+    picks a level, none preselected; once per dossier (`node.queue.rate_once`, the kiosk's too)."""
+    d = reception.get_dossier(code)
+    procedure = catalogue.Procedure.get(code=d.procedure_code, catalogue_version=d.catalogue_version)
+    scale, error, done = current_app.config["RATING_SCALE"], None, None
+    if request.method == "POST":
+        try:
+            done = queue.rate_once([d.code], request.form.get("rating", ""), scale,
+                                   actor=actor_name(g.user))
+        except DomainError as exc:
+            error = error_text(exc)
+    elif d.rating:
+        error = error_text(E.ALREADY_RATED())
+    elif d.status not in (Status.RESULT_READY, Status.RETURNED):
+        error = error_text(E.TOO_EARLY_TO_RATE())
+    d = reception.get_dossier(code)
+    can = not d.rating and d.status in (Status.RESULT_READY, Status.RETURNED)
+    subject = {"code": d.code, "procedure": procedure.name_vi}
+    return render_template("queue/rate.html", scale=scale, code=d.code, secret="", error=error,
+                           done=done, asked=can and not done, subject=subject,
+                           back=url_for("dossiers.show", code=d.code)), (422 if error else 200)
 
 
 @bp.post("/dossiers/<code>/new-due")
@@ -196,6 +241,27 @@ def add_scans(code):
         return redirect(url_for("dossiers.show", code=code) + "#papers")
     flash(gettext("Đã lưu bản quét."), "ok")
     return redirect(url_for("dossiers.show", code=code) + "#papers")
+
+
+@bp.post("/dossiers/<code>/scan")
+@login_required
+def scan_now(code):
+    """"Quét": scan one required document on the desk's scanner (source, colour mode,
+    resolution; a feeder batch becomes one PDF) and attach it."""
+    key, form = request.form.get("requirement", ""), request.form
+    try:
+        papers.scan_into(code, key, actor_name(g.user), source=form.get("source", "flatbed"),
+                         mode=form.get("mode", "Gray"),
+                         resolution=parse_int(form.get("resolution"), "resolution", 150,
+                                              low=50, high=600),
+                         pages=parse_int(form.get("pages"), "pages", 1, low=1, high=50),
+                         device=current_app.config.get("SCANNER_DEVICE") or None,
+                         **_store_args())
+    except DomainError as exc:
+        flash(error_text(exc), "error")
+    else:
+        flash(gettext("Đã quét và lưu bản quét."), "ok")
+    return redirect(url_for("dossiers.show", code=code) + f"#paper-{key}")
 
 
 @bp.post("/dossiers/<code>/scans/<sha256>/remove")

@@ -1,5 +1,5 @@
 """The queue's pages: the kiosk (take a number, rate), the ticket, the clerk's calling panel and
-the TV display (polls `display.json` every second, plays each new call's WAV)."""
+the TV display (polls `display.json` twice a second, plays each new call's WAV)."""
 from __future__ import annotations
 
 import io
@@ -21,11 +21,14 @@ from flask import (
 )
 from flask_babel import gettext
 
-from motcua import errors as E
-from motcua.errors import DomainError, NotFound
-from node import clerk, queue, voice
+from motcua import errors as E, legaltime
+from motcua.errors import DomainError, InvalidInput, NotFound, TooManyAttempts
+from motcua.web import date_arg
+from node import clerk, queue, ticketprint, voice
+from node.facts import get_state
 from node.reception import get_dossier
 from node.users import actor_name
+from webui.i18n import error_text
 from webui.security import client_ip, login_required, throttle
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -47,11 +50,35 @@ def kiosk():
     return render_template("queue/kiosk.html", groups=_groups())
 
 
+def kiosk_limit() -> queue.KioskLimit:
+    cfg = current_app.config
+    return queue.KioskLimit(per_kiosk=int(cfg["TICKET_KIOSK_MAX"]), overall=int(cfg["TICKET_ALL_MAX"]),
+                            window_seconds=float(cfg["TICKET_WINDOW_SECONDS"]))
+
+
 @bp.post("/tickets")
 def take():
-    """Issue a number and show the ticket (which prints itself on the kiosk)."""
-    ticket = queue.take_ticket(request.form.get("group", ""), _groups())
-    return redirect(url_for("queue.ticket", uid=ticket.uid, printing=1))
+    """Issue a number and show the ticket (which prints itself on the kiosk); a kiosk issuing too
+    fast gets the kiosk page back with the reason and how long to wait."""
+    try:
+        ticket = queue.take_ticket(request.form.get("group", ""), _groups(), kiosk=client_ip(),
+                                   limit=kiosk_limit())
+    except TooManyAttempts as exc:
+        return render_template("queue/kiosk.html", groups=_groups(), error=error_text(exc)), 429
+    target = current_app.config.get("TICKET_PRINTER")
+    if not target:
+        return redirect(url_for("queue.ticket", uid=ticket.uid, printing=1))
+    printed = ticketprint.print_ticket(target, _printed(ticket))
+    return redirect(url_for("queue.ticket", uid=ticket.uid, printed=1 if printed else 0))
+
+
+def _printed(t) -> ticketprint.PrintedTicket:
+    group = next((g_ for g_ in _groups() if g_.code == t.group), None)
+    return ticketprint.PrintedTicket(
+        unit=get_state("unit_name", ""), label=queue.label(t),
+        group=group.name_vi if group else t.group, issued=t.issued_at.strftime("%H:%M %d/%m/%Y"),
+        ahead=queue.waiting_before(t), secret=t.secret,
+        url=url_for("queue.ticket", uid=t.uid, _external=True))
 
 
 @bp.get("/t/<uid>")
@@ -65,7 +92,8 @@ def ticket(uid):
     group = next((g_ for g_ in _groups() if g_.code == t.group), None)
     return render_template("queue/ticket.html", t=t, label=queue.label(t), group=group,
                            ahead=queue.waiting_before(t), qr_svg=buf.getvalue().decode(),
-                           printing=request.args.get("printing") == "1")
+                           printing=request.args.get("printing") == "1",
+                           printed=request.args.get("printed"))
 
 
 # ---- the clerk's panel ------------------------------------------------------------------------
@@ -171,3 +199,31 @@ def rate():
     return render_template("queue/rate.html", scale=scale, code=code, secret=secret,
                            error=error, done=done, asked=request.method == "POST" and not error), \
         (200 if not error else 422)
+
+
+# ---- statistics -------------------------------------------------------------------------------
+
+def _stats_range():
+    """`from` and `to` (ISO dates; both default to today). :raises InvalidInput: bad or reversed."""
+    date_from, date_to = date_arg("from"), date_arg("to")
+    today = legaltime.today()
+    date_from, date_to = date_from or date_to or today, date_to or date_from or today
+    if date_to < date_from:
+        raise InvalidInput(E.STATS_RANGE, field="to")
+    return date_from, date_to
+
+
+@bp.get("/stats")
+@login_required
+def stats():
+    """Waiting and service per group and desk, tickets per hour, satisfaction, for the days chosen."""
+    date_from, date_to = _stats_range()
+    return render_template("queue/stats.html", s=queue.point_figures(date_from, date_to),
+                           date_from=date_from, date_to=date_to)
+
+
+@bp.get("/stats.json")
+@login_required
+def stats_json():
+    """The same figures as JSON (those under `points` are what the center computes after sync)."""
+    return jsonify(queue.point_figures(*_stats_range()))

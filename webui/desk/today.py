@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 
 from node import sync_status, worklists
 from webui.security import login_required
@@ -26,7 +26,24 @@ def sync_badge() -> dict | None:
 @login_required
 def index():
     """Waiting for papers, due within two working days, late, results to hand back, received today."""
-    return render_template("node/today.html", lists=worklists.work_lists())
+    return render_template("node/today.html", lists=worklists.work_lists(),
+                           stamp=worklists.stamp())
+
+
+@bp.get("/today/lists.json")
+@login_required
+def lists_stamp():
+    """A few bytes the Today page polls: the lists' stamp and counts (they move when something
+    arrives from the center or another desk acts), so it refreshes without reloading."""
+    lists = worklists.work_lists(limit=0)
+    return jsonify(stamp=worklists.stamp(), counts={k: b.total for k, b in lists.items()})
+
+
+@bp.get("/today/lists")
+@login_required
+def lists_fragment():
+    """Today's lists alone (HTML fragment), fetched by desk.js when the stamp moved."""
+    return render_template("node/_worklists.html", lists=worklists.work_lists())
 
 
 @bp.get("/sync/indicator")

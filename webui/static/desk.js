@@ -137,7 +137,30 @@
   }
   if (idField && dupBox) { idField.addEventListener("change", checkDuplicates); if (idField.value) checkDuplicates(); }
 
-  // The sync indicator on every page: refreshed every 20 s without reloading the page.
+  // Today's lists: poll a few bytes every few seconds; when the journal moved (something came from
+  // the center, or another desk acted), fetch the lists again and say so, without reloading.
+  var lists = $("#worklists[data-poll]");
+  if (lists) {
+    setInterval(function () {
+      fetch(lists.getAttribute("data-poll"), {credentials: "same-origin"})
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (s) {
+          if (s.stamp === lists.getAttribute("data-stamp")) return null;
+          return fetch(lists.getAttribute("data-fragment"), {credentials: "same-origin"})
+            .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+            .then(function (html) {
+              lists.innerHTML = html;
+              lists.setAttribute("data-stamp", s.stamp);
+              var note = $("#worklists-note"), now = new Date();
+              if (note) note.textContent = w("lists_updated") + " " + ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
+            });
+        })
+        .catch(function () { /* the node itself is down: keep the lists shown */ });
+    }, parseInt(lists.getAttribute("data-every") || "5000", 10));
+  }
+
+  // The sync indicator on every page: refreshed without reloading the page, at least once per
+  // sync interval (data-every), so "offline since HH:MM" shows within one interval of an outage.
   var bar = $("#sync-badge[data-refresh]");
   if (bar) {
     setInterval(function () {
@@ -148,7 +171,7 @@
           bar.classList.toggle("warn", !bar.querySelector(".sync-state.online") || !!bar.querySelector(".sync-alert"));
         })
         .catch(function () { /* the node itself is down: keep the last words */ });
-    }, 20000);
+    }, parseInt(bar.getAttribute("data-every") || "20000", 10));
   }
 
   // Due date preview: refresh while the form stays open (the clock moves on).

@@ -1,5 +1,6 @@
-// The queue's pages: the ticket prints itself on the kiosk; the display polls its state every
-// second (so it also recovers by itself when the node restarts) and reads each new call aloud.
+// The queue's pages: the ticket prints itself on the kiosk; the display polls its state twice a
+// second (a call shows within a second; it also recovers by itself when the node restarts) and
+// reads each new call aloud.
 (function () {
   "use strict";
   var printButton = document.getElementById("print-ticket");
@@ -11,6 +12,7 @@
 
   var display = document.getElementById("display");
   if (!display) { return; }
+  var POLL_MS = 500;                                   // a call on screen within a second
   var stateUrl = display.dataset.stateUrl;
   var soundUrl = display.dataset.soundUrl;            // …/call/0.wav: 0 is replaced by the call id
   var audio = document.getElementById("announce");
@@ -67,7 +69,7 @@
       playNext();
     }).catch(function () {
       document.getElementById("offline").hidden = false;
-    }).then(function () { window.setTimeout(poll, 1000); });
+    }).then(function () { window.setTimeout(poll, POLL_MS); });
   }
 
   document.getElementById("sound-on").addEventListener("click", function (ev) {
