@@ -58,7 +58,28 @@ class Seaweed:
     def url(self, bucket: str = "motcua", prefix: str = "") -> str:
         return f"s3://{bucket}/{prefix}?endpoint={self.endpoint}"
 
-    def start(self, timeout: float = 60.0) -> "Seaweed":
+    def start(self, timeout: float = 90.0, attempts: int = 3) -> "Seaweed":
+        """Start and wait until a bucket can be made; again on fresh ports when a port taken
+        meanwhile (by another test's server on a busy machine) made it exit."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except RuntimeError:
+                if attempt == attempts - 1:
+                    raise
+                self._kill()
+                self.s3_port = _paired_port()
+                shutil.rmtree(self.tmp / "data", ignore_errors=True)
+        raise AssertionError("unreachable")
+
+    def _kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def _start_once(self, timeout: float) -> "Seaweed":
         (self.tmp / "data").mkdir()
         ports = [_paired_port() for _ in range(3)] + [free_port()]
         self.log = open(self.tmp / "weed.log", "wb")
@@ -83,7 +104,6 @@ class Seaweed:
                 return self
             except Exception:
                 time.sleep(0.3)
-        self.stop()
         raise RuntimeError("SeaweedFS did not start: " + (self.tmp / "weed.log").read_text()[-2000:])
 
     def stop(self) -> None:
