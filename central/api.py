@@ -1,7 +1,8 @@
 """The center's JSON API under /api/v1 (interface.md): thin views over the domain layer.
 
 Each view parses, calls one domain function, and returns JSON. Errors come back as
-`{"error": {"code", "message"}}` with a 4xx status and a Vietnamese message, never a 500 for bad input.
+`{"error": {"code", "message", "message_en"}}` with a 4xx status (the message in Vietnamese, its
+English beside it; `motcua.web`), never a 500 for bad input.
 """
 from __future__ import annotations
 
@@ -116,9 +117,11 @@ def show_queue_stats():
 @bp.get("/nodes")
 @token_required
 def list_nodes():
-    """Each point: key status, fingerprint and last rotation, last contact, backlog, clock skew,
-    refused parcels."""
-    return jsonify({"items": points.list_points()})
+    """Each point: key status, fingerprint and last rotation, last contact (heartbeats count),
+    silent for longer than SILENT_AFTER_HOURS or not, backlog, clock skew, refused parcels, its
+    last heartbeat."""
+    return jsonify({"items": points.fleet(
+        now=legaltime.now(), silent_after_hours=float(current_app.config["SILENT_AFTER_HOURS"]))})
 
 
 @bp.post("/nodes/<unit_code>/revoke")

@@ -18,6 +18,7 @@ from central import outbound
 from central.db import bulk_insert, db, is_in, is_postgres
 from central.models import Attachment, Blob, ConflictRecord, Dossier, Event, Point, State
 from motcua import legaltime
+from motcua.lifecycle import RESULT_REQUIREMENT
 from sync import folding, hlc, merge
 from sync.conflict_rules import find_possible_duplicates
 from sync.events import CENTER_ID, KINDS, Event as WireEvent, new_event_id
@@ -118,9 +119,19 @@ def apply_events(events: list[WireEvent], *, source_point: str, now: datetime,
 
 
 
+def center_columns(state) -> dict:
+    """The center-only columns of a dossier row, from the fold: the officer it is assigned to (a
+    `dossier.corrected` of the field "assignee", `central.desk.assign`), and how many scans of its
+    papers it has (result files not counted): the dashboard's "digitised" without a join."""
+    assignee = state.fields.get("assignee")
+    scans = sum(1 for req, _ in state.attachments if req != RESULT_REQUIREMENT)
+    return {"assignee": str(assignee)[:255] if assignee else None, "scan_count": scans}
+
+
 def _write_dossiers(states: dict, journals: dict) -> None:
     """Upsert the folded rows (ON CONFLICT … DO UPDATE works on both backends)."""
-    rows = [r for uid in sorted(states) if (r := folding.dossier_row(states[uid], journals[uid]))]
+    rows = [{**r, **center_columns(states[uid])} for uid in sorted(states)
+            if (r := folding.dossier_row(states[uid], journals[uid]))]
     if not rows:
         return
     bulk_insert(Dossier, rows, conflict=("uid",), update=tuple(k for k in rows[0] if k != "uid"))

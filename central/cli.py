@@ -53,20 +53,28 @@ def central_group():
 @DATA_DIR
 @click.option("--database-url", default=None,
               help="postgresql://user@host:port/db for a shared PostgreSQL (default: SQLite in D).")
+@click.option("--new-keys", is_flag=True,
+              help="central_keys.json is lost and no backup holds it: make new keys (every point "
+                   "must enroll again).")
 @fail_on_domain_error
-def init_cmd(data_dir, database_url):
-    """Create the center's folder and database (or upgrade an existing one).
+def init_cmd(data_dir, database_url, new_keys):
+    """Create the center's folder, database and keys (or upgrade an existing one).
 
     Example: motcua central init --data-dir /var/lib/motcua-central --database-url postgresql://motcua@127.0.0.1/motcua
+    Example: motcua central init --data-dir /var/lib/motcua-central --new-keys
     """
     from central import CONFIG_FILENAME
     from central.db import close_database, open_database
+    from central.keys import center_identity
     from central.migrations import schema_version
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     database = open_database(folder, database_url)
     version = schema_version(database)
-    close_database()
+    try:
+        fingerprint = center_identity(folder, new_keys=new_keys).public_keys().fingerprint()
+    finally:
+        close_database()
     cfg = folder / CONFIG_FILENAME
     if database_url or not cfg.exists():
         fd = os.open(cfg, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -75,7 +83,10 @@ def init_cmd(data_dir, database_url):
             if database_url:
                 fh.write(f"DATABASE_URL = {database_url!r}\n")
     where = "PostgreSQL" if database_url else f"SQLite {folder / 'central.db'}"
-    click.echo(f"Đã khởi tạo trung tâm tại {folder} ({where}, lược đồ v{version}).")
+    click.echo(f"Đã khởi tạo trung tâm tại {folder} ({where}, lược đồ v{version}); "
+               f"dấu vân tay khóa: {fingerprint}.")
+    if new_keys:
+        click.echo("Đã tạo khóa mới: mọi điểm phải ghi danh lại (`motcua node enroll`).", err=True)
 
 
 @central_group.command("serve")

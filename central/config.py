@@ -38,10 +38,15 @@ SETTINGS = [
             "at once."),
     Setting("UPLOAD_EXPIRE_HOURS", 48, "An upload untouched this long is abandoned: the "
             "background sweep deletes it (and held parcels older than HELD_EXPIRE_DAYS)."),
+    Setting("BLOB_PARTIAL_QUOTA_BYTES", 128 * 1024 * 1024, "Bytes of scan chunks a point may keep "
+            "at the center not yet joined into a whole scan (above the largest scan a point takes); "
+            "beyond, its chunks of further scans are refused until those under way are whole."),
     Setting("HELD_MAX_PARCELS", 64, "Parcels held per point while it waits for a gap to fill."),
     Setting("HELD_EXPIRE_DAYS", 14, "A held parcel older than this is deleted by the sweep."),
     Setting("SWEEP_EVERY_S", 600, "How often `central serve` sweeps abandoned uploads and old "
             "held parcels."),
+    Setting("MAX_RESULT_BYTES", 20 * 1024 * 1024, "Largest result file (PDF) an officer may "
+            "attach; it goes down to the point like a scan."),
     Setting("MAX_PER_PAGE", 100, "Largest page the dossier list returns."),
     Setting("SILENT_AFTER_HOURS", 48, "The fleet page flags a point not heard from (no parcel, no "
             "receipt) for longer than this."),

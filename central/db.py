@@ -32,6 +32,11 @@ PRAGMAS = {
 DB_FILENAME = "central.db"
 
 
+# The center's queries are short: JIT compiling them costs more than running them (the dashboard's
+# grouped counts over a million dossiers spent 0.6 s of 1.7 s compiling).
+SESSION_OPTIONS = "-c jit=off"
+
+
 def connect(data_dir: str | Path | None = None, database_url: str | None = None, *,
             pool_size: int = 0):
     """An unbound peewee database for `database_url`, else SQLite `central.db` in `data_dir`;
@@ -48,11 +53,12 @@ def connect(data_dir: str | Path | None = None, database_url: str | None = None,
                     unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
                     port=url.port, user=unquote(url.username) if url.username else None,
                     password=unquote(url.password) if url.password else None,
-                    pool_size=pool_size)
+                    options=SESSION_OPTIONS, pool_size=pool_size)
             return PostgresqlDatabase(
                 unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
                 port=url.port, user=unquote(url.username) if url.username else None,
-                password=unquote(url.password) if url.password else None)
+                password=unquote(url.password) if url.password else None,
+                options=SESSION_OPTIONS)
         if url.scheme == "sqlite":
             return _sqlite(Path(unquote(url.path)))
         raise ValueError(f"unsupported database URL scheme {url.scheme!r} (postgresql:// or sqlite://)")

@@ -51,7 +51,8 @@ def _due_window(query, due: str, now: datetime, calendar):
 
 def find(q: str | None = None, *, point: str | None = None, status=None,
          procedure: str | None = None, due: str = "", page: int = 1, per_page: int = 50,
-         max_per_page: int = 100, now: datetime | None = None, calendar=None) -> Page:
+         max_per_page: int = 100, now: datetime | None = None, calendar=None,
+         assignee: str | None = None) -> Page:
     """Incoming dossiers matching every word of `q` (accents optional) and the filters. In a due
     window ("late", "soon", "paused") the most urgent come first; otherwise the newest.
 
@@ -66,6 +67,8 @@ def find(q: str | None = None, *, point: str | None = None, status=None,
         query = query.where(Dossier.origin == point.strip())
     if procedure and procedure.strip():
         query = query.where(Dossier.procedure_code == procedure.strip())
+    if assignee:
+        query = query.where(Dossier.assignee == assignee)
     statuses = status_filter(status)
     if statuses:
         query = query.where(Dossier.status.in_(statuses))
@@ -86,11 +89,72 @@ def work_list(*, now: datetime | None = None, calendar=None, limit: int = 200) -
             "horizon": soon_horizon(now, cal)}
 
 
+def point_choices() -> list[tuple[str, str]]:
+    """(unit code, name) of every enrolled point, for the filters."""
+    return [(p.unit_code, p.name) for p in Point.select().order_by(Point.unit_code)]
+
+
+# The procedures dossiers were filed under, read from the procedure index one step at a time
+# (a "loose index scan": one probe per procedure, not a pass over every dossier), the same SQL on
+# SQLite and PostgreSQL.
+_PROCEDURES_SQL = (
+    'WITH RECURSIVE p(c) AS (SELECT MIN("procedure_code") FROM "dossier" UNION ALL '
+    'SELECT (SELECT MIN("procedure_code") FROM "dossier" WHERE "procedure_code" > p.c) '
+    'FROM p WHERE p.c IS NOT NULL) SELECT c FROM p WHERE c IS NOT NULL')
+
+
+# What an officer still works on: the clock runs, or the citizen's papers are awaited.
+WITH_OFFICER = RUNNING + (int(Status.SUPPLEMENT_REQUESTED),)
+
+
+def my_work(username: str, *, now: datetime | None = None, calendar=None,
+            limit: int = 200) -> dict:
+    """One officer's work list: the dossiers assigned to them that are still with the office,
+    and of those the ones already late and the ones due within two working days."""
+    now = now or legaltime.now()
+    cal = calendar or deadlines.load_default_calendar()
+    mine = ",".join(str(s) for s in WITH_OFFICER)
+    kwargs = {"assignee": username, "now": now, "calendar": cal, "per_page": limit,
+              "max_per_page": limit}
+    return {"mine": find(status=mine, **kwargs).items,
+            "late": find(due="late", **kwargs).items,
+            "soon": find(due="soon", **kwargs).items,
+            "horizon": soon_horizon(now, cal)}
+
+
+def officers() -> list[tuple[str, str]]:
+    """(username, name) of the active accounts that may be assigned dossiers."""
+    from central.models import User
+    from central.users import CAN_ACT
+    return [(u.username, u.full_name or u.username) for u in
+            User.select().where(User.active & User.role.in_(sorted(CAN_ACT))).order_by(User.username)]
+
+
+def assign(code: str, username: str | None, actor: str, *, now: datetime | None = None) -> Dossier:
+    """Assign a dossier still with the office to an officer (None or "": to nobody), journalled as a
+    `dossier.corrected` of the field "assignee", so the point sees who handles it.
+
+    :raises InvalidInput: no such active officer; NotFound: no dossier; Conflict: result ready or closed.
+    """
+    username = (username or "").strip() or None
+    if username is not None and username not in {u for u, _ in officers()}:
+        raise InvalidInput(E.ASSIGNEE_UNKNOWN(username=username[:64]), field="assignee")
+    now = (now or legaltime.now()).replace(microsecond=0)
+    with write_transaction():
+        dossier = get_dossier(code)
+        if dossier.status not in WITH_OFFICER:
+            raise Conflict(E.ASSIGN_CLOSED)
+        if dossier.assignee != username:
+            record_center_event("dossier.corrected", dossier.uid, actor,
+                                {"fields": {"assignee": username}}, now=now)
+    return get_dossier(dossier.uid)
+
+
 def filter_choices() -> dict:
     """The points and procedures the list can be filtered by."""
-    return {"points": [(p.unit_code, p.name) for p in Point.select().order_by(Point.unit_code)],
-            "procedures": [c for (c,) in Dossier.select(Dossier.procedure_code).distinct()
-                           .order_by(Dossier.procedure_code).tuples()]}
+    from central.db import db
+    return {"points": point_choices(),
+            "procedures": [c for (c,) in db.execute_sql(_PROCEDURES_SQL).fetchall()]}
 
 
 def components_of(dossier: Dossier) -> list[dict]:

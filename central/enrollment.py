@@ -86,7 +86,8 @@ def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: 
                                  enc_pub=keys["enc_pub"], key_status="active", enrolled_at=now)
         else:
             # A replaced PC re-enrolls with fresh keys; an admin issued the token, so it may.
-            # TODO(parcels): whether the inbound sequence chain restarts is the parcel layer's call.
+            # The inbound chain (`last_seq_in`) is kept: a PC restored from a backup continues it
+            # after asking where the center stands (`central.standing`).
             Point.update(sign_pub=keys["sign_pub"], enc_pub=keys["enc_pub"], key_status="active",
                          name=row.name, enrolled_at=now).where(Point.id == point.id).execute()
             point = Point.get_by_id(point.id)

@@ -28,8 +28,10 @@ from motcua import errors as E, legaltime
 from motcua.errors import DomainError
 from sync import crypto, folder as stick
 from sync.enrollfile import REQUEST_FILE_NAME
+from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
 from sync.key_rotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
+from sync.standingfile import ANSWER_FILE_NAME as STANDING_ANSWER, REQUEST_FILE_NAME as STANDING_REQUEST
 from sync.stickfs import StickRefused, probe_writable
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
             continue
         _redeem_enroll_request(data_dir, identity, unit, up, report)
         answer = _redeem_rotation_request(identity, unit, up, report, key_grace)
+        _take_heartbeat(unit, up, report)
+        standing = _answer_standing(identity, unit, up, report)
         for path in stick.receipt_files(up):
             try:
                 report.add("down_events_acked", outbound.accept_receipt(unit, stick.read_doc(path)))
@@ -94,6 +98,7 @@ def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                                        E.POINT_COPY_REFUSED()))
         _write_down(unit, folder, identity, report)
         _put_rotation_answer(down, answer, unit, report)
+        _put_rotation_answer(down, standing, unit, report, STANDING_ANSWER)
     _write_keys(folder, identity, units, report)
     c = report.counts
     report.came.append(E.CENTER_IMPORT_CAME(
@@ -137,17 +142,56 @@ def _redeem_rotation_request(identity: crypto.Identity, unit: str, up: Path,
     return answer
 
 
+def _take_heartbeat(unit: str, up: Path, report: stick.FerryReport) -> None:
+    """The point's heartbeat on the stick (`central.heartbeats`), after its keys are settled."""
+    from central.heartbeats import take_heartbeat
+    path = up / HEARTBEAT_FILE
+    if not stick.present(path):
+        return
+    try:
+        if take_heartbeat(stick.read_doc(path), sender=unit, via="usb"):
+            report.came.append(E.CENTER_HEARTBEAT_BY_STICK(unit=unit))
+    except DomainError as exc:
+        report.refused.append((f"{unit}/up/{HEARTBEAT_FILE}", exc.code, exc.said or exc.message_vi))
+    except StickRefused as exc:
+        report.refuse(f"{unit}/up/{HEARTBEAT_FILE}", exc)
+
+
+def _answer_standing(identity: crypto.Identity, unit: str, up: Path,
+                     report: stick.FerryReport) -> bytes | None:
+    """A restored point asks where the center stands (`sync.standingfile`): answered as over
+    HTTP (`central.standing`), before its parcels are read and its down lane is written (the
+    down chain starts again after the last parcel it acknowledged)."""
+    from central.ingest import point_keys
+    from central.standing import point_standing
+    from sync.standingfile import read_request, seal_answer
+    path = up / STANDING_REQUEST
+    if not stick.present(path):
+        return None
+    try:
+        nonce = read_request(stick.read_doc(path), point_keys(unit) or [], lane_unit=unit)
+        answer = seal_answer(point_standing(unit), nonce, identity)
+    except (DomainError, ParcelRefused) as exc:
+        report.refused.append((f"{unit}/up/{STANDING_REQUEST}", exc.code, exc.said or exc.message_vi))
+        return None
+    except StickRefused as exc:
+        report.refuse(f"{unit}/up/{STANDING_REQUEST}", exc)
+        return None
+    report.came.append(E.CENTER_STANDING_BY_STICK(unit=unit))
+    return answer
+
+
 def _put_rotation_answer(down: Path, answer: bytes | None, unit: str,
-                         report: stick.FerryReport) -> None:
+                         report: stick.FerryReport, name: str = ROTATE_ANSWER) -> None:
     """The answer lies in the down lane while the point's request lies in its up lane."""
-    path = down / ROTATE_ANSWER
+    path = down / name
     try:
         if answer is None:
             stick.remove_file(path)
         elif stick.kind_of(down) == "dir":
             stick.write_file(path, answer)
     except StickRefused as exc:
-        report.refuse(f"{unit}/down/{ROTATE_ANSWER}", exc)
+        report.refuse(f"{unit}/down/{name}", exc)
 
 
 def export_to(data_dir: str | os.PathLike, folder: str | os.PathLike,

@@ -47,7 +47,7 @@ HELD_PREFIX = "held/"          # held/<sender>/<seq:015d>_<parcel sha>.mcp in th
 # Refusals raised only after the sender's signature verified (see open_parcel, check_sequence).
 SIGNED_REFUSALS = frozenset({"wrong_recipient", "decrypt_failed", "content_hash_mismatch",
                              "malformed_plaintext", "replayed", "chain_broken", "too_far_ahead",
-                             "blob_hash_mismatch", "blob_incomplete"})
+                             "blob_hash_mismatch", "blob_incomplete", "blob_quota_exceeded"})
 
 
 def sweep_held(store: ObjectStore, *, now: datetime, max_age: timedelta | None = None) -> int:
@@ -69,10 +69,11 @@ class Ingestor:
     held parcels (by default the data dir's folders `blobs/` and `held/`)."""
 
     def __init__(self, identity: crypto.Identity, data_dir: str | Path, *,
-                 held_max: int = HELD_MAX_PARCELS, store: ObjectStore | None = None):
+                 held_max: int = HELD_MAX_PARCELS, store: ObjectStore | None = None,
+                 partial_quota: int | None = None):
         self.identity = identity
         self.store = store or FolderStore(data_dir)
-        self.blobs = CenterBlobs(self.store)
+        self.blobs = CenterBlobs(self.store, partial_quota=partial_quota)
         self.held_max = held_max
 
     def ingest(self, data: bytes, *, now: datetime | None = None) -> IngestResult:

@@ -104,7 +104,49 @@ def _v6_original_due_and_search(database) -> None:
         database.execute_sql(f'UPDATE dossier SET search_text = {param} WHERE id = {param}',
                              (text, rid))
 
-V7_UPLOADS_IN_THE_DATABASE = [
+
+V7_HEARTBEATS = [
+    # The latest heartbeat of each point (central.heartbeats): version, backlog, disk, backup.
+    """CREATE TABLE "point_heartbeat" ("unit_code" VARCHAR(255) NOT NULL PRIMARY KEY, "received_at" {ts} NOT NULL, "via" VARCHAR(255) NOT NULL, "sent_at" {ts} NOT NULL, "version" VARCHAR(255) NOT NULL, "backlog_events" {bigint} NOT NULL, "backlog_scans" {bigint} NOT NULL, "backlog_bytes" {bigint} NOT NULL, "oldest_waiting" {ts}, "disk_free_bytes" {bigint} NOT NULL, "last_backup_at" {ts}, "body" TEXT NOT NULL)""",  # noqa: E501 - shipped SQL
+]
+
+
+V8_ASSIGNEE_AND_SCANS = [
+    # Center-only columns folded from the journal (central.apply.center_columns): the officer a
+    # dossier is assigned to, and how many scans of its papers it has (the dashboard's "digitised"
+    # is then a sum, not a join of a million dossiers with their attachments).
+    """ALTER TABLE "dossier" ADD COLUMN "assignee" VARCHAR(255)""",
+    """CREATE INDEX "dossier_assignee_status" ON "dossier" ("assignee", "status")""",
+    """ALTER TABLE "dossier" ADD COLUMN "scan_count" INTEGER NOT NULL DEFAULT 0""",
+    """UPDATE "dossier" SET "scan_count" = (SELECT COUNT(*) FROM "attachment" WHERE "attachment"."dossier_uid" = "dossier"."uid" AND ("attachment"."requirement" IS NULL OR "attachment"."requirement" <> 'ket-qua'))""",
+]
+
+
+# PostgreSQL only (a center big enough to need them runs PostgreSQL; SQLite has no INCLUDE, no
+# trigrams): the leaders' dashboard reads narrow covering indexes instead of the wide dossier rows,
+# and the officers' search ("every word anywhere in the text", ILIKE '%word%') a trigram index.
+# `tests/test_schema.py` knows these names: no model declares them.
+POSTGRES_ONLY_INDEXES = ("dossier_intake_tally", "dossier_finished_tally", "dossier_search_trgm")
+
+
+def _v9_dashboard_and_search_indexes(database) -> None:
+    """Covering indexes for the dashboard's grouped counts, a trigram index for search."""
+    if dialect(database) != "postgres":
+        return
+    database.execute_sql('CREATE INDEX "dossier_intake_tally" ON "dossier" ("received_at", "origin") '
+                         'INCLUDE ("procedure_code", "status", "channel", "scan_count")')
+    database.execute_sql('CREATE INDEX "dossier_finished_tally" ON "dossier" ("finished_at", "origin") '
+                         'INCLUDE ("status", "received_at", "due_at", "original_due_at", '
+                         '"supplement_count", "rating") WHERE "finished_at" IS NOT NULL')
+    # pg_trgm ships with the server (a trusted extension: the database's owner may create it);
+    # without it, search still works, only slower.
+    if database.execute_sql("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").fetchone():
+        database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        database.execute_sql('CREATE INDEX "dossier_search_trgm" ON "dossier" '
+                             'USING gin ("search_text" gin_trgm_ops)')
+
+
+V10_UPLOADS_IN_THE_DATABASE = [
     # Resumable uploads' state moves from `<sha>.json` files beside the bytes into the database,
     # so several center processes share it (uploads in flight at the upgrade are sent again).
     """CREATE TABLE "upload" ("id" {serial}, "owner" VARCHAR(255) NOT NULL, "upload_id" VARCHAR(255) NOT NULL, "length" {bigint} NOT NULL, "piece_bytes" INTEGER NOT NULL, "pieces" TEXT NOT NULL, "received" {bigint} NOT NULL, "created_at" {ts} NOT NULL, "touched_at" {ts} NOT NULL, "receipt" {bytes})""",
@@ -112,7 +154,9 @@ V7_UPLOADS_IN_THE_DATABASE = [
     """CREATE INDEX "upload_touched_at" ON "upload" ("touched_at")""",
 ]
 
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
-              _v5_bigint_keys, _v6_original_due_and_search, V7_UPLOADS_IN_THE_DATABASE]
+              _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS, V8_ASSIGNEE_AND_SCANS,
+              _v9_dashboard_and_search_indexes, V10_UPLOADS_IN_THE_DATABASE]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

@@ -71,6 +71,11 @@ class Dossier(_SharedDossier):
     due_at = DateTimeField(null=True)
     open_conflicts = IntegerField(default=0)
     event_count = IntegerField(default=0)
+    assignee = CharField(null=True)          # the officer's username (central.desk.assign)
+    scan_count = IntegerField(default=0)     # scans of its papers (central.apply.center_columns)
+
+    class Meta:
+        indexes = ((("assignee", "status"), False),)
 
 
 class Attachment(BaseModel):
@@ -135,6 +140,25 @@ class Refusal(BaseModel):
     at = DateTimeField()
 
 
+class Heartbeat(BaseModel):
+    """The latest heartbeat of each point (`central.heartbeats`): what it said about itself."""
+    unit_code = CharField(primary_key=True)
+    received_at = DateTimeField()
+    via = CharField()                        # http | usb
+    sent_at = DateTimeField()                # the point's clock, legal time
+    version = CharField()
+    backlog_events = BigIntegerField()
+    backlog_scans = BigIntegerField()
+    backlog_bytes = BigIntegerField()
+    oldest_waiting = DateTimeField(null=True)
+    disk_free_bytes = BigIntegerField()
+    last_backup_at = DateTimeField(null=True)
+    body = TextField()                       # the whole checked body, JSON
+
+    class Meta:
+        table_name = "point_heartbeat"
+
+
 class Upload(BaseModel):
     """A point's resumable upload (`central.uploads`): what it declared, the exact byte it stands
     at, its receipt once ingested. In the database, not in one process, so any center process
@@ -156,4 +180,4 @@ class Upload(BaseModel):
 
 
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Upload]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat, Upload]

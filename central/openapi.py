@@ -89,10 +89,16 @@ PATHS: dict[str, dict[str, dict]] = {
         auth="signed", errors=(403, 404, 409, 422))},
     "/sync/v1/blobs/have": {"post": _op("Which scans the center already holds.", auth="signed",
                                         errors=(403, 422))},
+    "/sync/v1/blobs/get": {"post": _op("A file the center holds on one of the point's dossiers "
+                                       "(a result PDF), by its hash.", auth="signed",
+                                       errors=(403, 404, 422))},
     "/sync/v1/down/next": {"post": _op("The next parcel the center owes the point.",
                                        auth="signed", errors=(403, 422))},
     "/sync/v1/down/receipt": {"post": _op("The point's signed receipt of a down parcel.",
                                           auth="signed", errors=(403, 409, 422))},
+    "/sync/v1/heartbeat": {"post": _op(
+        "The point's signed heartbeat: version, backlog, disk free, last backup, clock, rules.",
+        auth="signed", body="signed heartbeat", errors=(401, 403, 422))},
 }
 
 

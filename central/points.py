@@ -68,9 +68,12 @@ def last_refusals() -> dict[str, str]:
 
 
 def list_points() -> list[dict]:
-    """Each point with last contact, backlogs both ways, clock skew, key status and refusals."""
+    """Each point with last contact, backlogs both ways, clock skew, key status, refusals and
+    its last heartbeat (version, disk, last backup…; `central.heartbeats`)."""
+    from central.heartbeats import latest
     down = backlogs()
     refusals = last_refusals()
+    beats = latest()
     return [{
         "unit_code": p.unit_code, "name": p.name, "key_status": p.key_status,
         "key_fingerprint": _fingerprint(p.sign_pub, p.enc_pub),
@@ -83,6 +86,7 @@ def list_points() -> list[dict]:
         "backlog_down": down.get(p.id, 0), "refused_parcels": p.refused_count,
         "last_refusal": refusals.get(p.unit_code),
         "last_seq_in": p.last_seq_in, "next_seq_out": p.next_seq_out,
+        "heartbeat": beats.get(p.unit_code),
     } for p in Point.select().order_by(Point.unit_code)]
 
 

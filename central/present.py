@@ -1,4 +1,4 @@
-"""How the center's records look to the outside (API JSON; the officers' desk will reuse these)."""
+"""How the center's records look to the outside: the JSON shapes of the API's dossiers."""
 from __future__ import annotations
 
 from datetime import datetime

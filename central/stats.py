@@ -1,19 +1,24 @@
 """The figures a center reports: counts by point, procedure, status and channel; early / on-time /
-late rates; open dossiers within or past due. Over the dossiers received in a date range.
+late rates; open dossiers within or past due; handling time, shares and satisfaction.
 
-Timeliness follows `motcua.deadlines.classify` (two or more supplement requests count as late) and is
-measured on dossiers with a result (result ready or returned); refused and stopped ones have none.
+Every figure is counted by the database (`GROUP BY`), never by walking rows in Python, so a
+dashboard over a million dossiers answers in a few hundred milliseconds; the few grouped rows are
+then laid out here. The verdict of `motcua.deadlines.classify` is written once as a SQL `CASE`
+(`_verdict`) that says the same on SQLite and PostgreSQL (`tests/test_central_stats_sql.py` checks
+it against `classify` row by row on both). Timeliness is measured on dossiers with a result (result
+ready or returned), against the due date before any apology (Form 04 gives the citizen a new date,
+not the office a new deadline: docs/deadlines.md, "Apology"); refused and stopped ones have none.
 """
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from peewee import fn
+from peewee import SQL, Case, fn
 
-from central.db import is_in
+from central.db import is_in, is_postgres
 from central.models import Dossier, Event
-from motcua import deadlines, errors as E, fees
+from motcua import errors as E, fees
 from motcua.errors import InvalidInput
 from motcua.lifecycle import PAUSES, TERMINAL, Status
 from sync import merge
@@ -21,6 +26,7 @@ from sync.events import Event as WireEvent
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
+SATISFIED = frozenset({"very_satisfied", "satisfied"})
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -35,62 +41,161 @@ def _timeliness(counter: Counter) -> dict:
             "late_rate": _rate(counter["late"], done)}
 
 
+# --- the few expressions that differ between the two databases -------------------------------
+
+def _day(column):
+    """The calendar day of a timestamp, comparable between rows."""
+    return column.cast("date") if is_postgres() else fn.substr(column, 1, 10)
+
+
+def _month(column):
+    """The month of a timestamp: its first instant on PostgreSQL (cheaper than text), "YYYY-MM"
+    text on SQLite; `_month_key` makes both "YYYY-MM"."""
+    return fn.date_trunc("month", column) if is_postgres() else fn.substr(column, 1, 7)
+
+
+def _month_key(value) -> str:
+    return f"{value:%Y-%m}" if isinstance(value, (date, datetime)) else str(value)
+
+
+def _seconds(start, end):
+    """end − start in seconds, never negative (a clock set back must not lower an average)."""
+    diff = (fn.date_part("epoch", end - start) if is_postgres()
+            else (fn.julianday(end) - fn.julianday(start)) * 86400.0)
+    return Case(None, [(diff > 0, diff)], 0.0)
+
+
+# SQLite holds timestamps as ISO text, any fraction in six digits ("2026-03-06 09:00:00.000001"), so
+# comparing the text compares the instants to the microsecond (julianday() would round them).
+
+def _judged_due():
+    return fn.COALESCE(Dossier.original_due_at, Dossier.due_at)
+
+
+def _verdict():
+    """`deadlines.classify` in SQL: late after the due moment or with two supplement requests;
+    early on a day before the due day; else on time. NULL when there is no due date."""
+    due = _judged_due()
+    return Case(None, [(due.is_null(), SQL("NULL")),
+                       ((Dossier.supplement_count >= 2) | (Dossier.finished_at > due), "late"),
+                       (_day(Dossier.finished_at) < _day(due), "early")], "on_time")
+
+
+def _open_state(now: datetime):
+    """Of a dossier not closed: "paused" (supplement awaited), "past" due or "within"."""
+    return Case(None, [(Dossier.status == int(Status.SUPPLEMENT_REQUESTED), "paused"),
+                       (Dossier.due_at.is_null(False) & (Dossier.due_at < now), "past")], "within")
+
+
+def _period(query, column, date_from: date | None, date_to: date | None):
+    if date_from:
+        query = query.where(column >= datetime.combine(date_from, time.min))
+    if date_to:
+        query = query.where(column < datetime.combine(date_to + timedelta(days=1), time.min))
+    return query
+
+
+def _check_range(date_from, date_to) -> None:
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput(E.STATS_RANGE, field="to")
+
+
+def _tally(inner, sets: dict[str, tuple[str, ...]], *, sums: tuple[str, ...] = ()
+           ) -> dict[str, list[tuple]]:
+    """Count the rows of `inner` (a query whose columns are aliased) grouped several ways at once:
+    for each named set of column names, its rows as (*keys, count, *the sum of each `sums` column).
+
+    PostgreSQL reads the rows once (`GROUPING SETS`); SQLite, which has none, once per set. Grouping
+    by the aliases of a subquery keeps one expression per column (a `CASE` with parameters would
+    otherwise differ between SELECT and GROUP BY)."""
+    from central.db import db
+    sql, params = inner.sql()
+    columns = list(dict.fromkeys(c for keys in sets.values() for c in keys))
+    measures = ", ".join(["COUNT(*)"] + [f"SUM(t.{c})" for c in sums])
+    out: dict[str, list[tuple]] = {name: [] for name in sets}
+    if is_postgres():
+        # The planner guesses far more groups than there are (a row's verdict and month are
+        # expressions it has no statistics of) and would sort a million rows to disk; the groups
+        # are a few hundred, so hashing them in memory is safe.
+        select = ", ".join(f"t.{c}" for c in columns)
+        groups = ", ".join("(" + ", ".join(f"t.{c}" for c in keys) + ")" for keys in sets.values())
+        masks = {sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in keys): name
+                 for name, keys in sets.items()}
+        with db.atomic():                   # SET LOCAL lasts until the end of this transaction
+            db.execute_sql("SET LOCAL work_mem = '256MB'")
+            rows = db.execute_sql(f"SELECT {select}, GROUPING({select}), {measures} "
+                                  f"FROM ({sql}) AS t GROUP BY GROUPING SETS ({groups})",
+                                  params).fetchall()
+        for row in rows:
+            name = masks[row[len(columns)]]
+            values = dict(zip(columns, row))
+            out[name].append(tuple(values[c] for c in sets[name]) + tuple(row[len(columns) + 1:]))
+        return out
+    for name, keys in sets.items():
+        select = ", ".join([f"t.{c}" for c in keys] + [measures])
+        group = (" GROUP BY " + ", ".join(f"t.{c}" for c in keys)) if keys else ""
+        out[name] = [tuple(r) for r in
+                     db.execute_sql(f"SELECT {select} FROM ({sql}) AS t{group}", params).fetchall()]
+    return out
+
+
+def _by(rows: list[tuple]) -> dict:
+    """{key: count} of one-key tally rows, sorted by key (None last, as text)."""
+    return dict(sorted(((k, n) for k, n, *_ in rows), key=lambda kv: str(kv[0])))
+
+
+def _verdicts(rows: list[tuple]) -> dict:
+    """{key: Counter of verdicts} of (key, verdict, count, …) tally rows."""
+    out: dict = {}
+    for key, verdict, count, *_ in rows:
+        if verdict:
+            out.setdefault(key, Counter())[verdict] += count
+    return out
+
+
 def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime) -> dict:
     """Figures for dossiers received from `date_from` to `date_to` inclusive (open-ended if None).
 
     `on_time_rate` counts early and on-time together (the national "on time or early" figure).
     :raises InvalidInput: a range that ends before it starts.
     """
-    if date_from and date_to and date_to < date_from:
-        raise InvalidInput(E.STATS_RANGE, field="to")
-    # An apology (Form 04) gives the citizen a new date, not the office a new deadline: a dossier
-    # is judged against its original due date (docs/deadlines.md, "Apology").
-    query = Dossier.select(Dossier.uid, Dossier.origin, Dossier.procedure_code, Dossier.status,
-                           Dossier.channel,
-                           fn.COALESCE(Dossier.original_due_at, Dossier.due_at),
-                           Dossier.finished_at, Dossier.supplement_count)
-    if date_from:
-        query = query.where(Dossier.received_at >= datetime.combine(date_from, time.min))
-    if date_to:
-        query = query.where(Dossier.received_at < datetime.combine(date_to + timedelta(days=1),
-                                                                   time.min))
-    by_point, by_procedure, by_status, by_channel = Counter(), Counter(), Counter(), Counter()
-    timely, timely_point, timely_procedure = Counter(), {}, {}
-    open_within = open_past = paused = 0
-    total = 0
-    statuses: dict[str, int] = {}
-    for uid, origin, procedure, status, channel, due_at, finished_at, supplements in query.tuples():
-        statuses[uid] = status
-        total += 1
-        by_point[origin] += 1
-        by_procedure[procedure] += 1
-        by_status[status] += 1
-        by_channel[channel] += 1
-        if status in WITH_RESULT and finished_at and due_at:
-            verdict = deadlines.classify(finished_at, due_at, supplements or 0)
-            timely[verdict] += 1
-            timely_point.setdefault(origin, Counter())[verdict] += 1
-            timely_procedure.setdefault(procedure, Counter())[verdict] += 1
-        elif status not in CLOSED:
-            if status in PAUSES or status == Status.SUBMITTED_ONLINE:
-                paused += 1               # no clock running (stopped, or not yet received)
-            elif due_at and deadlines.is_overdue(due_at, now):
-                open_past += 1
-            else:
-                open_within += 1
+    _check_range(date_from, date_to)
+    with_result = Dossier.status.in_(sorted(WITH_RESULT)) & Dossier.finished_at.is_null(False)
+    no_clock = sorted(int(s) for s in PAUSES | {Status.SUBMITTED_ONLINE})
+    inner = _period(Dossier.select(
+        Dossier.origin.alias("origin"), Dossier.procedure_code.alias("procedure_code"),
+        Dossier.status.alias("status"), Dossier.channel.alias("channel"),
+        Case(None, [(with_result, _verdict())], SQL("NULL")).alias("verdict"),
+        Case(None, [(Dossier.status.in_(sorted(CLOSED)), SQL("NULL")),
+                    (Dossier.status.in_(no_clock), "paused"),
+                    (Dossier.due_at.is_null(False) & (Dossier.due_at < now), "past")],
+             "within").alias("open_state")), Dossier.received_at, date_from, date_to)
+    t = _tally(inner, {"point": ("origin", "verdict"), "procedure": ("procedure_code", "verdict"),
+                       "status": ("status",), "channel": ("channel",), "open": ("open_state",)})
+    by_point, by_procedure = Counter(), Counter()
+    for origin, _, count in t["point"]:
+        by_point[origin] += count
+    for procedure, _, count in t["procedure"]:
+        by_procedure[procedure] += count
+    timely_point, timely_procedure = _verdicts(t["point"]), _verdicts(t["procedure"])
+    timely = sum(timely_point.values(), Counter())
+    opened = _by(t["open"])
+    statuses = dict(_period(Dossier.select(Dossier.uid, Dossier.status), Dossier.received_at,
+                            date_from, date_to).tuples())
     return {
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
-        "total": total,
+        "total": sum(by_point.values()),
         "by_point": [{"point": k, "count": v, **_timeliness(timely_point.get(k, Counter()))}
                      for k, v in sorted(by_point.items())],
         "by_procedure": [{"procedure_code": k, "count": v,
                           **_timeliness(timely_procedure.get(k, Counter()))}
                          for k, v in sorted(by_procedure.items())],
-        "by_status": {str(k): v for k, v in sorted(by_status.items())},
-        "by_channel": {str(k): v for k, v in sorted(by_channel.items(), key=lambda kv: str(kv[0]))},
+        "by_status": {str(k): v for k, v in sorted(_by(t["status"]).items())},
+        "by_channel": {str(k): v for k, v in _by(t["channel"]).items()},
         "timeliness": _timeliness(timely),
-        "open": {"within_due": open_within, "past_due": open_past, "paused": paused},
+        "open": {"within_due": opened.get("within", 0), "past_due": opened.get("past", 0),
+                 "paused": opened.get("paused", 0)},
         # fees of the dossiers received in the range: collected (by when, how), receipts, unpaid
         "fees": fees.fee_totals({**fee, "status": statuses[uid]}
                                 for uid, fee in fee_records(list(statuses)).items()),
@@ -123,96 +228,83 @@ def fee_records(uids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _period(query, column, date_from: date | None, date_to: date | None):
-    if date_from:
-        query = query.where(column >= datetime.combine(date_from, time.min))
-    if date_to:
-        query = query.where(column < datetime.combine(date_to + timedelta(days=1), time.min))
-    return query
-
-
-SATISFIED = frozenset({"very_satisfied", "satisfied"})
-
-
-def compute_dashboard(date_from: date | None, date_to: date | None, *, point: str | None = None,
-                      now: datetime) -> dict:
-    """The leaders' figures, in three parts, for one point or all:
-
-    - `intake`: dossiers *received* in the period — counts by point, procedure, status and channel,
-      the share filed online and the share digitised (with at least one scan);
-    - `finished`: dossiers whose result was ready in the period (*by date finished*) — early / on
-      time / late (`motcua.deadlines.classify`), per point and per month, average handling time
-      (received → result, calendar days), citizens' satisfaction among those who rated;
-    - `open`: dossiers open now, within or past due, or paused for a supplement.
-
-    :raises InvalidInput: a range that ends before it starts.
-    """
-    from central.models import Attachment
-    if date_from and date_to and date_to < date_from:
-        raise InvalidInput(E.STATS_RANGE, field="to")
+def intake_figures(date_from, date_to, point: str | None) -> dict:
+    """Dossiers received in the period: counts by point, procedure, status and channel; the
+    share filed online; the share digitised (with at least one scan)."""
     base = Dossier.select()
     if point:
         base = base.where(Dossier.origin == point)
-    scanned = Attachment.select(Attachment.dossier_uid)
-    intake = _period(base.select(Dossier.origin, Dossier.procedure_code, Dossier.status,
-                                 Dossier.channel, Dossier.uid.in_(scanned).alias("scanned")),
-                     Dossier.received_at, date_from, date_to)
-    by_point, by_procedure, by_status, by_channel = Counter(), Counter(), Counter(), Counter()
-    total = digitised = 0
-    for origin, procedure, status, channel, has_scan in intake.tuples():
-        total += 1
-        by_point[origin] += 1
-        by_procedure[procedure] += 1
-        by_status[status] += 1
-        by_channel[channel] += 1
-        digitised += bool(has_scan)
-    done = _period(base.select(Dossier.origin, Dossier.received_at, Dossier.due_at,
-                               Dossier.finished_at, Dossier.supplement_count, Dossier.rating)
-                   .where(Dossier.status.in_(sorted(WITH_RESULT)) & Dossier.finished_at.is_null(False)),
-                   Dossier.finished_at, date_from, date_to)
-    timely, per_point, per_month, ratings = Counter(), {}, {}, Counter()
-    handled_seconds = handled = 0
-    for origin, received_at, due_at, finished_at, supplements, rating in done.tuples():
-        handled += 1
-        handled_seconds += max(0.0, (finished_at - received_at).total_seconds())
-        if rating:
-            ratings[rating] += 1
-        if due_at is None:
-            continue
-        verdict = deadlines.classify(finished_at, due_at, supplements or 0)
-        timely[verdict] += 1
-        per_point.setdefault(origin, Counter())[verdict] += 1
-        per_month.setdefault(f"{finished_at:%Y-%m}", Counter())[verdict] += 1
-    open_within = open_past = paused = 0
-    for status, due_at in base.select(Dossier.status, Dossier.due_at).where(
-            Dossier.status.not_in(sorted(CLOSED))).tuples():
-        if status == Status.SUPPLEMENT_REQUESTED:
-            paused += 1
-        elif due_at and deadlines.is_overdue(due_at, now):
-            open_past += 1
-        else:
-            open_within += 1
-    rated = sum(ratings.values())
-    return {
-        "from": date_from.isoformat() if date_from else None,
-        "to": date_to.isoformat() if date_to else None, "point": point or None,
-        "intake": {
-            "total": total,
-            "by_point": dict(sorted(by_point.items())),
-            "by_procedure": dict(sorted(by_procedure.items())),
-            "by_status": {str(k): v for k, v in sorted(by_status.items())},
-            "by_channel": {str(k): v for k, v in sorted(by_channel.items(), key=lambda kv: str(kv[0]))},
+    inner = _period(base.select(Dossier.origin.alias("origin"),
+                                Dossier.procedure_code.alias("procedure_code"),
+                                Dossier.status.alias("status"), Dossier.channel.alias("channel"),
+                                Case(None, [(Dossier.scan_count > 0, 1)], 0).alias("scanned")),
+                    Dossier.received_at, date_from, date_to)
+    t = _tally(inner, {"point": ("origin",), "procedure": ("procedure_code",),
+                       "status": ("status",), "channel": ("channel",)}, sums=("scanned",))
+    by_point, by_channel = _by(t["point"]), _by(t["channel"])
+    total = sum(by_point.values())
+    digitised = sum(int(r[2] or 0) for r in t["point"])
+    return {"total": total, "by_point": by_point, "by_procedure": _by(t["procedure"]),
+            "by_status": {str(k): v for k, v in sorted(_by(t["status"]).items())},
+            "by_channel": {str(k): v for k, v in by_channel.items()},
             "online_share": _rate(by_channel.get(2, 0), total),
-            "digitised": digitised, "digitised_share": _rate(digitised, total)},
-        "finished": {
-            **_timeliness(timely), "with_result": handled,
+            "digitised": digitised, "digitised_share": _rate(digitised, total)}
+
+
+def finished_figures(date_from, date_to, point: str | None) -> dict:
+    """Dossiers whose result was ready in the period (by date finished): early / on time / late
+    overall, per point and per month; average handling time (received → result, calendar days);
+    satisfaction among those who rated."""
+    base = Dossier.select().where(Dossier.status.in_(sorted(WITH_RESULT))
+                                  & Dossier.finished_at.is_null(False))
+    if point:
+        base = base.where(Dossier.origin == point)
+    inner = _period(base.select(Dossier.origin.alias("origin"),
+                                _month(Dossier.finished_at).alias("month"),
+                                _verdict().alias("verdict"), Dossier.rating.alias("rating"),
+                                _seconds(Dossier.received_at, Dossier.finished_at).alias("seconds")),
+                    Dossier.finished_at, date_from, date_to)
+    t = _tally(inner, {"point": ("origin", "verdict"), "month": ("month", "verdict"),
+                       "rating": ("rating",)}, sums=("seconds",))
+    per_point = _verdicts(t["point"])
+    per_month = _verdicts([(_month_key(m), *rest) for m, *rest in t["month"]])
+    handled = sum(r[2] for r in t["point"])
+    handled_seconds = sum(float(r[3] or 0) for r in t["point"])
+    ratings = {k: v for k, v in _by(t["rating"]).items() if k}
+    rated = sum(ratings.values())
+    timely = sum(per_point.values(), Counter())
+    return {**_timeliness(timely), "with_result": handled,
             "average_days": round(handled_seconds / handled / 86400, 2) if handled else None,
             "by_point": {k: _timeliness(v) for k, v in sorted(per_point.items())},
             "by_month": {k: _timeliness(v) for k, v in sorted(per_month.items())},
             "ratings": dict(sorted(ratings.items())), "rated": rated,
-            "satisfied_share": _rate(sum(ratings[r] for r in SATISFIED), rated)},
-        "open": {"within_due": open_within, "past_due": open_past, "paused": paused},
-    }
+            "satisfied_share": _rate(sum(ratings.get(r, 0) for r in SATISFIED), rated)}
+
+
+def open_figures(point: str | None, now: datetime) -> dict:
+    """Dossiers open now: within or past due, or paused for a supplement."""
+    query = Dossier.select(_open_state(now), fn.COUNT(SQL("*"))).where(
+        Dossier.status.not_in(sorted(CLOSED)))
+    if point:
+        query = query.where(Dossier.origin == point)
+    counts = dict(query.group_by(SQL("1")).tuples())
+    return {"within_due": counts.get("within", 0), "past_due": counts.get("past", 0),
+            "paused": counts.get("paused", 0)}
+
+
+def compute_dashboard(date_from: date | None, date_to: date | None, *, point: str | None = None,
+                      now: datetime) -> dict:
+    """The leaders' figures, in three parts, for one point or all: `intake` (by date received),
+    `finished` (by date finished) and `open` (now); see the three functions above.
+
+    :raises InvalidInput: a range that ends before it starts.
+    """
+    _check_range(date_from, date_to)
+    return {"from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat() if date_to else None, "point": point or None,
+            "intake": intake_figures(date_from, date_to, point),
+            "finished": finished_figures(date_from, date_to, point),
+            "open": open_figures(point, now)}
 
 
 def dashboard_rows(figures: dict) -> list[list]:
@@ -233,4 +325,42 @@ def dashboard_rows(figures: dict) -> list[list]:
     rows.append(["finished", "average_days", fin["average_days"], "", "", "", ""])
     rows.append(["finished", "satisfied_share", fin["satisfied_share"], "", "", "", ""])
     rows += [["open", k, v, "", "", "", ""] for k, v in figures["open"].items()]
+    return rows
+
+
+BOOK_MAX_DAYS = 366
+BOOK_MAX_ROWS = 100_000
+BOOK_COLUMNS = ("no", "code", "official_code", "point", "procedure_code", "applicant", "address",
+                "phone", "channel", "received_at", "due_at", "finished_at", "returned_at",
+                "status", "assignee")
+
+
+def tracking_book(date_from: date, date_to: date, *, point: str | None = None,
+                  limit: int = BOOK_MAX_ROWS) -> list[dict]:
+    """The center's tracking book: dossiers received in [date_from, date_to] at every point (or
+    one), in order of receipt, one row each as the export prints it.
+
+    :raises InvalidInput: a reversed range, or one longer than a year (the export stays bounded).
+    """
+    _check_range(date_from, date_to)
+    if (date_to - date_from).days >= BOOK_MAX_DAYS:
+        raise InvalidInput(E.BOOK_RANGE_TOO_LONG(days=BOOK_MAX_DAYS), field="to")
+    query = _period(Dossier.select(
+        Dossier.code, Dossier.official_code, Dossier.origin, Dossier.procedure_code,
+        Dossier.applicant, Dossier.channel, Dossier.received_at, Dossier.due_at,
+        Dossier.finished_at, Dossier.returned_at, Dossier.status, Dossier.assignee),
+        Dossier.received_at, date_from, date_to)
+    if point:
+        query = query.where(Dossier.origin == point)
+    rows = []
+    for n, (code, official, origin, procedure, applicant, channel, received, due, finished,
+            returned, status, assignee) in enumerate(
+            query.order_by(Dossier.received_at, Dossier.id).limit(limit).tuples(), 1):
+        applicant = applicant if isinstance(applicant, dict) else {}
+        rows.append({"no": n, "code": code, "official_code": official, "point": origin,
+                     "procedure_code": procedure, "applicant": applicant.get("full_name"),
+                     "address": applicant.get("address"), "phone": applicant.get("phone"),
+                     "channel": channel, "received_at": received, "due_at": due,
+                     "finished_at": finished, "returned_at": returned, "status": status,
+                     "assignee": assignee})
     return rows

@@ -30,6 +30,8 @@ from sync.transport import TUS_RESUMABLE, response_message, upload_descriptor, v
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("central_sync", __name__, url_prefix="/sync/v1")
+# Refusals of the moment, not of the parcel: the same bytes sent later may be taken.
+RETRY_LATER = frozenset({"blob_quota_exceeded"})
 
 
 def init_app(app) -> None:
@@ -44,8 +46,9 @@ def init_app(app) -> None:
     # Every route: a body over this is refused (413) before it is read.
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
-    app.extensions["motcua.ingestor"] = Ingestor(identity, data_dir, store=store,
-                                                 held_max=int(app.config["HELD_MAX_PARCELS"]))
+    app.extensions["motcua.ingestor"] = Ingestor(
+        identity, data_dir, store=store, held_max=int(app.config["HELD_MAX_PARCELS"]),
+        partial_quota=int(app.config["BLOB_PARTIAL_QUOTA_BYTES"]))
 
     @app.errorhandler(StoreUnavailable)
     def store_unavailable(exc: StoreUnavailable):
@@ -212,12 +215,10 @@ def create_upload():
     upload_id = request.headers.get("Motcua-Parcel-Sha256", "")
     length = _int_header("Upload-Length")
     pieces = [p for p in request.headers.get("Motcua-Piece-Sha256", "").split(",") if p]
-    offset = _uploads().create(owner, upload_id, length, _int_header("Motcua-Piece-Bytes"), pieces)
-    if offset == 0:             # else the body is what the center holds already: left unread
-        size = _body_size(length)
-        if size:
-            offset, length = _uploads().append(owner, upload_id, 0,
-                                               request.environ["wsgi.input"], size)
+    # A new upload takes the body as its first bytes; one the center holds already leaves it
+    # unread (the point goes on from the offset answered).
+    offset = _uploads().create(owner, upload_id, length, _int_header("Motcua-Piece-Bytes"), pieces,
+                               body=lambda: (request.environ["wsgi.input"], _body_size(length)))
     if offset >= length:
         return _tus(_finish(owner, upload_id), offset, length)
     response = _tus(Response(status=201), offset, length)
@@ -269,10 +270,10 @@ def _finish(owner: str, upload_id: str) -> Response:
             raise InvalidInput(E.UPLOAD_HASH_MISMATCH)
         result = current_app.extensions["motcua.ingestor"].ingest(data)
         receipt = result.receipt
-        if result.result != "held":         # a held parcel is asked for again later
-            store.finish(owner, upload_id, receipt)
+        if result.result == "held" or result.reason in RETRY_LATER:
+            store.discard(owner, upload_id)     # asked for again later: not answered from here
         else:
-            store.discard(owner, upload_id)
+            store.finish(owner, upload_id, receipt)
     return Response(receipt, status=200, mimetype="application/json")
 
 
@@ -296,12 +297,34 @@ def blobs_have():
     return _signed_answer({"held": held, "partial": partial})
 
 
+@bp.post("/blobs/get")
+def blobs_get():
+    """A file the center holds on one of the signing point's dossiers (a result file the officer
+    attached), by its hash; the point checks the bytes against the hash its signed event named."""
+    from central.results import file_for_point
+    node_id = _signed_node()
+    sha = (request.get_json(silent=True) or {}).get("sha256")
+    if not isinstance(sha, str):
+        raise InvalidInput(E.SHA256_REQUIRED, field="sha256")
+    data = file_for_point(sha, node_id, current_app.extensions["motcua.ingestor"].blobs)
+    return Response(data, status=200, mimetype="application/octet-stream")
+
+
 @bp.post("/standing")
 def standing():
     """Where the center stands with the signing point, which was restored from a backup; its
     dossiers' events are owed to it again (`central.standing`, signed)."""
     from central.standing import point_standing
     return _signed_answer(point_standing(_signed_node()))
+
+
+@bp.post("/heartbeat")
+def heartbeat():
+    """The signing point's heartbeat (`sync.heartbeat`: version, backlog, disk, backup, clock,
+    rules in force), signed again inside; kept as its latest, and it counts as contact."""
+    from central.heartbeats import take_heartbeat
+    node_id = _signed_node()
+    return jsonify({"stored": take_heartbeat(request.get_data(), sender=node_id, via="http")})
 
 
 @bp.post("/down/next")

@@ -22,7 +22,7 @@ import logging
 import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from peewee import fn
 
@@ -75,9 +75,14 @@ class UploadStore:
         return f"{PREFIX}{owner}/{upload_id}/"
 
     def create(self, owner: str, upload_id: str, length: int, piece_bytes: int,
-               pieces: list[str], *, now: datetime | None = None) -> int:
+               pieces: list[str], *, now: datetime | None = None,
+               body: Callable[[], tuple[BinaryIO, int]] | None = None) -> int:
         """Start (or find) `owner`'s upload of `length` bytes; returns its current offset.
 
+        A new upload takes its first bytes from `body()` (stream, size) under the same lock, so
+        no offset query or second create sees it before they are written: on a fast link a cut
+        can reach the point before the center has even started on the request, and an answer
+        of 0 then would have the point send again what is already arriving.
         :raises InvalidInput: bad id or piece list; TooLarge: over the largest upload or the
             point's quota of open bytes; Conflict: same id, other length.
         """
@@ -91,20 +96,29 @@ class UploadStore:
             raise InvalidInput(E.BAD_UPLOAD_PIECES)
         self._check(owner, upload_id)
         now = now or legaltime.now()
-        with self._locked(f"upload-owner:{owner}"):       # the quota is checked by one at a time
-            known = self._row(owner, upload_id)
-            if known is not None:
-                if known.receipt is not None:
-                    return known.length
-                if known.length != length or json.loads(known.pieces) != pieces:
-                    raise Conflict(E.UPLOAD_LENGTH_CONFLICT)
-                return known.received
-            if self.open_bytes(owner) + length > self.quota_bytes:
-                raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
-            Upload.insert(owner=owner, upload_id=upload_id, length=length,
-                          piece_bytes=piece_bytes, pieces=json.dumps(pieces), received=0,
-                          created_at=now, touched_at=now).on_conflict_ignore().execute()
-            return 0
+        # The upload's own lock first (then the owner's, never the other way round): held from
+        # before its row exists until its first bytes are in, so an offset query or a second
+        # create waits for them. The owner's lock, for the quota, only around the row's insert:
+        # the point's other upload in flight is not held up by this one's body.
+        with self._locked(self._lock_name(owner, upload_id)):
+            with self._locked(f"upload-owner:{owner}"):   # the quota is checked by one at a time
+                known = self._row(owner, upload_id)
+                if known is not None:
+                    if known.receipt is not None:
+                        return known.length
+                    if known.length != length or json.loads(known.pieces) != pieces:
+                        raise Conflict(E.UPLOAD_LENGTH_CONFLICT)
+                    return known.received
+                if self.open_bytes(owner) + length > self.quota_bytes:
+                    raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
+                Upload.insert(owner=owner, upload_id=upload_id, length=length,
+                              piece_bytes=piece_bytes, pieces=json.dumps(pieces), received=0,
+                              created_at=now, touched_at=now).on_conflict_ignore().execute()
+            stream, size = body() if body is not None else (None, 0)
+            if not size:
+                return 0
+            row = self._row(owner, upload_id)
+            return self._append_locked(row, 0, stream, size)[0]
 
     def open_bytes(self, owner: str) -> int:
         """Bytes declared by `owner`'s uploads that are not finished (its quota's use)."""
@@ -150,7 +164,9 @@ class UploadStore:
                 return row.length, row.length
             return self._append_locked(row, offset, stream, size)
 
-    def _append_locked(self, row: Upload, offset: int, stream: BinaryIO, size: int):
+    def _append_locked(self, row: Upload, offset: int, stream: BinaryIO,
+                       size: int) -> tuple[int, int]:
+        """`append`, the upload's lock held."""
         length, piece, pieces = row.length, row.piece_bytes, json.loads(row.pieces)
         prefix = self._prefix(row.owner, row.upload_id)
         pos = row.received

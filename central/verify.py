@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from central.apply import GLOBAL_KINDS, _stored_events
+from central.apply import GLOBAL_KINDS, _stored_events, center_columns
 from central.conflict_decisions import book as conflicts_book
 from central.models import Attachment, ConflictRecord, Dossier, Event
 from sync import folding, merge
@@ -48,6 +48,8 @@ def _dossier_problems(uid: str, events: list, row: Dossier | None, attachments: 
                       conflicts: dict[str, bool]) -> list[str]:
     state = merge.fold(events)
     want = folding.dossier_row(state, {e.id: e for e in events})
+    if want is not None:
+        want.update(center_columns(state))
     out = []
     if want is None:
         if row is not None:

@@ -220,6 +220,7 @@ BAD_JSON = M("bad_json", 422, "Nội dung phải là một đối tượng JSON 
 BAD_JSON_BODY = M("bad_json", 422, "Dữ liệu gửi lên phải là một đối tượng JSON.",
                   "The data sent must be a JSON object.")
 NOT_JSON = M("bad_json", 422, "Nội dung phải là JSON.", "The body must be JSON.")
+SHA256_REQUIRED = M("bad_json", 422, "Cần mã băm “sha256” của tệp.", "The file's hash “sha256” is needed.")
 BLOBS_REQUIRED = M("bad_json", 422, "Cần danh sách mã băm “blobs”.", "A list of hashes “blobs” is needed.")
 BAD_INT_ARG = M("invalid_input", 422, "Tham số “{name}” phải là số nguyên từ {low} đến {high}.",
                 "Parameter “{name}” must be a whole number from {low} to {high}.")
@@ -452,6 +453,15 @@ CCCD_QR_BAD = M("invalid_input", 422,
                 "The QR text is not an ID card's (seven parts separated by |).")
 DELAY_REASON_REQUIRED = M("reason_required", 422, "Hãy ghi lý do chậm trễ.", "Give the reason for the delay.")
 BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "The new due date is not valid.")
+BOOK_RANGE_TOO_LONG = M("invalid_input", 422, "Sổ theo dõi xuất tối đa {days} ngày mỗi lần.",
+                        "The tracking book exports at most {days} days at a time.")
+RULES_BAD = M("invalid_input", 422, "Dữ liệu chưa đúng: {detail}.", "The data is not right: {detail}.")
+RULES_VERSION_TAKEN = M("rules_version_taken", 409, "Phiên bản “{version}” đã được ban hành; hãy đặt tên phiên bản mới.",
+                        "Version “{version}” was already issued; give the new one another name.")
+ASSIGNEE_UNKNOWN = M("assignee_unknown", 422, "Không có cán bộ “{username}” đang làm việc để phân công.",
+                     "There is no active officer “{username}” to assign.")
+ASSIGN_CLOSED = M("dossier_finished", 409, "Hồ sơ đã có kết quả hoặc đã kết thúc, không phân công được.",
+                  "The dossier has its result or is closed: it cannot be assigned.")
 DOSSIER_FINISHED = M("dossier_finished", 409, "Hồ sơ đã kết thúc, không hẹn lại được.",
                      "The dossier is finished; it cannot be rescheduled.")
 ALREADY_RESCHEDULED = M("already_rescheduled", 409, "Hồ sơ đã được hẹn lại một lần (Mẫu 04).",
@@ -532,8 +542,11 @@ BACKUP_CONTENT_UNREADABLE = M("bad_backup", 422, "Bản sao lưu hỏng (không 
                               "The backup is damaged (its content cannot be read).")
 BACKUP_NO_MANIFEST = M("bad_backup", 422, "Bản sao lưu thiếu bảng kê.", "The backup lacks its manifest.")
 NEEDS_STANDING = M("needs_standing", 409,
-                   "Điểm vừa được khôi phục từ bản sao lưu: cần một lần `motcua node sync` qua mạng với trung tâm trước khi trao đổi bằng USB.",
-                   "The point was just restored from a backup: it needs one `motcua node sync` over the network with the center before exchanging by USB.")
+                   "Điểm vừa được khôi phục từ bản sao lưu: trung tâm cần báo điểm đang ở đâu trước. Qua mạng: `motcua node sync`; bằng USB: `motcua node export` (ghi câu hỏi), mang tới trung tâm (`central import`), rồi `motcua node import`.",
+                   "The point was just restored from a backup: the center must first tell it where it stands. Over the network: `motcua node sync`; by stick: `motcua node export` (writes the question), take it to the center (`central import`), then `motcua node import`.")
+STANDING_FILE_BAD = M("bad_standing_request", 422,
+                      "Tệp hỏi/đáp trạng thái sau khôi phục ({what}) hỏng, sai chữ ký, của điểm khác hoặc của một lần khôi phục cũ.",
+                      "The after-restore standing file ({what}) is damaged, wrongly signed, another point's or from an older restore.")
 
 # --- the desk's scanner (node/scanner.py) --------------------------------------------------------
 SCANNER_NOT_INSTALLED = M("scanner_unavailable", 503, "Máy này chưa cài phần mềm máy quét (gói sane-utils).",
@@ -588,6 +601,11 @@ BAD_AMOUNT = M("invalid_input", 422, "Số tiền phải là số đồng nguyê
                "The amount must be a whole number of dong, e.g. 50.000.")
 PAYMENT_REQUIRED = M("reason_required", 422, "Hãy ghi khoản phải nộp (phí, lệ phí, thuế) và số tiền.",
                      "Say what must be paid (fee, charge, tax) and how much.")
+RESULT_NOT_PDF = M("result_not_pdf", 422, "Tệp kết quả phải là PDF.", "The result file must be a PDF.")
+RESULT_FILE_TOO_LARGE = M("result_file_too_large", 413, "Tệp kết quả quá lớn ({size:.1f} MB); tối đa {max:.0f} MB.",
+                          "The result file is too large ({size:.1f} MB); at most {max:.0f} MB.")
+FILE_NOT_FOR_POINT = M("file_not_for_point", 404, "Trung tâm không giữ tệp này cho điểm tiếp nhận này.",
+                       "The center holds no such file for this point.")
 SCAN_NOT_AT_CENTER = M("scan_not_at_center", 404,
                        "Bản quét này chưa về đến trung tâm (còn ở điểm tiếp nhận hoặc đang trên đường).",
                        "This scan has not reached the center yet (still at the point or on its way).")
@@ -662,6 +680,14 @@ ENROLL_REQUEST_INVALID = M("bad_enroll_file", 422, "Yêu cầu ghi danh không h
                            "The enrollment request is not valid ({reason}).")
 ENROLL_REQUEST_BAD = M("bad_enroll_file", 422, "Yêu cầu ghi danh hỏng hoặc không đúng định dạng.",
                        "The enrollment request is damaged or not in the right format.")
+CENTER_KEYS_LOST = M("center_keys_lost", 409,
+                     "Mất tệp khóa trung tâm {path} trong khi các điểm đã ghim khóa này: không tự tạo khóa mới. Chép lại tệp từ bản sao lưu; nếu chấp nhận mọi điểm phải ghi danh lại, chạy `motcua central init --new-keys`.",
+                     "The center's key file {path} is missing while points have pinned this key: no new keys are made silently. Copy the file back from a backup; if every point may enroll again, run `motcua central init --new-keys`.")
+HEARTBEAT_BAD = M("bad_heartbeat", 422, "Bản tin tình trạng của điểm hỏng hoặc sai định dạng ({why}).",
+                  "The point's heartbeat is damaged or malformed ({why}).")
+HEARTBEAT_FOREIGN = M("foreign_heartbeat", 403,
+                      "Bản tin tình trạng của {unit} do {sender} gửi: mỗi điểm chỉ báo về chính mình.",
+                      "A heartbeat of {unit} sent by {sender}: a point reports only on itself.")
 ROTATION_REQUEST_BAD = M("bad_rotation_request", 422, "Yêu cầu đổi khóa hỏng hoặc không đúng định dạng.",
                          "The key-rotation request is damaged or not in the right format.")
 ROTATION_WRONG_LANE = M("bad_rotation_request", 403,
@@ -690,13 +716,17 @@ STEP_UPLOAD = Phrase("gửi gói", "sending a parcel")
 STEP_BLOBS = Phrase("hỏi tệp quét", "asking about scans")
 STEP_STANDING = Phrase("hỏi trạng thái ở trung tâm", "asking where the center stands")
 STEP_ROTATE = Phrase("đổi khóa", "rotating keys")
+STEP_HEARTBEAT = Phrase("báo tình trạng", "sending the heartbeat")
 STEP_DOWN = Phrase("nhận gói", "fetching a parcel")
 STEP_RECEIPT = Phrase("gửi biên nhận", "sending a receipt")
+STEP_FILE = Phrase("nhận tệp từ trung tâm", "fetching a file from the center")
 WHY_TIMED_OUT = Phrase("hết thời gian chờ", "timed out")
 WHY_CUT = Phrase("mất kết nối", "connection lost")
 CENTER_SAID_NO = M("center_refused", 502, "Trung tâm từ chối: {detail}", "The center refused: {detail}")
 CENTER_ANSWER_UNSIGNED = M("wrong_center_key", 403, "Câu trả lời không mang chữ ký đúng của trung tâm.",
                            "The answer does not carry the center's signature.")
+FILE_HASH_MISMATCH = M("file_hash_mismatch", 502, "Tệp nhận từ trung tâm không khớp mã băm.",
+                       "The file from the center does not match its hash.")
 SYNC_NOT_ENROLLED = M("not_enrolled", 403, "Điểm chưa ghi danh với trung tâm.",
                       "This point has not enrolled with the center.")
 PARCEL_WAITS = M("parcel_waits", 503,
@@ -741,6 +771,21 @@ ROUND_SUMMARY = M("trip_report", 200,
 ROUND_RESUMED = M("trip_report", 200,
                   "trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó",
                   "the center said where this point stands after the restore: going on from there")
+ROUND_RESUMED_BY_STICK = M("trip_report", 200,
+                           "trung tâm đã báo điểm đang ở đâu sau khi khôi phục (qua USB): tiếp tục từ đó",
+                           "the center said where this point stands after the restore (by USB): going on from there")
+ROUND_ASKED_STANDING = M("trip_report", 200,
+                         "câu hỏi cho trung tâm: điểm vừa khôi phục đang ở đâu (mang USB tới trung tâm rồi `motcua node import`; trước đó điểm không gửi gì)",
+                         "a question for the center: where does this restored point stand (take the stick to the center, then `motcua node import`; until then the point sends nothing)")
+TRIP_WENT_STANDING = M("trip_report", 200, "câu hỏi trạng thái sau khôi phục (ký bằng khóa của điểm)",
+                       "the after-restore standing question (signed with the point's key)")
+TRIP_WENT_HEARTBEAT = M("trip_report", 200, "bản tin tình trạng của điểm (cho trung tâm)",
+                        "the point's heartbeat (for the center)")
+CENTER_HEARTBEAT_BY_STICK = M("trip_report", 200, "bản tin tình trạng của điểm {unit}",
+                              "the heartbeat of point {unit}")
+CENTER_STANDING_BY_STICK = M("trip_report", 200,
+                             "điểm {unit} vừa khôi phục hỏi trạng thái: đã trả lời (qua USB)",
+                             "point {unit}, just restored, asked where it stands: answered (by USB)")
 ROUND_KEYS_SWITCHED = M("trip_report", 200, "trung tâm đã nhận khóa mới: điểm dùng khóa mới từ nay",
                         "the center took the new keys: this point uses them from now on")
 PROGRESS_PARCEL = M("trip_report", 200, "gói hồ sơ {n}/{total}", "records parcel {n}/{total}")
@@ -796,6 +841,54 @@ CENTER_DOWN_WENT = M("trip_report", 200,
                      "{unit}: {parcels} gói cho điểm ({written} gói mới ghi), {receipts} biên nhận",
                      "{unit}: {parcels} parcels for the point ({written} newly written), {receipts} "
                      "receipts")
+
+# What `motcua parcel verify` reports about a stick (sync/folder.py): a line per file, problems
+# marked, a last line counting them. Sentences of a report, not errors.
+V = "verify_report"
+VERIFY_BAD = M(V, 200, "LỖI  {problem}", "ERROR  {problem}")
+VERIFY_PARCEL_OK = M(V, 200, "tốt  {file} {kind} seq {seq} {size} B", "ok  {file} {kind} seq {seq} {size} B")
+VERIFY_CHUNK_OK = M(V, 200, "tốt  {file} {kind} {size} B", "ok  {file} {kind} {size} B")
+VERIFY_RECEIPT_OK = M(V, 200, "tốt  {file} biên nhận", "ok  {file} receipt")
+VERIFY_SCAN = M(V, 200, "     {lane}: tệp quét {n}: {have}/{length} MB ({state})",
+                "     {lane}: scan {n}: {have}/{length} MB ({state})")
+SCAN_WHOLE = Phrase("đủ", "whole")
+SCAN_PART = Phrase("một phần, phần còn lại đi chuyến khác", "partial, the rest travels on another trip")
+VERIFY_NO_KEYS = M(V, 200, "Không có khóa công khai trên USB: chỉ kiểm tra cấu trúc và mã băm, chưa "
+                   "kiểm tra chữ ký.", "No public keys on the stick: structure and hashes checked, "
+                   "signatures not.")
+VERIFY_CENTER_KEY = M(V, 200, "Khóa trung tâm trên USB: {fingerprint}",
+                      "The center's key on the stick: {fingerprint}")
+VERIFY_ALL_GOOD = M(V, 200, "Tốt: {n} vấn đề.", "Good: {n} problems.")
+VERIFY_SOME_BAD = M(V, 200, "CÓ LỖI: {n} vấn đề.", "ERRORS: {n} problems.")
+# ... the problems
+VERIFY_NOT_A_STICK = M(V, 200, "không thấy thư mục {root}/ trong {folder}: đúng USB chưa?",
+                       "no {root}/ folder in {folder}: is it the right stick?")
+VERIFY_FILE_BAD = M(V, 200, "{file}: {detail}", "{file}: {detail}")
+VERIFY_FILE_REFUSED = M(V, 200, "{file}: {code}: {detail}", "{file}: {code}: {detail}")
+VERIFY_OTHER_CENTER = M(V, 200, "{file}: khóa trung tâm khác dấu vân tay {fingerprint}",
+                        "{file}: the center's key differs from fingerprint {fingerprint}")
+VERIFY_KEYS_UNREADABLE = M(V, 200, "tệp khóa công khai không đọc được hoặc không do trung tâm của nó ký",
+                           "public keys file unreadable or not signed by its center")
+VERIFY_MANIFEST_UNREADABLE = M(V, 200, "bản kê không đọc được", "manifest unreadable")
+VERIFY_MANIFEST_UNSIGNED = M(V, 200, "chữ ký của bản kê không đúng", "manifest signature does not verify")
+VERIFY_NO_MANIFEST = M(V, 200, "{lane}: không có bản kê (manifest) hợp lệ", "{lane}: no valid manifest")
+VERIFY_ODD_NAME = M(V, 200, "{lane}: bản kê ghi một tên lạ {name}", "{lane}: the manifest lists an odd name {name}")
+VERIFY_MISSING = M(V, 200, "{file}: thiếu tệp có trong bản kê", "{file}: missing, though the manifest lists it")
+VERIFY_SIZE = M(V, 200, "{file}: kích thước {size}, bản kê ghi {listed}",
+                "{file}: size {size}, the manifest says {listed}")
+VERIFY_UNLISTED = M(V, 200, "{file}: không có trong bản kê", "{file}: not in the manifest")
+VERIFY_HASH = M(V, 200, "{file}: mã băm khác bản kê (bị sửa hoặc chép hỏng)",
+                "{file}: hash differs from the manifest (altered or damaged while copying)")
+VERIFY_WRONG_LANE = M(V, 200, "{file}: gói của {sender} gửi {recipient}, không thuộc làn này",
+                      "{file}: a parcel from {sender} to {recipient}, not of this lane")
+VERIFY_GAP = M(V, 200, "{lane}: thiếu gói số {first}..{last} trong chuỗi",
+               "{lane}: parcels no. {first}..{last} missing from the chain")
+VERIFY_BROKEN_CHAIN = M(V, 200, "{lane}: gói số {seq} không nối tiếp gói số {prev}",
+                        "{lane}: parcel no. {seq} does not follow parcel no. {prev}")
+VERIFY_NO_WRITER_KEY = M(V, 200, "{file}: không có khóa công khai của {writer}",
+                         "{file}: no public key of {writer}")
+VERIFY_RECEIPT_BAD = M(V, 200, "{file}: biên nhận {code}", "{file}: receipt {code}")
+del V
 
 # --- sync endpoints and resumable uploads (central/sync_api.py, central/uploads.py) --------------
 BAD_HEADER = M("bad_header", 422, "Thiếu hoặc sai tiêu đề {name}.", "Header {name} is missing or wrong.")
@@ -892,6 +985,11 @@ BLOB_INCOMPLETE = M("blob_incomplete", 422, "Tệp quét chưa nhận đủ các
                     "Not all chunks of the scan have arrived.")
 BLOB_HASH_MISMATCH = M("blob_hash_mismatch", 422, "Tệp quét ghép lại không khớp mã băm.",
                        "The joined scan does not match its hash.")
+BLOB_QUOTA_EXCEEDED = M("blob_quota_exceeded", 422,
+                        "Điểm {unit} đã có {held} byte mảnh tệp quét chưa ghép đủ ở trung tâm (tối đa "
+                        "{quota}); gửi nốt các tệp quét đang dở trước.",
+                        "Point {unit} already has {held} bytes of scan chunks not yet joined at the "
+                        "center (at most {quota}); finish the scans under way first.")
 
 # --- who may change what: event refusals (sync/policy.py) ----------------------------------------
 EVENT_REFUSED = M("unauthorized", 422, "Sự kiện {kind} ({event}) từ {origin}: {why}",

@@ -37,6 +37,10 @@ STATUS_LABELS_VI = {
     Status.RETURNED: "Đã trả kết quả",
 }
 
+# The requirement key of a result file (the officer's PDF attached with "result ready"): stored and
+# carried like a scan, shown apart from the papers handed in.
+RESULT_REQUIREMENT = "ket-qua"
+
 STATUS_LABELS_EN = {
     Status.SUBMITTED_ONLINE: "Submitted online",
     Status.RECEIVED: "Received",

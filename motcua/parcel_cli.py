@@ -49,7 +49,7 @@ def verify_cmd(folder, center_fingerprint):
     """
     from sync.folder import verify_folder
     report = verify_folder(folder, center_fingerprint=center_fingerprint)
-    for line in report.lines:
+    for line in report.lines():
         click.echo(line)
     if not report.ok:
         raise SystemExit(1)

@@ -1,6 +1,6 @@
 """What the node's and the center's JSON APIs share: bearer tokens, bounded JSON and argument
 parsing, same-site redirects, `no-store` caching, and the one error handler that answers every
-failure as `{"error": {"code", "message"}}` in Vietnamese.
+failure as `{"error": {"code", "message", "message_en"}}` (Vietnamese, and its English).
 
 Everything here is a trust boundary: bytes from anyone on the network become Python values only
 after their size, depth, numbers and Unicode are checked, so bad input is a 4xx, never a 500.

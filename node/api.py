@@ -1,7 +1,8 @@
 """The node's JSON API under /api/v1 (interface.md): thin views over the domain layer.
 
 Each view parses, calls one domain function, and returns JSON. Errors come back as
-`{"error": {"code", "message"}}` with a 4xx status and a Vietnamese message, never a 500 for bad input.
+`{"error": {"code", "message", "message_en"}}` with a 4xx status (the message in Vietnamese, its
+English beside it; `motcua.web`), never a 500 for bad input.
 """
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """The node's background jobs on one scheduler (`motcua.jobs`), plus "sync now".
 
-Three jobs share one thread: `sync` (a round every SYNC_INTERVAL_SECONDS, the same code path as
-`motcua node sync`), `retention` (daily: drop local scans the center holds, SCAN_RETENTION_DAYS) and
-`cleanup` (hourly: forget browser sessions older than a working day). `init_app` leaves two hooks
-on the app: `motcua.start_background` (called by `node serve`; the first sync round runs at once)
-and `motcua.sync_now` (what `POST /api/v1/sync/now` calls): the thread wakes and syncs at once
-instead of waiting for the next tick.
+The jobs share one thread: `sync` (a round every SYNC_INTERVAL_SECONDS, the same code path as
+`motcua node sync`), `retention` (daily: drop local scans the center holds, SCAN_RETENTION_DAYS),
+`cleanup` (hourly: forget browser sessions older than a working day) and, when BACKUP_DIR is set,
+`backup` (the day's encrypted backup once BACKUP_AT has passed, `node.backup_schedule`).
+`init_app` leaves two hooks on the app: `motcua.start_background` (called by `node serve`; the
+first sync round runs at once) and `motcua.sync_now` (what `POST /api/v1/sync/now` calls): the
+thread wakes and syncs at once instead of waiting for the next tick.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def node_jobs(app: Flask) -> Jobs:
     jobs.every(float(app.config["SYNC_INTERVAL_SECONDS"]), "sync", lambda: sync_job(app))
     jobs.every(RETENTION_EVERY_S, "retention", lambda: retention_job(app))
     jobs.every(CLEANUP_EVERY_S, "cleanup", lambda: cleanup_job(app))
+    if app.config.get("BACKUP_DIR"):
+        from node.backup_schedule import CHECK_EVERY_S
+        jobs.every(CHECK_EVERY_S, "backup", lambda: backup_job(app))
     return jobs
 
 
@@ -46,8 +50,16 @@ def retention_job(app: Flask) -> tuple[int, int]:
         return purge_scans(app.extensions["motcua.blobs"], int(app.config["SCAN_RETENTION_DAYS"]))
 
 
+def backup_job(app: Flask):
+    """The day's encrypted backup once it is due (`node.backup_schedule`)."""
+    from node.backup_schedule import run_if_due
+    with app.app_context():
+        return run_if_due(app.config["DATA_DIR"], app.config)
+
+
 def cleanup_job(app: Flask) -> int:
-    """Forget browser sessions older than SESSION_MAX_HOURS that no one logged out of."""
+    """Forget browser sessions no one logged out of, older than 12 hours (`SESSION_MAX_HOURS` in
+    the app's config overrides it; it is not a declared setting)."""
     from node.users import end_stale_sessions
     with app.app_context():
         ended = end_stale_sessions(max_age_hours=float(app.config.get("SESSION_MAX_HOURS", 12)))

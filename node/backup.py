@@ -79,9 +79,22 @@ def make_backup(data_dir: str | os.PathLike, target: str | os.PathLike, passphra
             os.fsync(raw.fileno())
         os.replace(partial, target)
         _fsync_dir(target.parent)
+    _note_backup()
     logger.info("backup of %s written to %s (%d dossiers, %d scans)", manifest["unit_code"],
                 target, manifest["dossiers"], manifest["scans"])
     return manifest
+
+
+def _note_backup() -> None:
+    """Remember when the last backup was made (doctor and the heartbeat read it)."""
+    from node.facts import set_state
+    from node.heartbeat import LAST_BACKUP_KEY
+    from node.models import State, db
+    if db.obj is None:
+        return
+    with db.atomic("IMMEDIATE"):
+        set_state(LAST_BACKUP_KEY, legaltime.now().isoformat(timespec="seconds"))
+        State.delete().where(State.key == "backup:last_error").execute()
 
 
 def verify_backup(source: str | os.PathLike, passphrase: str) -> dict:

@@ -32,6 +32,13 @@ SETTINGS = [
     Setting("RATING_SCALE", {"very_satisfied": "Rất hài lòng", "satisfied": "Hài lòng",
                              "not_satisfied": "Không hài lòng"},
             "The citizen's satisfaction scale, code → Vietnamese label (JSON in NODE_RATING_SCALE)."),
+    Setting("BACKUP_DIR", None, "Folder on a second disk or a stick for the daily encrypted backup "
+            "(`node.backup_schedule`); empty: no scheduled backup."),
+    Setting("BACKUP_AT", "12:00", "Legal time of day after which the day's backup is made (a PC off "
+            "at that time backs up when it is next on)."),
+    Setting("BACKUP_KEEP", 7, "How many scheduled backups of this point to keep in BACKUP_DIR."),
+    Setting("BACKUP_PASSPHRASE_FILE", None, "File holding the backup passphrase, mode 0600 "
+            "(default: <data dir>/backup.passphrase; MOTCUA_BACKUP_PASSPHRASE wins)."),
     Setting("TICKET_PRINTER", None, "The kiosk's ESC/POS ticket printer: tcp://HOST:PORT or "
             "file:/dev/usb/lp0 (needs the escpos extra); unset, the browser prints the ticket."),
     Setting("SCANNER_DEVICE", None, "The SANE device the desk's \"Quét\" buttons use, e.g. "

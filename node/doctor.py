@@ -34,6 +34,7 @@ KEY_AGE_WARN_DAYS = 2 * 365
 CALENDAR_WARN_DAYS = 60                  # the holiday calendar should reach this far ahead
 BACKLOG_WARN_HOURS, BACKLOG_FAIL_DAYS = 48, 14
 CONTACT_WARN_DAYS = 7
+BACKUP_WARN_HOURS, BACKUP_FAIL_DAYS = 48, 14   # a daily backup older than this
 SERVICE = "motcua-node.service"
 
 
@@ -181,6 +182,25 @@ def check_contact(now: datetime) -> Check:
     return Check("contact", OK, text + ".")
 
 
+def check_backup(now: datetime) -> Check:
+    from node.backup_schedule import ERROR_KEY
+    from node.heartbeat import LAST_BACKUP_KEY
+    last, error = get_state(LAST_BACKUP_KEY), get_state(ERROR_KEY)
+    hint = ("Đặt BACKUP_DIR (ổ thứ hai hoặc USB) và mật khẩu trong tệp backup.passphrase để điểm tự "
+            "sao lưu mỗi ngày, hoặc chạy `motcua node backup --to TỆP`.")
+    text = "Chưa có bản sao lưu nào" if last is None else f"Bản sao lưu gần nhất: {last}"
+    text += f"; lần tự sao lưu gần nhất lỗi: {error}." if error else "."
+    if last is None:
+        return Check("backup", WARNING, text, hint)
+    age = now - datetime.fromisoformat(last)
+    text = text[:-1] + f" (cách đây {age.total_seconds() / 3600:.0f} giờ)."
+    if age > timedelta(days=BACKUP_FAIL_DAYS):
+        return Check("backup", FAIL, text, hint)
+    if error or age > timedelta(hours=BACKUP_WARN_HOURS):
+        return Check("backup", WARNING, text, hint)
+    return Check("backup", OK, text)
+
+
 def check_scanner(scanimage: str | None = None, timeout: float = 20.0) -> Check:
     exe = scanimage or shutil.which("scanimage")
     if not exe:
@@ -208,7 +228,8 @@ def run_checks(data_dir: str | os.PathLike, *, now: datetime | None = None,
               ("wal", lambda: check_wal(data_dir)), ("clock", lambda: check_clock(now_ms)),
               ("keys", lambda: check_keys(data_dir, now)), ("enrollment", check_enrollment),
               ("rules", lambda: check_rules(now.date())), ("backlog", lambda: check_backlog(now)),
-              ("contact", lambda: check_contact(now)), ("scanner", lambda: check_scanner(scanimage)),
+              ("contact", lambda: check_contact(now)), ("backup", lambda: check_backup(now)),
+              ("scanner", lambda: check_scanner(scanimage)),
               ("service", lambda: check_service(SERVICE, systemctl))]
     out = []
     for name, run in checks:

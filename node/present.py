@@ -1,4 +1,4 @@
-"""How a node's records look to the outside (API JSON; the web UI reuses these dicts)."""
+"""How a node's records look to the outside: the JSON shapes of the API's dossiers."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -2,13 +2,15 @@
 
 `run_round` is the only code that decides what goes and what an answer means; carriers only move
 bytes. A point restored from a backup (`node.backup`) first asks where the center stands and
-continues after it; only a live carrier can tell, so a stick is refused until then. In order:
+continues after it: a live carrier answers at once; on a stick the question goes one trip and the
+signed answer comes back on the next (`sync.standingfile`), and nothing else goes meanwhile. Then:
 receipts and answers that came back late (a stick's), then this point's requests
 (enrollment by file, key rotation), its records (chained `events` parcels, built once in the
 spool), what came down from the center (applied once by `node.inbox.take_down_parcel`, receipted
-whatever the result), and last the scans the center lacks as blob chunks, records written meanwhile
-going first. A receipt acknowledges only the parcel it names, and only once it verifies with the
-pinned center key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
+whatever the result), then the scans the center lacks as blob chunks, records written meanwhile
+going first, and last the point's heartbeat (`node.heartbeat`), even when nothing else went.
+A receipt acknowledges only the parcel it names, and only once it verifies with the pinned center
+key; a parcel refused for what it carries (`sync.receipt.FINAL_REFUSALS`) is dropped
 and reported; a down parcel this point refuses is reported and the round goes on.
 
 A live carrier (HTTP) answers within the call, so an answer that does not let a parcel go ends the
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -47,7 +51,7 @@ from node.journal import note_center_time, pending_count, pending_events, to_wir
 from node.models import Blob, Event, State, db
 from node.scans import BlobStore
 from sync import hlc
-from sync.carrier import Carrier, HttpCarrier, NotCarried, TripReport
+from sync.carrier import Carrier, HttpCarrier, NotCarried, Pipeline, TripReport
 from sync.crypto import sha256_hex
 from sync.events import CENTER_ID
 from sync.outbox import Spool, Spooled
@@ -57,6 +61,7 @@ from sync.transport import DEFAULT_CHUNK_BYTES as HTTP_CHUNK_BYTES, HttpTranspor
 
 logger = logging.getLogger(__name__)
 
+STANDING_NONCE_KEY = "restore:standing_nonce"   # the question on a stick the point waits on
 _ROUND_LOCK = threading.Lock()
 
 OVERHEAD = 1024          # a sealed chunk's bytes beyond the scan bytes it carries (generous)
@@ -127,8 +132,12 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
     """
     report = report if report is not None else RoundReport()
     r = _Round(Point(data_dir), carrier, report, stop, progress, chunk_bytes)
-    r.resume_if_restored()
+    if carrier.live:
+        r.resume_if_restored()
     carrier.open(report, up=up, down=down)
+    if not carrier.live and needs_standing() and not r.resume_by_stick(up):
+        carrier.finish(report)         # the question is on the stick: nothing else goes
+        return report
     if down:
         r.take_late_receipts()
         r.take_rotation_answer()
@@ -137,12 +146,14 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
         r.push_events()
     if down:
         r.take_down()
+        r.take_files()
     if up and include_blobs:
         r.push_blobs()
     if up and r.unspooled():
         r.push_events()
     if up:
         report.counts["left_parcels"] = len(r.left_parcels - r.carried)
+        r.send_heartbeat()
     carrier.finish(report)
     return report
 
@@ -164,6 +175,7 @@ class _Round:
         self.carried: set[str] = set()        # parcels put this round (a stick keeps them)
         self.left_parcels: set[str] = set()
         self.events_stuck = False             # a record did not go: neither do scans
+        self.contacted = False                # sync:last_contact written this round
         self.done = self.total = 0
 
     # -- after a restore --------------------------------------------------------------------------
@@ -181,6 +193,36 @@ class _Round:
         resume_from_standing(self.me.data_dir, answer)
         self.me.spool = Spool(self.me.data_dir / "outbox")
         self.report.came.append(E.ROUND_RESUMED())
+
+    def resume_by_stick(self, up: bool) -> bool:
+        """The same, with no network (`sync.standingfile`): take the center's signed answer to
+        this point's question if the stick brought it back (True: resumed, the round goes on);
+        else put the question on the stick when sending (False: nothing else goes this trip).
+        :raises Conflict: taking only, and no answer came back."""
+        from sync.standingfile import build_request, open_answer
+        nonce = get_state(STANDING_NONCE_KEY)
+        raw = self.carrier.take_standing() if nonce else None
+        if raw is not None:
+            try:
+                answer = open_answer(raw, self.me.center.sign_pub, unit_code=self.me.id,
+                                     nonce=nonce)
+            except DomainError as exc:
+                self.report.refused.append(("standing.json", exc.code, exc.said or exc.message_vi))
+            else:
+                resume_from_standing(self.me.data_dir, answer)
+                set_state(STANDING_NONCE_KEY, "")
+                self.me.spool = Spool(self.me.data_dir / "outbox")
+                self.carrier.put_standing_request(None)
+                self.report.came.append(E.ROUND_RESUMED_BY_STICK())
+                return True
+        if not up:
+            raise Conflict(E.NEEDS_STANDING)
+        if not nonce:
+            nonce = secrets.token_hex(16)
+            set_state(STANDING_NONCE_KEY, nonce)
+        self.carrier.put_standing_request(build_request(self.me.identity, self.me.id, nonce))
+        self.report.went.append(E.ROUND_ASKED_STANDING())
+        return False
 
     # -- receipts ---------------------------------------------------------------------------------
 
@@ -237,11 +279,13 @@ class _Round:
             return "dropped", self.report.error
         return "waits", E.PARCEL_WAITS(seq=item.seq, result=body["result"], reason=body.get("reason", ""))
 
-    def settle_chunk(self, path: Path, body: dict, touched: set) -> E.Said | None:
-        """Act on a verified receipt for a spooled scan chunk (a marker keeps what was received)."""
+    def settle_chunk(self, path: Path, body: dict, touched: set,
+                     data: bytes | None = None) -> E.Said | None:
+        """Act on a verified receipt for a scan chunk, spooled at `path` or in hand as `data`
+        (a marker keeps what was received)."""
         if body["result"] not in ("applied", "duplicate"):
             return E.CHUNK_WAITS(result=body["result"], reason=body.get("reason", ""))
-        header = peek_header(path.read_bytes())
+        header = peek_header(data if data is not None else path.read_bytes())
         marker = path.with_name(f"{header.blob_sha256}_{header.offset:015d}.acked")
         write_durably(marker, str(header.content_length).encode())
         path.unlink(missing_ok=True)
@@ -284,6 +328,17 @@ class _Round:
         self.report.keys_rotated = True
         self.report.came.append(E.ROUND_KEYS_SWITCHED())
         return True
+
+    def send_heartbeat(self) -> None:
+        """Tell the center how this point is (`node.heartbeat`), on every round, idle or not.
+        An old center without the endpoint, or a link that just dropped, costs only this: it is
+        logged and the round's work stands."""
+        from node.heartbeat import sealed
+        try:
+            self.carrier.put_heartbeat(sealed(self.me.data_dir, self.me.identity))
+            self.report.add("heartbeats")
+        except TransportError as exc:
+            logger.warning("heartbeat not delivered: %s", exc.message_vi)
 
     # -- records ----------------------------------------------------------------------------------
 
@@ -352,6 +407,32 @@ class _Round:
             self.progress(self.done, max(self.total, self.done), E.PROGRESS_DOWN.text())
         self.contact()
 
+    def take_files(self) -> None:
+        """Files the center attached (a result PDF) that this point lacks: fetched by their hash,
+        stored like a scan (already at the center), and the dossier re-folded so it shows them."""
+        from node.apply import refold
+        from node.scans import sniff_mime
+        wanted: dict[str, str] = {}
+        for ev in Event.select(Event.dossier_uid, Event.payload).where(
+                (Event.kind == "attachment.added") & (Event.origin == CENTER_ID)):
+            sha = (ev.payload or {}).get("sha256")
+            if isinstance(sha, str) and ev.dossier_uid:
+                wanted.setdefault(sha, ev.dossier_uid)
+        held = {b for (b,) in Blob.select(Blob.sha256).where(Blob.sha256.in_(list(wanted))).tuples()}
+        for sha, uid in wanted.items():
+            if sha in held or (self.stop is not None and self.stop.is_set()):
+                continue
+            data = self.carrier.take_file(sha)
+            if data is None:
+                continue
+            self.me.store.put(data)
+            now = legaltime.now()
+            with db.atomic("IMMEDIATE"):
+                Blob.insert(sha256=sha, size=len(data), mime=sniff_mime(data) or "application/pdf",
+                            created_at=now, at_center=True).on_conflict_ignore().execute()
+                refold([uid], now=now)
+            self.report.add("files_down")
+
     # -- scans ------------------------------------------------------------------------------------
 
     def push_blobs(self) -> None:
@@ -364,18 +445,23 @@ class _Round:
             have = self.carrier.held_blobs([b.sha256 for b in batch]) or {}
             held = set(have.get("held", [])) & {b.sha256 for b in batch}
             partial = have.get("partial", {})
-            for blob in batch:
-                if blob.sha256 in held:
-                    Blob.update(at_center=True).where(Blob.sha256 == blob.sha256).execute()
-                    self.report.add("blobs_held")
-                    continue
-                if self.stop is not None and self.stop.is_set():   # shutting down: next round
-                    break
-                if self.unspooled():            # records first: new ones jump ahead of scans
-                    self.push_events()
-                skip = acked_offsets(self.me.spool, blob.sha256) | set(partial.get(blob.sha256, []))
-                if self.push_blob(blob, skip):
-                    sent.append((blob, skip))
+            # Chunks go through the carrier's pipeline: on HTTP the next one's bytes flow while
+            # the center answers the last one; their receipts are settled in order.
+            with self.carrier.pipeline() as pipe:
+                for blob in batch:
+                    if blob.sha256 in held:
+                        Blob.update(at_center=True).where(Blob.sha256 == blob.sha256).execute()
+                        self.report.add("blobs_held")
+                        continue
+                    if self.stop is not None and self.stop.is_set():   # shutting down: next round
+                        break
+                    if self.unspooled():            # records first: new ones jump ahead of scans
+                        self.push_events()
+                    skip = (acked_offsets(self.me.spool, blob.sha256)
+                            | set(partial.get(blob.sha256, [])))
+                    if self.push_blob(blob, skip, pipe):
+                        sent.append((blob, skip))
+                self.settle_chunks(pipe.drain())
             self.confirm_whole(sent)
             if self.stop is not None and self.stop.is_set():
                 return
@@ -397,16 +483,20 @@ class _Round:
                 logger.info("blob %s not joined at the center: sending all chunks", blob.sha256[:12])
                 for marker in (self.me.spool.folder / "blobs").glob(f"{blob.sha256}_*.acked"):
                     marker.unlink(missing_ok=True)
-                if self.push_blob(blob, set()):
+                with self.carrier.pipeline() as pipe:
+                    live = self.push_blob(blob, set(), pipe)
+                    self.settle_chunks(pipe.drain())
+                if live:
                     self.confirm_whole([(blob, set())])
             else:
                 raise TransportError(E.BLOB_NOT_JOINED)
 
-    def push_blob(self, blob: Blob, skip: set[int]) -> bool:
-        """Send the chunks of one scan the center lacks; True when they went live (HTTP) and the
-        center should now hold it whole (`confirm_whole` asks), False when receipts come later."""
+    def push_blob(self, blob: Blob, skip: set[int], pipe: Pipeline) -> bool:
+        """Put the chunks of one scan the center lacks into `pipe` (their receipts are settled as
+        they come, in order); True when they go live (HTTP) and the center should hold the scan
+        whole once the pipe is drained (`confirm_whole` asks), False when receipts come later."""
         logger.info("blob %s put start (%d bytes)", blob.sha256[:12], blob.size)
-        content, touched = None, set()
+        content = None
         for offset in range(0, max(blob.size, 1), self.chunk_bytes):
             self.done += 1
             if offset in skip:
@@ -416,30 +506,51 @@ class _Round:
                 self._leave_chunk(scan_bytes)
                 continue
             content = content if content is not None else self.me.store.read(blob.sha256)
+            # Over a live link a chunk is sealed in memory and goes at once: on disk only if the
+            # link drops with it (the next round resumes those bytes), never a second copy of
+            # every scan on the SD card. A stick's chunks wait in the spool for their receipts.
+            live = self.carrier.live
             path, data = self.me.spool.blob_chunk(self.me.id, self.me.identity, CENTER_ID,
                                                   self.me.center.enc_pub, current_stamp(),
-                                                  content, blob.sha256, offset, self.chunk_bytes)
+                                                  content, blob.sha256, offset, self.chunk_bytes,
+                                                  keep=not live)
+            self.settle_chunks(pipe.put(data, (path, data, scan_bytes, live)))
+        return self.carrier.live
+
+    def settle_chunks(self, outcomes: list[tuple[tuple, Future]]) -> None:
+        """Act on chunks the pipeline finished putting, in the order they were put. A live chunk
+        exists only in memory until its receipt: if its link drops it is written to the spool,
+        so the next round resumes those very bytes.
+        :raises: what the carrier raised (TransportError ends the round); TransportError when a
+            live receipt does not let a chunk go."""
+        for (path, data, scan_bytes, live), outcome in outcomes:
             try:
-                receipt = self.carrier.put_parcel(data)
+                receipt = outcome.result()
             except NotCarried:
                 self._leave_chunk(scan_bytes)
                 continue
+            except TransportError:
+                if live and not path.exists():
+                    write_durably(path, data)
+                raise
             self.report.add("chunks")
             self.report.add("chunk_bytes", len(data))
             self.progress(self.done, self.total, E.PROGRESS_CHUNKS.text(n=self.report.counts["chunks"]))
             if receipt is not None:
                 why = self.settle_chunk(path, self.take_live_receipt(receipt, sha256_hex(data)),
-                                        touched)
+                                        set(), data)
                 if why:
                     raise TransportError(why, retryable=False)
-        return self.carrier.live
 
     def _leave_chunk(self, scan_bytes: int) -> None:
         self.report.add("left_chunks")
         self.report.add("left_bytes", scan_bytes)
 
     def contact(self) -> None:
-        if self.carrier.live:
+        """Note that the center answered: once per round (each note is a write to the SD card,
+        and the indicator reads it to the minute, not to the parcel)."""
+        if self.carrier.live and not self.contacted:
+            self.contacted = True
             set_state("sync:last_contact", legaltime.now().isoformat(timespec="seconds"))
 
 

@@ -1,7 +1,8 @@
 """What the clerk sees of sync: last contact, what waits to go, conflicts waiting for a person.
 
-Reads only; the sync client (`sync/`) writes `state` keys `sync:last_contact`, `sync:last_error`,
-`sync:up_refused`, `sync:down_refused` and the center's clock offset (`node.journal`).
+Reads only; the round (`node.rounds`) writes the `state` keys `sync:last_contact`, `sync:last_error`
+and `sync:up_refused`, the inbox (`node.inbox`) `sync:down_refused`, and `node.journal` the center's
+clock offset from each verified receipt.
 """
 from __future__ import annotations
 

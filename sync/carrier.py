@@ -4,10 +4,12 @@ the report of one round, and the HTTP and in-process carriers (the USB stick's i
 A round (`node.rounds.run_round`) only ever asks a carrier to:
 
 - put a parcel for the center → its signed receipt now, or **nothing yet** (None: the receipt comes
-  on a later trip, through `take_receipts`);
+  on a later trip, through `take_receipts`); scan chunks go through the carrier's `pipeline()`,
+  two in flight on HTTP, their outcomes taken back in order;
 - take the receipts that came back later, the parcels that came down (in the order to apply
   them), and answers to requests (a key rotation);
-- put this point's receipts for the down parcels, and requests (enrollment, key rotation);
+- put this point's receipts for the down parcels, requests (enrollment, key rotation) and its
+  heartbeat (what it tells the center about itself on every round);
 - say which scans the center already holds (None: it cannot be asked now), and whether a chunk of
   a given size still has room on this trip;
 - say where the center stands with this point (a point restored from a backup asks before it sends
@@ -22,8 +24,11 @@ from __future__ import annotations
 
 import io
 import logging
+import queue
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import requests
@@ -95,6 +100,82 @@ class TripReport:
                 "ignored": [{"file": f, "why": say(w, lang)} for f, w in self.ignored]}
 
 
+class Pipeline:
+    """Parcels put up to `depth` at a time, their outcomes taken back in the order they were put.
+
+    On a live link one parcel at a time leaves the link idle for a round trip and the center's work
+    on every parcel (open, store, receipt); with two in flight the next one's bytes flow meanwhile,
+    so the link stays full. Each slot is one `put` function (on a live carrier: its own
+    connection). With one slot, `put` runs at once in the caller's thread (a stick, in process).
+    Only content-addressed parcels (scan chunks) go through a pipeline: chained parcels must
+    arrive in order and are put one by one.
+    """
+
+    def __init__(self, puts: list[Callable[[bytes], bytes | None]],
+                 on_close: Callable[[], None] | None = None,
+                 on_abandon: Callable[[], None] | None = None):
+        self.depth = len(puts)
+        self._free: queue.SimpleQueue = queue.SimpleQueue()
+        for put in puts:
+            self._free.put(put)
+        self._pool = (ThreadPoolExecutor(self.depth, thread_name_prefix="motcua-put")
+                      if self.depth > 1 else None)
+        self._pending: deque[tuple[object, Future]] = deque()
+        self._on_close, self._on_abandon = on_close, on_abandon
+
+    def put(self, data: bytes, tag: object) -> list[tuple[object, Future]]:
+        """Start putting `data`; returns (tag, outcome) of the parcels that had to finish to make
+        room, oldest first (`outcome.result()`: the receipt, or None; or raises as `put` did)."""
+        if self._pool is None:
+            future: Future = Future()
+            try:
+                future.set_result(self._run(data))
+            except Exception as exc:          # handed to the caller through the future
+                future.set_exception(exc)
+        else:
+            future = self._pool.submit(self._run, data)
+        self._pending.append((tag, future))
+        done = []
+        while len(self._pending) >= self.depth:
+            tag_, future_ = self._pending.popleft()
+            wait([future_])
+            done.append((tag_, future_))
+        return done
+
+    def drain(self) -> list[tuple[object, Future]]:
+        """Wait for every parcel still in flight; their (tag, outcome), oldest first."""
+        done = list(self._pending)
+        self._pending.clear()
+        wait([future for _, future in done])
+        return done
+
+    def _run(self, data: bytes) -> bytes | None:
+        put = self._free.get()
+        try:
+            return put(data)
+        finally:
+            self._free.put(put)
+
+    def close(self) -> None:
+        """Cancel what has not started; wait for what is on the way, which gives up at its next
+        failure when the round ended early (`on_abandon`)."""
+        for _, future in self._pending:
+            future.cancel()
+        if self._pending and self._on_abandon is not None:
+            self._on_abandon()
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._on_close is not None:
+            self._on_close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class Carrier:
     """The interface every carrier implements; the defaults are those of a carrier with nothing to
     say (no late receipts, no down parcels, no room limit)."""
@@ -118,6 +199,10 @@ class Carrier:
         :raises NotCarried: this one did not go (CarrierFull: nor will anything else this trip)."""
         raise NotImplementedError
 
+    def pipeline(self) -> Pipeline:
+        """Where content-addressed parcels (scan chunks) are put: on this carrier, one at a time."""
+        return Pipeline([self.put_parcel])
+
     def has_room(self, nbytes: int) -> bool:
         """Whether a parcel of about `nbytes` still fits on this trip (asked before sealing one)."""
         return True
@@ -135,6 +220,17 @@ class Carrier:
 
     def put_enrollment(self, request: bytes | None) -> None:
         """Carry this point's sealed enrollment request (None: there is none any more)."""
+
+    def put_standing_request(self, request: bytes | None) -> None:
+        """Carry a restored point's signed question "where do I stand?" (`sync.standingfile`)
+        to a center that answers on a later trip (None: no question waits any more)."""
+
+    def take_standing(self) -> bytes | None:
+        """The center's signed answer to that question, if it came back on this trip."""
+        return None
+
+    def put_heartbeat(self, doc: bytes) -> None:
+        """Carry this point's signed heartbeat (`sync.heartbeat`); a newer one replaces it."""
 
     def put_rotation(self, request: bytes | None) -> bytes | dict | None:
         """Carry a key rotation request (None: none waits); the center's answer now, or None."""
@@ -155,6 +251,12 @@ class Carrier:
         """The center's answer to a key rotation request carried earlier, if one came back."""
         return None
 
+    def take_file(self, sha256: str) -> bytes | None:
+        """A file the center attached to one of this point's dossiers (a result PDF), checked
+        against its hash, or None when it cannot be had on this trip (a USB stick carries none:
+        the file waits for the next live round)."""
+        return None
+
     def take_down(self) -> Iterable[bytes]:
         """The center's parcels for this point, in the order to apply them (a list when the
         carrier knows them all at once). A carrier may offer the same parcel again until its
@@ -166,9 +268,24 @@ class HttpCarrier(Carrier):
     """Over `sync.transport.HttpTransport`: resumable uploads, signed requests, retries."""
 
     live = True
+    depth = 2            # uploads in flight at once in a pipeline (each on its own connection)
 
     def __init__(self, transport: HttpTransport):
         self.transport = transport
+
+    def pipeline(self) -> Pipeline:
+        """Scan chunks two at a time, each slot on its own connection, so the link carries the next
+        chunk while the center takes in the last one and its receipt comes back."""
+        forks = [self.transport.fork() for _ in range(self.depth)]
+        if self.depth < 2 or None in forks:
+            return super().pipeline()
+
+        def close() -> None:
+            for fork in forks:
+                self.transport.bytes_sent += fork.bytes_sent
+                fork.close()
+        return Pipeline([fork.upload_parcel for fork in forks], on_close=close,
+                        on_abandon=lambda: [fork.give_up.set() for fork in forks])
 
     def close(self) -> None:
         self.transport.close()
@@ -188,8 +305,14 @@ class HttpCarrier(Carrier):
     def put_rotation(self, request: bytes | None) -> dict | None:
         return None if request is None else self.transport.rotate_keys(request)
 
+    def put_heartbeat(self, doc: bytes) -> None:
+        self.transport.heartbeat(doc)
+
     def put_receipt(self, parcel_sha256: str, receipt: bytes) -> None:
         self.transport.send_down_receipt(receipt)
+
+    def take_file(self, sha256: str) -> bytes | None:
+        return self.transport.fetch_blob(sha256)
 
     def take_down(self) -> Iterator[bytes]:
         while True:
@@ -203,6 +326,8 @@ class InProcessCarrier(HttpCarrier):
     """The HTTP protocol handed straight to a center's Flask app in this process (its test client,
     no socket): the whole of the center's sync endpoints and the point's transport, minus TCP.
     For tests and tools that hold both sides."""
+
+    depth = 1            # no link to keep full, and one app in this process: one at a time
 
     def __init__(self, app, *, node_id: str, identity: crypto.Identity, center_sign_pub: bytes,
                  policy: RetryPolicy | None = None, chunk_bytes: int | None = None):

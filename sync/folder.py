@@ -31,7 +31,7 @@ from typing import Callable
 
 from motcua import errors as E, legaltime
 from sync import crypto, stickfs
-from sync.carrier import TripReport
+from sync.carrier import Note, TripReport, say
 from sync.events import CENTER_ID
 from sync.parcel import ParcelRefused, canonical_json, parcel_sha256, peek_header, verify_parcel
 from sync.receipt import verify_receipt
@@ -200,14 +200,14 @@ def read_manifest(lane_dir: Path, writer_sign_pub: bytes | None) -> dict | None:
         doc = json.loads(read_doc(path))
         body, signature = doc["manifest"], base64.b64decode(doc["signature"], validate=True)
     except StickRefused as exc:
-        raise ValueError(exc.message_vi) from None
+        raise ValueError(exc.said or exc.message_vi) from None
     except (ValueError, KeyError, TypeError):
-        raise ValueError("manifest unreadable") from None
+        raise ValueError(E.VERIFY_MANIFEST_UNREADABLE()) from None
     if writer_sign_pub is not None:
         try:
             crypto.verify(canonical_json(body), signature, writer_sign_pub, purpose="ferry-manifest")
         except crypto.CryptoRefused:
-            raise ValueError("manifest signature does not verify") from None
+            raise ValueError(E.VERIFY_MANIFEST_UNSIGNED()) from None
     return body
 
 
@@ -247,9 +247,9 @@ def read_public_keys(folder: str | os.PathLike) -> tuple[str, crypto.PublicKeys,
                   + [crypto.PublicKeys.from_dict(p) for p in k.get("previous", [])]
                   for u, k in body["points"].items()}
     except StickRefused as exc:
-        raise ValueError(exc.message_vi) from None
+        raise ValueError(exc.said or exc.message_vi) from None
     except (ValueError, KeyError, TypeError, crypto.CryptoRefused):
-        raise ValueError("public keys file unreadable or not signed by its center") from None
+        raise ValueError(E.VERIFY_KEYS_UNREADABLE()) from None
     return body["center"]["id"], center, points
 
 
@@ -266,23 +266,33 @@ def prune(lane_dir: Path, keep: set[str], report: FerryReport | None = None) -> 
             gone += remove_file(path)
         except StickRefused as exc:
             if report is not None:
-                report.leave(path.name, exc.message_vi)
+                report.leave(path.name, _why(exc))
     return gone
+
+
+def _why(exc: Exception) -> Note:
+    """What an error says, as a catalogue sentence when it carries one."""
+    said = getattr(exc, "said", None) or (exc.args[0] if exc.args else None)
+    return said if isinstance(said, E.Said) else getattr(exc, "message_vi", None) or str(exc)
 
 
 @dataclass
 class VerifyReport:
-    """What `verify_folder` found: one line per file, and the problems among them."""
-    lines: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    """What `verify_folder` found: one note per file, and the problems among them, catalogue
+    sentences rendered in either language by `lines`."""
+    notes: list[Note] = field(default_factory=list)
+    problems: list[Note] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def bad(self, text: str) -> None:
-        self.problems.append(text)
-        self.lines.append(f"LỖI  {text}")
+    def bad(self, problem: Note) -> None:
+        self.problems.append(problem)
+        self.notes.append(E.VERIFY_BAD(problem=problem))
+
+    def lines(self, lang: str = "vi") -> list[str]:
+        return [say(note, lang) for note in self.notes]
 
 
 def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None = None) -> VerifyReport:
@@ -292,27 +302,26 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
     try:
         units, odd = survey(folder)
     except StickUnusable as exc:
-        report.bad(exc.message_vi)
+        report.bad(_why(exc))
         return report
     if kind_of(ferry_root(folder)) != "dir":
-        report.bad(f"không thấy thư mục {ROOT_NAME}/ trong {folder}: đúng USB chưa?")
+        report.bad(E.VERIFY_NOT_A_STICK(root=ROOT_NAME, folder=str(folder)))
         return report
     for name, exc in odd:
-        report.bad(exc.message_vi)
+        report.bad(_why(exc))
     try:
         keys = read_public_keys(folder)
     except ValueError as exc:
         keys = None
-        report.bad(f"{KEYS_NAME}: {exc}")
+        report.bad(E.VERIFY_FILE_BAD(file=KEYS_NAME, detail=_why(exc)))
     if keys is None:
-        report.lines.append("Không có khóa công khai trên USB: chỉ kiểm tra cấu trúc và mã băm, "
-                            "chưa kiểm tra chữ ký.")
+        report.notes.append(E.VERIFY_NO_KEYS())
         center_id, center, points = CENTER_ID, None, {}
     else:
         center_id, center, points = keys
-        report.lines.append(f"Khóa trung tâm trên USB: {center.fingerprint()}")
+        report.notes.append(E.VERIFY_CENTER_KEY(fingerprint=center.fingerprint()))
         if center_fingerprint and center.fingerprint() != center_fingerprint.strip().lower():
-            report.bad(f"{KEYS_NAME}: khóa trung tâm khác dấu vân tay {center_fingerprint}")
+            report.bad(E.VERIFY_OTHER_CENTER(file=KEYS_NAME, fingerprint=center_fingerprint))
 
     def keys_of(party: str) -> list[crypto.PublicKeys] | None:
         return [center] if party == center_id else points.get(party)
@@ -322,13 +331,13 @@ def verify_folder(folder: str | os.PathLike, *, center_fingerprint: str | None =
             try:
                 lane_dir = open_lane(folder, unit, direction)
             except StickRefused as exc:
-                report.bad(f"{ROOT_NAME}/{unit}: {exc.message_vi}")
+                report.bad(E.VERIFY_FILE_BAD(file=f"{ROOT_NAME}/{unit}", detail=_why(exc)))
                 continue
             if lane_dir is None:
                 continue
             writer, reader = (unit, center_id) if direction == "up" else (center_id, unit)
             _verify_lane(report, lane_dir, f"{unit}/{direction}", writer, reader, keys_of, keys is not None)
-    report.lines.append(f"{'Tốt' if report.ok else 'CÓ LỖI'}: {len(report.problems)} vấn đề.")
+    report.notes.append((E.VERIFY_ALL_GOOD if report.ok else E.VERIFY_SOME_BAD)(n=len(report.problems)))
     return report
 
 
@@ -343,24 +352,25 @@ def _verify_lane(report: VerifyReport, lane_dir: Path, label: str, writer: str, 
         except ValueError as exc:
             error = error or exc
     if manifest is None and error is not None:
-        report.bad(f"{label}/{MANIFEST_NAME}: {error}")
+        report.bad(E.VERIFY_FILE_BAD(file=f"{label}/{MANIFEST_NAME}", detail=_why(error)))
     files = (manifest or {}).get("files", [])
     listed = {e.get("name"): e for e in (files if isinstance(files, list) else [])
               if isinstance(e, dict)}
     if manifest is None and (parcel_files(lane_dir) or receipt_files(lane_dir)):
-        report.bad(f"{label}: không có bản kê (manifest) hợp lệ")
+        report.bad(E.VERIFY_NO_MANIFEST(lane=label))
     for name, entry in listed.items():
         if not isinstance(name, str) or not _LISTED_NAME.fullmatch(name):
-            report.bad(f"{label}: bản kê ghi một tên lạ {name!r}")
+            report.bad(E.VERIFY_ODD_NAME(lane=label, name=repr(name)))
             continue
         path = lane_dir / name
         kind = kind_of(path)
         if kind is None:
-            report.bad(f"{label}/{name}: thiếu tệp có trong bản kê")
+            report.bad(E.VERIFY_MISSING(file=f"{label}/{name}"))
         elif kind != "file":
-            report.bad(stickfs.refusal(kind, f"{label}/{name}").message_vi)
+            report.bad(_why(stickfs.refusal(kind, f"{label}/{name}")))
         elif path.lstat().st_size != entry.get("size"):
-            report.bad(f"{label}/{name}: kích thước {path.lstat().st_size}, bản kê ghi {entry.get('size')}")
+            report.bad(E.VERIFY_SIZE(file=f"{label}/{name}", size=path.lstat().st_size,
+                                     listed=entry.get("size")))
     chain: dict[int, tuple[str, str]] = {}
     blobs: dict[str, list[int]] = {}
     for path in parcel_files(lane_dir):
@@ -368,57 +378,60 @@ def _verify_lane(report: VerifyReport, lane_dir: Path, label: str, writer: str, 
             data = read_parcel(path)
         except StickRefused as exc:
             if exc.reason != "missing" or path.name not in listed:      # already said above
-                report.bad(f"{label}/{path.name}: {exc.reason}: {exc.message_vi}")
+                report.bad(E.VERIFY_FILE_REFUSED(file=f"{label}/{path.name}", code=exc.reason,
+                                                 detail=_why(exc)))
             continue
         name, sha = path.name, parcel_sha256(data)
         if manifest is not None and name not in listed:
-            report.bad(f"{label}/{name}: không có trong bản kê")
+            report.bad(E.VERIFY_UNLISTED(file=f"{label}/{name}"))
         elif name in listed and listed[name].get("sha256") != sha:
-            report.bad(f"{label}/{name}: mã băm khác bản kê (bị sửa hoặc chép hỏng)")
+            report.bad(E.VERIFY_HASH(file=f"{label}/{name}"))
             continue
         try:
             header = (verify_parcel(data, sender_keys_lookup=keys_of, expected_recipient=reader)
                       if signed else peek_header(data))
         except ParcelRefused as exc:
-            report.bad(f"{label}/{name}: {exc.reason}")
+            report.bad(E.VERIFY_FILE_BAD(file=f"{label}/{name}", detail=exc.reason))
             continue
         if header.sender != writer or header.recipient != reader:
-            report.bad(f"{label}/{name}: gói của {header.sender} gửi {header.recipient}, "
-                       f"không thuộc làn này")
+            report.bad(E.VERIFY_WRONG_LANE(file=f"{label}/{name}", sender=header.sender,
+                                           recipient=header.recipient))
             continue
         if header.kind == "blob-chunk":
             blobs.setdefault(header.blob_sha256, [header.blob_length, 0])[1] += header.content_length
         else:
             chain[header.seq] = (header.prev_hash, sha)
-        report.lines.append(f"tốt  {label}/{name} {header.kind} "
-                            f"{'seq ' + str(header.seq) if header.seq else ''} {len(data)} B".rstrip())
+        good = E.VERIFY_PARCEL_OK if header.seq else E.VERIFY_CHUNK_OK
+        report.notes.append(good(file=f"{label}/{name}", kind=header.kind, seq=header.seq,
+                                 size=len(data)))
     seqs = sorted(chain)
     for a, b in zip(seqs, seqs[1:]):
         if b != a + 1:
-            report.bad(f"{label}: thiếu gói số {a + 1}..{b - 1} trong chuỗi")
+            report.bad(E.VERIFY_GAP(lane=label, first=a + 1, last=b - 1))
         elif chain[b][0] != chain[a][1]:
-            report.bad(f"{label}: gói số {b} không nối tiếp gói số {a}")
+            report.bad(E.VERIFY_BROKEN_CHAIN(lane=label, seq=b, prev=a))
     for i, (length, have) in enumerate(blobs.values(), 1):
-        state = "đủ" if have >= length else "một phần, phần còn lại đi chuyến khác"
-        report.lines.append(f"     {label}: tệp quét {i}: {have / 1e6:.1f}/{length / 1e6:.1f} MB ({state})")
+        report.notes.append(E.VERIFY_SCAN(lane=label, n=i, have=f"{have / 1e6:.1f}",
+                                          length=f"{length / 1e6:.1f}",
+                                          state=E.SCAN_WHOLE if have >= length else E.SCAN_PART))
     for path in receipt_files(lane_dir):
         name = path.relative_to(lane_dir).as_posix()
         if manifest is not None and name not in listed:
-            report.bad(f"{label}/{name}: không có trong bản kê")
+            report.bad(E.VERIFY_UNLISTED(file=f"{label}/{name}"))
         try:
             data = read_doc(path)
         except StickRefused as exc:
-            report.bad(f"{label}/{name}: {exc.reason}: {exc.message_vi}")
+            report.bad(E.VERIFY_FILE_REFUSED(file=f"{label}/{name}", code=exc.reason, detail=_why(exc)))
             continue
         if signed and writer_keys is None:
-            report.bad(f"{label}/{name}: không có khóa công khai của {writer}")
+            report.bad(E.VERIFY_NO_WRITER_KEY(file=f"{label}/{name}", writer=writer))
         elif signed:
             try:
                 _verify_receipt_any(data, writer_keys, path.stem)
             except ParcelRefused as exc:
-                report.bad(f"{label}/{name}: biên nhận {exc.reason}")
+                report.bad(E.VERIFY_RECEIPT_BAD(file=f"{label}/{name}", code=exc.reason))
                 continue
-        report.lines.append(f"tốt  {label}/{name} biên nhận")
+        report.notes.append(E.VERIFY_RECEIPT_OK(file=f"{label}/{name}"))
 
 
 def _verify_receipt_any(data: bytes, keys: list[crypto.PublicKeys], parcel_sha: str) -> None:

@@ -117,8 +117,11 @@ class Spool:
 
     def blob_chunk(self, sender: str, identity: crypto.Identity, recipient: str,
                    recipient_enc_pub: bytes, created_at: str, blob: bytes, blob_sha256: str,
-                   offset: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> tuple[Path, bytes]:
-        """The `blob-chunk` parcel for `blob[offset:…]`, built once and kept until acknowledged."""
+                   offset: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES, *,
+                   keep: bool = True) -> tuple[Path, bytes]:
+        """The `blob-chunk` parcel for `blob[offset:…]`: the one kept at `path` when there is
+        one, else built now and (with `keep`) kept there until acknowledged. Without `keep` the
+        caller writes it only if it must wait (a live upload cut off)."""
         path = self.folder / "blobs" / f"{blob_sha256}_{offset:015d}.mcp"
         if path.exists():
             return path, path.read_bytes()
@@ -126,5 +129,6 @@ class Spool:
         header = ParcelHeader(sender, recipient, 0, "", created_at, "blob-chunk",
                               crypto.sha256_hex(chunk), len(chunk), blob_sha256, len(blob), offset)
         data = seal_parcel(header, chunk, identity, recipient_enc_pub)
-        write_durably(path, data)
+        if keep:
+            write_durably(path, data)
         return path, data

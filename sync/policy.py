@@ -99,6 +99,15 @@ def authorize_all(events: Iterable[Event], *, sender: str, owners: Mapping[str, 
     return out
 
 
+def authorize_heartbeat(body: Mapping, *, sender: str) -> E.Said | None:
+    """None when `sender` may report this heartbeat: a point speaks only for itself, and the
+    center sends none."""
+    unit = str(body.get("unit_code", ""))
+    if sender == CENTER or unit != sender:
+        return E.HEARTBEAT_FOREIGN(unit=unit[:32], sender=sender[:32])
+    return None
+
+
 # --- the table in docs/protocol.md ----------------------------------------------------------------
 
 _POINT, _OTHER = "07024", "07027"

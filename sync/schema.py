@@ -256,3 +256,29 @@ def check_event(ev: Event) -> None:
                              optional=True)
     if ev.kind == "conflict.resolved" and ev.payload["decision"] not in DECISIONS:
         _fail("payload.decision", "phải là keep_a, keep_b hoặc value")
+
+
+_VERSIONS = array(text(64, required=True), 32)
+HEARTBEAT = record({
+    "format": text(64, required=True), "unit_code": text(32, required=True, pattern=_ID),
+    "sent_at": iso_time(required=True), "version": text(64, required=True),
+    "backlog": record({"events": integer(0, 1 << 40, required=True),
+                       "scans": integer(0, 1 << 40, required=True),
+                       "bytes": integer(0, 1 << 60, required=True),
+                       "oldest_waiting": iso_time()}, max_keys=16),
+    "disk_free_bytes": integer(0, 1 << 60, required=True), "last_backup_at": iso_time(),
+    "clock": record({"wall": iso_time(required=True), "hlc": text(64, required=True)},
+                    max_keys=8),
+    "catalogue_versions": _VERSIONS, "calendar_versions": _VERSIONS,
+}, max_keys=32)
+
+
+def check_heartbeat(body: Any) -> None:
+    """Check a point's heartbeat body (`sync.heartbeat`). :raises SchemaError: the first bad field."""
+    if not _depth(body, 4):
+        _fail("heartbeat", "lồng sâu quá 4 tầng")
+    HEARTBEAT(body, "heartbeat")
+    try:
+        Stamp.parse(body["clock"]["hlc"])
+    except ValueError:
+        _fail("heartbeat.clock.hlc", "không phải dấu giờ lai")

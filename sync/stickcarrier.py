@@ -19,8 +19,10 @@ from sync import crypto, folder as stick
 from sync.carrier import Carrier, CarrierFull, NotCarried, TripReport
 from sync.enrollfile import REQUEST_FILE_NAME
 from sync.events import CENTER_ID
+from sync.heartbeat import FILE_NAME as HEARTBEAT_FILE
 from sync.key_rotation import ANSWER_FILE_NAME as ROTATE_ANSWER, REQUEST_FILE_NAME as ROTATE_REQUEST
 from sync.parcel import ParcelRefused, parcel_file_name, parcel_sha256, peek_header
+from sync.standingfile import ANSWER_FILE_NAME as STANDING_ANSWER, REQUEST_FILE_NAME as STANDING_REQUEST
 from sync.stickfs import StickRefused
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,21 @@ class FolderCarrier(Carrier):
     def put_enrollment(self, request: bytes | None) -> None:
         if self._put_doc(REQUEST_FILE_NAME, request):
             self.report.went.append(E.TRIP_WENT_ENROLL())
+
+    def put_standing_request(self, request: bytes | None) -> None:
+        if self._put_doc(STANDING_REQUEST, request):
+            self.report.went.append(E.TRIP_WENT_STANDING())
+
+    def take_standing(self) -> bytes | None:
+        """:raises StickRefused: something other than a readable file lies under its name."""
+        path = self.down / STANDING_ANSWER if self.down else None
+        if path is None or not stick.present(path):
+            return None
+        return stick.read_doc(path)
+
+    def put_heartbeat(self, doc: bytes) -> None:
+        if self._put_doc(HEARTBEAT_FILE, doc):
+            self.report.went.append(E.TRIP_WENT_HEARTBEAT())
 
     def put_rotation(self, request: bytes | None) -> None:
         if self._put_doc(ROTATE_REQUEST, request):

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -42,6 +43,7 @@ PIECE_BYTES = 64 * 1024                  # the center checks each piece against 
 UPLOAD_FIELDS = ("Upload-Length", "Upload-Offset", "Motcua-Parcel-Sha256", "Motcua-Piece-Bytes",
                  "Motcua-Piece-Sha256")
 TUS_RESUMABLE = "1.0.0"
+CREATE_SETTLE_S = 0.2      # before asking again where an upload cut during its create stands
 
 
 class TransportError(Exception):
@@ -145,12 +147,25 @@ class HttpTransport:
         self.chunk_bytes = chunk_bytes
         self.policy = policy or RetryPolicy()
         self.session = session or requests.Session()
+        self._given_session = session is not None     # e.g. in process: not ours to duplicate
         self.rng = rng or random.Random()
         self.sleep = sleep
         self.bytes_sent = 0          # request bodies that left this process (resends included)
+        self.give_up = threading.Event()   # set: an upload that fails is not tried again
 
     def close(self) -> None:
         self.session.close()
+
+    def fork(self) -> "HttpTransport | None":
+        """Another transport to the same center with the same keys and policy, on its own session
+        (its own TCP connection): what a second upload in flight uses (`sync.carrier.Pipeline`).
+        None when this one was handed a session of its own (in process, a test's)."""
+        if self._given_session:
+            return None
+        return HttpTransport(self.base, node_id=self.node_id, identity=self.identity,
+                             center_sign_pub=self.center_sign_pub, chunk_bytes=self.chunk_bytes,
+                             policy=self.policy, rng=random.Random(self.rng.random()),
+                             sleep=self.sleep)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -216,17 +231,30 @@ class HttpTransport:
         url = f"{UPLOADS}/{sha}"
         offset: int | None = None
         created = False
+        creates = 0
+        looked_again = False
         failures = 0
         while True:
             try:
                 if not created:
                     created = True        # cut or not, ask HEAD next (404: create again)
-                    done, offset = self._create(sha, data)
+                    creates += 1
+                    # Only the first create carries the parcel. Created again (HEAD said 404), it
+                    # carries nothing: the first one's bytes may still be on their way into the
+                    # center (a cut reaches the client before the center has even read the
+                    # request), and a body the center then finds it holds is sent for nothing.
+                    done, offset = self._create(sha, data, with_body=creates == 1)
                     if done is not None:
                         return done
                 if offset is None:
                     r = self._upload_call("HEAD", url)
-                    if r.status_code == 404:          # the center lost or dropped it: start again
+                    if r.status_code == 404 and creates == 1 and not looked_again:
+                        # Cut during the create: on a fast link the center may not have started
+                        # on the request yet (its bytes wait in its socket). Look once more.
+                        looked_again = True
+                        self.sleep(CREATE_SETTLE_S)
+                        continue
+                    if r.status_code == 404:          # not there: create it again
                         created = False
                         continue
                     offset = int(self._check(r, 200).headers["Upload-Offset"])
@@ -247,7 +275,7 @@ class HttpTransport:
                 reached = offset is not None or isinstance(exc, _CutMidBody)
                 offset = None                         # ask where it stands before sending more
                 failures += 1
-                if failures >= self.policy.attempts:
+                if failures >= self.policy.attempts or self.give_up.is_set():
                     raise TransportError(E.SYNC_UNREACHABLE(what=E.STEP_UPLOAD,
                                                             why=_plain(exc))) from None
                 if reached and failures == 1 and not isinstance(exc, _Retry):
@@ -277,12 +305,14 @@ class HttpTransport:
                 raise _CutMidBody(str(exc)) from None
             raise
 
-    def _create(self, sha: str, data: bytes) -> tuple[bytes | None, int]:
-        """Create the upload with its first chunk: (receipt if that finished it, offset)."""
+    def _create(self, sha: str, data: bytes, *, with_body: bool = True) -> tuple[bytes | None, int]:
+        """Create the upload, with its first chunk as body unless told not to: (receipt if that
+        finished it, offset)."""
         fields = {"Upload-Length": str(len(data)), "Motcua-Parcel-Sha256": sha,
                   "Motcua-Piece-Bytes": str(PIECE_BYTES), "Motcua-Piece-Sha256": piece_hashes(data),
                   "Content-Type": "application/offset+octet-stream"}
-        r = self._upload_call("POST", UPLOADS, data[:self.chunk_bytes], fields)
+        body = data[:self.chunk_bytes] if with_body else b""
+        r = self._upload_call("POST", UPLOADS, body, fields)
         if r.status_code == 200:
             return r.content, len(data)
         return None, int(self._check(r, 201).headers["Upload-Offset"])
@@ -312,9 +342,33 @@ class HttpTransport:
         """{"held": [sha…], "partial": {sha: [offset…]}} as signed by the center."""
         return self._signed_json("/sync/v1/blobs/have", {"blobs": shas}, E.STEP_BLOBS)
 
+    def fetch_blob(self, sha256: str) -> bytes | None:
+        """A file the center holds on one of this point's dossiers, checked against its hash;
+        None when the center has no such file for this point.
+        :raises TransportError: unreachable, or bytes that are not what the hash names."""
+        body = json.dumps({"sha256": sha256}).encode()
+
+        def step():
+            r = self._call("POST", "/sync/v1/blobs/get", body=body, signed=True,
+                           headers={"Content-Type": "application/json"})
+            if r.status_code == 404:
+                return None
+            return self._check(r, 200).content
+        data = self._retrying(E.STEP_FILE, step)
+        if data is not None and hashlib.sha256(data).hexdigest() != sha256:
+            raise TransportError(E.FILE_HASH_MISMATCH, retryable=False)
+        return data
+
     def standing(self) -> dict:
         """Where the center stands with this point (after a restore; docs/protocol.md), signed."""
         return self._signed_json("/sync/v1/standing", {}, E.STEP_STANDING)
+
+    def heartbeat(self, doc: bytes) -> dict:
+        """Hand the center this point's signed heartbeat (`sync.heartbeat`); what it stored."""
+        def step():
+            return self._check(self._call("POST", "/sync/v1/heartbeat", body=doc, signed=True,
+                                          headers={"Content-Type": "application/json"}), 200).json()
+        return self._retrying(E.STEP_HEARTBEAT, step)
 
     def rotate_keys(self, request_doc: bytes) -> dict:
         """Send a key rotation request (`sync.key_rotation`); the center's signed answer document.

@@ -126,10 +126,11 @@ def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
     # Before the first contact the clerk keeps working: today's numbers jump clear of the lost ones.
     offline = receive_dossier(dossier_body(), "lan@test")
     assert offline.code not in center_codes and int(offline.code[-4:]) > 5000
-    # A stick cannot tell the point where the center stands: refused until the network has.
+    # A stick only carries the question: no parcel goes before the center has answered.
     out = CliRunner().invoke(main, ["node", "export", "--data-dir", str(folder), "--to",
                                     str(tmp_path / "stick")])
-    assert out.exit_code != 0 and "khôi phục" in out.output
+    assert out.exit_code == 0 and "khôi phục" in out.output, out.output
+    assert not list((tmp_path / "stick" / "motcua" / "07024" / "up").glob("*.mcp"))
     open_database(folder)
 
     sync_until_clean(folder)
@@ -152,5 +153,83 @@ def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
     assert {e.event_id for e in Event.select() if e.origin == "07024"} <= held_ids
     assert Dossier.get(Dossier.code == before[0]).status == 4
     # A dossier received after the restore, on the next day's numbers, goes on from the center's.
+    nxt = receive_dossier(dossier_body(), "lan@test")
+    assert nxt.code not in codes
+
+
+def test_old_backup_restored_on_an_island_resumes_by_stick(center, tmp_path):
+    """No network after the restore: the question and the center's signed answer ride the stick.
+    No parcel sequence, event id or dossier code the center holds is used again; nothing is lost;
+    an answer made for another question (an older restore) is refused."""
+    from central.models import Dossier as CDossier, Event as CEvent, Point, Refusal, SeenParcel
+    from node.backup import make_backup, needs_standing
+    from node.db import close_database, open_database
+    from node.ferry import export_to, import_from
+    from node.models import Dossier, Event
+    from node.reception import receive_dossier, transition
+    from tests.conftest import dossier_body
+    from tests.procs import motcua
+
+    folder = make_node(tmp_path, "07024", "Quan Lạn", center.url, center.token("07024"))
+    before = add_dossiers(folder, 3, scan_bytes=10_000)
+    sync_until_clean(folder)
+    backup = tmp_path / "usb" / "07024.mcb"
+    make_backup(folder, backup, PASS)
+    after = add_dossiers(folder, 4, scan_bytes=10_000)
+    transition(before[0], 4, "lan@test")
+    sync_until_clean(folder)
+    lost_events = {e.event_id for e in Event.select()}
+    with center.db():
+        seq_before = Point.get(Point.unit_code == "07024").last_seq_in
+    close_database()
+    shutil.rmtree(folder)
+    r = CliRunner().invoke(main, ["node", "restore", "--data-dir", str(folder), "--from",
+                                  str(backup)], input=PASS + "\n")
+    assert r.exit_code == 0, r.output
+    open_database(folder)
+    offline = receive_dossier(dossier_body(), "lan@test")       # work goes on before any answer
+
+    stick = tmp_path / "stick"
+    trip = export_to(folder, stick)                              # the question only
+    assert needs_standing() and not trip.counts.get("parcels")
+    assert not list((stick / "motcua" / "07024" / "up").glob("*.mcp"))
+    old_question = (stick / "motcua" / "07024" / "up" / "standing-request.json").read_bytes()
+
+    # An answer to another question (made for a forged nonce) does not move the point.
+    motcua("central", "import", "--data-dir", center.dir, "--from", stick)
+    answer = stick / "motcua" / "07024" / "down" / "standing.json"
+    good = answer.read_bytes()
+    from node.facts import get_state, set_state
+    from node.rounds import STANDING_NONCE_KEY
+    mine = get_state(STANDING_NONCE_KEY)
+    set_state(STANDING_NONCE_KEY, "f" * 32)
+    report = export_to(folder, stick)
+    assert needs_standing() and any(code == "bad_standing_request" for _, code, _ in report.refused)
+    set_state(STANDING_NONCE_KEY, mine)
+    (stick / "motcua" / "07024" / "up" / "standing-request.json").write_bytes(old_question)
+    answer.write_bytes(good)
+
+    import_from(folder, stick)                                   # the answer: resume, take down
+    assert not needs_standing()
+    for _ in range(4):                                           # a few trips, as the boat goes
+        export_to(folder, stick)
+        motcua("central", "import", "--data-dir", center.dir, "--from", stick)
+        import_from(folder, stick)
+    assert not (stick / "motcua" / "07024" / "up" / "standing-request.json").exists()
+    assert not answer.exists()
+
+    with center.db():
+        refusals = [(x.reason_code, x.message) for x in Refusal.select()]
+        seqs = [s.seq for s in SeenParcel.select().where(SeenParcel.sender == "07024")]
+        point = Point.get(Point.unit_code == "07024")
+        codes = [d.code for d in CDossier.select().where(CDossier.origin == "07024")]
+        held_ids = {e.event_id for e in CEvent.select().where(CEvent.origin == "07024")}
+    assert refusals == []
+    assert len(seqs) == len(set(seqs)) and point.last_seq_in > seq_before
+    assert len(codes) == len(set(codes)) == len(before) + len(after) + 1 and offline.code in codes
+    assert {d.code for d in Dossier.select()} == set(before + after + [offline.code])
+    assert lost_events <= {e.event_id for e in Event.select()}
+    assert {e.event_id for e in Event.select() if e.origin == "07024"} <= held_ids
+    assert Dossier.get(Dossier.code == before[0]).status == 4
     nxt = receive_dossier(dossier_body(), "lan@test")
     assert nxt.code not in codes

@@ -73,3 +73,27 @@ def test_revoke_needs_admin_csrf_and_confirmation(fleet_app):
     assert ok.status_code == 302 and Point.get(Point.unit_code == "07024").key_status == "revoked"
     page = admin.get("/points/").get_data(as_text=True)
     assert "revoke-07024" not in page and "đã thu hồi" in page
+
+
+def test_fleet_page_shows_the_last_heartbeat(fleet_app):
+    """A point's signed heartbeat: its version, disk free, last backup and scans waiting on its
+    row; and it counts as contact (the point is no longer silent)."""
+
+    from central.heartbeats import take_heartbeat
+    from central.models import Point
+    from sync import crypto, heartbeat
+    me = crypto.generate_identity()
+    keys = me.public_keys().to_dict()
+    Point.update(sign_pub=keys["sign_pub"], enc_pub=keys["enc_pub"]).where(
+        Point.unit_code == "07030").execute()
+    body = {"unit_code": "07030", "sent_at": "2026-03-05T11:59:00.000", "version": "9.8.7",
+            "backlog": {"events": 2, "scans": 5, "bytes": 1500000, "oldest_waiting": None},
+            "disk_free_bytes": 12_300_000_000, "last_backup_at": "2026-03-05T10:00:00",
+            "clock": {"wall": "2026-03-05T11:59:00", "hlc": "001772686740000-00000"},
+            "catalogue_versions": ["2025.1"], "calendar_versions": ["2026"]}
+    assert take_heartbeat(heartbeat.seal(body, me), sender="07030", via="usb")
+    client = _login(fleet_app.test_client(), "hoa")
+    html = client.get("/points/").get_data(as_text=True)
+    row = html[html.index('id="point-07030"'):].split("</tr>")[0]
+    assert "9.8.7" in row and "12.3 GB" in row and "5 tệp quét" in row and "10:00" in row
+    assert "silent-flag" not in row

@@ -9,6 +9,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 import pytest
+from central_fixtures import backend, pg_cluster  # noqa: F401  (fixtures)
 from click.testing import CliRunner
 
 from motcua import legaltime
@@ -45,11 +46,15 @@ def enroll_locally(node_dir, *, confirmed=True):
 
 def test_a_fresh_enrolled_point_is_green(node_dir, tmp_path, sane_test_backend):
     enroll_locally(node_dir)
+    from node.facts import set_state
+    from node.heartbeat import LAST_BACKUP_KEY
+    set_state(LAST_BACKUP_KEY, legaltime.now().isoformat(timespec="seconds"))
     checks = doctor.run_checks(node_dir, systemctl=fake_systemctl(tmp_path, "enabled", "active"))
     assert {c.name: c.level for c in checks} == {c.name: OK for c in checks}, \
         [c for c in checks if c.level != OK]
     assert [c.name for c in checks] == ["disk", "integrity", "wal", "clock", "keys", "enrollment",
-                                        "rules", "backlog", "contact", "scanner", "service"]
+                                        "rules", "backlog", "contact", "backup", "scanner",
+                                        "service"]
 
 
 def test_disk_fails_when_scans_will_fill_it_within_days(node_dir, monkeypatch):
@@ -85,7 +90,7 @@ def test_integrity_fails_on_a_damaged_database(tmp_path):
     check = doctor.check_integrity()
     assert check.level == FAIL and "restore" in check.hint
     checks = by_name(doctor.run_checks(d))            # every check still answers, none raises
-    assert checks["integrity"].level == FAIL and len(checks) == 11
+    assert checks["integrity"].level == FAIL and len(checks) == 12
 
 
 def test_wal_warns_when_it_grows(node_dir, monkeypatch):
@@ -170,6 +175,26 @@ def sane_test_backend(tmp_path, monkeypatch):
     return conf
 
 
+def test_backup_age_and_last_scheduled_failure(node_dir):
+    from node.backup_schedule import ERROR_KEY
+    from node.facts import set_state
+    from node.heartbeat import LAST_BACKUP_KEY
+    now = legaltime.now()
+    check = doctor.check_backup(now)
+    assert check.level == WARNING and "Chưa có" in check.message and "BACKUP_DIR" in check.hint
+    set_state(LAST_BACKUP_KEY, (now - timedelta(hours=3)).isoformat(timespec="seconds"))
+    assert doctor.check_backup(now).level == OK
+    set_state(LAST_BACKUP_KEY, (now - timedelta(days=3)).isoformat(timespec="seconds"))
+    assert doctor.check_backup(now).level == WARNING
+    set_state(LAST_BACKUP_KEY, (now - timedelta(days=20)).isoformat(timespec="seconds"))
+    check = doctor.check_backup(now)
+    assert check.level == FAIL and "480 giờ" in check.message
+    set_state(LAST_BACKUP_KEY, (now - timedelta(hours=3)).isoformat(timespec="seconds"))
+    set_state(ERROR_KEY, "2026-12-01 12:00 không thấy thư mục sao lưu /media/usb")
+    check = doctor.check_backup(now)
+    assert check.level == WARNING and "/media/usb" in check.message
+
+
 def test_scanner_found_or_not(tmp_path, monkeypatch, sane_test_backend):
     assert doctor.check_scanner().level == OK
     empty = tmp_path / "nosane"
@@ -199,13 +224,16 @@ def test_cli_json_and_exit_status_is_the_worst(node_dir, monkeypatch):
     assert r.exit_code == 2 and "LỖI" in r.output and "Kết quả: LỖI" in r.output
 
 
-def test_central_doctor(tmp_path):
+def test_central_doctor(tmp_path, backend):
+    """On either backend (`backend` is None for SQLite, else a PostgreSQL URL `init` records)."""
     runner = CliRunner()
     d = tmp_path / "c"
-    assert runner.invoke(main, ["central", "init", "--data-dir", str(d)]).exit_code == 0
+    url = ["--database-url", backend] if backend else []
+    assert runner.invoke(main, ["central", "init", "--data-dir", str(d), *url]).exit_code == 0
     r = runner.invoke(main, ["central", "doctor", "--data-dir", str(d), "--json"])
-    checks = {c["name"]: c["level"] for c in json.loads(r.output)["checks"]}
-    assert checks["keys"] == OK and checks["integrity"] == OK
+    checks = {c["name"]: c for c in json.loads(r.output)["checks"]}
+    assert checks["keys"]["level"] == OK and checks["integrity"]["level"] == OK
+    assert ("PostgreSQL" in checks["integrity"]["message"]) == bool(backend)
     os.chmod(d / "central_keys.json", 0o644)
     r = runner.invoke(main, ["central", "doctor", "--data-dir", str(d)])
     assert r.exit_code == 2 and "khóa" in r.output

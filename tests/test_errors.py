@@ -78,8 +78,8 @@ def test_no_error_is_raised_with_a_literal_sentence_or_code():
 
 
 # What a sync round or a USB trip says to people: every sentence comes from the catalogue.
-TRIP_MODULES = ("sync/transport.py", "sync/carrier.py", "sync/stickcarrier.py", "node/rounds.py",
-                "node/ferry.py", "central/ferry.py")
+TRIP_MODULES = ("sync/transport.py", "sync/carrier.py", "sync/stickcarrier.py", "sync/folder.py",
+                "node/rounds.py", "node/ferry.py", "central/ferry.py")
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -166,7 +166,7 @@ def _fields(template: str) -> set[str]:
 def test_each_entry_speaks_both_languages_with_the_same_details(name):
     m = E.catalogue()[name]
     assert re.fullmatch(r"[a-z][a-z0-9_]*", m.code), m
-    assert 400 <= m.status < 600 or (m.code == "trip_report" and m.status == 200), m
+    assert 400 <= m.status < 600 or (m.code in ("trip_report", "verify_report") and m.status == 200), m
     assert m.vi.strip() and m.en.strip(), m
     assert _fields(m.vi) == _fields(m.en), m
     assert m.vi != m.en or _fields(m.vi) >= {"detail"}, "English is a translation, not a copy"
@@ -225,3 +225,16 @@ def test_the_center_id_is_one_constant():
             if isinstance(node, ast.Constant) and node.value == CENTER_ID:
                 found.append(f"{path}:{node.lineno}")
     assert found == []
+
+
+def test_a_stick_check_speaks_either_language(tmp_path):
+    """`motcua parcel verify` reads catalogue sentences: Vietnamese on the CLI, English on asking."""
+    from sync.folder import ROOT_NAME, verify_folder
+    report = verify_folder(tmp_path)
+    assert not report.ok
+    assert report.lines("vi") == [f"LỖI  không thấy thư mục {ROOT_NAME}/ trong {tmp_path}: đúng USB chưa?"]
+    assert report.lines("en") == [f"ERROR  no {ROOT_NAME}/ folder in {tmp_path}: is it the right stick?"]
+    (tmp_path / ROOT_NAME).mkdir()
+    report = verify_folder(tmp_path)
+    assert report.ok and report.lines("en") == [
+        "No public keys on the stick: structure and hashes checked, signatures not.", "Good: 0 problems."]

@@ -59,6 +59,18 @@ def test_readme_technician_commands(center, tmp_path):
     unit = (tmp_path / "units" / "motcua-node.service").read_text()
     assert f"ReadWritePaths={tmp_path / 'var-lib-motcua'} {tmp_path / 'backup'}" in unit
     assert len(list((tmp_path / "backup").glob("07024-*.mcb"))) == 1
+    assert "[  tốt   ] backup" in out
+    # The daily backup is set: the passphrase file is private and the node's jobs run it.
+    d = tmp_path / "var-lib-motcua"
+    assert (d / "backup.passphrase").stat().st_mode & 0o077 == 0
+    from node import create_app
+    from node.db import close_database
+    try:
+        app = create_app({"DATA_DIR": str(d)})
+        assert app.config["BACKUP_DIR"] == str(tmp_path / "backup")
+        assert "backup" in app.extensions["motcua.jobs"].names
+    finally:
+        close_database()
     from central.models import Point
     with center.db():
         assert Point.get(Point.unit_code == "07024").enrolled_at is not None

@@ -13,6 +13,8 @@ import pytest
 from central_fixtures import pg_cluster  # noqa: F401  (fixture)
 from pg import missing_reason
 
+from central.migrations import POSTGRES_ONLY_INDEXES
+
 # Tables a migration makes that no model declares: the node's search index (FTS5 and its shadow
 # tables, written by triggers), the center's list of applied migrations, and SQLite's counters of
 # AUTOINCREMENT keys (the journal's and the dossiers' keys are never reused after a delete).
@@ -65,7 +67,7 @@ def describe(database, tables) -> dict:
         columns = {c.name: (_type(database, c.data_type), c.null, c.primary_key)
                    for c in database.get_columns(table)}
         indexes = sorted((tuple(i.columns), i.unique) for i in database.get_indexes(table)
-                         if not i.name.endswith("_pkey"))
+                         if not i.name.endswith("_pkey") and i.name not in POSTGRES_ONLY_INDEXES)
         actions = _on_delete(database, table)
         keys = sorted((f.column, f.dest_table, f.dest_column, actions.get(f.column))
                       for f in database.get_foreign_keys(table))

@@ -65,7 +65,14 @@ def test_200_dossiers_with_scans_arrive_exactly_once_over_a_bad_link(center, tmp
 def test_20mb_blob_over_a_link_cut_every_256kb_never_restarts_from_zero(center, tmp_path,
                                                                         closing_node_db):
     from node.models import Blob
-    proxy = proxy_to(center, cut_every_bytes=256 * 1024)
+    # Paced at 40 Mbit/s, as any real link paces bytes. Unthrottled, a whole cut's worth (~256 KB)
+    # reaches the center's socket within a millisecond, before the server has handed that request
+    # to a worker: the point, resuming at once, asks HEAD, which answers without the request the
+    # center has not started yet (it cannot know of it), and the point sends that stretch again.
+    # How often that race is lost follows the machine's load (1.08-1.34 measured), not the
+    # protocol; paced, the request is always being read when the cut comes (1.006 measured at a
+    # load average of 6.7 on 2 cores).
+    proxy = proxy_to(center, cut_every_bytes=256 * 1024, rate_kbit=40_000)
     try:
         node = make_node(tmp_path, "07024", "Quan Lạn", f"http://127.0.0.1:{proxy.listen_port}",
                          center.token("07024"))
@@ -81,10 +88,9 @@ def test_20mb_blob_over_a_link_cut_every_256kb_never_restarts_from_zero(center, 
     assert stats["cuts"] >= 40, stats
     ratio = stats["bytes_up"] / blob.size
     print(f"20 MB blob: {stats['cuts']} cuts, bytes up / blob = {ratio:.3f}")
-    # Restarting from zero after a cut would send the blob again and again (ratio ≫ 2 over ~100
-    # cuts); resuming costs what was in flight. On a loaded 2-core machine that has measured
-    # 1.14–1.34 (the link bench, rate-limited like a real link, measures ≤ 1.03).
-    assert ratio < 1.5, stats
+    # Restarting from zero after a cut would never finish a 1 MiB parcel (a connection carries
+    # ~256 KB); resuming at the exact byte costs only the request headers of each reconnection.
+    assert ratio < 1.05, stats
 
 
 def test_officer_transition_reaches_the_node_once(center, tmp_path, closing_node_db):

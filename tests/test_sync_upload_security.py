@@ -3,6 +3,7 @@ bounded, and resumed at the exact byte"), against a real `motcua central serve` 
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 from datetime import timedelta
 
@@ -275,3 +276,40 @@ def test_abandoned_uploads_expire(center):
     path = f"/sync/v1/uploads/{sha}"
     r = requests.head(center.url + path, headers=signed(s, "HEAD", path), timeout=10)
     assert r.status_code == 404
+
+
+def test_unjoined_scan_chunks_are_bounded_by_a_per_point_quota(tmp_path):
+    """Chunks of scans never completed stay in `blobs/partial/` until the sweep: a point may keep
+    at most BLOB_PARTIAL_QUOTA_BYTES there. Beyond, its chunks of yet other scans are refused
+    (`blob_quota_exceeded`, a signed refusal); a chunk that completes its scan still goes, and
+    another point's chunks are not affected."""
+    from sync.blobs import build_blob_parcels
+    c = Center(tmp_path)
+    with open(c.dir / "central.cfg", "a") as cfg:
+        cfg.write("\nBLOB_PARTIAL_QUOTA_BYTES = 40000\n")
+    c.start()
+    try:
+        a, b = Sender(c, c.url), Sender(c, c.url)
+
+        def first_chunks(s: Sender, n: int) -> list:
+            """The first 16 KiB chunk of `n` different 32 KiB scans, and the rest of each."""
+            out = []
+            for _ in range(n):
+                scan = os.urandom(32 * 1024)
+                out.append(build_blob_parcels(s.unit, s.identity, "central", s.center_keys.enc_pub,
+                                              str(Stamp(1, 0)), scan, chunk_size=16 * 1024))
+            return out
+        scans = first_chunks(a, 3)
+        assert a.send(scans[0][0])["result"] == "applied"        # 16 KiB held, unjoined
+        assert a.send(scans[1][0])["result"] == "applied"        # 32 KiB
+        refused = a.send(scans[2][0])                            # 48 KiB > 40000: refused
+        assert refused["result"] == "refused" and refused["reason"] == "blob_quota_exceeded"
+        assert a.send(scans[0][1])["result"] == "applied"        # completes scan 0: goes
+        assert a.send(scans[2][0])["result"] == "applied"        # room again
+        other = first_chunks(b, 2)
+        assert [b.send(p[0])["result"] for p in other] == ["applied", "applied"]
+        partial = sum(p.stat().st_size for p in (c.dir / "blobs" / "partial").rglob("*")
+                      if p.is_file() and a.unit in p.parts)
+        assert partial <= 40000, partial
+    finally:
+        c.stop()

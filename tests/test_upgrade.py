@@ -5,14 +5,19 @@
 work — accounts and tokens, dossiers with a scan, corrections, officers' decisions and two open
 conflicts, a refusal. Each test copies one, opens it the way the app does (which migrates it), and
 checks every row of every old table is still there with the same values, the schema is what the
-models declare, and the app still works on the old data.
+models declare, and the app still works on the old data. The center's rows are also laid into a
+PostgreSQL database at the old version and upgraded there, as a province's center would be.
 """
 from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
+import pytest
+from central_fixtures import backend, pg_cluster  # noqa: F401  (fixtures)
+from pg import missing_reason
 from test_schema import describe
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -139,3 +144,145 @@ def test_a_center_database_of_the_previous_release_upgrades_in_place(tmp_path):
 
     after = _rows(folder / "central.db")
     _assert_nothing_lost(before, after, LATEST - old_version)
+
+
+# ---- the center on PostgreSQL -----------------------------------------------------------------
+
+def _plain(value):
+    """A PostgreSQL value as SQLite stored it (booleans as 0/1, times as peewee writes them)."""
+    from datetime import datetime
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        return str(value)
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def _pg_rows(database, tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The rows of `tables` in PostgreSQL, in the fixture's order (its keys), as SQLite holds them."""
+    out = {}
+    for table, rows in tables.items():
+        if not rows:
+            continue
+        key = [c.name for c in database.get_columns(table) if c.primary_key]
+        cursor = database.execute_sql(f'SELECT * FROM "{table}" ORDER BY '
+                                      + ", ".join(f'"{k}"' for k in key))
+        names = [d[0] for d in cursor.description]
+        out[table] = [{n: _plain(v) for n, v in zip(names, row)} for row in cursor.fetchall()]
+    return out
+
+
+@pytest.mark.postgres
+def test_a_center_on_postgresql_at_the_previous_release_upgrades_in_place(tmp_path, pg_cluster):  # noqa: F811
+    """The previous release's center on PostgreSQL: its schema (the released migrations, which are
+    never edited, up to the fixture's version) holding the fixture's rows, every value as it was.
+    Opening it with this release migrates the rest on PostgreSQL; nothing is lost and work goes on
+    (the keys' sequences continue after the old rows)."""
+    if pg_cluster is None:
+        pytest.skip(missing_reason())
+    from central.db import close_database, connect, open_database
+    from central.migrations import CENTER, LATEST, schema_version
+    before = _rows(FIXTURES / "previous-central.db")
+    old_version = len(before["schema_migration"])
+    url = pg_cluster.create_database()
+
+    old = connect(database_url=url)
+    CENTER.migrate(old, target=old_version)
+    with old.atomic():
+        old.execute_sql("DELETE FROM schema_migration")
+        old.execute_sql("SET LOCAL session_replication_role = replica")   # rows in any order
+        for table, rows in before.items():
+            if table == "sqlite_sequence" or not rows:
+                continue
+            kinds = {c.name: c.data_type for c in old.get_columns(table)}
+            names = list(rows[0])
+            columns, marks = ", ".join(f'"{n}"' for n in names), ", ".join(["%s"] * len(names))
+            old.cursor().executemany(
+                f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
+                [[bool(r[n]) if kinds[n] == "boolean" and r[n] is not None else r[n] for n in names]
+                 for r in rows])
+            for (column,) in old.execute_sql(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                    "AND column_default LIKE 'nextval%%'", (table,)).fetchall():
+                old.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', %s), "
+                                f'(SELECT MAX("{column}") FROM "{table}"))', (column,))
+    assert schema_version(old) == old_version < LATEST
+    before.pop("sqlite_sequence", None)
+    assert _pg_rows(old, before) == {t: r for t, r in before.items() if r}, "the copy itself"
+    old.close()
+
+    database = open_database(database_url=url)
+    try:
+        assert schema_version(database) == LATEST
+        from central.models import MODELS
+        from central.outbound import DownParcel
+        models = MODELS + [DownParcel]
+        tables = sorted(m._meta.table_name for m in models)
+        fresh = connect(database_url=pg_cluster.create_database())
+        with fresh.bind_ctx(models, bind_refs=False, bind_backrefs=False):
+            fresh.create_tables(models)
+        assert describe(database, tables) == describe(fresh, tables)
+        fresh.close()
+
+        from central.verify import verify_center
+        report = verify_center()
+        assert report.problems == [] and report.checked == 4
+        from central.conflict_decisions import list_open_conflicts
+        assert len(list_open_conflicts()) == 2
+        from central.users import log_in
+        assert log_in("hoa", PASSWORD["hoa"], max_failures=5, lock_seconds=300).role == "officer"
+        _assert_nothing_lost(before, _pg_rows(database, before), LATEST - old_version)
+
+        from central.models import Event, Refusal
+        Refusal.create(sender="07024", reason_code="bad_signature", message="thử", at=datetime.now())
+        assert Refusal.select().count() == len(before["refusal"]) + 1   # the key went on
+        assert Event.select().count() == len(before["event"])
+    finally:
+        close_database()
+
+
+# ---- a center at v9 (heartbeats, assignee and scan count, PostgreSQL indexes) --------------------
+
+def test_a_center_at_v9_gains_the_upload_table_and_keeps_its_rows(tmp_path, backend):  # noqa: F811
+    """A center last opened by the release before uploads moved into the database (migration 9)
+    upgrades to 10: its heartbeats are kept, and a point's upload is taken, piece by piece, into
+    the new table and the object store."""
+    import hashlib
+    import io
+    import os
+
+    from central.db import close_database, connect, open_database
+    from central.migrations import CENTER, LATEST, schema_version
+    from central.uploads import UploadStore
+    from motcua.objectstore import FolderStore
+    assert LATEST == 10
+    folder = tmp_path / "center"
+    old = connect(folder, backend)
+    CENTER.migrate(old, target=9)
+    assert schema_version(old) == 9 and "upload" not in old.get_tables()
+    mark = "%s" if backend else "?"
+    old.execute_sql(
+        'INSERT INTO "point_heartbeat" ("unit_code", "received_at", "via", "sent_at", "version", '
+        '"backlog_events", "backlog_scans", "backlog_bytes", "disk_free_bytes", "body") VALUES '
+        f'({", ".join([mark] * 10)})', ("07024", datetime(2026, 3, 5, 9), "http",
+                                        datetime(2026, 3, 5, 9), "1.0", 3, 1, 20000, 10**9, "{}"))
+    old.close()
+
+    database = open_database(folder, backend)
+    try:
+        assert schema_version(database) == LATEST
+        from central.models import Heartbeat
+        assert Heartbeat.get().backlog_events == 3
+        data = os.urandom(100_000)
+        pieces = [hashlib.sha256(data[i:i + 65536]).hexdigest() for i in range(0, len(data), 65536)]
+        sha = hashlib.sha256(data).hexdigest()
+        uploads = UploadStore(FolderStore(folder))
+        assert uploads.create("07024", sha, len(data), 65536, pieces,
+                              body=lambda: (io.BytesIO(data[:70_000]), 70_000)) == 70_000
+        rest = data[70_000:]
+        assert uploads.append("07024", sha, 70_000, rest, len(rest)) == (len(data), len(data))
+        assert uploads.read_complete("07024", sha) == data
+    finally:
+        close_database()

@@ -172,3 +172,23 @@ def test_usb_page_in_english(finished_job, clerk):
     flashed = clerk.post("/usb/export", data={"folder": "/", "max_mb": "many", "csrf_token": token},
                          follow_redirects=True).text
     assert "The size limit must be a number (MB)." in flashed
+
+
+def test_help_and_dossier_pages_in_english(clerk):
+    """The help page and a dossier's page (its forms' links, tracking book, history) once held
+    Vietnamese outside the catalogue; in English none of it shows, the commands stay as typed."""
+    import html
+
+    from node import reception
+    from tests.conftest import dossier_body
+    d = reception.receive_dossier(dossier_body(), "lan")
+    help_vi = html.unescape(clerk.get("/help").text)
+    assert "Khi mất mạng" in help_vi and "Nhập từ USB" in help_vi
+    _english(clerk)
+    help_en = html.unescape(clerk.get("/help").text)
+    assert "When the network is down" in help_en and "Khi mất mạng" not in help_en
+    assert "motcua node export --to <folder>" in help_en and "thư mục" not in help_en
+    page = html.unescape(clerk.get(f"/dossiers/{d.code}").text)
+    assert "01 Receipt and appointment" in page and "05 Control sheet" in page
+    assert f"Volume {d.book_volume}, no. {d.book_number}" in page and "Quyển" not in page
+    assert "New dossier" in page and "Giấy tiếp nhận" not in page

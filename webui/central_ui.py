@@ -48,7 +48,7 @@ def _fmt_size(value) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the officers' UI on a center app: blueprints, templates, assets, cookie settings."""
-    from webui.central import auth, conflicts, dashboard, dossiers, fleet, lookup
+    from webui.central import auth, conflicts, dashboard, dossiers, fleet, lookup, rules, users
 
     for key, value in UI_DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(dt=_fmt_dt, money=_fmt_money, size=_fmt_size)
     app.register_blueprint(Blueprint("ui", __name__, static_folder=str(HERE / "static"),
                                      static_url_path="/assets"))
-    for module in (auth, conflicts, dossiers, dashboard, fleet, lookup):
+    for module in (auth, conflicts, dossiers, dashboard, fleet, lookup, rules, users):
         app.register_blueprint(module.bp)
 
     @app.get("/")

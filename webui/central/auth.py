@@ -52,6 +52,19 @@ guard(bp)
 login_required = login_guard("center_auth.login")
 
 
+def admin_required(view):
+    """Log in first (the center's login page); then admins only, 403 for anyone else."""
+    import functools
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if g.user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
 def require_act() -> None:
     """Officers and admins decide; leaders only read. Aborts 403 otherwise."""
     from central.users import CAN_ACT
@@ -91,3 +104,12 @@ def logout():
     end_session(session.get("center_sid"))
     session.clear()
     return redirect(url_for("center_auth.login"))
+
+
+@bp.post("/language")
+def language():
+    """Switch between Vietnamese and English, then go back where the officer was."""
+    lang = request.form.get("lang")
+    if lang in i18n.LANGUAGES:
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("back")))

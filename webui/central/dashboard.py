@@ -2,17 +2,16 @@
 (by date finished) and point, on-time charts drawn on the server, and a CSV export."""
 from __future__ import annotations
 
-import csv
-import io
-import re
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
 from central import desk, queuestats, stats
 from motcua import errors as E, legaltime
 from motcua.errors import InvalidInput
+from webui import i18n
+from webui.central import sheets
 from webui.central.auth import guard, login_required
 from webui.central.charts import rate_bars
 
@@ -50,7 +49,7 @@ def index():
                            gettext("Tỷ lệ sớm và đúng hạn theo điểm"), chart_id="chart-point"),
     }
     return render_template("central/dashboard.html", s=figures, f=f, charts=charts,
-                           points=desk.filter_choices()["points"], queue=_queue_figures(f))
+                           points=desk.point_choices(), queue=_queue_figures(f))
 
 
 def _queue_figures(f: dict) -> dict:
@@ -60,14 +59,55 @@ def _queue_figures(f: dict) -> dict:
     return queuestats.compute(date_from, date_to, point=f["point"] or None)
 
 
+def _name(kind: str, f: dict) -> str:
+    return f"{kind}-{f['from'] or 'dau'}-{f['to'] or 'nay'}-{f['point']}"
+
+
 @bp.get("/stats.csv")
 @login_required
 def export_csv():
     """The same figures as CSV (UTF-8 with a BOM, so a spreadsheet reads the Vietnamese)."""
     figures, f = _figures()
-    out = io.StringIO()
-    out.write("\ufeff")
-    csv.writer(out).writerows(stats.dashboard_rows(figures))
-    name = re.sub(r"[^0-9A-Za-z.-]", "", f"thong-ke-{f['from'] or 'dau'}-{f['to'] or 'nay'}-{f['point']}")
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return sheets.csv_response(stats.dashboard_rows(figures), _name("thong-ke", f))
+
+
+@bp.get("/stats.xlsx")
+@login_required
+def export_xlsx():
+    """The same figures as an XLSX workbook."""
+    figures, f = _figures()
+    return sheets.xlsx_response([(gettext("Thống kê"), stats.dashboard_rows(figures))],
+                                _name("thong-ke", f))
+
+
+def _book() -> tuple[list[list], dict]:
+    """The tracking book of the period (received in it; the last 31 days when none is given)."""
+    date_to = _date("to") or legaltime.today()
+    date_from = _date("from") or date_to - timedelta(days=30)
+    point = (request.args.get("point") or "").strip()[:32]
+    rows = stats.tracking_book(date_from, date_to, point=point or None)
+    header = [gettext("STT"), gettext("Mã hồ sơ"), gettext("Mã hồ sơ chính thức"),
+              gettext("Điểm tiếp nhận"), gettext("Thủ tục"), gettext("Người nộp"),
+              gettext("Địa chỉ"), gettext("Số điện thoại"), gettext("Kênh"), gettext("Ngày nhận"),
+              gettext("Hẹn trả"), gettext("Có kết quả"), gettext("Đã trả"), gettext("Trạng thái"),
+              gettext("Cán bộ xử lý")]
+    out = [header]
+    for r in rows:
+        out.append([r[k] if k != "status" else i18n.status_label(r[k]) for k in stats.BOOK_COLUMNS])
+    return out, {"from": date_from.isoformat(), "to": date_to.isoformat(), "point": point}
+
+
+@bp.get("/book.csv")
+@login_required
+def book_csv():
+    """The center's tracking book (every point, or one) as CSV."""
+    rows, f = _book()
+    return sheets.csv_response(rows, _name("so-theo-doi", f))
+
+
+@bp.get("/book.xlsx")
+@login_required
+def book_xlsx():
+    """The center's tracking book as an XLSX workbook."""
+    rows, f = _book()
+    return sheets.xlsx_response([(gettext("Sổ theo dõi"), rows)], _name("so-theo-doi", f))

@@ -8,12 +8,12 @@ from datetime import datetime
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 
-from central import desk, dossiers
+from central import desk, dossiers, results
 from central.blobstore import CenterBlobs
 from central.users import CAN_ACT, actor_name
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, NotFound
-from motcua.lifecycle import Status, next_statuses
+from motcua.lifecycle import RESULT_REQUIREMENT, Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
 from webui import i18n
@@ -59,7 +59,30 @@ def _page(code: str, error: str | None = None, status: int = 200):
         apology=desk.apology_of(d), actions=next_statuses(d.status),
         can_act=g.user.role in CAN_ACT,
         can_reschedule=d.status in desk.RUNNING + (int(Status.SUPPLEMENT_REQUESTED),)
-        and d.due_at is not None), status
+        and d.due_at is not None,
+        can_assign=d.status in desk.WITH_OFFICER, officer_names=dict(desk.officers()),
+        result_key=RESULT_REQUIREMENT), status
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """The signed-in officer's own list: assigned to me, late, due within two working days."""
+    return render_template("central/mine.html", work=desk.my_work(g.user.username),
+                           now=legaltime.now())
+
+
+@bp.post("/<code>/assign")
+@login_required
+def assign(code):
+    """Assign the dossier to an officer (or to nobody); the point hears of it at its next sync."""
+    require_act()
+    try:
+        desk.assign(code, request.form.get("assignee"), actor_name(g.user))
+    except DomainError as exc:
+        return _page(code, i18n.error_text(exc), exc.status)
+    flash(gettext("Đã phân công."), "ok")
+    return redirect(url_for("center_dossiers.show", code=code))
 
 
 @bp.get("/<code>")
@@ -85,8 +108,14 @@ def transition(code):
     require_act()
     try:
         target = parse_int(request.form.get("to"), "to", 0, low=1, high=10)
-        dossiers.transition(code, target, actor_name(g.user), reason=_reason_for(target),
-                            returned_to=request.form.get("returned_to") or None)
+        upload = request.files.get("result_file") if target == Status.RESULT_READY else None
+        if upload is not None and upload.filename:
+            results.result_ready(code, upload.read(), upload.filename, actor_name(g.user),
+                                 CenterBlobs(current_app.extensions["motcua.store"]),
+                                 max_bytes=int(current_app.config["MAX_RESULT_BYTES"]))
+        else:
+            dossiers.transition(code, target, actor_name(g.user), reason=_reason_for(target),
+                                returned_to=request.form.get("returned_to") or None)
     except DomainError as exc:
         return _page(code, i18n.error_text(exc), exc.status)
     flash(gettext("Đã ghi; điểm tiếp nhận sẽ nhận được ở lần đồng bộ tới."), "ok")

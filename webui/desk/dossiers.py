@@ -19,7 +19,7 @@ from flask_babel import gettext
 
 from motcua import errors as E, fees
 from motcua.errors import DomainError
-from motcua.lifecycle import Status, next_statuses
+from motcua.lifecycle import RESULT_REQUIREMENT, Status, next_statuses
 from motcua.paging import MAX_PAGE
 from motcua.web import parse_int
 from node import catalogue, clerk, conflict_decisions, fees as node_fees, papers, queue, reception, search
@@ -85,7 +85,7 @@ def show(code):
     return render_template(
         "node/dossier.html", d=d, procedure=procedure, history=dossier_history(d.uid),
         open_conflicts=conflict_decisions.open_conflict_ids(d.uid), irreversible=IRREVERSIBLE,
-        here=unit_code(), attachments=reception.active_attachments(d),
+        here=unit_code(), attachments=reception.active_attachments(d), result_key=RESULT_REQUIREMENT,
         components=clerk.components_of(d), details=clerk.details_of(d),
         actions=next_statuses(d.status),
         apology=clerk.apology_of(d), timeliness=reception.timeliness(d), channels=CHANNELS,
