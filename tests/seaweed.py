@@ -28,6 +28,23 @@ def missing_reason() -> str | None:
     return None
 
 
+_FIXED_PORT_FLAGS = ("-s3.port.iceberg", "-s3.port.lance")
+_extra: list[str] | None = None
+
+
+def _no_fixed_ports() -> list[str]:
+    """Flags turning off the listeners newer `weed`s open on fixed ports (Iceberg catalog 8181,
+    Lance namespace 9101): with two servers on the machine (another test's, another engineer's)
+    the second died on "address already in use" every time, whatever ports it was given."""
+    global _extra
+    if _extra is None:
+        shown = subprocess.run([weed_binary(), "server", "-h"], capture_output=True, text=True,
+                               timeout=30)
+        text = shown.stdout + shown.stderr
+        _extra = [f"{flag}=0" for flag in _FIXED_PORT_FLAGS if f"{flag} " in text]
+    return _extra
+
+
 def _paired_port() -> int:
     """A free port whose gRPC twin (port + 10000, SeaweedFS's rule) is free and exists."""
     import socket
@@ -88,7 +105,7 @@ class Seaweed:
              "-ip.bind=127.0.0.1", "-s3", f"-s3.port={self.s3_port}",
              f"-master.port={ports[0]}", f"-volume.port={ports[1]}", f"-filer.port={ports[2]}",
              "-volume.max=0", "-master.volumeSizeLimitMB=64", f"-metricsPort={ports[3]}",
-             "-master.telemetry=false"],
+             "-master.telemetry=false", *_no_fixed_ports()],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=self.tmp,
             env={**os.environ, "HOME": str(self.tmp)})
         import boto3
