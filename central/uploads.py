@@ -111,10 +111,10 @@ class UploadStore:
                     return known.received
                 if self.open_bytes(owner) + length > self.quota_bytes:
                     raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
+                stream, size = body() if body is not None else (None, 0)   # refused: no row
                 Upload.insert(owner=owner, upload_id=upload_id, length=length,
                               piece_bytes=piece_bytes, pieces=json.dumps(pieces), received=0,
                               created_at=now, touched_at=now).on_conflict_ignore().execute()
-            stream, size = body() if body is not None else (None, 0)
             if not size:
                 return 0
             row = self._row(owner, upload_id)

@@ -12,6 +12,7 @@ import uuid
 import pytest
 from central_fixtures import *  # noqa: F401,F403
 
+from motcua import errors as E
 from motcua.objectstore import open_store
 from tests import seaweed
 
@@ -98,6 +99,106 @@ def test_the_quota_counts_every_process_s_open_uploads(central_db, store):
     with pytest.raises(TooLarge):
         UploadStore(store, quota_bytes=5 * PIECE).create("07001", sha, len(data), PIECE, pieces)
     assert UploadStore(store).create("07002", sha, len(data), PIECE, pieces) == 0   # its own quota
+
+
+def test_an_offset_asked_of_another_process_during_a_create_waits_for_its_body(
+        central_db, store, tmp_path):
+    """A create carries the upload's first bytes (one step under the upload's lock, from before
+    its row exists): another process asked the offset meanwhile answers where the body ends,
+    never 0 (the point would send again what is arriving); a refused body leaves no upload."""
+    import threading
+    import time
+
+    from central.uploads import UploadStore
+    from motcua.errors import InvalidInput, NotFound
+    data, sha, pieces = _parcel(6 * PIECE)
+    reading = threading.Event()
+
+    class Slow(io.BytesIO):
+        def read(self, n=-1):
+            reading.set()
+            time.sleep(0.02)
+            return super().read(min(n, PIECE // 2))
+    one, other = UploadStore(store), UploadStore(_other(store, tmp_path))
+    first = threading.Thread(target=one.create, args=("07001", sha, len(data), PIECE, pieces),
+                             kwargs={"body": lambda: (Slow(data[:5 * PIECE + 10]), 5 * PIECE + 10)})
+    first.start()
+    assert reading.wait(10)
+    assert other.status("07001", sha, wait=True)[0] == 5 * PIECE + 10
+    assert other.create("07001", sha, len(data), PIECE, pieces) == 5 * PIECE + 10
+    first.join()
+
+    def refused():
+        raise InvalidInput(E.UPLOAD_OVERFLOW)
+    data, sha, pieces = _parcel(2 * PIECE + 1)
+    with pytest.raises(InvalidInput):
+        one.create("07001", sha, len(data), PIECE, pieces, body=refused)
+    with pytest.raises(NotFound):
+        other.status("07001", sha)
+
+
+def _other(store, tmp_path):
+    """The same objects as another center process sees them (a fresh store object)."""
+    return open_store(None, tmp_path / "central") if "folder" in store.description else store
+
+
+def test_chunks_of_one_scan_through_two_processes_join_once(central_db, store, tmp_path):
+    """A point's uploads in flight side by side, taken by two processes over one store: whatever
+    the interleaving, the scan is joined whole, once, and no chunk set is left behind."""
+    import threading
+
+    from central.blobstore import CenterBlobs
+    from central.models import Blob
+    from motcua import legaltime
+    sides = [CenterBlobs(store), CenterBlobs(_other(store, tmp_path))]
+    for _ in range(3):
+        scan = uuid.uuid4().bytes * (8 * PIECE // 16)
+        sha = hashlib.sha256(scan).hexdigest()
+        errors, joined, gate = [], [], threading.Barrier(8, timeout=10)
+
+        def add(n: int) -> None:
+            gate.wait()
+            try:
+                joined.append(sides[n % 2].add_chunk(
+                    sha, len(scan), n * PIECE, scan[n * PIECE:(n + 1) * PIECE],
+                    now=legaltime.now(), sender="07001"))
+            except Exception as exc:               # noqa: BLE001 - the test reports it
+                errors.append(repr(exc))
+        workers = [threading.Thread(target=add, args=(n,)) for n in range(8)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert not errors, errors
+        assert any(joined) and sides[1].read(sha) == scan
+        assert not list(store.list(f"blobs/partial/{sha}/"))
+        assert Blob.select().where(Blob.sha256 == sha).count() == 1
+
+
+def test_the_partial_quota_counts_every_process_s_chunks(central_db, store, tmp_path):
+    """BLOB_PARTIAL_QUOTA_BYTES holds over the shared store: chunks kept through one process count
+    when another is asked; a chunk completing its scan still goes, and frees its share."""
+    from central.blobstore import CenterBlobs
+    from motcua import legaltime
+    from sync.parcel import ParcelRefused
+    one = CenterBlobs(store, partial_quota=3 * PIECE)
+    other = CenterBlobs(_other(store, tmp_path), partial_quota=3 * PIECE)
+    scans = [uuid.uuid4().bytes * (2 * PIECE // 16) for _ in range(4)]
+    shas = [hashlib.sha256(x).hexdigest() for x in scans]
+    now = legaltime.now()
+    for n, side in enumerate((one, other, one)):              # the first half of three scans
+        assert side.add_chunk(shas[n], 2 * PIECE, 0, scans[n][:PIECE], now=now,
+                              sender="07001") is False
+    with pytest.raises(ParcelRefused) as info:
+        other.add_chunk(shas[3], 2 * PIECE, 0, scans[3][:PIECE], now=now, sender="07001")
+    assert info.value.reason == "blob_quota_exceeded"
+    assert other.add_chunk(shas[3], 2 * PIECE, 0, scans[3][:PIECE], now=now,
+                           sender="07002") is False           # another point: its own quota
+    assert other.add_chunk(shas[0], 2 * PIECE, PIECE, scans[0][PIECE:], now=now,
+                           sender="07001") is True            # completes its scan: taken
+    assert one.partial_bytes("07001") == 2 * PIECE
+    assert one.add_chunk(shas[3], 2 * PIECE, 0, scans[3][:PIECE], now=now,
+                         sender="07001") is False             # room again
 
 
 HOLD = """
