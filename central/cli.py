@@ -64,11 +64,16 @@ def init_cmd(data_dir, database_url, new_keys):
     Example: motcua central init --data-dir /var/lib/motcua-central --new-keys
     """
     from central import CONFIG_FILENAME
+    from central.config import defaults
     from central.db import close_database, open_database
     from central.keys import center_identity
     from central.migrations import schema_version
+    from motcua import legaltime
+    from motcua.settings import read_setting
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    legaltime.set_zone(read_setting("LEGAL_TIME_ZONE", defaults(), folder / CONFIG_FILENAME,
+                                    "CENTRAL"))       # the zone an upgrade reads old values in
     database = open_database(folder, database_url)
     version = schema_version(database)
     try:

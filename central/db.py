@@ -150,8 +150,11 @@ def release_connection() -> None:
 
 
 def _sqlite(path: Path) -> SqliteDatabase:
+    from motcua.dbfields import legal_day
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, timeout=10)
+    database = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, timeout=10)
+    database.register_function(legal_day, "legal_day", 1)     # statistics by legal day (stats.py)
+    return database
 
 
 def open_database(data_dir: str | Path | None = None, database_url: str | None = None, *,
@@ -220,8 +223,9 @@ def bulk_insert(model, rows: list[dict], *, conflict: tuple[str, ...] = (),
         db.cursor().executemany(sql, values)
 
 
-_PG_ARRAY = {"DATETIME": "timestamp", "INT": "integer", "BIGINT": "bigint", "AUTO": "bigint",
-             "BIGAUTO": "bigint", "BOOL": "boolean", "BLOB": "bytea", "FLOAT": "double precision"}
+_PG_ARRAY = {"DATETIME": "timestamp", "TIMESTAMPTZ": "timestamptz", "INT": "integer",
+             "BIGINT": "bigint", "AUTO": "bigint", "BIGAUTO": "bigint", "BOOL": "boolean",
+             "BLOB": "bytea", "FLOAT": "double precision"}
 
 
 def is_in(field, values: list):

@@ -12,13 +12,13 @@ from peewee import (
     BlobField,
     BooleanField,
     CharField,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
 from central.db import db
+from motcua.dbfields import InstantField
 from motcua.tables import shared_tables
 
 # The tables a node keeps too are declared once (`motcua.tables`) and bound here to the center's
@@ -35,8 +35,8 @@ class Point(BaseModel):
     sign_pub = TextField(null=True)          # base64 Ed25519 public key, pinned at enrollment
     enc_pub = TextField(null=True)           # base64 X25519 public key
     key_status = CharField(default="active")     # active | revoked
-    enrolled_at = DateTimeField(null=True)
-    last_contact = DateTimeField(null=True)
+    enrolled_at = InstantField(null=True)
+    last_contact = InstantField(null=True)
     last_seq_in = BigIntegerField(default=0)     # last parcel sequence applied from this point
     last_hash_in = CharField(null=True)          # that parcel's hash (the chain)
     next_seq_out = BigIntegerField(default=1)    # sequence of the next parcel we send it
@@ -46,8 +46,8 @@ class Point(BaseModel):
     # Key rotation (central.key_rotation): the keys replaced last, accepted until `prev_until`.
     prev_sign_pub = TextField(null=True)
     prev_enc_pub = TextField(null=True)
-    prev_until = DateTimeField(null=True)
-    rotated_at = DateTimeField(null=True)
+    prev_until = InstantField(null=True)
+    rotated_at = InstantField(null=True)
 
 
 class EnrollToken(BaseModel):
@@ -55,9 +55,9 @@ class EnrollToken(BaseModel):
     token_sha256 = CharField(unique=True)    # only the digest: the token itself is shown once
     unit_code = CharField()
     name = TextField()
-    created_at = DateTimeField()
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
+    created_at = InstantField()
+    expires_at = InstantField()
+    used_at = InstantField(null=True)
 
 
 class Dossier(_SharedDossier):
@@ -68,7 +68,7 @@ class Dossier(_SharedDossier):
     catalogue_version = CharField(null=True)
     channel = IntegerField(null=True)
     applicant_id_number = CharField(null=True, index=True)
-    due_at = DateTimeField(null=True)
+    due_at = InstantField(null=True)
     open_conflicts = IntegerField(default=0)
     event_count = IntegerField(default=0)
     assignee = CharField(null=True)          # the officer's username (central.desk.assign)
@@ -96,13 +96,13 @@ class Blob(BaseModel):
     """A scan the center holds (content-addressed); the blob transfer writes these."""
     sha256 = CharField(primary_key=True)
     size = BigIntegerField()
-    received_at = DateTimeField()
+    received_at = InstantField()
 
 
 class Event(_SharedEvent):
     """The union journal: one immutable row per change made anywhere."""
     id = BigAutoField()
-    received_at = DateTimeField()            # center wall clock, for people; order by hlc
+    received_at = InstantField()            # center wall clock, for people; order by hlc
     parcel_id = CharField(null=True)         # which parcel brought it (None: written here)
 
 
@@ -112,8 +112,8 @@ class Outbound(BaseModel):
     # No index of its own: both indexes below start with it.
     point = ForeignKeyField(Point, backref="outbound", on_delete="CASCADE", index=False)
     event_id = CharField()
-    queued_at = DateTimeField()
-    acked_at = DateTimeField(null=True)
+    queued_at = InstantField()
+    acked_at = InstantField(null=True)
 
     class Meta:
         indexes = ((("point", "event_id"), True), (("point", "acked_at", "id"), False))
@@ -126,7 +126,7 @@ class SeenParcel(BaseModel):
     seq = BigIntegerField()
     sha256 = CharField(index=True)           # central.outbound finds receipts by parcel hash
     receipt = BlobField()
-    applied_at = DateTimeField()
+    applied_at = InstantField()
 
     class Meta:
         indexes = ((("sender", "seq"), True),)
@@ -137,22 +137,22 @@ class Refusal(BaseModel):
     sender = CharField(null=True, index=True)
     reason_code = CharField()
     message = TextField()
-    at = DateTimeField()
+    at = InstantField()
 
 
 class Heartbeat(BaseModel):
     """The latest heartbeat of each point (`central.heartbeats`): what it said about itself."""
     unit_code = CharField(primary_key=True)
-    received_at = DateTimeField()
+    received_at = InstantField()
     via = CharField()                        # http | usb
-    sent_at = DateTimeField()                # the point's clock, legal time
+    sent_at = InstantField()                # the point's clock, legal time
     version = CharField()
     backlog_events = BigIntegerField()
     backlog_scans = BigIntegerField()
     backlog_bytes = BigIntegerField()
-    oldest_waiting = DateTimeField(null=True)
+    oldest_waiting = InstantField(null=True)
     disk_free_bytes = BigIntegerField()
-    last_backup_at = DateTimeField(null=True)
+    last_backup_at = InstantField(null=True)
     body = TextField()                       # the whole checked body, JSON
 
     class Meta:
@@ -170,8 +170,8 @@ class Upload(BaseModel):
     piece_bytes = IntegerField()
     pieces = TextField()                     # JSON list of the signed SHA-256 of each piece
     received = BigIntegerField(default=0)
-    created_at = DateTimeField()
-    touched_at = DateTimeField(index=True)
+    created_at = InstantField()
+    touched_at = InstantField(index=True)
     receipt = BlobField(null=True)
 
     class Meta:

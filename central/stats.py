@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from peewee import SQL, Case, fn
+from peewee import SQL, Case, NodeList, fn
 
 from central.db import is_in, is_postgres
 from central.models import Dossier, Event
-from motcua import errors as E, fees
+from motcua import errors as E, fees, legaltime
 from motcua.errors import InvalidInput
 from motcua.lifecycle import PAUSES, TERMINAL, Status
 from sync import merge
@@ -43,15 +43,25 @@ def _timeliness(counter: Counter) -> dict:
 
 # --- the few expressions that differ between the two databases -------------------------------
 
+# Columns hold instants in UTC (`motcua.dbfields.InstantField`): a day or a month is the legal one,
+# read in the legal zone — `AT TIME ZONE` on PostgreSQL, `legal_day()` (registered by `central.db`
+# from `motcua.dbfields.legal_day`) on SQLite, which knows no zones.
+
+def _legal(column):
+    """PostgreSQL: the instant as a legal wall time (timestamptz → timestamp in the legal zone)."""
+    return NodeList((column, SQL("AT TIME ZONE %s", [legaltime.zone().key])), parens=True)
+
+
 def _day(column):
-    """The calendar day of a timestamp, comparable between rows."""
-    return column.cast("date") if is_postgres() else fn.substr(column, 1, 10)
+    """The legal calendar day of an instant, comparable between rows."""
+    return _legal(column).cast("date") if is_postgres() else fn.legal_day(column)
 
 
 def _month(column):
-    """The month of a timestamp: its first instant on PostgreSQL (cheaper than text), "YYYY-MM"
+    """The legal month of an instant: its first moment on PostgreSQL (cheaper than text), "YYYY-MM"
     text on SQLite; `_month_key` makes both "YYYY-MM"."""
-    return fn.date_trunc("month", column) if is_postgres() else fn.substr(column, 1, 7)
+    return (fn.date_trunc("month", _legal(column)) if is_postgres()
+            else fn.substr(fn.legal_day(column), 1, 7))
 
 
 def _month_key(value) -> str:
@@ -65,8 +75,9 @@ def _seconds(start, end):
     return Case(None, [(diff > 0, diff)], 0.0)
 
 
-# SQLite holds timestamps as ISO text, any fraction in six digits ("2026-03-06 09:00:00.000001"), so
-# comparing the text compares the instants to the microsecond (julianday() would round them).
+# SQLite holds instants as UTC ISO text, the fraction always in six digits
+# ("2026-03-06 09:00:00.000001+00:00"), so comparing the text compares the instants to the
+# microsecond (julianday() would round them).
 
 def _judged_due():
     return fn.COALESCE(Dossier.original_due_at, Dossier.due_at)
