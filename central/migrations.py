@@ -192,9 +192,30 @@ def _v11_dossier_tally(database) -> None:
     rebuild(database)
 
 
+# Instant columns made after v10 (v12's), instants from the start (nothing to convert).
+INSTANTS_SINCE_V10 = [("upload", "created_at"), ("upload", "touched_at")]
+
+
+def _v12_uploads_in_the_database(database) -> None:
+    """Resumable uploads' state moves from `<sha>.json` files beside the bytes into the database,
+    so several center processes share it (uploads in flight at the upgrade are sent again). Its
+    times are instants, like every other since v10."""
+    types = TYPES[dialect(database)]
+    instant = "TIMESTAMPTZ" if dialect(database) == "postgres" else "DATETIME"
+    database.execute_sql(
+        f'CREATE TABLE "upload" ("id" {types["serial"]}, "owner" VARCHAR(255) NOT NULL, '
+        f'"upload_id" VARCHAR(255) NOT NULL, "length" {types["bigint"]} NOT NULL, '
+        '"piece_bytes" INTEGER NOT NULL, "pieces" TEXT NOT NULL, '
+        f'"received" {types["bigint"]} NOT NULL, "created_at" {instant} NOT NULL, '
+        f'"touched_at" {instant} NOT NULL, "receipt" {types["bytes"]})')
+    database.execute_sql('CREATE UNIQUE INDEX "upload_owner_upload_id" ON "upload" '
+                         '("owner", "upload_id")')
+    database.execute_sql('CREATE INDEX "upload_touched_at" ON "upload" ("touched_at")')
+
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
               _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS, V8_ASSIGNEE_AND_SCANS,
               _v9_dashboard_and_search_indexes, instants_to_utc(V10_INSTANTS),
-              _v11_dossier_tally]
+              _v11_dossier_tally, _v12_uploads_in_the_database]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

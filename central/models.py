@@ -187,6 +187,25 @@ class DossierTally(BaseModel):
                      "rating", "fee"), True),)
 
 
+class Upload(BaseModel):
+    """A point's resumable upload (`central.uploads`): what it declared, the exact byte it stands
+    at, its receipt once ingested. In the database, not in one process, so any center process
+    behind the load balancer can take the next chunk; the bytes are objects in the store."""
+    id = BigAutoField()
+    owner = CharField()
+    upload_id = CharField()
+    length = BigIntegerField()
+    piece_bytes = IntegerField()
+    pieces = TextField()                     # JSON list of the signed SHA-256 of each piece
+    received = BigIntegerField(default=0)
+    created_at = InstantField()
+    touched_at = InstantField(index=True)
+    receipt = BlobField(null=True)
+
+    class Meta:
+        table_name = "upload"
+        indexes = ((("owner", "upload_id"), True),)
+
+
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat,
-          DossierTally]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat, DossierTally, Upload]

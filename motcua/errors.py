@@ -926,6 +926,10 @@ UPLOAD_NOT_FOUND = M("upload_not_found", 404, "Không có lượt tải lên nà
                      "No such upload (it may have expired).")
 UPLOAD_OFFSET_MISMATCH = M("upload_offset_mismatch", 409, "Vị trí tải lên là {offset}, không phải {asked}.",
                            "The upload is at offset {offset}, not {asked}.")
+UPLOAD_BUSY = M("upload_busy", 409, "Lượt tải lên này đang được nhận ở một kết nối khác; thử lại sau ít giây.",
+                "This upload is being taken on another connection; try again in a few seconds.")
+STORE_UNAVAILABLE = M("store_unavailable", 503, "Kho lưu trữ tệp của trung tâm tạm thời không trả lời; thử lại sau.",
+                      "The center's file store does not answer for now; try again later.")
 UPLOAD_PIECE_DAMAGED = M("upload_offset_mismatch", 409,
                          "Một phần gói bị hỏng trên đường truyền; gửi lại từ vị trí {offset}.",
                          "A piece of the parcel was damaged on the way; send again from offset {offset}.")
