@@ -44,13 +44,14 @@ MAX_DOWN_PARCELS = 200        # per point and trip (500 events each): far beyond
 
 def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 progress: stick.Progress = stick._no_progress,
-                key_grace: timedelta = DEFAULT_GRACE,
+                key_grace: timedelta = DEFAULT_GRACE, store=None,
                 settings: Mapping | None = None) -> stick.FerryReport:
-    """Ingest every lane on the stick, then write receipts and down parcels for each point.
-    `settings`: the center's (its app config; default: the declared defaults), whose bounds on
-    held parcels and unjoined scan chunks apply here as they do to HTTP uploads."""
+    """Ingest every lane on the stick, then write receipts and down parcels for each point
+    (`store`: the center's object store, default its data dir's folders). `settings`: the
+    center's (its app config; default: the declared defaults), whose bounds on held parcels and
+    unjoined scan chunks apply here as they do to HTTP uploads."""
     identity = center_identity(data_dir)
-    ingestor = Ingestor.from_settings(identity, data_dir, settings or defaults())
+    ingestor = Ingestor.from_settings(identity, data_dir, settings or defaults(), store=store)
     report = stick.FerryReport()
     units = _usable_units(folder, report)
     lanes = {}
