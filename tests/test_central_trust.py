@@ -103,13 +103,18 @@ def test_a_request_larger_than_the_cap_is_a_413(central_app):
 
 def test_the_result_form_alone_takes_a_result_file_over_the_request_cap(seeded, central_app):
     """An officer's result file may be MAX_RESULT_BYTES (20 MiB), more than MAX_REQUEST_BYTES:
-    that one form takes it (here 9 MiB reaches the view, which refuses it for not being a PDF);
-    a body as large on any other route is a 413 before it is read."""
+    that one form takes it from a logged-in officer (here 9 MiB reaches the view, which refuses
+    it for not being a PDF); from anyone else, or on any other route, a body as large is a 413
+    before it is read."""
     import io
+    body = b"\x89PNG" + b"\0" * (9 * MiB)
+    anonymous = central_app.test_client().post(        # no session: held to MAX_REQUEST_BYTES
+        f"/dossiers/{seeded}/transition", content_type="multipart/form-data",
+        data={"to": "9", "result_file": (io.BytesIO(body), "anh.png")}, headers=HTML)
+    assert anonymous.status_code == 413
     client = central_app.test_client()
     _login(client)
     token = _csrf(client, f"/dossiers/{seeded}")
-    body = b"\x89PNG" + b"\0" * (9 * MiB)
     resp = client.post(f"/dossiers/{seeded}/transition", content_type="multipart/form-data",
                        data={"csrf_token": token, "to": "9",
                              "result_file": (io.BytesIO(body), "anh.png")}, headers=HTML)

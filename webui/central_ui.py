@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, redirect, url_for
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from central.config import result_form_bytes
 from motcua.files import secret_file
 from webui import i18n, security
 
@@ -70,13 +69,6 @@ def init_app(app: Flask) -> None:
                                      static_url_path="/assets"))
     for module in (auth, conflicts, dossiers, dashboard, fleet, lookup, rules, users):
         app.register_blueprint(module.bp)
-
-    @app.before_request
-    def result_form_cap():
-        """The officer's result file may exceed MAX_REQUEST_BYTES: only its form is let through
-        (set before the CSRF check reads the form)."""
-        if request.endpoint == "center_dossiers.transition":
-            request.max_content_length = result_form_bytes(app.config)
 
     @app.get("/")
     def home():

@@ -35,9 +35,12 @@ def render_error(status: int, message):
                            message=i18n.error_text(message)), status
 
 
-def guard(blueprint: Blueprint) -> Blueprint:
-    """Give a UI blueprint the user loader, the CSRF check, security headers and HTML errors."""
+def guard(blueprint: Blueprint, *, before_csrf=()) -> Blueprint:
+    """Give a UI blueprint the user loader, the CSRF check, security headers and HTML errors;
+    `before_csrf`: hooks that must run with the user known but before the form is read."""
     blueprint.before_request(_load_user)
+    for hook in before_csrf:
+        blueprint.before_request(hook)
     blueprint.before_request(check_csrf)
     blueprint.after_request(_headers)
     blueprint.register_error_handler(DomainError, lambda e: render_error(e.status, e.said or e.message_vi))

@@ -10,6 +10,7 @@ from flask_babel import gettext
 
 from central import desk, dossiers, results
 from central.blobstore import CenterBlobs
+from central.config import result_form_bytes
 from central.users import CAN_ACT, actor_name
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, NotFound
@@ -19,7 +20,17 @@ from motcua.web import parse_int
 from webui import i18n
 from webui.central.auth import guard, login_required, require_act
 
-bp = guard(Blueprint("center_dossiers", __name__, url_prefix="/dossiers"))
+
+def _result_form_cap() -> None:
+    """An officer's result file may exceed MAX_REQUEST_BYTES: only its form, and only for a
+    logged-in officer, takes MAX_RESULT_BYTES and its fields (set before the CSRF check reads
+    the form; anyone else stays at MAX_REQUEST_BYTES)."""
+    if request.endpoint == "center_dossiers.transition" and g.get("user") is not None:
+        request.max_content_length = result_form_bytes(current_app.config)
+
+
+bp = guard(Blueprint("center_dossiers", __name__, url_prefix="/dossiers"),
+           before_csrf=(_result_form_cap,))
 
 FILTERS = ("q", "point", "status", "procedure", "due")
 
