@@ -93,6 +93,9 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
         raise EnrollRefused(E.ENROLL_ANSWER_UNSIGNED) from None
     if returned != center:
         raise EnrollRefused(E.CENTER_KEY_CHANGED)
+    if _history(answer, mine, me, center):
+        from node.backup import await_standing_if_new
+        await_standing_if_new(data_dir, since=legaltime.now().isoformat(timespec="seconds"))
     set_state("central_url", base)
     set_state("central_keys", json.dumps(center.to_dict()))
     set_state("central_fingerprint", center.fingerprint())
@@ -121,6 +124,9 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
         raise EnrollRefused(E.ENROLL_FILE_EXPIRED)
     _check_center(offer.center_keys, expected_fingerprint)
     identity = _own_identity(data_dir)
+    if offer.history:
+        from node.backup import await_standing_if_new
+        await_standing_if_new(data_dir, since=legaltime.now().isoformat(timespec="seconds"))
     set_state("central_keys", json.dumps(offer.center_keys.to_dict()))
     set_state("central_fingerprint", offer.center_keys.fingerprint())
     set_state("enroll:request", base64.b64encode(
@@ -130,6 +136,22 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
     return {"unit_code": me, "central_url": None,
             "center_fingerprint": offer.center_keys.fingerprint(),
             "node_fingerprint": identity.public_keys().fingerprint()}
+
+
+def _history(answer: dict, mine: crypto.PublicKeys, me: str, center: crypto.PublicKeys) -> bool:
+    """Whether the center says it holds a past of this unit code (signed by it; an older center
+    says nothing: no past). :raises EnrollRefused: the statement is not the center's."""
+    from sync.enrollfile import history_message
+    if "history_signature" not in answer:
+        return False
+    history = answer.get("history") is True
+    try:
+        crypto.verify(history_message(mine, me, history),
+                      base64.b64decode(str(answer["history_signature"]), validate=True),
+                      center.sign_pub, purpose="enrollment")
+    except (ValueError, crypto.CryptoRefused):
+        raise EnrollRefused(E.ENROLL_ANSWER_UNSIGNED) from None
+    return history
 
 
 def _why(exc: Exception) -> E.Phrase:
