@@ -5,6 +5,8 @@ on the link is answered again for the same token and keys, never for other keys.
 from __future__ import annotations
 
 
+import shutil
+
 import pytest
 import requests
 
@@ -164,3 +166,59 @@ def test_a_retry_is_not_answered_for_a_revoked_point(center, tmp_path):
     with pytest.raises(EnrollRefused) as refused:
         enroll(folder, center.url, token)
     assert refused.value.code == "enroll_token_used"
+
+
+def test_a_new_install_enrolled_by_file_resumes_by_stick(center, tmp_path):
+    """No network at the island: the enrollment file says the center knows this point; the first
+    stick carries the new keys and the question only, the second the answer; then the chain goes
+    on after the old install's and its dossiers come back."""
+    from central.models import Dossier as CDossier, Point, Refusal, SeenParcel
+    from node.backup import needs_standing
+    from node.db import close_database
+    from node.enroll import enroll_from_file
+    from node.ferry import export_to, import_from
+    from node.models import Dossier
+    from node.reception import receive_dossier
+    from node.setup import init_node
+    from tests.conftest import dossier_body
+    from tests.procs import motcua
+
+    old = make_node(tmp_path, "07027", "Ngọc Vừng", center.url, center.token("07027"))
+    before = add_dossiers(old, 2)
+    sync_until_clean(old)
+    with center.db():
+        seq_before = Point.get(Point.unit_code == "07027").last_seq_in
+    close_database()
+    shutil.rmtree(old)
+
+    offer = tmp_path / "usb" / "ngoc-vung.enroll"
+    motcua("central", "enroll-token", "--data-dir", center.dir, "--unit-code", "07027",
+           "--name", "Ngọc Vừng", "--ttl", "7d", "--file", offer)
+    new = tmp_path / "new-pc"
+    init_node(new, "07027", "Ngọc Vừng")
+    enroll_from_file(new, offer)
+    assert needs_standing()
+    offline = receive_dossier(dossier_body(), "lan@test")
+    assert offline.code not in before
+
+    stick = tmp_path / "stick"
+    lane = stick / "motcua" / "07027" / "up"
+    export_to(new, stick)
+    assert (lane / "enroll-request.json").exists() and (lane / "standing-request.json").exists()
+    assert not list(lane.glob("*.mcp"))
+    for _ in range(3):
+        motcua("central", "import", "--data-dir", center.dir, "--from", stick)
+        import_from(new, stick)
+        export_to(new, stick)
+    motcua("central", "import", "--data-dir", center.dir, "--from", stick)
+    import_from(new, stick)
+    assert not needs_standing()
+    with center.db():
+        refusals = [(r.reason_code, r.message) for r in Refusal.select()]
+        seqs = [s.seq for s in SeenParcel.select().where(SeenParcel.sender == "07027")]
+        point = Point.get(Point.unit_code == "07027")
+        codes = [d.code for d in CDossier.select().where(CDossier.origin == "07027")]
+    assert refusals == []
+    assert len(seqs) == len(set(seqs)) and point.last_seq_in > seq_before
+    assert sorted(codes) == sorted(before + [offline.code])
+    assert {d.code for d in Dossier.select()} == set(before + [offline.code])
