@@ -4,7 +4,6 @@ sequence is used twice, the old install's key is refused); and an enrollment who
 on the link is answered again for the same token and keys, never for other keys."""
 from __future__ import annotations
 
-
 import shutil
 
 import pytest
