@@ -12,13 +12,14 @@ from peewee import (
     BlobField,
     BooleanField,
     CharField,
-    DateTimeField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
 from central.db import db
+from motcua.dbfields import InstantField
 from motcua.tables import shared_tables
 
 # The tables a node keeps too are declared once (`motcua.tables`) and bound here to the center's
@@ -35,8 +36,8 @@ class Point(BaseModel):
     sign_pub = TextField(null=True)          # base64 Ed25519 public key, pinned at enrollment
     enc_pub = TextField(null=True)           # base64 X25519 public key
     key_status = CharField(default="active")     # active | revoked
-    enrolled_at = DateTimeField(null=True)
-    last_contact = DateTimeField(null=True)
+    enrolled_at = InstantField(null=True)
+    last_contact = InstantField(null=True)
     last_seq_in = BigIntegerField(default=0)     # last parcel sequence applied from this point
     last_hash_in = CharField(null=True)          # that parcel's hash (the chain)
     next_seq_out = BigIntegerField(default=1)    # sequence of the next parcel we send it
@@ -46,8 +47,8 @@ class Point(BaseModel):
     # Key rotation (central.key_rotation): the keys replaced last, accepted until `prev_until`.
     prev_sign_pub = TextField(null=True)
     prev_enc_pub = TextField(null=True)
-    prev_until = DateTimeField(null=True)
-    rotated_at = DateTimeField(null=True)
+    prev_until = InstantField(null=True)
+    rotated_at = InstantField(null=True)
 
 
 class EnrollToken(BaseModel):
@@ -55,9 +56,9 @@ class EnrollToken(BaseModel):
     token_sha256 = CharField(unique=True)    # only the digest: the token itself is shown once
     unit_code = CharField()
     name = TextField()
-    created_at = DateTimeField()
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
+    created_at = InstantField()
+    expires_at = InstantField()
+    used_at = InstantField(null=True)
 
 
 class Dossier(_SharedDossier):
@@ -68,7 +69,7 @@ class Dossier(_SharedDossier):
     catalogue_version = CharField(null=True)
     channel = IntegerField(null=True)
     applicant_id_number = CharField(null=True, index=True)
-    due_at = DateTimeField(null=True)
+    due_at = InstantField(null=True)
     open_conflicts = IntegerField(default=0)
     event_count = IntegerField(default=0)
     assignee = CharField(null=True)          # the officer's username (central.desk.assign)
@@ -96,13 +97,13 @@ class Blob(BaseModel):
     """A scan the center holds (content-addressed); the blob transfer writes these."""
     sha256 = CharField(primary_key=True)
     size = BigIntegerField()
-    received_at = DateTimeField()
+    received_at = InstantField()
 
 
 class Event(_SharedEvent):
     """The union journal: one immutable row per change made anywhere."""
     id = BigAutoField()
-    received_at = DateTimeField()            # center wall clock, for people; order by hlc
+    received_at = InstantField()            # center wall clock, for people; order by hlc
     parcel_id = CharField(null=True)         # which parcel brought it (None: written here)
 
 
@@ -112,8 +113,8 @@ class Outbound(BaseModel):
     # No index of its own: both indexes below start with it.
     point = ForeignKeyField(Point, backref="outbound", on_delete="CASCADE", index=False)
     event_id = CharField()
-    queued_at = DateTimeField()
-    acked_at = DateTimeField(null=True)
+    queued_at = InstantField()
+    acked_at = InstantField(null=True)
 
     class Meta:
         indexes = ((("point", "event_id"), True), (("point", "acked_at", "id"), False))
@@ -126,7 +127,7 @@ class SeenParcel(BaseModel):
     seq = BigIntegerField()
     sha256 = CharField(index=True)           # central.outbound finds receipts by parcel hash
     receipt = BlobField()
-    applied_at = DateTimeField()
+    applied_at = InstantField()
 
     class Meta:
         indexes = ((("sender", "seq"), True),)
@@ -137,27 +138,74 @@ class Refusal(BaseModel):
     sender = CharField(null=True, index=True)
     reason_code = CharField()
     message = TextField()
-    at = DateTimeField()
+    at = InstantField()
 
 
 class Heartbeat(BaseModel):
     """The latest heartbeat of each point (`central.heartbeats`): what it said about itself."""
     unit_code = CharField(primary_key=True)
-    received_at = DateTimeField()
+    received_at = InstantField()
     via = CharField()                        # http | usb
-    sent_at = DateTimeField()                # the point's clock, legal time
+    sent_at = InstantField()                # the point's clock, legal time
     version = CharField()
     backlog_events = BigIntegerField()
     backlog_scans = BigIntegerField()
     backlog_bytes = BigIntegerField()
-    oldest_waiting = DateTimeField(null=True)
+    oldest_waiting = InstantField(null=True)
     disk_free_bytes = BigIntegerField()
-    last_backup_at = DateTimeField(null=True)
+    last_backup_at = InstantField(null=True)
     body = TextField()                       # the whole checked body, JSON
 
     class Meta:
         table_name = "point_heartbeat"
 
 
+class DossierTally(BaseModel):
+    """The dashboard's summary (`central.summary`): dossiers counted per grain and period, kept
+    by the one apply path in the dossier's own transaction; never a source of truth (rebuilt from
+    the dossier rows by `central summary rebuild`, checked by `central verify`). Key columns hold
+    "" or 0 where a grain has no such key, so the unique key is NOT NULL on both databases."""
+    id = BigAutoField()
+    grain = CharField()                      # point | state | procedure | finished | rating | fee
+    period = CharField()                     # "YYYY-MM" (the fee grain: "YYYY-MM-DD")
+    origin = CharField()
+    procedure_code = CharField()
+    status = IntegerField()
+    channel = IntegerField()                 # -1: none recorded
+    verdict = CharField()                    # early | on_time | late | ""
+    rating = CharField()
+    fee = CharField()                        # collected|stage|method, unpaid, waived, unset
+    n = BigIntegerField()                    # dossiers
+    scanned = BigIntegerField()              # of them with a scan of their papers
+    receipts = BigIntegerField()             # fees collected with a receipt number
+    vnd = BigIntegerField()                  # fee amounts
+    seconds = DoubleField()                   # handling time, received → result
+
+    class Meta:
+        table_name = "dossier_tally"
+        indexes = ((("grain", "period", "origin", "procedure_code", "status", "channel", "verdict",
+                     "rating", "fee"), True),)
+
+
+class Upload(BaseModel):
+    """A point's resumable upload (`central.uploads`): what it declared, the exact byte it stands
+    at, its receipt once ingested. In the database, not in one process, so any center process
+    behind the load balancer can take the next chunk; the bytes are objects in the store."""
+    id = BigAutoField()
+    owner = CharField()
+    upload_id = CharField()
+    length = BigIntegerField()
+    piece_bytes = IntegerField()
+    pieces = TextField()                     # JSON list of the signed SHA-256 of each piece
+    received = BigIntegerField(default=0)
+    created_at = InstantField()
+    touched_at = InstantField(index=True)
+    receipt = BlobField(null=True)
+
+    class Meta:
+        table_name = "upload"
+        indexes = ((("owner", "upload_id"), True),)
+
+
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat, DossierTally, Upload]

@@ -16,12 +16,13 @@ import logging
 from datetime import datetime
 from typing import Iterable
 
-from peewee import BigAutoField, BigIntegerField, BlobField, CharField, DateTimeField, IntegerField, TextField
+from peewee import BigAutoField, BigIntegerField, BlobField, CharField, IntegerField, TextField
 
 from central.db import bulk_insert, is_postgres, write_transaction
 from central.keys import CENTER_ID
 from central.models import BaseModel, Event, Outbound, Point
 from motcua import errors as E, legaltime
+from motcua.dbfields import InstantField
 from motcua.errors import NotFound
 from sync import crypto, hlc
 from sync.events import Event as WireEvent
@@ -123,8 +124,8 @@ class DownParcel(BaseModel):
     sha256 = CharField(index=True)
     event_ids = TextField()                  # JSON list
     parcel = BlobField()
-    created_at = DateTimeField()
-    acked_at = DateTimeField(null=True)
+    created_at = InstantField()
+    acked_at = InstantField(null=True)
 
     class Meta:
         table_name = "down_parcel"

@@ -5,8 +5,11 @@ A commune PC left at UTC after a fresh install must still print "16 giờ 00" fo
 calendar. So every legal time in motcua is the wall time of one zone (a setting, default
 `Asia/Ho_Chi_Minh`), never the PC's: `now()` and `today()` replace `datetime.now()` and
 `date.today()`, and instants (epoch milliseconds, aware values) are turned into legal wall time here.
-Stored values are naive legal wall times; Vietnam has kept UTC+7 without daylight saving since 1975,
-so a naive wall time names one instant.
+The domain works in naive legal wall times; the databases store instants in UTC
+(`motcua.dbfields.InstantField` converts at the storage boundary with the functions here: `timestamptz`
+on PostgreSQL, ISO 8601 `+00:00` text on SQLite), so changing the legal zone or the PC's zone never
+moves a stored instant. Legal dates (a holiday, an effective date) are stored as dates.
+See docs/deadlines.md ("What is stored").
 """
 from __future__ import annotations
 

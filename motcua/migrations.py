@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Callable, Protocol, Sequence, Union
 
 from motcua import legaltime
@@ -33,7 +34,8 @@ TYPES = {
 
 def dialect(database) -> str:
     """`postgres` or `sqlite`, for the templates and the locks."""
-    return "postgres" if type(database).__name__ == "PostgresqlDatabase" else "sqlite"
+    return ("postgres" if any(c.__name__ == "PostgresqlDatabase" for c in type(database).__mro__)
+            else "sqlite")
 
 
 class VersionStore(Protocol):
@@ -64,7 +66,8 @@ class VersionTable:
     def write(self, database, version: int) -> None:
         param = database.param
         database.execute_sql(f'INSERT INTO "schema_migration" ("version", "applied_at") '
-                             f'VALUES ({param}, {param})', (version, legaltime.now().isoformat()))
+                             f'VALUES ({param}, {param})',
+                             (version, datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
 
 class Migrations:
@@ -123,6 +126,61 @@ class Migrations:
         logger.info("%s database migrated to schema v%d (%s)", self.name, version,
                     dialect(database))
 
+
+
+def instants_to_utc(columns: Sequence[tuple[str, str]]) -> Callable[..., None]:
+    """A step that turns the naive legal wall times of `columns` ((table, column) pairs) into the
+    UTC instants `motcua.dbfields.InstantField` keeps, in place, in the step's one transaction.
+
+    PostgreSQL: `ALTER COLUMN … TYPE timestamptz USING col AT TIME ZONE <legal zone>` (one rewrite
+    per table; a column already `timestamptz` is left alone). SQLite: every value rewritten as
+    ISO 8601 UTC text (`… +00:00`); a value already aware is only reformatted, so running it twice
+    changes nothing. The legal zone is the one in force (`legaltime.zone()`: the apps set it from
+    LEGAL_TIME_ZONE before they open their database), the zone the naive values were written in.
+    """
+    def step(database) -> None:
+        if dialect(database) == "postgres":
+            _instants_to_timestamptz(database, columns)
+        else:
+            _instants_to_utc_text(database, columns)
+    step.__doc__ = f"Instants kept in UTC: {len(columns)} columns (issue #12)."
+    return step
+
+
+def _instants_to_timestamptz(database, columns) -> None:
+    zone = legaltime.zone().key
+    if not all(c.isalnum() or c in "/_+-" for c in zone):     # an IANA name, spliced into DDL
+        raise ValueError(f"unexpected zone name {zone!r}")
+    by_table: dict[str, list[str]] = {}
+    for table, column in columns:
+        kind = database.execute_sql(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = %s AND column_name = %s", (table, column)).fetchone()
+        if kind is None:
+            raise RuntimeError(f"no column {table}.{column} to convert")
+        if kind[0] == "timestamp without time zone":
+            by_table.setdefault(table, []).append(column)
+    for table, names in by_table.items():
+        database.execute_sql(f'ALTER TABLE "{table}" ' + ", ".join(
+            f'ALTER COLUMN "{c}" TYPE timestamptz USING "{c}" AT TIME ZONE \'{zone}\''
+            for c in names))
+
+
+def _instants_to_utc_text(database, columns) -> None:
+    from motcua.dbfields import utc_text  # the one definition of the stored text
+
+    def convert(value):
+        if not isinstance(value, str):
+            return value
+        try:
+            return utc_text(value)
+        except ValueError:
+            logger.warning("kept a value that is not a date-time as it was: %r", value)
+            return value
+    database.connection().create_function("motcua_instant_utc", 1, convert, deterministic=True)
+    for table, column in columns:
+        database.execute_sql(f'UPDATE "{table}" SET "{column}" = motcua_instant_utc("{column}") '
+                             f'WHERE "{column}" IS NOT NULL')
 
 
 def open_migrated(proxy, database, migrations: Migrations):

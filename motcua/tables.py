@@ -20,14 +20,13 @@ from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
     TextField,
 )
 
-from motcua.dbfields import JSONField
+from motcua.dbfields import InstantField, JSONField
 
 
 class SharedTables(NamedTuple):
@@ -66,14 +65,14 @@ def shared_tables(database: DatabaseProxy) -> SharedTables:
         role = CharField()                   # node: clerk | admin; center: officer | leader | admin
         password_hash = TextField()
         active = BooleanField(default=True)
-        created_at = DateTimeField()
+        created_at = InstantField()
 
     class ApiToken(Base):
         id = BigAutoField()
         user = ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
         token_sha256 = CharField(unique=True)
         label = TextField(null=True)
-        created_at = DateTimeField()
+        created_at = InstantField()
         revoked = BooleanField(default=False)
 
     class UserSession(Base):
@@ -82,15 +81,15 @@ def shared_tables(database: DatabaseProxy) -> SharedTables:
         id = BigAutoField()
         user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
         sid_sha256 = CharField(unique=True)
-        created_at = DateTimeField()
+        created_at = InstantField()
 
     class Throttle(Base):
         """Recent failures under one key (`login:<username>`, `lookup:<dossier code>`), kept in the
         database so that neither a restart nor a flood of other keys forgets them."""
         key = CharField(primary_key=True)
         failures = IntegerField()
-        updated_at = DateTimeField(index=True)
-        locked_until = DateTimeField(null=True)
+        updated_at = InstantField(index=True)
+        locked_until = InstantField(null=True)
 
     class ConflictRecord(Base):
         """A conflict the merge raised (or, at the center, a possible duplicate), named the same
@@ -100,8 +99,8 @@ def shared_tables(database: DatabaseProxy) -> SharedTables:
         dossier_uid = CharField(null=True, index=True)
         is_open = BooleanField(index=True)
         detail = JSONField()                 # sync.conflict_rules.Conflict.to_dict()
-        first_seen = DateTimeField()
-        updated_at = DateTimeField()
+        first_seen = InstantField()
+        updated_at = InstantField()
 
         class Meta:
             table_name = "conflict"
@@ -114,11 +113,11 @@ def shared_tables(database: DatabaseProxy) -> SharedTables:
         status = IntegerField(index=True)
         applicant = JSONField()              # full_name, id_number, date_of_birth, phone, address…
         owner = JSONField(null=True)
-        received_at = DateTimeField(index=True)
-        paused_at = DateTimeField(null=True)     # supplement or payment awaited: clock stopped since
-        original_due_at = DateTimeField(null=True)   # Form 04: the due date before the apology
-        finished_at = DateTimeField(null=True)
-        returned_at = DateTimeField(null=True)
+        received_at = InstantField(index=True)
+        paused_at = InstantField(null=True)     # supplement or payment awaited: clock stopped since
+        original_due_at = InstantField(null=True)   # Form 04: the due date before the apology
+        finished_at = InstantField(null=True)
+        returned_at = InstantField(null=True)
         returned_to = TextField(null=True)
         supplement_count = IntegerField(default=0)
         rating = CharField(null=True)

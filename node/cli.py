@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -18,12 +19,22 @@ from motcua.inputs import DAY, UNIT_CODE, URL
 DATA_DIR = data_dir_option("node")
 
 
+def _legal_zone(data_dir) -> None:
+    """The app's legal zone, before a command opens (and perhaps migrates) the database."""
+    from motcua import legaltime
+    from motcua.settings import read_setting
+    from node.config import defaults
+    legaltime.set_zone(read_setting("LEGAL_TIME_ZONE", defaults(), Path(data_dir) / "node.cfg",
+                                    "NODE"))
+
+
 def _open(data_dir):
     from node.db import database_path, open_database
     from node.facts import get_state
     if not database_path(data_dir).is_file():     # never make a folder or a database here
         raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận (không có node.db): "
                                    "kiểm tra --data-dir, hoặc chạy `motcua node init` trước.")
+    _legal_zone(data_dir)
     open_database(data_dir)
     if not get_state("unit_code"):
         raise click.ClickException(f"{data_dir} chưa phải là điểm tiếp nhận: chạy `motcua node init` trước.")
@@ -53,6 +64,7 @@ def init_cmd(data_dir, unit_code, name, fix_unit_code, public_url, center_lookup
     Example: motcua node init --data-dir /var/lib/motcua --unit-code 07024 --name "Quan Lạn" --fix-unit-code
     """
     from node.setup import init_node, set_public_addresses
+    _legal_zone(data_dir)
     result = init_node(data_dir, unit_code, name, fix_unit_code=fix_unit_code)
     click.echo(f"Đã khởi tạo điểm {result['unit_code']} {result['name']}: "
                f"{result['procedures_added']} thủ tục, {result['holidays']} ngày lễ trong lịch.")

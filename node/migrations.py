@@ -7,7 +7,7 @@ released migration: add the next one.
 """
 from __future__ import annotations
 
-from motcua.migrations import Migrations, UserVersion
+from motcua.migrations import Migrations, UserVersion, instants_to_utc
 
 V1_CORE_TABLES = [
     """CREATE TABLE "state" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)""",
@@ -145,7 +145,23 @@ V8_FEES = [
     'CREATE INDEX "council_fee_procedure_code" ON "council_fee" ("procedure_code")',
 ]
 
+# Issue #12: every date-time column holds an instant in UTC (`motcua.dbfields.InstantField`); the
+# naive legal wall times written before are rewritten in place. Legal dates (DATE columns) stay.
+V9_INSTANTS = [
+    ("user", "created_at"), ("api_token", "created_at"), ("user_session", "created_at"),
+    ("throttle", "updated_at"), ("throttle", "locked_until"),
+    ("conflict", "first_seen"), ("conflict", "updated_at"),
+    ("dossier", "received_at"), ("dossier", "due_at"), ("dossier", "paused_at"),
+    ("dossier", "original_due_at"), ("dossier", "finished_at"), ("dossier", "returned_at"),
+    ("blob", "created_at"), ("blob", "purged_at"),
+    ("attachment", "added_at"), ("attachment", "removed_at"),
+    ("event", "recorded_at"), ("event", "acked_at"),
+    ("ticket", "issued_at"), ("ticket", "called_at"), ("ticket", "finished_at"),
+    ("queue_call", "at"), ("council_fee", "set_at"),
+]
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_search_index, V3_SCAN_RETENTION, V4_CONFLICTS,
-              V5_SESSIONS_AND_THROTTLES, V6_QUEUE, _v7_original_due_and_search, V8_FEES]
+              V5_SESSIONS_AND_THROTTLES, V6_QUEUE, _v7_original_due_and_search, V8_FEES,
+              instants_to_utc(V9_INSTANTS)]
 NODE = Migrations("node", MIGRATIONS, UserVersion(), lock_key=7024_0002)
 LATEST, migrate, schema_version = NODE.latest, NODE.migrate, NODE.schema_version

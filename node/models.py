@@ -11,13 +11,12 @@ from peewee import (
     BooleanField,
     CharField,
     DateField,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
     TextField,
 )
 
-from motcua.dbfields import JSONField
+from motcua.dbfields import InstantField, JSONField
 from motcua.tables import shared_tables
 from node.db import db
 
@@ -74,7 +73,7 @@ class Dossier(_SharedDossier):
     catalogue_version = CharField()
     channel = IntegerField()                 # 1 desk, 2 online, 3 post
     applicant_id_number = CharField(index=True)
-    due_at = DateTimeField(index=True)
+    due_at = InstantField(index=True)
     fee_vnd = IntegerField(null=True)
     fee_paid = BooleanField(default=False)
     fee_receipt_no = CharField(null=True)
@@ -90,9 +89,9 @@ class Blob(BaseModel):
     sha256 = CharField(primary_key=True)
     size = IntegerField()
     mime = CharField()
-    created_at = DateTimeField()
+    created_at = InstantField()
     at_center = BooleanField(default=False)  # local only
-    purged_at = DateTimeField(null=True)     # local only: file removed under the retention rule
+    purged_at = InstantField(null=True)     # local only: file removed under the retention rule
 
 
 class Attachment(BaseModel):
@@ -101,16 +100,16 @@ class Attachment(BaseModel):
     requirement_key = CharField(null=True)
     blob = ForeignKeyField(Blob, backref="attachments", column_name="sha256")
     filename = TextField(null=True)
-    added_at = DateTimeField()
+    added_at = InstantField()
     added_by = CharField()
-    removed_at = DateTimeField(null=True)
+    removed_at = InstantField(null=True)
 
 
 class Event(_SharedEvent):
     """The journal: one immutable row per change, shipped to the center in order of `seq`."""
     seq = AutoField()                        # local order of writing; the outbox walks it
-    recorded_at = DateTimeField()            # local wall clock, for people; order by hlc, not this
-    acked_at = DateTimeField(null=True, index=True)   # local only: when a signed receipt covered it
+    recorded_at = InstantField()            # local wall clock, for people; order by hlc, not this
+    acked_at = InstantField(null=True, index=True)   # local only: when a signed receipt covered it
 
     class Meta:
         indexes = ((("acked_at", "seq"), False),)     # the outbox walks unacknowledged events
@@ -127,11 +126,11 @@ class Ticket(BaseModel):
     number = IntegerField()
     secret = CharField()                     # printed on the ticket: rating by ticket at the kiosk
     status = CharField(index=True)           # waiting | called | done | skipped
-    issued_at = DateTimeField()
-    called_at = DateTimeField(null=True)     # the latest call
+    issued_at = InstantField()
+    called_at = InstantField(null=True)     # the latest call
     desk = IntegerField(null=True)           # called to, or transferred to (then waiting again)
     called_by = CharField(null=True)
-    finished_at = DateTimeField(null=True)
+    finished_at = InstantField(null=True)
 
     class Meta:
         indexes = ((("day", "group", "number"), True),)
@@ -142,7 +141,7 @@ class QueueCall(BaseModel):
     id = AutoField()
     ticket = ForeignKeyField(Ticket, backref="calls", on_delete="CASCADE")
     desk = IntegerField()
-    at = DateTimeField()
+    at = InstantField()
 
 
 class QueueLink(BaseModel):
@@ -163,7 +162,7 @@ class CouncilFee(BaseModel):
     rule = JSONField()                       # a motcua.fees rule
     source = TextField(null=True)            # the resolution's number, e.g. "NQ 15/2025/NQ-HĐND"
     set_by = CharField()
-    set_at = DateTimeField()
+    set_at = InstantField()
 
 
 MODELS = [State, Procedure, Requirement, Holiday, User, ApiToken, UserSession, Throttle, Dossier,
