@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from datetime import date, datetime
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
+from central_fixtures import (
+    OFFICER_PASSWORD,
+    add_point,
+    attached,
+    login as _login,
+    received,
+    stamp,
+    transitioned,
+)
 
 from sync.events import Event
 
@@ -80,14 +87,6 @@ def test_figures_by_date_finished(figures_db):
     one = compute_dashboard(None, None, point="07027", now=NOW)
     assert one["finished"]["late"] == 1 and one["finished"]["finished"] == 1
     assert one["intake"]["total"] == 2 and one["open"]["within_due"] == 1
-
-
-def _login(client, username):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    return client
 
 
 def test_dashboard_page_chart_and_csv(figures_db, monkeypatch):

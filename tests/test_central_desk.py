@@ -3,12 +3,20 @@
 decision as a form that becomes a center event owed to the point."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
+from central_fixtures import (
+    OFFICER_PASSWORD,
+    add_point,
+    attached,
+    csrf as _csrf,
+    login as _login,
+    received,
+    stamp,
+    transitioned,
+)
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)          # a Thursday
@@ -19,18 +27,6 @@ def _load(events, source="07024"):
     from central.db import write_transaction
     with write_transaction():
         apply_events(events, source_point=source, now=NOW)
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _login(client, username="hoa"):
-    page = client.get("/login").get_data(as_text=True)
-    r = client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                    "csrf_token": _csrf(page)})
-    assert r.status_code == 302
-    return client
 
 
 @pytest.fixture
