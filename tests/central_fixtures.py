@@ -95,6 +95,14 @@ def login(client, username="hoa", password=OFFICER_PASSWORD):
     return client
 
 
+def load(events, source="07024", *, now: datetime):
+    """Apply `events` as if point `source` had sent them, in one write transaction, at `now`."""
+    from central.apply import apply_events
+    from central.db import write_transaction
+    with write_transaction():
+        apply_events(events, source_point=source, now=now)
+
+
 def stamp(ms: int, counter: int = 0) -> str:
     return f"{ms:015d}-{counter:05d}"
 

@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from datetime import date, datetime
+from functools import partial
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
@@ -13,6 +14,7 @@ from central_fixtures import (
     OFFICER_PASSWORD,
     add_point,
     attached,
+    load,
     login as _login,
     received,
     stamp,
@@ -26,11 +28,7 @@ NOW = datetime(2026, 3, 5, 12, 0)
 DUE = "2026-03-06T09:00:00"
 
 
-def _load(events, source):
-    from central.apply import apply_events
-    from central.db import write_transaction
-    with write_transaction():
-        apply_events(events, source_point=source, now=NOW)
+_load = partial(load, now=NOW)      # apply events as a point's, at NOW
 
 
 def _dossier(uid, origin, *, finished=None, due=DUE, channel=1, rating=None, scan=False,
