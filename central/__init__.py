@@ -41,17 +41,30 @@ def create_app(config: dict | None = None) -> Flask:
     legaltime.set_zone(app.config["LEGAL_TIME_ZONE"])   # before anything reads the clock
     app.config["DATA_DIR"] = str(data_dir)
     Path(data_dir).mkdir(parents=True, exist_ok=True)     # keys and blobs live here on any backend
-    open_database(data_dir, app.config.get("DATABASE_URL") or None)
+    open_database(data_dir, app.config.get("DATABASE_URL") or None,
+                  pool_size=int(app.config["DB_POOL_SIZE"]) or int(app.config["SERVE_THREADS"]) + 2)
+    from motcua.objectstore import open_store
+    app.extensions["motcua.store"] = open_store(
+        app.config.get("BLOB_STORE") or None, data_dir, access_key=app.config["S3_ACCESS_KEY"],
+        secret_key=app.config["S3_SECRET_KEY"], region=app.config["S3_REGION"])
 
     # The largest body: a tus chunk of a parcel (the point sends 64 kB chunks); JSON bodies are
     # capped lower per request by motcua.web, forms by Flask's MAX_FORM_MEMORY_SIZE.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
 
-    from central import api, sync_api
+    from central import api, healthz, sync_api
     from motcua.web import init_boundaries, register_error_handlers
     init_boundaries(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(sync_api.bp)
+    app.register_blueprint(healthz.bp)
     sync_api.init_app(app)
     register_error_handlers(app)
+
+    from central.db import release_connection
+
+    @app.teardown_appcontext
+    def _give_back_connection(_exc):
+        release_connection()
+    release_connection()          # the thread that built the app serves no request
     return app

@@ -11,11 +11,11 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from central import conflict_decisions, desk, dossiers, points, queuestats, stats
+from central import conflict_decisions, desk, dossiers, points, queuestats, rules, stats
 from central.present import dossier_detail, dossier_summary
 from central.users import CAN_ACT, actor_name, require_role, user_for_token
 from motcua import errors as E, legaltime
-from motcua.errors import InvalidInput
+from motcua.errors import InvalidInput, NotFound
 from motcua.web import bearer_token_required, date_arg, int_arg, json_body
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,66 @@ def work_list():
     return jsonify({"late": [dossier_summary(d) for d in work["late"]],
                     "soon": [dossier_summary(d) for d in work["soon"]],
                     "horizon": work["horizon"].isoformat()})
+
+
+@bp.get("/work/mine")
+@token_required
+def my_work():
+    """The caller's own list: dossiers assigned to them still with the office, late, due soon."""
+    work = desk.my_work(g.user.username)
+    return jsonify({"mine": [dossier_summary(d) for d in work["mine"]],
+                    "late": [dossier_summary(d) for d in work["late"]],
+                    "soon": [dossier_summary(d) for d in work["soon"]],
+                    "horizon": work["horizon"].isoformat()})
+
+
+@bp.get("/officers")
+@token_required
+def list_officers():
+    """Who dossiers may be assigned to: the active officers and admins."""
+    return jsonify({"items": [{"username": u, "full_name": n} for u, n in desk.officers()]})
+
+
+@bp.post("/dossiers/<code>/assignee")
+@token_required
+def set_assignee(code):
+    """{assignee: username | null} → 200 with the dossier | 409 result ready or closed | 422 no such
+    active officer. Flows down to the point like any decision."""
+    require_role(g.user, CAN_ACT)
+    body = json_body()
+    if "assignee" not in body:
+        raise InvalidInput(E.ASSIGNEE_UNKNOWN(username=""), field="assignee")
+    who = body["assignee"]
+    if who is not None and not isinstance(who, str):
+        raise InvalidInput(E.ASSIGNEE_UNKNOWN(username=str(who)[:64]), field="assignee")
+    return jsonify(dossier_detail(desk.assign(code, who, actor_name(g.user))))
+
+
+def _rules_kind(which: str) -> str:
+    if which not in rules.KINDS:
+        raise NotFound(E.RULES_KIND_UNKNOWN(which=which[:40], allowed=", ".join(rules.KINDS)))
+    return which
+
+
+@bp.get("/rules/<which>")
+@token_required
+def show_rules(which):
+    """The catalogue or the holiday calendar: the version an edit starts from, and every version
+    this center issued (newest first)."""
+    which = _rules_kind(which)
+    return jsonify({"latest": rules.latest(which),
+                    "versions": [{k: v for k, v in r.items() if k != "data"}
+                                 for r in rules.versions(which)]})
+
+
+@bp.post("/rules/<which>")
+@token_required
+def issue_rules(which):
+    """Admin only: a whole new version (JSON, with its version name and `effective_from`) issued to
+    every point → 200 with what was issued | 409 that version name is taken | 422 not installable."""
+    require_role(g.user, frozenset({"admin"}))
+    which = _rules_kind(which)
+    return jsonify(rules.issue(which, json_body(), actor_name(g.user)))
 
 
 @bp.get("/dashboard")

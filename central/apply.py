@@ -14,7 +14,7 @@ from datetime import datetime
 
 from peewee import fn
 
-from central import outbound
+from central import outbound, summary
 from central.db import bulk_insert, db, is_in, is_postgres
 from central.models import Attachment, Blob, ConflictRecord, Dossier, Event, Point, State
 from motcua import legaltime
@@ -108,7 +108,7 @@ def apply_events(events: list[WireEvent], *, source_point: str, now: datetime,
             by_dossier.setdefault(ev.dossier_id, []).append(ev)
     states = {uid: merge.fold(prior.get(uid, []) + evs) for uid, evs in by_dossier.items()}
     journals = {uid: {e.id: e for e in prior.get(uid, []) + evs} for uid, evs in by_dossier.items()}
-    _write_dossiers(states, journals)
+    _write_dossiers(states, journals, prior)
     _write_attachments(states)
     result.dossiers = sorted(states)
     result.conflicts = _write_conflicts(states, new, now, duplicate_window_days)
@@ -128,10 +128,16 @@ def center_columns(state) -> dict:
     return {"assignee": str(assignee)[:255] if assignee else None, "scan_count": scans}
 
 
-def _write_dossiers(states: dict, journals: dict) -> None:
-    """Upsert the folded rows (ON CONFLICT … DO UPDATE works on both backends)."""
+def _write_dossiers(states: dict, journals: dict, prior: dict) -> None:
+    """Upsert the folded rows (ON CONFLICT … DO UPDATE works on both backends), and move each
+    dossier's share of the dashboard's summary from its old row to its new one."""
     rows = [{**r, **center_columns(states[uid])} for uid in sorted(states)
             if (r := folding.dossier_row(states[uid], journals[uid]))]
+    old = summary.rows_of(sorted(states))
+    new = {r["uid"]: r for r in rows}
+    summary.write_delta(summary.delta(
+        [(old.get(uid), summary.fee_of(prior.get(uid, []))) for uid in states],
+        [(new.get(uid), summary.fee_of(journals[uid].values())) for uid in states]))
     if not rows:
         return
     bulk_insert(Dossier, rows, conflict=("uid",), update=tuple(k for k in rows[0] if k != "uid"))

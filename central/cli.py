@@ -99,22 +99,35 @@ def init_cmd(data_dir, database_url, new_keys):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8700, show_default=True, type=int, help="Port to listen on.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Center processes: N > 1 starts N on ports PORT … PORT+N-1 (behind HAProxy, "
+                   "deploy/haproxy.cfg) and restarts any that dies.")
 @fail_on_domain_error
-def serve_cmd(data_dir, host, port, threads):
+def serve_cmd(data_dir, host, port, threads, workers):
     """Serve the center's API, sync endpoints and officers' pages with cheroot.
 
     cheroot hands request bodies to the app as they arrive, so an upload cut mid-way keeps every
     byte that got through (waitress reads a whole body before the app sees any of it). A
-    background job sweeps abandoned uploads and old held parcels every SWEEP_EVERY_S.
+    background job sweeps abandoned uploads and old held parcels every SWEEP_EVERY_S; with
+    several processes, one at a time runs it (a lock in the database). Several processes need
+    PostgreSQL (DATABASE_URL) and, on more than one machine, an S3 BLOB_STORE (docs/scale.md).
 
     Example: motcua central serve --data-dir /var/lib/motcua-central --host 0.0.0.0 --port 8700
+    Example: motcua central serve --data-dir /var/lib/motcua-central --port 8701 --workers 2
     """
     from cheroot import wsgi
 
+    from central.locks import run_exclusively
     from central.sync_api import sweep_abandoned
     from motcua.inputs import check_port_free
     from motcua.jobs import Jobs
+    if workers > 1:
+        from central.workers import supervise
+        for i in range(workers):
+            check_port_free(host, port + i)
+        sys.exit(supervise(data_dir, host, port, workers, threads))
     check_port_free(host, port)
+    os.environ["CENTRAL_SERVE_THREADS"] = str(threads)      # sizes the connection pool
     app = _open(data_dir, whole=True)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="motcua",
                          timeout=60)
@@ -122,8 +135,8 @@ def serve_cmd(data_dir, host, port, threads):
     server.max_request_header_size = 64 * 1024
 
     def sweep():
-        with app.app_context():
-            sweep_abandoned(app)
+        with app.app_context():             # its teardown gives a pooled connection back
+            run_exclusively("sweep", lambda: sweep_abandoned(app))
     jobs = Jobs("motcua-central-jobs")
     jobs.every(float(app.config["SWEEP_EVERY_S"]), "sweep", sweep)
     jobs.start()
@@ -203,6 +216,29 @@ def verify_cmd(data_dir, database_url):
     click.echo(f"Đã kiểm tra {report.checked} hồ sơ: khớp với nhật ký.")
 
 
+@central_group.command("summary-rebuild")
+@DATA_DIR
+@click.option("--database-url", default=None,
+              help="postgresql://… when not the one in D/central.cfg (default: as configured).")
+@fail_on_domain_error
+def summary_rebuild_cmd(data_dir, database_url):
+    """Make the dashboard's summary again from the dossier rows (after a bulk load or a restore
+    from rows; `central verify` says when it is needed).
+
+    Example: motcua central summary-rebuild --data-dir /var/lib/motcua-central
+    """
+    from central.db import write_transaction
+    from central.summary import rebuild
+    if database_url:
+        from central import create_app
+        create_app({"DATA_DIR": data_dir, "DATABASE_URL": database_url})
+    else:
+        _open(data_dir)
+    with write_transaction():
+        rows = rebuild()
+    click.echo(f"Đã lập lại bảng tổng hợp: {rows} dòng.")
+
+
 def _echo_ferry(report) -> None:
     for line in report.lines():
         click.echo(line)
@@ -220,7 +256,8 @@ def import_cmd(data_dir, folder):
     """
     from central.ferry import import_from
     app = _open(data_dir)
-    report = import_from(data_dir, folder, key_grace=timedelta(days=float(app.config["KEY_GRACE_DAYS"])))
+    report = import_from(data_dir, folder, key_grace=timedelta(days=float(app.config["KEY_GRACE_DAYS"])),
+                         store=app.extensions["motcua.store"])
     _echo_ferry(report)
     if report.refused:
         sys.exit(1)

@@ -11,6 +11,17 @@ SETTINGS = [
     Setting("DATA_DIR", None, "Folder holding the database (SQLite), blobs and keys (or MOTCUA_DATA_DIR)."),
     Setting("DATABASE_URL", None, "postgresql://user@host:port/db for a shared PostgreSQL; "
             "empty means SQLite central.db in the data dir."),
+    Setting("BLOB_STORE", "", "Where scans, held parcels and unfinished uploads live: empty for "
+            "the data dir's folders, or s3://bucket[/prefix]?endpoint=http://host:port for "
+            "S3-compatible storage every center process shares (SeaweedFS, MinIO)."),
+    Setting("S3_ACCESS_KEY", "", "Access key of the S3 store (else AWS_ACCESS_KEY_ID)."),
+    Setting("S3_SECRET_KEY", "", "Secret key of the S3 store (else AWS_SECRET_ACCESS_KEY)."),
+    Setting("S3_REGION", "us-east-1", "Region name the S3 store expects."),
+    Setting("DB_POOL_SIZE", 0, "PostgreSQL connections this process keeps at most (psycopg_pool); "
+            "0: the server's threads + 2 (the jobs' thread and a spare: with exactly one per "
+            "thread the sweep starved behind slow uploads). Several processes: mind "
+            "max_connections."),
+    Setting("SERVE_THREADS", 8, "Server threads (set by `central serve --threads`)."),
     Setting("DUPLICATE_WINDOW_DAYS", 7, "Same ID number and procedure at two points within this "
             "many days is flagged as a possible duplicate."),
     Setting("ENROLL_TOKEN_TTL_HOURS", 24, "Default lifetime of a one-time enrollment token."),

@@ -37,8 +37,10 @@ DB_FILENAME = "central.db"
 SESSION_OPTIONS = "-c jit=off"
 
 
-def connect(data_dir: str | Path | None = None, database_url: str | None = None):
-    """An unbound peewee database for `database_url`, else SQLite `central.db` in `data_dir`.
+def connect(data_dir: str | Path | None = None, database_url: str | None = None, *,
+            pool_size: int = 0):
+    """An unbound peewee database for `database_url`, else SQLite `central.db` in `data_dir`;
+    on PostgreSQL with `pool_size`, its connections come from a psycopg_pool of that size.
 
     :raises ValueError: an unsupported URL scheme, or neither argument given.
     """
@@ -46,6 +48,12 @@ def connect(data_dir: str | Path | None = None, database_url: str | None = None)
         url = urlparse(database_url)
         if url.scheme in ("postgres", "postgresql"):
             from peewee import PostgresqlDatabase  # lazily: pulls in psycopg
+            if pool_size > 0:
+                return _pooled_class()(
+                    unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
+                    port=url.port, user=unquote(url.username) if url.username else None,
+                    password=unquote(url.password) if url.password else None,
+                    options=SESSION_OPTIONS, pool_size=pool_size)
             return PostgresqlDatabase(
                 unquote(url.path.lstrip("/")) or "postgres", host=url.hostname or None,
                 port=url.port, user=unquote(url.username) if url.username else None,
@@ -59,6 +67,88 @@ def connect(data_dir: str | Path | None = None, database_url: str | None = None)
     return _sqlite(Path(data_dir) / DB_FILENAME)
 
 
+def _pooled_class():
+    """PostgresqlDatabase whose connections come from one psycopg_pool per process: a thread
+    takes one when it first needs the database in a request and gives it back when the request
+    ends (`release_connection`), so N server threads need fewer than N connections, and a
+    province's processes together stay under the server's max_connections."""
+    from peewee import PostgresqlDatabase
+    from psycopg_pool import ConnectionPool
+
+    class PooledPostgresqlDatabase(PostgresqlDatabase):
+        def __init__(self, database, *, pool_size: int, **kwargs):
+            super().__init__(database, **kwargs)
+            self.pool_size = pool_size
+            self._pool = None
+
+        def _open_pool(self):
+            if self._pool is None:
+                params = {k: v for k, v in self.connect_params.items() if v is not None}
+                params["dbname"] = self.database
+                self._pool = ConnectionPool(kwargs=params, min_size=1, max_size=self.pool_size,
+                                            open=True, timeout=30,
+                                            name=f"motcua-{self.database}")
+            return self._pool
+
+        def connect(self, reuse_if_open=False):
+            # peewee takes its connection under one lock for every thread, and gives it back
+            # under the same lock: a thread waiting for the pool would block the threads
+            # returning theirs. So the pool is asked outside that lock.
+            import peewee
+            if not self._state.closed:
+                if reuse_if_open:
+                    return False
+                raise peewee.OperationalError("Connection already opened.")
+            with getattr(peewee, "__exception_wrapper__"):
+                conn = self._connect()
+            with self._lock:
+                self._state.reset()
+                self._state.set_connection(conn)
+                if self.server_version is None:
+                    self._set_server_version(conn)
+                self._initialize_connection(conn)
+            return True
+
+        def _connect(self):
+            conn = self._open_pool().getconn()
+            conn.autocommit = True
+            return conn
+
+        def close(self):
+            import peewee
+            if self.in_transaction():
+                raise peewee.OperationalError("Attempting to close database while transaction "
+                                              "is open.")
+            conn, is_open = self._state.conn, not self._state.closed
+            self._state.reset()
+            if is_open:
+                with getattr(peewee, "__exception_wrapper__"):
+                    self._close(conn)
+            return is_open
+
+        def _close(self, conn):
+            self._open_pool().putconn(conn)
+
+        def pool_stats(self) -> dict:
+            return self._open_pool().get_stats()
+
+        def close_pool(self) -> None:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    return PooledPostgresqlDatabase
+
+
+def release_connection() -> None:
+    """At the end of a request: a pooled PostgreSQL connection goes back to the pool (SQLite keeps
+    its per-thread connection)."""
+    target = db.obj
+    if target is not None and hasattr(target, "pool_size") and not target.is_closed() \
+            and not target.in_transaction():
+        target.close()
+
+
 def _sqlite(path: Path) -> SqliteDatabase:
     from motcua.dbfields import legal_day
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,20 +157,24 @@ def _sqlite(path: Path) -> SqliteDatabase:
     return database
 
 
-def open_database(data_dir: str | Path | None = None, database_url: str | None = None):
+def open_database(data_dir: str | Path | None = None, database_url: str | None = None, *,
+                  pool_size: int = 0):
     """Open the center database, bind the proxy and bring the schema up to date."""
     from central.migrations import CENTER
-    return open_migrated(db, connect(data_dir, database_url), CENTER)
+    return open_migrated(db, connect(data_dir, database_url, pool_size=pool_size), CENTER)
 
 
 def close_database() -> None:
+    target = db.obj
     close_bound(db)
+    if target is not None and hasattr(target, "close_pool"):
+        target.close_pool()
 
 
 def is_postgres(database=None) -> bool:
     """True when the bound (or given) database is PostgreSQL: row locks and advisory locks exist."""
     target = database if database is not None else db.obj
-    return type(target).__name__ == "PostgresqlDatabase"
+    return any(c.__name__ == "PostgresqlDatabase" for c in type(target).__mro__)
 
 
 def write_transaction():

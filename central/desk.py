@@ -165,6 +165,50 @@ def components_of(dossier: Dossier) -> list[dict]:
     return [c for c in items or [] if isinstance(c, dict)]
 
 
+def _field_specs(procedure_code: str, version: str | None) -> list[dict]:
+    """The procedure's own fields as the catalogue version the dossier was taken under declares
+    them: a version this center issued, else the shipped one; [] when the center knows neither."""
+    from central import rules
+    catalogues = [v["data"] for v in rules.versions("catalogue")] + [rules.shipped("catalogue")]
+    for catalogue in catalogues:
+        if version is not None and str(catalogue.get("catalogue_version")) != str(version):
+            continue
+        for item in catalogue.get("procedures") or []:
+            if isinstance(item, dict) and item.get("code") == procedure_code:
+                return [f for f in item.get("fields") or []
+                        if isinstance(f, dict) and isinstance(f.get("key"), str)]
+        return []
+    return []
+
+
+def details_of(dossier: Dossier) -> list[dict]:
+    """The procedure-specific fields the point took (`details` of its `dossier.received`), each
+    with its label and value as the point prints them on Form 01 (dates dd/mm/yyyy), in the
+    catalogue's order; a value under a key the center's catalogues do not declare is still shown,
+    under its key, so nothing the point recorded is hidden. Empty values are skipped."""
+    from datetime import date
+    ev = (Event.select(Event.payload).where((Event.dossier_uid == dossier.uid)
+                                            & (Event.kind == "dossier.received")).first())
+    given = (ev.payload or {}).get("details") if ev else None
+    if not isinstance(given, dict) or not given:
+        return []
+    rows = []
+    specs = _field_specs(dossier.procedure_code, dossier.catalogue_version)
+    for spec in specs + [{"key": k} for k in given if k not in {s["key"] for s in specs}]:
+        value = given.get(spec["key"])
+        if value in (None, "") or isinstance(value, (dict, list)):
+            continue
+        value = str(value)
+        if spec.get("type") == "date":
+            try:
+                value = date.fromisoformat(value).strftime("%d/%m/%Y")
+            except ValueError:
+                pass
+        rows.append({"key": spec["key"], "label_vi": str(spec.get("label_vi") or spec["key"]),
+                     "label_en": spec.get("label_en"), "value": value})
+    return rows
+
+
 def scans_of(dossier: Dossier) -> list[dict]:
     """Each scan with whether the center holds it yet (a scan from an island may still be on its way)."""
     return [{"sha256": a.sha256, "requirement": a.requirement, "size": a.size, "mime": a.mime,

@@ -41,10 +41,11 @@ MAX_DOWN_PARCELS = 200        # per point and trip (500 events each): far beyond
 
 def import_from(data_dir: str | os.PathLike, folder: str | os.PathLike, *,
                 progress: stick.Progress = stick._no_progress,
-                key_grace: timedelta = DEFAULT_GRACE) -> stick.FerryReport:
-    """Ingest every lane on the stick, then write receipts and down parcels for each point."""
+                key_grace: timedelta = DEFAULT_GRACE, store=None) -> stick.FerryReport:
+    """Ingest every lane on the stick, then write receipts and down parcels for each point
+    (`store`: the center's object store, default its data dir's folders)."""
     identity = center_identity(data_dir)
-    ingestor = Ingestor(identity, data_dir)
+    ingestor = Ingestor(identity, data_dir, store=store)
     report = stick.FerryReport()
     units = _usable_units(folder, report)
     lanes = {}

@@ -23,7 +23,7 @@ from central.keys import CENTER_ID
 from central.models import Dossier, Point, SeenParcel
 from central.points import note_contact, note_refusal
 from motcua import errors as E, legaltime
-from motcua.files import write_durably
+from motcua.objectstore import FolderStore, ObjectStore
 from sync import crypto, hlc, policy
 from sync.parcel import ParcelHeader, ParcelRefused, check_sequence, open_parcel, parcel_sha256, peek_header
 from sync.receipt import build_receipt
@@ -43,37 +43,37 @@ class IngestResult:
 
 
 HELD_MAX_PARCELS = 64
+HELD_PREFIX = "held/"          # held/<sender>/<seq:015d>_<parcel sha>.mcp in the object store
 # Refusals raised only after the sender's signature verified (see open_parcel, check_sequence).
 SIGNED_REFUSALS = frozenset({"wrong_recipient", "decrypt_failed", "content_hash_mismatch",
                              "malformed_plaintext", "replayed", "chain_broken", "too_far_ahead",
                              "blob_hash_mismatch", "blob_incomplete", "blob_quota_exceeded"})
 
 
-def sweep_held(held_dir: str | Path, *, now: datetime, max_age: timedelta | None = None) -> int:
+def sweep_held(store: ObjectStore, *, now: datetime, max_age: timedelta | None = None) -> int:
     """Delete held parcels older than `max_age` (default 14 days): a gap that never filled.
     Returns how many went."""
     limit = legaltime.to_ms(now - (max_age or timedelta(days=14))) / 1000
     gone = 0
-    for path in Path(held_dir).glob("*/*.mcp"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-                gone += 1
-        except FileNotFoundError:
-            continue
+    for info in list(store.list(HELD_PREFIX)):
+        if info.key.endswith(".mcp") and info.modified < limit:
+            store.delete(info.key)
+            gone += 1
     if gone:
         logger.info("%d held parcels expired", gone)
     return gone
 
 
 class Ingestor:
-    """Ingest parcels for one center: its identity, scan folder and held-parcel folder."""
+    """Ingest parcels for one center: its identity, and the object store holding its scans and
+    held parcels (by default the data dir's folders `blobs/` and `held/`)."""
 
     def __init__(self, identity: crypto.Identity, data_dir: str | Path, *,
-                 held_max: int = HELD_MAX_PARCELS, partial_quota: int | None = None):
+                 held_max: int = HELD_MAX_PARCELS, store: ObjectStore | None = None,
+                 partial_quota: int | None = None):
         self.identity = identity
-        self.blobs = CenterBlobs(Path(data_dir) / "blobs", partial_quota=partial_quota)
-        self.held_dir = Path(data_dir) / "held"
+        self.store = store or FolderStore(data_dir)
+        self.blobs = CenterBlobs(self.store, partial_quota=partial_quota)
         self.held_max = held_max
 
     def ingest(self, data: bytes, *, now: datetime | None = None) -> IngestResult:
@@ -223,8 +223,7 @@ class Ingestor:
             if decision == "apply":
                 self._advance_chain(point, header, psha, receipt, now)
             elif decision == "hold":       # judged when the gap before it fills
-                write_durably(self.held_dir / header.sender / f"{header.seq:015d}_{psha}.mcp",
-                              data)
+                self.store.put(self._held_key(header.sender, header.seq, psha), data)
                 return IngestResult("held", "", self._receipt(header, psha, "held", now),
                                     header.sender, header.seq)
             elif decision == "duplicate":
@@ -256,29 +255,38 @@ class Ingestor:
                 Point.unit_code == header.sender).execute()
         return 0
 
+    @staticmethod
+    def _held_key(sender: str, seq: int, psha: str) -> str:
+        return f"{HELD_PREFIX}{sender}/{seq:015d}_{psha}.mcp"
+
     def _hold(self, header: ParcelHeader, psha: str, data: bytes, last_seq: int) -> None:
         """Keep a parcel that came before the ones it follows, within the point's allowance.
         :raises ParcelRefused: too_far_ahead (past the allowance, or all held places taken)."""
-        folder = self.held_dir / header.sender
-        held = list(folder.glob("*.mcp")) if folder.is_dir() else []
+        held = list(self.store.list(f"{HELD_PREFIX}{header.sender}/"))
         if header.seq - last_seq > self.held_max or len(held) >= self.held_max:
             raise ParcelRefused(E.TOO_FAR_AHEAD(seq=header.seq, missing=last_seq + 1))
-        write_durably(folder / f"{header.seq:015d}_{psha}.mcp", data)
+        self.store.put(self._held_key(header.sender, header.seq, psha), data)
 
     def _drain_held(self, sender: str, seq: int, now: datetime) -> None:
-        """Apply parcels that waited for the one just applied, in order."""
-        folder = self.held_dir / sender
-        while folder.is_dir():
-            waiting = sorted(folder.glob(f"{seq:015d}_*.mcp"))
+        """Apply parcels that waited for the one just applied, in order. Another process may
+        drain the same ones at once: each is applied once (the chain's row lock), the other
+        answer is a duplicate."""
+        while True:
+            waiting = list(self.store.list(f"{HELD_PREFIX}{sender}/{seq:015d}_"))
             if not waiting:
                 return
             outcome = None
-            for path in waiting:
-                outcome = self.ingest(path.read_bytes(), now=now)
-                path.unlink(missing_ok=True)
-                if outcome.result == "applied" or outcome.chain_advanced:
+            for info in waiting:
+                try:
+                    data = self.store.get(info.key)
+                except FileNotFoundError:             # taken meanwhile by another process
+                    continue
+                outcome = self.ingest(data, now=now)
+                self.store.delete(info.key)
+                if outcome.result in ("applied", "duplicate") or outcome.chain_advanced:
                     break
-            if outcome is None or not (outcome.result == "applied" or outcome.chain_advanced):
+            if outcome is None or not (outcome.result in ("applied", "duplicate")
+                                       or outcome.chain_advanced):
                 return
             seq += 1          # ingest() drained further itself; loop ends at the next gap
 

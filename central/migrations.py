@@ -126,7 +126,8 @@ V8_ASSIGNEE_AND_SCANS = [
 # trigrams): the leaders' dashboard reads narrow covering indexes instead of the wide dossier rows,
 # and the officers' search ("every word anywhere in the text", ILIKE '%word%') a trigram index.
 # `tests/test_schema.py` knows these names: no model declares them.
-POSTGRES_ONLY_INDEXES = ("dossier_intake_tally", "dossier_finished_tally", "dossier_search_trgm")
+POSTGRES_ONLY_INDEXES = ("dossier_intake_tally", "dossier_finished_tally", "dossier_search_trgm",
+                         "dossier_running_due")
 
 
 def _v9_dashboard_and_search_indexes(database) -> None:
@@ -144,7 +145,6 @@ def _v9_dashboard_and_search_indexes(database) -> None:
         database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         database.execute_sql('CREATE INDEX "dossier_search_trgm" ON "dossier" '
                              'USING gin ("search_text" gin_trgm_ops)')
-
 
 
 # Issue #12: every date-time column holds an instant in UTC (`motcua.dbfields.InstantField`):
@@ -166,8 +166,56 @@ V10_INSTANTS = [
     ("point_heartbeat", "oldest_waiting"), ("point_heartbeat", "last_backup_at"),
 ]
 
+
+def _v11_dossier_tally(database) -> None:
+    """The dashboard's summary (`central.summary`), made from the dossiers already held; on
+    PostgreSQL, the running dossiers in due order (`central.desk.RUNNING`: the same statuses)."""
+    types = TYPES[dialect(database)]
+    real = "DOUBLE PRECISION" if dialect(database) == "postgres" else "REAL"
+    database.execute_sql(
+        'CREATE TABLE "dossier_tally" ("id" {serial}, "grain" VARCHAR(255) NOT NULL, '
+        '"period" VARCHAR(255) NOT NULL, "origin" VARCHAR(255) NOT NULL, '
+        '"procedure_code" VARCHAR(255) NOT NULL, "status" INTEGER NOT NULL, '
+        '"channel" INTEGER NOT NULL, "verdict" VARCHAR(255) NOT NULL, '
+        '"rating" VARCHAR(255) NOT NULL, "fee" VARCHAR(255) NOT NULL, "n" {bigint} NOT NULL, '
+        '"scanned" {bigint} NOT NULL, "receipts" {bigint} NOT NULL, "vnd" {bigint} NOT NULL, '
+        '"seconds" {real} NOT NULL)'.format(real=real, **types))
+    database.execute_sql(
+        'CREATE UNIQUE INDEX "dossier_tally_grain_period_origin_procedure_code_status__449b492" ON "dossier_tally" ("grain", "period", "origin", "procedure_code", '
+        '"status", "channel", "verdict", "rating", "fee")')
+    if dialect(database) == "postgres":
+        # The officers' work list (running dossiers late or due soon, most urgent first) reads
+        # the few running dossiers in due order instead of sorting every running one.
+        database.execute_sql('CREATE INDEX "dossier_running_due" ON "dossier" ("due_at", "id") '
+                             'WHERE "status" IN (1, 2, 4, 6, 7)')
+    from central.summary import rebuild
+    rebuild(database)
+
+
+# Instant columns made after v10 (v12's), instants from the start (nothing to convert).
+INSTANTS_SINCE_V10 = [("upload", "created_at"), ("upload", "touched_at")]
+
+
+def _v12_uploads_in_the_database(database) -> None:
+    """Resumable uploads' state moves from `<sha>.json` files beside the bytes into the database,
+    so several center processes share it (uploads in flight at the upgrade are sent again). Its
+    times are instants, like every other since v10."""
+    types = TYPES[dialect(database)]
+    instant = "TIMESTAMPTZ" if dialect(database) == "postgres" else "DATETIME"
+    database.execute_sql(
+        f'CREATE TABLE "upload" ("id" {types["serial"]}, "owner" VARCHAR(255) NOT NULL, '
+        f'"upload_id" VARCHAR(255) NOT NULL, "length" {types["bigint"]} NOT NULL, '
+        '"piece_bytes" INTEGER NOT NULL, "pieces" TEXT NOT NULL, '
+        f'"received" {types["bigint"]} NOT NULL, "created_at" {instant} NOT NULL, '
+        f'"touched_at" {instant} NOT NULL, "receipt" {types["bytes"]})')
+    database.execute_sql('CREATE UNIQUE INDEX "upload_owner_upload_id" ON "upload" '
+                         '("owner", "upload_id")')
+    database.execute_sql('CREATE INDEX "upload_touched_at" ON "upload" ("touched_at")')
+
+
 MIGRATIONS = [V1_CORE_TABLES, _v2_down_parcels, V3_KEY_ROTATION, V4_SESSIONS_AND_THROTTLES,
               _v5_bigint_keys, _v6_original_due_and_search, V7_HEARTBEATS, V8_ASSIGNEE_AND_SCANS,
-              _v9_dashboard_and_search_indexes, instants_to_utc(V10_INSTANTS)]
+              _v9_dashboard_and_search_indexes, instants_to_utc(V10_INSTANTS),
+              _v11_dossier_tally, _v12_uploads_in_the_database]
 CENTER = Migrations("center", MIGRATIONS, VersionTable(), lock_key=7024_0001)
 LATEST, migrate, schema_version = CENTER.latest, CENTER.migrate, CENTER.schema_version

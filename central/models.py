@@ -12,6 +12,7 @@ from peewee import (
     BlobField,
     BooleanField,
     CharField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -159,5 +160,52 @@ class Heartbeat(BaseModel):
         table_name = "point_heartbeat"
 
 
+class DossierTally(BaseModel):
+    """The dashboard's summary (`central.summary`): dossiers counted per grain and period, kept
+    by the one apply path in the dossier's own transaction; never a source of truth (rebuilt from
+    the dossier rows by `central summary rebuild`, checked by `central verify`). Key columns hold
+    "" or 0 where a grain has no such key, so the unique key is NOT NULL on both databases."""
+    id = BigAutoField()
+    grain = CharField()                      # point | state | procedure | finished | rating | fee
+    period = CharField()                     # "YYYY-MM" (the fee grain: "YYYY-MM-DD")
+    origin = CharField()
+    procedure_code = CharField()
+    status = IntegerField()
+    channel = IntegerField()                 # -1: none recorded
+    verdict = CharField()                    # early | on_time | late | ""
+    rating = CharField()
+    fee = CharField()                        # collected|stage|method, unpaid, waived, unset
+    n = BigIntegerField()                    # dossiers
+    scanned = BigIntegerField()              # of them with a scan of their papers
+    receipts = BigIntegerField()             # fees collected with a receipt number
+    vnd = BigIntegerField()                  # fee amounts
+    seconds = DoubleField()                   # handling time, received → result
+
+    class Meta:
+        table_name = "dossier_tally"
+        indexes = ((("grain", "period", "origin", "procedure_code", "status", "channel", "verdict",
+                     "rating", "fee"), True),)
+
+
+class Upload(BaseModel):
+    """A point's resumable upload (`central.uploads`): what it declared, the exact byte it stands
+    at, its receipt once ingested. In the database, not in one process, so any center process
+    behind the load balancer can take the next chunk; the bytes are objects in the store."""
+    id = BigAutoField()
+    owner = CharField()
+    upload_id = CharField()
+    length = BigIntegerField()
+    piece_bytes = IntegerField()
+    pieces = TextField()                     # JSON list of the signed SHA-256 of each piece
+    received = BigIntegerField(default=0)
+    created_at = InstantField()
+    touched_at = InstantField(index=True)
+    receipt = BlobField(null=True)
+
+    class Meta:
+        table_name = "upload"
+        indexes = ((("owner", "upload_id"), True),)
+
+
 MODELS = [State, Point, EnrollToken, User, ApiToken, UserSession, Throttle, Dossier, Attachment, Blob,
-          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat]
+          Event, Outbound, SeenParcel, Refusal, ConflictRecord, Heartbeat, DossierTally, Upload]

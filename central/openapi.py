@@ -48,6 +48,19 @@ PATHS: dict[str, dict[str, dict]] = {
         "The apology with a new date (Form 04), once.", params=("code",),
         body="{new_due_at (ISO 8601), reason}", errors=(401, 403, 404, 409, 422))},
     "/api/v1/work": {"get": _op("Running dossiers late, and due within two working days.")},
+    "/api/v1/work/mine": {"get": _op("The caller's own list: assigned to them, late, due soon.")},
+    "/api/v1/officers": {"get": _op("The active officers dossiers may be assigned to.")},
+    "/api/v1/dossiers/{code}/assignee": {"post": _op(
+        "Assign the dossier to an officer (null: to nobody); flows down to the point.",
+        params=("code",), body="{assignee: username | null}", errors=(401, 403, 404, 409, 422))},
+    "/api/v1/rules/{which}": {
+        "get": _op("The procedure catalogue (`catalogue`) or the holiday calendar (`holidays`): "
+                   "the latest version and every version issued.", params=("which",),
+                   errors=(401, 404)),
+        "post": _op("Admin: issue a whole new version to every point (sent down at each point's "
+                    "next sync).", params=("which",),
+                    body="the catalogue or calendar as a point installs it, with its version name "
+                         "and effective_from", errors=(401, 403, 404, 409, 422))},
     "/api/v1/dashboard": {"get": _op("Leaders' figures: intake by date received, results by date "
                                      "finished, open now.", query=("from", "to", "point"))},
     "/api/v1/stats": {"get": _op("Counts and rates over dossiers received from `from` to `to`.",

@@ -4,7 +4,8 @@
 result requirement (`motcua.lifecycle.RESULT_REQUIREMENT`), then the transition to 9. Both go down
 to the point in its next parcel like any decision; the file itself the point fetches by its hash
 (`POST /sync/v1/blobs/get`, `file_for_point`), so the bytes never ride in the journal and the
-point checks them against the hash the signed event named.
+point checks them against the hash the signed event named. The PDF is kept in the center's object
+store under its hash, like a scan (`central.blobstore`), so every center process serves it.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from central.dossiers import get_dossier, transition
 from central.models import Attachment, Dossier
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
-from motcua.files import write_durably
 from motcua.lifecycle import RESULT_REQUIREMENT, Status, TransitionRefused, check_transition
 
 MAX_FILENAME = 200
@@ -45,16 +45,14 @@ def result_ready(code: str, data: bytes, filename: str | None, actor: str, blobs
                  max_bytes: int, now: datetime | None = None) -> Dossier:
     """Attach the result PDF and move the dossier to "result ready" (9), at once or not at all.
 
-    The file is made durable first (content-addressed: a retry stores nothing twice).
+    The file is stored (durably) first (content-addressed: a retry stores nothing twice).
     :raises InvalidInput/TooLarge: not a PDF, empty or too big; NotFound: no dossier; Conflict: the
         lifecycle does not allow a result now (nothing is recorded then).
     """
     check_result_file(data, max_bytes)
     now = (now or legaltime.now()).replace(microsecond=0)
     sha = hashlib.sha256(data).hexdigest()
-    path = blobs.path_for(sha)
-    if not path.exists():
-        write_durably(path, data)
+    blobs.put_whole(sha, data)
     with write_transaction():
         dossier = get_dossier(code)
         try:
@@ -74,7 +72,7 @@ def file_for_point(sha256: str, unit_code: str, blobs: CenterBlobs) -> bytes:
 
     :raises NotFound: no such file, or not on a dossier of this point (a point reads only its own).
     """
-    blobs.path_for(sha256)                                    # a sha256, or InvalidInput
+    blobs.key_for(sha256)                                     # a sha256, or InvalidInput
     owned = (Attachment.select(Attachment.id)
              .join(Dossier, on=(Dossier.uid == Attachment.dossier_uid))
              .where((Attachment.sha256 == sha256) & (Dossier.origin == unit_code)

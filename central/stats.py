@@ -16,13 +16,12 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import SQL, Case, NodeList, fn
 
-from central.db import is_in, is_postgres
-from central.models import Dossier, Event
+from central import summary
+from central.db import is_postgres
+from central.models import Dossier, DossierTally
 from motcua import errors as E, fees, legaltime
 from motcua.errors import InvalidInput
 from motcua.lifecycle import PAUSES, TERMINAL, Status
-from sync import merge
-from sync.events import Event as WireEvent
 
 WITH_RESULT = frozenset({int(Status.RESULT_READY), int(Status.RETURNED)})
 CLOSED = frozenset(int(s) for s in TERMINAL) | WITH_RESULT
@@ -164,6 +163,166 @@ def _verdicts(rows: list[tuple]) -> dict:
     return out
 
 
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def split_period(date_from: date | None, date_to: date | None
+                 ) -> tuple[tuple[str | None, str | None] | None, list[tuple]]:
+    """The whole months of a period ("YYYY-MM" first and last, None for open-ended; None when it
+    holds no whole month), read from the summary, and its partial edge months as (from, to) day
+    ranges, counted live from the dossier rows."""
+    edges: list[tuple] = []
+    low, high = date_from, date_to
+    if date_from is not None and date_from.day != 1:
+        end = _month_end(date_from)
+        if date_to is not None and date_to <= end:
+            return None, [(date_from, date_to)]
+        edges.append((date_from, end))
+        low = end + timedelta(days=1)
+    if date_to is not None and date_to != _month_end(date_to):
+        start = date_to.replace(day=1)
+        if low is not None and start <= low:
+            return None, edges + [(low, date_to)]
+        edges.append((start, date_to))
+        high = start - timedelta(days=1)
+    if low is not None and high is not None and high < low:
+        return None, edges
+    return (f"{low:%Y-%m}" if low else None, f"{high:%Y-%m}" if high else None), edges
+
+
+_NONE_AS = {"verdict": "", "rating": "", "channel": summary.NO_CHANNEL}
+
+
+def _from_summary(grain: str, keys: tuple[str, ...], low: str | None, high: str | None,
+                  measures: tuple[str, ...]) -> list[tuple]:
+    """Summary rows of one grain in [low, high] (periods as text), summed by `keys` ("month" is
+    the period), as (*keys, *measures) with "" and -1 read back as None (as SQL counts say)."""
+    T = DossierTally
+    columns = [T.period if k == "month" else getattr(T, k) for k in keys]
+    query = T.select(*columns, *[fn.SUM(getattr(T, m)) for m in measures]).where(T.grain == grain)
+    if low:
+        query = query.where(T.period >= low)
+    if high:
+        query = query.where(T.period <= high)
+    if columns:
+        query = query.group_by(*columns)
+    out = []
+    for row in query.tuples():
+        if not any(row[len(keys):]):
+            continue
+        out.append(tuple(None if k in _NONE_AS and v == _NONE_AS[k] else v
+                         for k, v in zip(keys, row))
+                   + tuple(float(v) if m == "seconds" else int(v)      # PostgreSQL sums: numeric
+                           for m, v in zip(measures, row[len(keys):])))
+    return out
+
+
+def _combine(parts: list[dict[str, list[tuple]]], sets: dict[str, tuple]) -> dict[str, list[tuple]]:
+    """Tallies of several ranges added up, per set, by key."""
+    out = {}
+    for name, keys in sets.items():
+        total: dict[tuple, list] = {}
+        for part in parts:
+            for row in part.get(name, []):
+                key = tuple(_month_key(v) if k == "month" and v is not None else v
+                            for k, v in zip(keys, row))
+                have = total.setdefault(key, [0] * (len(row) - len(keys)))
+                for i, v in enumerate(row[len(keys):]):
+                    have[i] += v or 0
+        out[name] = [k + tuple(v) for k, v in total.items()]
+    return out
+
+
+INTAKE_SETS = {"point": ("origin", "verdict"), "procedure": ("procedure_code", "verdict"),
+               "status": ("status",), "channel": ("channel",)}
+FINISHED_SETS = {"point": ("origin", "verdict"), "month": ("month", "verdict"),
+                 "rating": ("rating",)}
+
+
+def _intake_tallies(date_from, date_to, point: str | None) -> dict[str, list[tuple]]:
+    """Dossiers received in the period, (*keys, count, scanned) per set of INTAKE_SETS: whole
+    months from the summary, edge months (or everything, for one point) counted live."""
+    months, edges = (None, [(date_from, date_to)]) if point else split_period(date_from, date_to)
+    parts = [_live_intake(low, high, point) for low, high in edges]
+    if months:
+        m = ("n", "scanned")
+        parts.append({"point": _from_summary("point", ("origin", "verdict"), *months, m),
+                      "procedure": _from_summary("procedure", ("procedure_code", "verdict"),
+                                                 *months, m),
+                      "status": _from_summary("state", ("status",), *months, m),
+                      "channel": _from_summary("state", ("channel",), *months, m)})
+    return _combine(parts, INTAKE_SETS)
+
+
+def _live_intake(date_from, date_to, point: str | None) -> dict[str, list[tuple]]:
+    with_result = Dossier.status.in_(sorted(WITH_RESULT)) & Dossier.finished_at.is_null(False)
+    base = Dossier.select()
+    if point:
+        base = base.where(Dossier.origin == point)
+    inner = _period(base.select(
+        Dossier.origin.alias("origin"), Dossier.procedure_code.alias("procedure_code"),
+        Dossier.status.alias("status"), Dossier.channel.alias("channel"),
+        Case(None, [(with_result, _verdict())], SQL("NULL")).alias("verdict"),
+        Case(None, [(Dossier.scan_count > 0, 1)], 0).alias("scanned")),
+        Dossier.received_at, date_from, date_to)
+    return _tally(inner, INTAKE_SETS, sums=("scanned",))
+
+
+def _finished_tallies(date_from, date_to, point: str | None) -> dict[str, list[tuple]]:
+    """Dossiers whose result was ready in the period, (*keys, count, seconds) per set of
+    FINISHED_SETS: whole months from the summary, edge months (or one point) counted live."""
+    months, edges = (None, [(date_from, date_to)]) if point else split_period(date_from, date_to)
+    parts = [_live_finished(low, high, point) for low, high in edges]
+    if months:
+        m = ("n", "seconds")
+        parts.append({"point": _from_summary("finished", ("origin", "verdict"), *months, m),
+                      "month": _from_summary("finished", ("month", "verdict"), *months, m),
+                      "rating": _from_summary("rating", ("rating",), *months, m)})
+    return _combine(parts, FINISHED_SETS)
+
+
+def _live_finished(date_from, date_to, point: str | None) -> dict[str, list[tuple]]:
+    base = Dossier.select().where(Dossier.status.in_(sorted(WITH_RESULT))
+                                  & Dossier.finished_at.is_null(False))
+    if point:
+        base = base.where(Dossier.origin == point)
+    inner = _period(base.select(Dossier.origin.alias("origin"),
+                                _month(Dossier.finished_at).alias("month"),
+                                _verdict().alias("verdict"), Dossier.rating.alias("rating"),
+                                _seconds(Dossier.received_at, Dossier.finished_at).alias("seconds")),
+                    Dossier.finished_at, date_from, date_to)
+    return _tally(inner, FINISHED_SETS, sums=("seconds",))
+
+
+def fee_figures(date_from: date | None, date_to: date | None) -> dict:
+    """`fees.fee_totals` of the dossiers received in the period, read from the summary's fee grain
+    (whole days: no fee history is replayed on a request)."""
+    rows = _from_summary("fee", ("fee",), date_from and date_from.isoformat(),
+                         date_to and date_to.isoformat(), ("n", "receipts", "vnd"))
+    out = fees.fee_totals([])
+    for klass, n, receipts, vnd in rows:
+        n, receipts, vnd = int(n), int(receipts), int(vnd)
+        if klass == "unset":
+            out["unset"] += n
+        elif klass.startswith("collected|"):
+            _, stage, method = klass.split("|", 2)
+            out["collected_vnd"] += vnd
+            out["collected"] += n
+            out["receipts"] += receipts
+            if stage in out["by_stage"]:
+                out["by_stage"][stage] += vnd
+            if method in out["by_method"]:
+                out["by_method"][method] += vnd
+        elif klass in ("waived", "unpaid"):
+            out[f"{klass}_vnd"] += vnd
+            out[klass] += n
+    return out
+
+
+OPEN_STATUSES = sorted(int(s) for s in Status if int(s) not in CLOSED)
+
+
 def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime) -> dict:
     """Figures for dossiers received from `date_from` to `date_to` inclusive (open-ended if None).
 
@@ -171,28 +330,21 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
     :raises InvalidInput: a range that ends before it starts.
     """
     _check_range(date_from, date_to)
-    with_result = Dossier.status.in_(sorted(WITH_RESULT)) & Dossier.finished_at.is_null(False)
-    no_clock = sorted(int(s) for s in PAUSES | {Status.SUBMITTED_ONLINE})
-    inner = _period(Dossier.select(
-        Dossier.origin.alias("origin"), Dossier.procedure_code.alias("procedure_code"),
-        Dossier.status.alias("status"), Dossier.channel.alias("channel"),
-        Case(None, [(with_result, _verdict())], SQL("NULL")).alias("verdict"),
-        Case(None, [(Dossier.status.in_(sorted(CLOSED)), SQL("NULL")),
-                    (Dossier.status.in_(no_clock), "paused"),
-                    (Dossier.due_at.is_null(False) & (Dossier.due_at < now), "past")],
-             "within").alias("open_state")), Dossier.received_at, date_from, date_to)
-    t = _tally(inner, {"point": ("origin", "verdict"), "procedure": ("procedure_code", "verdict"),
-                       "status": ("status",), "channel": ("channel",), "open": ("open_state",)})
+    t = _intake_tallies(date_from, date_to, None)
     by_point, by_procedure = Counter(), Counter()
-    for origin, _, count in t["point"]:
+    for origin, _, count, _ in t["point"]:
         by_point[origin] += count
-    for procedure, _, count in t["procedure"]:
+    for procedure, _, count, _ in t["procedure"]:
         by_procedure[procedure] += count
     timely_point, timely_procedure = _verdicts(t["point"]), _verdicts(t["procedure"])
     timely = sum(timely_point.values(), Counter())
-    opened = _by(t["open"])
-    statuses = dict(_period(Dossier.select(Dossier.uid, Dossier.status), Dossier.received_at,
-                            date_from, date_to).tuples())
+    no_clock = sorted(int(s) for s in PAUSES | {Status.SUBMITTED_ONLINE})
+    # Open dossiers are few (the last weeks'): counted live, through the status index.
+    opened = dict(_period(Dossier.select(
+        Case(None, [(Dossier.status.in_(no_clock), "paused"),
+                    (Dossier.due_at.is_null(False) & (Dossier.due_at < now), "past")], "within"),
+        fn.COUNT(SQL("*"))).where(Dossier.status.in_(OPEN_STATUSES)),
+        Dossier.received_at, date_from, date_to).group_by(SQL("1")).tuples())
     return {
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
@@ -208,54 +360,24 @@ def compute_stats(date_from: date | None, date_to: date | None, *, now: datetime
         "open": {"within_due": opened.get("within", 0), "past_due": opened.get("past", 0),
                  "paused": opened.get("paused", 0)},
         # fees of the dossiers received in the range: collected (by when, how), receipts, unpaid
-        "fees": fees.fee_totals({**fee, "status": statuses[uid]}
-                                for uid, fee in fee_records(list(statuses)).items()),
+        "fees": fee_figures(date_from, date_to),
     }
-
-
-FEE_EVENT_KINDS = ("dossier.received", "dossier.corrected")
-_CHUNK = 500
-
-
-def fee_records(uids: list[str]) -> dict[str, dict]:
-    """Each dossier's fee as its journal folds it (`sync.merge`: the same last-writer rule as every
-    field), from the events that can carry one: the receipt and later corrections (collected at a
-    supplement or at the return). The dossier row keeps no fee columns at the center."""
-    out = {}
-    for i in range(0, len(uids), _CHUNK):
-        journals: dict[str, list] = {}
-        rows = (Event.select(Event.event_id, Event.kind, Event.dossier_uid, Event.origin, Event.actor,
-                             Event.hlc, Event.payload)
-                .where(is_in(Event.dossier_uid, uids[i:i + _CHUNK])
-                       & Event.kind.in_(FEE_EVENT_KINDS)).tuples())
-        for eid, kind, uid, origin, actor, stamp, payload in rows:
-            if isinstance(payload, str):
-                payload = Event.payload.python_value(payload)
-            journals.setdefault(uid, []).append(WireEvent(eid, kind, uid, origin, actor, stamp,
-                                                          payload))
-        for uid, events in journals.items():
-            state = merge.fold(events)
-            out[uid] = {k[4:]: v for k, v in state.fields.items() if k.startswith("fee.")}
-    return out
 
 
 def intake_figures(date_from, date_to, point: str | None) -> dict:
     """Dossiers received in the period: counts by point, procedure, status and channel; the
     share filed online; the share digitised (with at least one scan)."""
-    base = Dossier.select()
-    if point:
-        base = base.where(Dossier.origin == point)
-    inner = _period(base.select(Dossier.origin.alias("origin"),
-                                Dossier.procedure_code.alias("procedure_code"),
-                                Dossier.status.alias("status"), Dossier.channel.alias("channel"),
-                                Case(None, [(Dossier.scan_count > 0, 1)], 0).alias("scanned")),
-                    Dossier.received_at, date_from, date_to)
-    t = _tally(inner, {"point": ("origin",), "procedure": ("procedure_code",),
-                       "status": ("status",), "channel": ("channel",)}, sums=("scanned",))
-    by_point, by_channel = _by(t["point"]), _by(t["channel"])
+    t = _intake_tallies(date_from, date_to, point)
+    by_point, by_channel = Counter(), _by(t["channel"])
+    for origin, _, count, _ in t["point"]:
+        by_point[origin] += count
+    by_procedure = Counter()
+    for procedure, _, count, _ in t["procedure"]:
+        by_procedure[procedure] += count
     total = sum(by_point.values())
-    digitised = sum(int(r[2] or 0) for r in t["point"])
-    return {"total": total, "by_point": by_point, "by_procedure": _by(t["procedure"]),
+    digitised = int(sum(r[3] or 0 for r in t["point"]))
+    return {"total": total, "by_point": dict(sorted(by_point.items())),
+            "by_procedure": dict(sorted(by_procedure.items(), key=lambda kv: str(kv[0]))),
             "by_status": {str(k): v for k, v in sorted(_by(t["status"]).items())},
             "by_channel": {str(k): v for k, v in by_channel.items()},
             "online_share": _rate(by_channel.get(2, 0), total),
@@ -266,20 +388,10 @@ def finished_figures(date_from, date_to, point: str | None) -> dict:
     """Dossiers whose result was ready in the period (by date finished): early / on time / late
     overall, per point and per month; average handling time (received → result, calendar days);
     satisfaction among those who rated."""
-    base = Dossier.select().where(Dossier.status.in_(sorted(WITH_RESULT))
-                                  & Dossier.finished_at.is_null(False))
-    if point:
-        base = base.where(Dossier.origin == point)
-    inner = _period(base.select(Dossier.origin.alias("origin"),
-                                _month(Dossier.finished_at).alias("month"),
-                                _verdict().alias("verdict"), Dossier.rating.alias("rating"),
-                                _seconds(Dossier.received_at, Dossier.finished_at).alias("seconds")),
-                    Dossier.finished_at, date_from, date_to)
-    t = _tally(inner, {"point": ("origin", "verdict"), "month": ("month", "verdict"),
-                       "rating": ("rating",)}, sums=("seconds",))
+    t = _finished_tallies(date_from, date_to, point)
     per_point = _verdicts(t["point"])
-    per_month = _verdicts([(_month_key(m), *rest) for m, *rest in t["month"]])
-    handled = sum(r[2] for r in t["point"])
+    per_month = _verdicts(t["month"])
+    handled = int(sum(r[2] for r in t["point"]))
     handled_seconds = sum(float(r[3] or 0) for r in t["point"])
     ratings = {k: v for k, v in _by(t["rating"]).items() if k}
     rated = sum(ratings.values())
@@ -293,9 +405,10 @@ def finished_figures(date_from, date_to, point: str | None) -> dict:
 
 
 def open_figures(point: str | None, now: datetime) -> dict:
-    """Dossiers open now: within or past due, or paused for a supplement."""
+    """Dossiers open now: within or past due, or paused for a supplement (the open ones are few:
+    counted live, through the status index)."""
     query = Dossier.select(_open_state(now), fn.COUNT(SQL("*"))).where(
-        Dossier.status.not_in(sorted(CLOSED)))
+        Dossier.status.in_(OPEN_STATUSES))
     if point:
         query = query.where(Dossier.origin == point)
     counts = dict(query.group_by(SQL("1")).tuples())

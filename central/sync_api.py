@@ -1,8 +1,9 @@
 """The center's sync endpoints: enrollment, resumable parcel uploads, blob checks, down parcels.
 
-Thin views over `central.uploads` (bytes on disk), `central.ingest` (verify + apply + receipt),
-`central.outbound` and `central.enrollment`. The protocol is documented in docs/protocol.md
-("HTTP transport") and in `sync.transport`, the client side.
+Thin views over `central.uploads` (state in the database, bytes in the object store),
+`central.ingest` (verify + apply + receipt), `central.outbound` and `central.enrollment`. The
+protocol is documented in docs/protocol.md ("HTTP transport") and in `sync.transport`, the client
+side.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from central.keys import CENTER_ID, center_identity
 from central.uploads import OffsetMismatch, UploadStore
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, Unauthorized
+from motcua.objectstore import StoreUnavailable
 from sync import crypto
 from sync.parcel import ParcelRefused
 from sync.transport import TUS_RESUMABLE, response_message, upload_descriptor, verify_request
@@ -37,15 +39,24 @@ def init_app(app) -> None:
     data_dir = Path(app.config["DATA_DIR"])
     identity = center_identity(data_dir)
     app.extensions["motcua.identity"] = identity
+    store = app.extensions["motcua.store"]
     app.extensions["motcua.uploads"] = UploadStore(
-        data_dir / "uploads", max_bytes=int(app.config["UPLOAD_MAX_BYTES"]),
+        store, max_bytes=int(app.config["UPLOAD_MAX_BYTES"]),
         quota_bytes=int(app.config["UPLOAD_QUOTA_BYTES"]))
     # Every route: a body over this is refused (413) before it is read.
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_REQUEST_BYTES"])
     app.extensions["motcua.ingestor"] = Ingestor(
-        identity, data_dir, held_max=int(app.config["HELD_MAX_PARCELS"]),
+        identity, data_dir, store=store, held_max=int(app.config["HELD_MAX_PARCELS"]),
         partial_quota=int(app.config["BLOB_PARTIAL_QUOTA_BYTES"]))
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(exc: StoreUnavailable):
+        logger.error("object store unavailable on %s %s: %s", request.method, request.path, exc)
+        response = jsonify(DomainError(E.STORE_UNAVAILABLE).to_dict())
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(OffsetMismatch)
     def offset_mismatch(exc: OffsetMismatch):
@@ -63,7 +74,7 @@ def sweep_abandoned(app, *, now: datetime | None = None) -> dict[str, int]:
     ingestor = app.extensions["motcua.ingestor"]
     return {"uploads": app.extensions["motcua.uploads"].sweep(now=now, max_age=age),
             "chunk_sets": ingestor.blobs.sweep(now=now, max_age=age),
-            "held": sweep_held(ingestor.held_dir, now=now, max_age=timedelta(
+            "held": sweep_held(ingestor.store, now=now, max_age=timedelta(
                 days=float(app.config["HELD_EXPIRE_DAYS"])))}
 
 

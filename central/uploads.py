@@ -1,38 +1,45 @@
-"""Resumable uploads on disk, after the tus protocol: create, ask the offset, append at that offset.
+"""Resumable uploads after the tus protocol (create, ask the offset, append at that offset), their
+state in the database and their bytes in the object store, so any center process can take any chunk.
 
-An upload belongs to the point that created it (every call is signed by it, `central.sync_api`) and
-lives in that point's own folder, `uploads/<unit>/<sha>.*`, so no one else can extend, finish or
-spoil it. It is named by the SHA-256 of the parcel it will hold, and its creation carries the
-signed SHA-256 of every 64 KiB piece. The body of an append is streamed to `<sha>.part` and fsynced
-as it arrives, so a cut keeps every byte that got through and the offset query answers that exact
-byte; each piece is checked against its signed hash as soon as it is complete, and a piece that
-fails is cut off alone (the pieces before it stay). Bounded: a largest upload, a quota of open
-bytes per point, and `sweep` forgets uploads left untouched for too long. A finished upload's
-receipt is kept as `<sha>.receipt`: asking again after a lost answer returns the same receipt.
+An upload belongs to the point that created it (every call is signed by it, `central.sync_api`); its
+row (`central.models.Upload`) is keyed by that point and the SHA-256 of the parcel it will hold, so
+no one else can extend, finish or spoil it. Its creation carries the signed SHA-256 of every piece
+(64 KiB from the point). Each piece is checked against its signed hash as soon as it is complete and
+kept as one object, `uploads/<unit>/<sha>/p<index>`; a piece that fails is cut off alone (the
+pieces before it stay). When a stream ends or is cut mid-piece, the bytes of the piece begun are
+kept as `…/t<start>`, so the offset query answers the exact byte that got through; a process
+killed mid-stream loses only the piece it was in. One writer per upload across every process
+(`central.locks`). Bounded: a largest upload, a quota of open bytes per point, and `sweep` forgets
+uploads left untouched for too long. A finished upload keeps its receipt in its row: asking again
+after a lost answer returns the same receipt.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import os
 import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import BinaryIO, Callable
 
-from filelock import FileLock
+from peewee import fn
 
+from central.locks import LockBusy, named_lock
+from central.models import Upload
 from motcua import errors as E, legaltime
 from motcua.errors import Conflict, InvalidInput, NotFound, TooLarge
+from motcua.objectstore import ObjectStore
 
 logger = logging.getLogger(__name__)
 
 _SHA = re.compile(r"[0-9a-f]{64}")
 _UNIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_BLOCK = 16 * 1024                      # read, write and fsync the stream in blocks this size
+_BLOCK = 16 * 1024                      # read the stream in blocks this size
 MIN_PIECE, MAX_PIECES = 4 * 1024, 4096
+PREFIX = "uploads/"
+LOCK_WAIT_S = 60.0                      # a stream cut elsewhere ends within the server's timeout
 
 
 class OffsetMismatch(Conflict):
@@ -45,21 +52,27 @@ class OffsetMismatch(Conflict):
 
 
 class UploadStore:
-    """The folder `<data dir>/uploads`: one sub-folder per point."""
+    """Uploads of every point: rows in the center's database, pieces in `store`."""
 
-    def __init__(self, root: str | os.PathLike, *, max_bytes: int = 16 * 1024 * 1024,
+    def __init__(self, store: ObjectStore, *, max_bytes: int = 16 * 1024 * 1024,
                  quota_bytes: int = 64 * 1024 * 1024):
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.store = store
         self.max_bytes, self.quota_bytes = max_bytes, quota_bytes
 
-    def _paths(self, owner: str, upload_id: str) -> tuple[Path, Path, Path]:
+    @staticmethod
+    def _check(owner: str, upload_id: str) -> None:
         if not _SHA.fullmatch(upload_id or ""):
             raise InvalidInput(E.BAD_UPLOAD_ID)
         if not _UNIT.fullmatch(owner or ""):
             raise InvalidInput(E.BAD_UPLOAD_OWNER)
-        base = self.root / owner / upload_id
-        return base.with_suffix(".part"), base.with_suffix(".json"), base.with_suffix(".receipt")
+
+    @staticmethod
+    def _row(owner: str, upload_id: str) -> Upload | None:
+        return Upload.get_or_none((Upload.owner == owner) & (Upload.upload_id == upload_id))
+
+    @staticmethod
+    def _prefix(owner: str, upload_id: str) -> str:
+        return f"{PREFIX}{owner}/{upload_id}/"
 
     def create(self, owner: str, upload_id: str, length: int, piece_bytes: int,
                pieces: list[str], *, now: datetime | None = None,
@@ -81,58 +94,59 @@ class UploadStore:
                 or len(pieces) != -(-length // piece_bytes) or len(pieces) > MAX_PIECES
                 or not all(_SHA.fullmatch(p) for p in pieces)):
             raise InvalidInput(E.BAD_UPLOAD_PIECES)
-        part, meta, receipt = self._paths(owner, upload_id)
-        if receipt.exists():
-            return length
-        part.parent.mkdir(exist_ok=True)
-        with self._locked(part):
-            if meta.exists():
-                known = json.loads(meta.read_text())
-                if known["length"] != length or known["pieces"] != pieces:
-                    raise Conflict(E.UPLOAD_LENGTH_CONFLICT)
-                return part.stat().st_size
-            if self.open_bytes(owner) + length > self.quota_bytes:
-                raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
-            stream, size = body() if body is not None else (None, 0)
-            meta.write_text(json.dumps({"length": length, "piece_bytes": piece_bytes,
-                                        "pieces": pieces,
-                                        "created_at": (now or legaltime.now()).isoformat()}))
-            part.touch()
+        self._check(owner, upload_id)
+        now = now or legaltime.now()
+        # The upload's own lock first (then the owner's, never the other way round): held from
+        # before its row exists until its first bytes are in, so an offset query or a second
+        # create waits for them. The owner's lock, for the quota, only around the row's insert:
+        # the point's other upload in flight is not held up by this one's body.
+        with self._locked(self._lock_name(owner, upload_id)):
+            with self._locked(f"upload-owner:{owner}"):   # the quota is checked by one at a time
+                known = self._row(owner, upload_id)
+                if known is not None:
+                    if known.receipt is not None:
+                        return known.length
+                    if known.length != length or json.loads(known.pieces) != pieces:
+                        raise Conflict(E.UPLOAD_LENGTH_CONFLICT)
+                    return known.received
+                if self.open_bytes(owner) + length > self.quota_bytes:
+                    raise TooLarge(E.UPLOAD_QUOTA_EXCEEDED)
+                stream, size = body() if body is not None else (None, 0)   # refused: no row
+                Upload.insert(owner=owner, upload_id=upload_id, length=length,
+                              piece_bytes=piece_bytes, pieces=json.dumps(pieces), received=0,
+                              created_at=now, touched_at=now).on_conflict_ignore().execute()
             if not size:
                 return 0
-            return self._append_locked(owner, upload_id, 0, stream, size)[0]
+            row = self._row(owner, upload_id)
+            return self._append_locked(row, 0, stream, size)[0]
 
     def open_bytes(self, owner: str) -> int:
         """Bytes declared by `owner`'s uploads that are not finished (its quota's use)."""
-        total = 0
-        for meta in (self.root / owner).glob("*.json"):
-            if not meta.with_suffix(".receipt").exists():
-                try:
-                    total += int(json.loads(meta.read_text())["length"])
-                except (OSError, ValueError, KeyError):
-                    continue
-        return total
+        return int(Upload.select(fn.COALESCE(fn.SUM(Upload.length), 0))
+                   .where((Upload.owner == owner) & Upload.receipt.is_null()).scalar() or 0)
 
     def status(self, owner: str, upload_id: str, *,
                wait: bool = False) -> tuple[int, int, bytes | None]:
         """(offset, length, receipt or None): the exact byte held. :raises NotFound."""
-        part, meta, receipt = self._paths(owner, upload_id)
-        if receipt.exists():
-            done = receipt.read_bytes()
-            length = json.loads(meta.read_text())["length"] if meta.exists() else 0
-            return length, length, done
-        if not meta.exists():
+        self._check(owner, upload_id)
+        row = self._row(owner, upload_id)
+        if row is None:
             raise NotFound(E.UPLOAD_NOT_FOUND)
+        if row.receipt is not None:
+            return row.length, row.length, bytes(row.receipt)
         if wait:
-            # A stream cut a moment ago may still be writing what was in flight: answer the byte
-            # it ends at, or the point would send from a stale offset and be refused (409).
-            with self._locked(part):
-                return part.stat().st_size, json.loads(meta.read_text())["length"], None
-        return part.stat().st_size, json.loads(meta.read_text())["length"], None
+            # A stream cut a moment ago (in this process or another) may still be writing what
+            # was in flight: answer the byte it ends at, or the point would send from a stale
+            # offset and be refused (409).
+            with self._locked(self._lock_name(owner, upload_id)):
+                row = self._row(owner, upload_id)
+                if row is None:
+                    raise NotFound(E.UPLOAD_NOT_FOUND)
+        return row.received, row.length, bytes(row.receipt) if row.receipt is not None else None
 
     def append(self, owner: str, upload_id: str, offset: int, stream: BinaryIO | bytes,
                size: int) -> tuple[int, int]:
-        """Write `size` bytes read from `stream` at `offset`, fsyncing as they come; returns
+        """Take `size` bytes read from `stream` at `offset`, piece by checked piece; returns
         (new offset, length). A cut stream keeps what arrived.
 
         :raises NotFound: unknown upload; OffsetMismatch (409) when `offset` is not where the upload
@@ -140,117 +154,132 @@ class UploadStore:
             InvalidInput: more bytes than declared.
         """
         if isinstance(stream, (bytes, bytearray)):
-            import io
             stream, size = io.BytesIO(stream), len(stream)
-        part, meta_path, receipt = self._paths(owner, upload_id)
-        if receipt.exists():
-            length = json.loads(meta_path.read_text())["length"]
-            return length, length
-        if not meta_path.exists():
-            raise NotFound(E.UPLOAD_NOT_FOUND)
-        with self._locked(part):
-            return self._append_locked(owner, upload_id, offset, stream, size)
+        self._check(owner, upload_id)
+        with self._locked(self._lock_name(owner, upload_id)):
+            row = self._row(owner, upload_id)
+            if row is None:
+                raise NotFound(E.UPLOAD_NOT_FOUND)
+            if row.receipt is not None:
+                return row.length, row.length
+            return self._append_locked(row, offset, stream, size)
 
-    def _append_locked(self, owner: str, upload_id: str, offset: int, stream: BinaryIO,
+    def _append_locked(self, row: Upload, offset: int, stream: BinaryIO,
                        size: int) -> tuple[int, int]:
         """`append`, the upload's lock held."""
-        part, meta_path, _ = self._paths(owner, upload_id)
-        meta = json.loads(meta_path.read_text())
-        length, piece, pieces = meta["length"], meta["piece_bytes"], meta["pieces"]
-        pos = part.stat().st_size
+        length, piece, pieces = row.length, row.piece_bytes, json.loads(row.pieces)
+        prefix = self._prefix(row.owner, row.upload_id)
+        pos = row.received
         if offset != pos:
             raise OffsetMismatch(pos, offset)
         if pos + size > length:
             raise InvalidInput(E.UPLOAD_OVERFLOW)
-        with open(part, "r+b") as fh:
-            start = pos - pos % piece
-            fh.seek(start)
-            hasher = hashlib.sha256(fh.read(pos - start))
-            fh.seek(pos)
-            left = size
+        start = pos - pos % piece
+        tail = bytearray()
+        if pos > start:
             try:
-                while left > 0:
-                    try:
-                        block = stream.read(min(_BLOCK, left))
-                    except (OSError, ValueError):     # the link broke mid-body
-                        block = b""
-                    if not block:
-                        break
-                    left -= len(block)
-                    while block:
-                        take = min(len(block), start + piece - pos)
-                        fh.write(block[:take])
-                        hasher.update(block[:take])
-                        pos += take
-                        block = block[take:]
-                        if pos == start + piece or pos == length:
-                            if hasher.hexdigest() != pieces[start // piece]:
-                                fh.truncate(start)
-                                raise OffsetMismatch(
-                                    start, offset, E.UPLOAD_PIECE_DAMAGED(offset=start))
-                            start, hasher = pos, hashlib.sha256()
-                            # Durable at each verified piece (and when the body ends, below):
-                            # bytes written but not yet synced still count after a cut, since
-                            # the process lives on; after a power cut the piece hashes catch
-                            # any tail the disk lost. A sync per 16 KiB block cost the point
-                            # re-sent bytes under load, the server lagging behind the link.
-                            fh.flush()
-                            os.fsync(fh.fileno())
-            finally:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.utime(meta_path)                            # touched: not abandoned
+                tail += self.store.get(f"{prefix}t{start:015d}")
+            except FileNotFoundError:
+                tail = bytearray()
+            if len(tail) != pos - start:               # lost with a crash: from the piece's start
+                self._set_received(row, start)
+                raise OffsetMismatch(start, offset)
+        left, damaged = size, False
+        try:
+            while left > 0:
+                try:
+                    block = stream.read(min(_BLOCK, left))
+                except (OSError, ValueError):     # the link broke mid-body
+                    block = b""
+                if not block:
+                    break
+                left -= len(block)
+                while block:
+                    take = min(len(block), start + piece - pos)
+                    tail += block[:take]
+                    pos += take
+                    block = block[take:]
+                    if pos == start + piece or pos == length:
+                        if hashlib.sha256(tail).hexdigest() != pieces[start // piece]:
+                            damaged = True
+                            self._set_received(row, start)
+                            raise OffsetMismatch(start, offset,
+                                                 E.UPLOAD_PIECE_DAMAGED(offset=start))
+                        self.store.put(f"{prefix}p{start // piece:06d}", bytes(tail))
+                        self._set_received(row, pos)
+                        start, tail = pos, bytearray()
+        finally:
+            if tail and not damaged:
+                # The piece begun: kept so the offset is the exact byte that got through.
+                self.store.put(f"{prefix}t{start:015d}", bytes(tail))
+                self._set_received(row, pos)
         if left:
-            logger.info("upload %s of %s cut at byte %d", upload_id[:12], owner, pos)
+            logger.info("upload %s of %s cut at byte %d", row.upload_id[:12], row.owner, pos)
         return pos, length
+
+    @staticmethod
+    def _set_received(row: Upload, received: int) -> None:
+        Upload.update(received=received, touched_at=legaltime.now()).where(
+            Upload.id == row.id).execute()
+        row.received = received
 
     def read_complete(self, owner: str, upload_id: str) -> bytes | None:
         """The whole parcel once every byte is in, else None."""
-        part, meta, _ = self._paths(owner, upload_id)
-        if not meta.exists() or not part.exists():
+        self._check(owner, upload_id)
+        row = self._row(owner, upload_id)
+        if row is None or row.received != row.length:
             return None
-        length = json.loads(meta.read_text())["length"]
-        if part.stat().st_size != length:
+        prefix = self._prefix(owner, upload_id)
+        try:
+            return b"".join(self.store.get(f"{prefix}p{i:06d}")
+                            for i in range(-(-row.length // row.piece_bytes)))
+        except FileNotFoundError:
             return None
-        return part.read_bytes()
 
     def finish(self, owner: str, upload_id: str, receipt_bytes: bytes) -> None:
         """Keep the receipt and drop the bytes: the parcel is applied, held elsewhere or refused."""
-        part, _, receipt = self._paths(owner, upload_id)
-        from motcua.files import write_durably
-        write_durably(receipt, receipt_bytes)
-        part.unlink(missing_ok=True)
+        self._check(owner, upload_id)
+        Upload.update(receipt=receipt_bytes, received=Upload.length,
+                      touched_at=legaltime.now()).where(
+            (Upload.owner == owner) & (Upload.upload_id == upload_id)).execute()
+        self.store.delete_prefix(self._prefix(owner, upload_id))
 
     def discard(self, owner: str, upload_id: str) -> None:
         """Forget an upload whose bytes are not the parcel they claim to be (sent again)."""
-        part, meta, _ = self._paths(owner, upload_id)
-        part.unlink(missing_ok=True)
-        meta.unlink(missing_ok=True)
-        part.with_suffix(".lock").unlink(missing_ok=True)
+        self._check(owner, upload_id)
+        Upload.delete().where((Upload.owner == owner) & (Upload.upload_id == upload_id)).execute()
+        self.store.delete_prefix(self._prefix(owner, upload_id))
 
     def sweep(self, *, now: datetime, max_age: timedelta) -> int:
-        """Forget uploads (and kept receipts) untouched for `max_age`; returns how many went."""
-        limit = legaltime.to_ms(now - max_age) / 1000
+        """Forget uploads (and kept receipts) untouched for `max_age`, and objects under
+        `uploads/` no upload names that old (from before uploads lived in the database);
+        returns how many uploads went."""
+        limit = now - max_age
         gone = 0
-        for meta in self.root.glob("*/*.json"):
-            try:
-                if meta.stat().st_mtime >= limit:
-                    continue
-            except FileNotFoundError:
-                continue
-            for suffix in (".part", ".receipt", ".lock", ".json"):
-                meta.with_suffix(suffix).unlink(missing_ok=True)
+        for row in list(Upload.select(Upload.id, Upload.owner, Upload.upload_id)
+                        .where(Upload.touched_at < limit)):
+            self.store.delete_prefix(self._prefix(row.owner, row.upload_id))
+            Upload.delete().where(Upload.id == row.id).execute()
             gone += 1
-        for stray in list(self.root.glob("*.part")) + list(self.root.glob("*.json")):
-            if stray.stat().st_mtime < limit:          # the layout before per-point folders
-                stray.unlink(missing_ok=True)
+        seconds = legaltime.to_ms(limit) / 1000
+        live = {(r.owner, r.upload_id) for r in Upload.select(Upload.owner, Upload.upload_id)}
+        for info in list(self.store.list(PREFIX)):
+            parts = info.key.split("/")
+            if info.modified < seconds and (len(parts) != 4 or (parts[1], parts[2]) not in live):
+                self.store.delete(info.key)
         if gone:
             logger.info("%d abandoned uploads swept", gone)
         return gone
 
-    @contextmanager
-    def _locked(self, part: Path):
-        """One writer per upload across the server's threads and processes (also on Windows)."""
-        with FileLock(part.with_suffix(".lock")):
-            yield
+    @staticmethod
+    def _lock_name(owner: str, upload_id: str) -> str:
+        return f"upload:{owner}:{upload_id}"
 
+    @contextmanager
+    def _locked(self, name: str):
+        """One writer per upload across the server's threads and every center process."""
+        try:
+            with named_lock(name, timeout=LOCK_WAIT_S):
+                yield
+        except LockBusy:
+            raise Conflict(E.UPLOAD_BUSY) from None

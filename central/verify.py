@@ -3,7 +3,8 @@
 The center keeps its `dossier`, `attachment` and `conflict` rows incrementally (only the dossiers a
 parcel touches are re-folded). This check re-derives all of them from the stored events with the same
 `sync.merge.fold` the points use, so drift from a bug, a bad migration or a hand edit shows up as a
-list of differences instead of a silent disagreement between center and point.
+list of differences instead of a silent disagreement between center and point. The dashboard's
+summary (`central.summary`) is recounted too and must equal what the table holds.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from central import summary
 from central.apply import GLOBAL_KINDS, _stored_events, center_columns
 from central.conflict_decisions import book as conflicts_book
 from central.models import Attachment, ConflictRecord, Dossier, Event
@@ -134,5 +136,6 @@ def verify_center() -> Report:
     for i in range(0, len(ordered), _CHUNK):
         report.problems.extend(_check_chunk(ordered[i:i + _CHUNK]))
     report.problems.extend(_cross_dossier_problems())
+    report.problems.extend(summary.drift())         # the dashboard's summary == a recount
     logger.info("verify: %d dossiers, %d differences", report.checked, len(report.problems))
     return report

@@ -456,6 +456,8 @@ BAD_NEW_DUE = M("invalid_input", 422, "Ngày hẹn mới không hợp lệ.", "T
 BOOK_RANGE_TOO_LONG = M("invalid_input", 422, "Sổ theo dõi xuất tối đa {days} ngày mỗi lần.",
                         "The tracking book exports at most {days} days at a time.")
 RULES_BAD = M("invalid_input", 422, "Dữ liệu chưa đúng: {detail}.", "The data is not right: {detail}.")
+RULES_KIND_UNKNOWN = M("not_found", 404, "Không có loại quy định “{which}” (chỉ có: {allowed}).",
+                       "There are no rules called “{which}” (only: {allowed}).")
 RULES_VERSION_TAKEN = M("rules_version_taken", 409, "Phiên bản “{version}” đã được ban hành; hãy đặt tên phiên bản mới.",
                         "Version “{version}” was already issued; give the new one another name.")
 ASSIGNEE_UNKNOWN = M("assignee_unknown", 422, "Không có cán bộ “{username}” đang làm việc để phân công.",
@@ -924,6 +926,10 @@ UPLOAD_NOT_FOUND = M("upload_not_found", 404, "Không có lượt tải lên nà
                      "No such upload (it may have expired).")
 UPLOAD_OFFSET_MISMATCH = M("upload_offset_mismatch", 409, "Vị trí tải lên là {offset}, không phải {asked}.",
                            "The upload is at offset {offset}, not {asked}.")
+UPLOAD_BUSY = M("upload_busy", 409, "Lượt tải lên này đang được nhận ở một kết nối khác; thử lại sau ít giây.",
+                "This upload is being taken on another connection; try again in a few seconds.")
+STORE_UNAVAILABLE = M("store_unavailable", 503, "Kho lưu trữ tệp của trung tâm tạm thời không trả lời; thử lại sau.",
+                      "The center's file store does not answer for now; try again later.")
 UPLOAD_PIECE_DAMAGED = M("upload_offset_mismatch", 409,
                          "Một phần gói bị hỏng trên đường truyền; gửi lại từ vị trí {offset}.",
                          "A piece of the parcel was damaged on the way; send again from offset {offset}.")

@@ -34,7 +34,8 @@ TYPES = {
 
 def dialect(database) -> str:
     """`postgres` or `sqlite`, for the templates and the locks."""
-    return "postgres" if type(database).__name__ == "PostgresqlDatabase" else "sqlite"
+    return ("postgres" if any(c.__name__ == "PostgresqlDatabase" for c in type(database).__mro__)
+            else "sqlite")
 
 
 class VersionStore(Protocol):

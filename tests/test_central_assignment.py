@@ -106,3 +106,47 @@ def test_the_assign_form_and_my_work_page(office):
     assert 'id="act-assign"' not in leader.get("/dossiers/07024-260302-0002").get_data(as_text=True)
     assert leader.post("/dossiers/07024-260302-0002/assign",
                        data={"assignee": "hoa", "csrf_token": token}).status_code in (400, 403)
+
+
+def test_the_api_assigns_and_lists_my_work(office):
+    """The API does what the form does: officers to choose from, assign (and unassign), my list;
+    a leader may not assign; refusals are 4xx in Vietnamese."""
+    from central.models import Dossier, Event
+    from central.users import create_token
+    client = office.test_client()
+
+    def call(method, url, token, **kw):
+        return getattr(client, method)(url, headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    hoa, lanh = create_token("hoa"), create_token("lanh")
+    people = call("get", "/api/v1/officers", hoa).get_json()["items"]
+    assert [p["username"] for p in people] == ["hoa", "minh"]
+    r = call("post", "/api/v1/dossiers/07024-260302-0001/assignee", hoa, json={"assignee": "minh"})
+    assert r.status_code == 200 and r.get_json()["code"] == "07024-260302-0001"
+    assert Dossier.get(Dossier.uid == "late0001").assignee == "minh"
+    ev = Event.select().where(Event.kind == "dossier.corrected").order_by(Event.id.desc()).first()
+    assert ev.payload == {"fields": {"assignee": "minh"}} and ev.actor == "hoa@central"
+    mine = call("get", "/api/v1/work/mine", create_token("minh")).get_json()
+    assert [d["code"] for d in mine["mine"]] == ["07024-260302-0001"]
+    assert [d["code"] for d in mine["late"]] == ["07024-260302-0001"] and mine["horizon"]
+    assert call("get", "/api/v1/work/mine", hoa).get_json()["mine"] == []
+    refused = {
+        "leader": call("post", "/api/v1/dossiers/07024-260302-0002/assignee", lanh,
+                       json={"assignee": "hoa"}),
+        "disabled": call("post", "/api/v1/dossiers/07024-260302-0002/assignee", hoa,
+                         json={"assignee": "cu"}),
+        "not a name": call("post", "/api/v1/dossiers/07024-260302-0002/assignee", hoa,
+                           json={"assignee": ["hoa"]}),
+        "no field": call("post", "/api/v1/dossiers/07024-260302-0002/assignee", hoa, json={}),
+        "no dossier": call("post", "/api/v1/dossiers/khong-co/assignee", hoa,
+                           json={"assignee": "hoa"}),
+        "no token": client.post("/api/v1/dossiers/07024-260302-0002/assignee",
+                                json={"assignee": "hoa"}),
+    }
+    assert {k: r.status_code for k, r in refused.items()} == {
+        "leader": 403, "disabled": 422, "not a name": 422, "no field": 422, "no dossier": 404,
+        "no token": 401}
+    assert "Không có cán bộ" in refused["disabled"].get_json()["error"]["message"]
+    assert Dossier.get(Dossier.uid == "soon0002").assignee is None
+    r = call("post", "/api/v1/dossiers/07024-260302-0001/assignee", hoa, json={"assignee": None})
+    assert r.status_code == 200 and Dossier.get(Dossier.uid == "late0001").assignee is None

@@ -173,3 +173,29 @@ def test_leader_reads_but_cannot_act(desk):
                     data={"to": "9", "csrf_token": _csrf(html)})
     assert r.status_code == 403
     assert not Event.select().where(Event.origin == "central").exists()
+
+
+def test_dossier_page_shows_the_procedures_own_fields(desk):
+    """The birth registration's fields the point took (`details`), labelled as the catalogue the
+    dossier was taken under says, dates as dd/mm/yyyy, in English after the switch; a key the
+    center's catalogues do not declare still shows (under its key), escaped like any text."""
+    ev = received("birth005", hlc=stamp(T0 + 9000), code="07024-260302-0005")
+    ev.payload["details"] = {"child_full_name": "Nguyễn Minh Khang",
+                             "child_date_of_birth": "2025-11-02", "child_sex": "Nam",
+                             "child_place_of_birth": "", "ghi_chu": "<b>đêm</b>"}
+    _load([ev])
+    client = _login(desk.test_client())
+    html = client.get("/dossiers/07024-260302-0005").get_data(as_text=True)
+    facts = html[html.index("Họ và tên người được khai sinh"):]
+    assert 'id="detail-child_full_name">Nguyễn Minh Khang<' in facts
+    assert 'id="detail-child_date_of_birth">02/11/2025<' in facts
+    assert "Ngày sinh của trẻ" in facts and 'id="detail-child_sex">Nam<' in facts
+    assert "detail-child_place_of_birth" not in html                  # empty: skipped
+    assert 'id="detail-ghi_chu">&lt;b&gt;đêm&lt;/b&gt;<' in html
+    assert html.index("detail-child_full_name") < html.index("detail-child_date_of_birth")
+    other = client.get("/dossiers/07024-260302-0001").get_data(as_text=True)
+    assert "detail-" not in other                                       # no details: nothing
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    client.post("/language", data={"lang": "en", "csrf_token": token})
+    english = client.get("/dossiers/07024-260302-0005").get_data(as_text=True)
+    assert "Child's date of birth" in english.replace("&#39;", "'")

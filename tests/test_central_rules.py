@@ -144,3 +144,42 @@ def test_a_point_installs_the_versions_at_its_next_sync(tmp_path):
         assert new.catalogue_version == "2026.9"
     finally:
         link.close()
+
+
+def test_the_api_reads_and_issues_rules(admin, central_app):
+    """GET the latest and the versions issued; POST a whole version (admin only): issued once,
+    checked as the form's, unknown kinds are a 404 in Vietnamese."""
+    from central import rules
+    from central.models import Event
+    from central.users import create_token
+    client = central_app.test_client()
+
+    def call(method, url, token, **kw):
+        return getattr(client, method)(url, headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    root, hoa = create_token("quantri"), create_token("hoa")
+    got = call("get", "/api/v1/rules/catalogue", hoa).get_json()
+    assert got["versions"] == [] and got["latest"] == rules.shipped("catalogue")
+    data = copy.deepcopy(got["latest"])
+    data.update(catalogue_version="2027.1", effective_from="2027-01-01")
+    data["procedures"][0]["fee_vnd"] = 12000
+    assert call("post", "/api/v1/rules/catalogue", hoa, json=data).status_code == 403
+    r = call("post", "/api/v1/rules/catalogue", root, json=data)
+    assert r.status_code == 200 and r.get_json()["catalogue_version"] == "2027.1"
+    assert Event.select().where(Event.kind == "catalogue.updated").count() == 1
+    again = call("post", "/api/v1/rules/catalogue", root, json=data)
+    assert again.status_code == 409
+    listed = call("get", "/api/v1/rules/catalogue", hoa).get_json()
+    assert [v["version"] for v in listed["versions"]] == ["2027.1"]
+    assert listed["latest"]["procedures"][0]["fee_vnd"] == 12000
+    bad = copy.deepcopy(data)
+    bad.update(catalogue_version="2027.2", effective_from="31/12/2027")
+    r = call("post", "/api/v1/rules/catalogue", root, json=bad)
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "effective_from"
+    assert call("post", "/api/v1/rules/catalogue", root, data="[]",
+                content_type="application/json").status_code == 422
+    unknown = call("get", "/api/v1/rules/luat", hoa)
+    assert unknown.status_code == 404 and "luat" in unknown.get_json()["error"]["message"]
+    assert call("post", "/api/v1/rules/luat", root, json=data).status_code == 404
+    holidays = call("get", "/api/v1/rules/holidays", hoa).get_json()
+    assert holidays["latest"]["entries"] and holidays["versions"] == []

@@ -77,10 +77,12 @@ def test_secret_file_is_made_once_private_and_agreed_on(tmp_path):
 def test_both_scan_folders_refuse_a_name_that_is_not_a_hash(tmp_path, bad):
     from central.blobstore import CenterBlobs
     from motcua.errors import InvalidInput
+    from motcua.objectstore import FolderStore
     from node.scans import BlobStore
-    for folder in (BlobStore(tmp_path / "n"), CenterBlobs(tmp_path / "c")):
+    center = CenterBlobs(FolderStore(tmp_path / "c"))
+    for name_it in (BlobStore(tmp_path / "n").path_for, center.key_for, center.has):
         with pytest.raises(InvalidInput) as info:
-            folder.path_for(bad)
+            name_it(bad)
         assert info.value.code == "bad_sha256"
     good = "ab" * 32
     assert BlobStore(tmp_path / "n").path_for(good) == tmp_path / "n" / "ab" / good

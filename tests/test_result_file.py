@@ -20,10 +20,9 @@ RESULT = pdf_bytes("giay khai sinh ban chinh")
 
 
 def _blobs(data_dir):
-    from pathlib import Path
-
     from central.blobstore import CenterBlobs
-    return CenterBlobs(Path(data_dir) / "blobs")
+    from motcua.objectstore import FolderStore
+    return CenterBlobs(FolderStore(data_dir))
 
 
 @pytest.fixture(params=["http", "in_process", "folder"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from central_fixtures import pg_cluster  # noqa: F401  (fixture)
+from central_fixtures import backend, pg_cluster  # noqa: F401  (fixtures)
 from pg import missing_reason
 from test_schema import describe
 
@@ -63,6 +63,9 @@ def _assert_nothing_lost(before: dict, after: dict, new_versions: int,
         if table == "schema_migration":        # gains one row per migration applied
             assert after[table][:len(rows)] == rows
             assert len(after[table]) == len(rows) + new_versions
+            continue
+        if table == "sqlite_sequence":         # a new table with a key counter adds its own row
+            assert [r for r in after[table] if r["name"] in {b["name"] for b in rows}] == rows
             continue
         # search_text is derived (what search holds): an upgrade may recompute it (v6: whole codes,
         # the lookup secret); verify compares it with the journal's fold below.
@@ -272,5 +275,58 @@ def test_a_center_on_postgresql_at_the_previous_release_upgrades_in_place(tmp_pa
         Refusal.create(sender="07024", reason_code="bad_signature", message="thử", at=datetime.now())
         assert Refusal.select().count() == len(before["refusal"]) + 1   # the key went on
         assert Event.select().count() == len(before["event"])
+    finally:
+        close_database()
+
+
+# ---- a center at v9 or v10 (before uploads moved into the database) -----------------------------
+
+@pytest.mark.parametrize("version", [9, 10, 11])
+def test_a_center_before_v12_gains_the_upload_table_and_keeps_its_rows(tmp_path, backend,  # noqa: F811
+                                                                        version):
+    """A center last opened by a release before uploads moved into the database (migration 12):
+    at 9 (naive legal times), 10 (instants in UTC) or 11 (the dashboard's summary). It upgrades:
+    its heartbeat is kept, the same instant, and a point's upload is taken, piece by piece, into
+    the new table and the store."""
+    import hashlib
+    import io
+    import os
+
+    from central.db import close_database, connect, open_database
+    from central.migrations import CENTER, LATEST, schema_version
+    from central.uploads import UploadStore
+    from motcua.dbfields import to_utc
+    from motcua.objectstore import FolderStore
+    assert LATEST == 12
+    folder = tmp_path / "center"
+    old = connect(folder, backend)
+    CENTER.migrate(old, target=version)
+    assert schema_version(old) == version and "upload" not in old.get_tables()
+    mark = "%s" if backend else "?"
+    sent = datetime(2026, 3, 5, 9)                                  # legal wall time
+    if version >= 10:                                               # an instant, as v10 keeps it
+        sent = to_utc(sent) if backend else utc_text(sent)
+    old.execute_sql(
+        'INSERT INTO "point_heartbeat" ("unit_code", "received_at", "via", "sent_at", "version", '
+        '"backlog_events", "backlog_scans", "backlog_bytes", "disk_free_bytes", "body") VALUES '
+        f'({", ".join([mark] * 10)})', ("07024", sent, "http", sent, "1.0", 3, 1, 20000, 10**9,
+                                        "{}"))
+    old.close()
+
+    database = open_database(folder, backend)
+    try:
+        assert schema_version(database) == LATEST
+        from central.models import Heartbeat
+        beat = Heartbeat.get()
+        assert beat.backlog_events == 3 and beat.sent_at == datetime(2026, 3, 5, 9)
+        data = os.urandom(100_000)
+        pieces = [hashlib.sha256(data[i:i + 65536]).hexdigest() for i in range(0, len(data), 65536)]
+        sha = hashlib.sha256(data).hexdigest()
+        uploads = UploadStore(FolderStore(folder))
+        assert uploads.create("07024", sha, len(data), 65536, pieces,
+                              body=lambda: (io.BytesIO(data[:70_000]), 70_000)) == 70_000
+        rest = data[70_000:]
+        assert uploads.append("07024", sha, 70_000, rest, len(rest)) == (len(data), len(data))
+        assert uploads.read_complete("07024", sha) == data
     finally:
         close_database()

@@ -2,8 +2,8 @@
 decision the lifecycle allows at the center as a form (each a center event that flows down)."""
 from __future__ import annotations
 
+import io
 from datetime import datetime
-from pathlib import Path
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
@@ -53,7 +53,7 @@ def _page(code: str, error: str | None = None, status: int = 200):
     delivered = desk.delivery_of(d)
     return render_template(
         "central/dossier.html", d=d, error=error, now=legaltime.now(),
-        components=desk.components_of(d), scans=desk.scans_of(d),
+        components=desk.components_of(d), scans=desk.scans_of(d), details=desk.details_of(d),
         history=dossiers.history_of(d), delivered=delivered,
         pending_down=sum(1 for v in delivered.values() if v is None),
         apology=desk.apology_of(d), actions=next_statuses(d.status),
@@ -111,7 +111,7 @@ def transition(code):
         upload = request.files.get("result_file") if target == Status.RESULT_READY else None
         if upload is not None and upload.filename:
             results.result_ready(code, upload.read(), upload.filename, actor_name(g.user),
-                                 CenterBlobs(Path(current_app.config["DATA_DIR"]) / "blobs"),
+                                 CenterBlobs(current_app.extensions["motcua.store"]),
                                  max_bytes=int(current_app.config["MAX_RESULT_BYTES"]))
         else:
             dossiers.transition(code, target, actor_name(g.user), reason=_reason_for(target),
@@ -151,8 +151,9 @@ def new_due(code):
 def scan(code, sha256):
     """A scan the center holds (404 with a sentence while it is still on its way)."""
     a = desk.held_scan(dossiers.get_dossier(code), sha256)
-    path = CenterBlobs(Path(current_app.config["DATA_DIR"]) / "blobs").path_for(a.sha256)
-    if not path.exists():
-        raise NotFound(E.SCAN_NOT_AT_CENTER)
-    return send_file(path, mimetype=a.mime or "application/octet-stream",
+    try:
+        data = CenterBlobs(current_app.extensions["motcua.store"]).read(a.sha256)
+    except FileNotFoundError:
+        raise NotFound(E.SCAN_NOT_AT_CENTER) from None
+    return send_file(io.BytesIO(data), mimetype=a.mime or "application/octet-stream",
                      download_name=a.filename or a.sha256, max_age=0)
