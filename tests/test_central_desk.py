@@ -195,7 +195,7 @@ def test_dossier_page_shows_the_procedures_own_fields(desk):
     assert html.index("detail-child_full_name") < html.index("detail-child_date_of_birth")
     other = client.get("/dossiers/07024-260302-0001").get_data(as_text=True)
     assert "detail-" not in other                                       # no details: nothing
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = _csrf(html)
     client.post("/language", data={"lang": "en", "csrf_token": token})
     english = client.get("/dossiers/07024-260302-0005").get_data(as_text=True)
     assert "Child's date of birth" in english.replace("&#39;", "'")
