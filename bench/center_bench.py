@@ -10,8 +10,9 @@ dashboard's summary is then rebuilt from them (timed) as after any bulk load.
 Usage: .venv/bin/python bench/center_bench.py [--dossiers 1000000] [--points 100] [--runs 20]
 Goals (p95): every dashboard view ≤ 500 ms; dossier search ≤ 100 ms; list page ≤ 100 ms.
 
-The script is one mode today (`queries`); another (an ingest of parcels from many processes) can be
-added to `MODES` over the same cluster and fill.
+With `--processes 1,2` it measures ingest instead: events/s and chunk MB/s through HAProxy for one
+and two center processes over PostgreSQL and SeaweedFS — that is `bench/scale_bench.py` (its own
+parts and fill), run with the same arguments.
 """
 from __future__ import annotations
 
@@ -254,6 +255,11 @@ MODES = {"queries": queries_mode}
 
 
 def main() -> None:
+    if any(a == "--processes" or a.startswith("--processes=") for a in sys.argv[1:]):
+        import runpy
+        sys.argv = [str(Path(__file__).with_name("scale_bench.py")), *sys.argv[1:]]
+        runpy.run_path(sys.argv[0], run_name="__main__")
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=sorted(MODES), default="queries")
     ap.add_argument("--dossiers", type=int, default=1_000_000)

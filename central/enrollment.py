@@ -61,8 +61,11 @@ def _public_keys(public_keys) -> dict[str, str]:
 def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: datetime) -> Point:
     """Spend `token` to register (or re-key) its point with these public keys; returns the point.
 
-    `public_keys` is a `sync.crypto.PublicKeys` or its dict. :raises Unauthorized: unknown token;
-    Forbidden: used, expired, or for another unit code; InvalidInput: unreadable keys.
+    The same token with the same keys again (its answer was lost on the link) returns the point
+    again, unchanged, while the enrollment it made is still the point's latest and the point is
+    not revoked; any other keys presenting a spent token are refused. `public_keys` is a
+    `sync.crypto.PublicKeys` or its dict. :raises Unauthorized: unknown token; Forbidden: used,
+    expired, or for another unit code; InvalidInput: unreadable keys.
     """
     keys = _public_keys(public_keys)
     digest = token_digest(token or "")
@@ -70,12 +73,17 @@ def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: 
         row = EnrollToken.get_or_none(EnrollToken.token_sha256 == digest)
         if row is None:
             raise Unauthorized(E.ENROLL_TOKEN_UNKNOWN)
-        if row.used_at is not None:
-            raise Forbidden(E.ENROLL_TOKEN_USED)
-        if now > row.expires_at:
-            raise Forbidden(E.ENROLL_TOKEN_EXPIRED)
         if unit_code and unit_code.strip() != row.unit_code:
             raise Forbidden(E.ENROLL_TOKEN_WRONG_UNIT(expected=row.unit_code, given=unit_code))
+        if row.used_at is not None:
+            point = _redeemed_by(row, keys)
+            if point is None:
+                raise Forbidden(E.ENROLL_TOKEN_USED)
+            logger.info("point %s enrolled again with the same token and keys (a lost answer)",
+                        point.unit_code)
+            return point
+        if now > row.expires_at:
+            raise Forbidden(E.ENROLL_TOKEN_EXPIRED)
         spent = (EnrollToken.update(used_at=now)
                  .where((EnrollToken.id == row.id) & EnrollToken.used_at.is_null()).execute())
         if spent != 1:                       # another process redeemed it a moment ago
@@ -85,14 +93,39 @@ def redeem_enroll_token(token: str, unit_code: str | None, public_keys, *, now: 
             point = Point.create(unit_code=row.unit_code, name=row.name, sign_pub=keys["sign_pub"],
                                  enc_pub=keys["enc_pub"], key_status="active", enrolled_at=now)
         else:
-            # A replaced PC re-enrolls with fresh keys; an admin issued the token, so it may.
-            # The inbound chain (`last_seq_in`) is kept: a PC restored from a backup continues it
-            # after asking where the center stands (`central.standing`).
+            # A replaced PC re-enrolls; an admin issued the token, so it may. The inbound chain
+            # (`last_seq_in`) is kept: a point with a history here (`has_history`) continues it
+            # after asking where the center stands (`central.standing`), whether it was restored
+            # from a backup or installed from nothing. Keys replaced here are refused at once (no
+            # rotation grace): the old install's parcels are no longer this point's.
+            changed = (point.sign_pub, point.enc_pub) != (keys["sign_pub"], keys["enc_pub"])
             Point.update(sign_pub=keys["sign_pub"], enc_pub=keys["enc_pub"], key_status="active",
-                         name=row.name, enrolled_at=now).where(Point.id == point.id).execute()
+                         name=row.name, enrolled_at=now,
+                         **({"prev_sign_pub": None, "prev_enc_pub": None, "prev_until": None}
+                            if changed else {})).where(Point.id == point.id).execute()
             point = Point.get_by_id(point.id)
     logger.info("point %s enrolled", point.unit_code)
     return point
+
+
+def _redeemed_by(row: EnrollToken, keys: dict[str, str]) -> Point | None:
+    """The point this spent token enrolled with exactly `keys`, if that enrollment still stands
+    (the latest one, same keys, not revoked); else None."""
+    point = Point.get_or_none(Point.unit_code == row.unit_code)
+    if point is None or point.key_status != "active" or point.enrolled_at != row.used_at:
+        return None
+    if (point.sign_pub, point.enc_pub) != (keys["sign_pub"], keys["enc_pub"]):
+        return None
+    return point
+
+
+def has_history(point: Point) -> bool:
+    """Whether the center holds anything of this point's past (parcels taken from it, parcels
+    sent to it, events it wrote): a new install of it must first learn where the center stands
+    (`central.standing`), or it would number its parcels and dossiers from 1 again."""
+    from central.models import Event
+    return (point.last_seq_in > 0 or point.next_seq_out > 1
+            or Event.select().where(Event.origin == point.unit_code).exists())
 
 
 def issue_enroll_offer(unit_code: str, name: str, identity, *, ttl: timedelta,
@@ -102,7 +135,9 @@ def issue_enroll_offer(unit_code: str, name: str, identity, *, ttl: timedelta,
     from sync.enrollfile import build_offer
     token = issue_enroll_token(unit_code, name, ttl=ttl, now=now)
     row = EnrollToken.get(EnrollToken.token_sha256 == token_digest(token))
-    return build_offer(identity, row.unit_code, row.name, token, row.expires_at)
+    point = Point.get_or_none(Point.unit_code == row.unit_code)
+    return build_offer(identity, row.unit_code, row.name, token, row.expires_at,
+                       history=point is not None and has_history(point))
 
 
 def redeem_enroll_request(data: bytes, identity, *, lane_unit: str, now: datetime) -> Point | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from central import outbound
-from central.enrollment import redeem_enroll_token
+from central.enrollment import has_history, redeem_enroll_token
 from central.ingest import Ingestor, point_keys, sweep_held
 from central.key_rotation import rotate_point_keys
 from central.keys import CENTER_ID, center_identity
@@ -25,6 +25,7 @@ from motcua import errors as E, legaltime
 from motcua.errors import DomainError, InvalidInput, Unauthorized
 from motcua.objectstore import StoreUnavailable
 from sync import crypto
+from sync.enrollfile import history_message
 from sync.parcel import ParcelRefused
 from sync.transport import TUS_RESUMABLE, response_message, upload_descriptor, verify_request
 
@@ -186,11 +187,16 @@ def enroll():
     point = redeem_enroll_token(str(body.get("token", "")), body.get("unit_code"), keys,
                                 now=legaltime.now())
     mine = _identity().public_keys()
+    history = has_history(point)
     answer = {"unit_code": point.unit_code, "name": point.name, "center_id": CENTER_ID,
-              "center_keys": mine.to_dict(), "center_fingerprint": mine.fingerprint()}
+              "center_keys": mine.to_dict(), "center_fingerprint": mine.fingerprint(),
+              "history": history}
     proof = crypto.sign(keys.canonical_bytes() + point.unit_code.encode(), _identity(),
                         purpose="enrollment")
     answer["signature"] = base64.b64encode(proof).decode()
+    answer["history_signature"] = base64.b64encode(crypto.sign(
+        history_message(keys, point.unit_code, history), _identity(),
+        purpose="enrollment")).decode()
     logger.info("point %s enrolled over HTTP", point.unit_code)
     return jsonify(answer), 201
 

@@ -544,8 +544,8 @@ BACKUP_CONTENT_UNREADABLE = M("bad_backup", 422, "Bản sao lưu hỏng (không 
                               "The backup is damaged (its content cannot be read).")
 BACKUP_NO_MANIFEST = M("bad_backup", 422, "Bản sao lưu thiếu bảng kê.", "The backup lacks its manifest.")
 NEEDS_STANDING = M("needs_standing", 409,
-                   "Điểm vừa được khôi phục từ bản sao lưu: trung tâm cần báo điểm đang ở đâu trước. Qua mạng: `motcua node sync`; bằng USB: `motcua node export` (ghi câu hỏi), mang tới trung tâm (`central import`), rồi `motcua node import`.",
-                   "The point was just restored from a backup: the center must first tell it where it stands. Over the network: `motcua node sync`; by stick: `motcua node export` (writes the question), take it to the center (`central import`), then `motcua node import`.")
+                   "Điểm vừa được khôi phục từ bản sao lưu (hoặc cài lại từ đầu cho một điểm trung tâm đã biết): trung tâm cần báo điểm đang ở đâu trước. Qua mạng: `motcua node sync`; bằng USB: `motcua node export` (ghi câu hỏi), mang tới trung tâm (`central import`), rồi `motcua node import`.",
+                   "The point was just restored from a backup (or installed anew for a point the center knows): the center must first tell it where it stands. Over the network: `motcua node sync`; by stick: `motcua node export` (writes the question), take it to the center (`central import`), then `motcua node import`.")
 STANDING_FILE_BAD = M("bad_standing_request", 422,
                       "Tệp hỏi/đáp trạng thái sau khôi phục ({what}) hỏng, sai chữ ký, của điểm khác hoặc của một lần khôi phục cũ.",
                       "The after-restore standing file ({what}) is damaged, wrongly signed, another point's or from an older restore.")
@@ -771,14 +771,14 @@ ROUND_SUMMARY = M("trip_report", 200,
                   "{held} the center already held); took {down} parcels ({down_events} events). "
                   "Waiting: {left_events} events, {left_blobs} scans.")
 ROUND_RESUMED = M("trip_report", 200,
-                  "trung tâm đã báo điểm đang ở đâu sau khi khôi phục: tiếp tục từ đó",
-                  "the center said where this point stands after the restore: going on from there")
+                  "trung tâm đã báo điểm đang ở đâu sau khi khôi phục hoặc cài lại: tiếp tục từ đó",
+                  "the center said where this point stands after the restore or new install: going on from there")
 ROUND_RESUMED_BY_STICK = M("trip_report", 200,
-                           "trung tâm đã báo điểm đang ở đâu sau khi khôi phục (qua USB): tiếp tục từ đó",
-                           "the center said where this point stands after the restore (by USB): going on from there")
+                           "trung tâm đã báo điểm đang ở đâu sau khi khôi phục hoặc cài lại (qua USB): tiếp tục từ đó",
+                           "the center said where this point stands after the restore or new install (by USB): going on from there")
 ROUND_ASKED_STANDING = M("trip_report", 200,
-                         "câu hỏi cho trung tâm: điểm vừa khôi phục đang ở đâu (mang USB tới trung tâm rồi `motcua node import`; trước đó điểm không gửi gì)",
-                         "a question for the center: where does this restored point stand (take the stick to the center, then `motcua node import`; until then the point sends nothing)")
+                         "câu hỏi cho trung tâm: điểm vừa khôi phục hoặc cài lại đang ở đâu (mang USB tới trung tâm rồi `motcua node import`; trước đó điểm không gửi gì)",
+                         "a question for the center: where does this restored or newly installed point stand (take the stick to the center, then `motcua node import`; until then the point sends nothing)")
 TRIP_WENT_STANDING = M("trip_report", 200, "câu hỏi trạng thái sau khôi phục (ký bằng khóa của điểm)",
                        "the after-restore standing question (signed with the point's key)")
 TRIP_WENT_HEARTBEAT = M("trip_report", 200, "bản tin tình trạng của điểm (cho trung tâm)",

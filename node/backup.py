@@ -285,10 +285,7 @@ def _mark_restored(folder: Path, manifest: dict) -> None:
     try:
         with con:
             state = dict(con.execute("SELECT key, value FROM state").fetchall())
-            code_key, book_key = f"counter:code:{today:%y%m%d}", f"counter:book:{today:%Y}"
-            bumps = {code_key: max(int(state.get(code_key, 0)), RESTORE_CODE_FLOOR),
-                     book_key: int(state.get(book_key, 0)) + max(1000, 200 * days)}
-            for key, value in bumps.items():
+            for key, value in _counter_floors(state, today, days).items():
                 con.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, str(value)))
             if manifest.get("enrolled"):
                 con.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
@@ -298,6 +295,37 @@ def _mark_restored(folder: Path, manifest: dict) -> None:
                                          f"from a backup of {manifest['created_at']}"))
     finally:
         con.close()
+
+
+def _counter_floors(state: dict, today: datetime, days: int) -> dict[str, int]:
+    """Today's dossier number and this year's tracking-book number lifted clear of any the
+    center may hold from a copy of this point that worked `days` days this copy does not know."""
+    code_key, book_key = f"counter:code:{today:%y%m%d}", f"counter:book:{today:%Y}"
+    return {code_key: max(int(state.get(code_key, 0)), RESTORE_CODE_FLOOR),
+            book_key: int(state.get(book_key, 0)) + max(1000, 200 * days)}
+
+
+def await_standing_if_new(data_dir: str | os.PathLike, *, since: str) -> bool:
+    """A point installed from nothing and enrolled under a unit code the center already holds a
+    past for (`central.enrollment.has_history`): like a restored point, it sends nothing until
+    the center has told it where it stands, and meanwhile numbers today's dossiers clear of the
+    center's. Nothing changes for a point that has a parcel chain of its own (the same install
+    enrolling again, e.g. after the center's keys were renewed): True when marked."""
+    from node.facts import get_state, set_state
+    from node.models import db
+    chain = Path(data_dir) / "outbox" / "chain.json"
+    built = chain.exists() and int(json.loads(chain.read_text()).get("last_seq", 0)) > 0
+    if built or int(get_state("sync:down_last_seq", "0") or 0) > 0:
+        return False
+    today = legaltime.now()
+    with db.atomic("IMMEDIATE"):
+        set_state(STANDING_KEY, since)
+        state = {k: get_state(k, "0") for k in _counter_floors({}, today, 1)}
+        # The center may hold numbers from any day of this year: the whole year is unknown here.
+        for key, value in _counter_floors(state, today, today.timetuple().tm_yday).items():
+            set_state(key, str(value))
+    logger.warning("new install of a point the center knows: waiting for its standing")
+    return True
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -372,6 +372,9 @@ def enroll_cmd(data_dir, central_url, token, enroll_file, center_fingerprint):
         raise click.UsageError("Dùng --central cùng --token, hoặc chỉ --enroll-file.")
     click.echo(f"  Khóa trung tâm: {result['center_fingerprint']}")
     click.echo(f"  Khóa của điểm:  {result['node_fingerprint']}")
+    if result["waits_for_standing"]:
+        click.echo("  Trung tâm đã có dữ liệu của điểm này: lần đồng bộ đầu tiên hỏi trung tâm điểm "
+                   "đang ở đâu, tiếp tục chuỗi gói tin từ đó và nhận lại hồ sơ của điểm.")
 
 
 @node_group.command("rotate-keys")

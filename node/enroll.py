@@ -17,6 +17,7 @@ import requests
 
 from motcua import errors as E, legaltime
 from motcua.errors import DomainError, Forbidden
+from node.backup import await_standing_if_new, needs_standing
 from node.facts import get_state, set_state, unit_code
 from sync import crypto
 
@@ -93,12 +94,15 @@ def enroll(data_dir: str | os.PathLike, central_url: str, token: str, *,
         raise EnrollRefused(E.ENROLL_ANSWER_UNSIGNED) from None
     if returned != center:
         raise EnrollRefused(E.CENTER_KEY_CHANGED)
+    if _history(answer, mine, me, center):
+        await_standing_if_new(data_dir, since=legaltime.now().isoformat(timespec="seconds"))
     set_state("central_url", base)
     set_state("central_keys", json.dumps(center.to_dict()))
     set_state("central_fingerprint", center.fingerprint())
     logger.info("enrolled %s with %s (center %s)", me, base, center.fingerprint())
     return {"unit_code": me, "central_url": base, "center_fingerprint": center.fingerprint(),
-            "node_fingerprint": mine.fingerprint()}
+            "node_fingerprint": mine.fingerprint(),
+            "waits_for_standing": needs_standing()}
 
 
 def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike, *,
@@ -121,6 +125,8 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
         raise EnrollRefused(E.ENROLL_FILE_EXPIRED)
     _check_center(offer.center_keys, expected_fingerprint)
     identity = _own_identity(data_dir)
+    if offer.history:
+        await_standing_if_new(data_dir, since=legaltime.now().isoformat(timespec="seconds"))
     set_state("central_keys", json.dumps(offer.center_keys.to_dict()))
     set_state("central_fingerprint", offer.center_keys.fingerprint())
     set_state("enroll:request", base64.b64encode(
@@ -129,7 +135,24 @@ def enroll_from_file(data_dir: str | os.PathLike, offer_path: str | os.PathLike,
                 offer.center_keys.fingerprint())
     return {"unit_code": me, "central_url": None,
             "center_fingerprint": offer.center_keys.fingerprint(),
-            "node_fingerprint": identity.public_keys().fingerprint()}
+            "node_fingerprint": identity.public_keys().fingerprint(),
+            "waits_for_standing": needs_standing()}
+
+
+def _history(answer: dict, mine: crypto.PublicKeys, me: str, center: crypto.PublicKeys) -> bool:
+    """Whether the center says it holds a past of this unit code (signed by it; an older center
+    says nothing: no past). :raises EnrollRefused: the statement is not the center's."""
+    from sync.enrollfile import history_message
+    if "history_signature" not in answer:
+        return False
+    history = answer.get("history") is True
+    try:
+        crypto.verify(history_message(mine, me, history),
+                      base64.b64decode(str(answer["history_signature"]), validate=True),
+                      center.sign_pub, purpose="enrollment")
+    except (ValueError, crypto.CryptoRefused):
+        raise EnrollRefused(E.ENROLL_ANSWER_UNSIGNED) from None
+    return history
 
 
 def _why(exc: Exception) -> E.Phrase:

@@ -136,6 +136,8 @@ def run_round(data_dir: str | os.PathLike, carrier: Carrier, *, up: bool = True,
         r.resume_if_restored()
     carrier.open(report, up=up, down=down)
     if not carrier.live and needs_standing() and not r.resume_by_stick(up):
+        if up:                         # a new install enrolled by file: its keys go with it
+            carrier.put_enrollment(pending_enrollment())
         carrier.finish(report)         # the question is on the stick: nothing else goes
         return report
     if down:

@@ -7,12 +7,11 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
-command -v pdftotext >/dev/null || need_apt+=(poppler-utils)   # the forms printed to PDF: pages, text, QR picture
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)   # forms printed to PDF (pages, text); scanned PDFs opened (pdfinfo)
 command -v scanimage >/dev/null || need_apt+=(sane-utils)
 command -v espeak-ng >/dev/null || need_apt+=(espeak-ng)     # the calling display's voice clips
 command -v haproxy >/dev/null || need_apt+=(haproxy)         # the load balancer of the province test (tests/test_province.py)
 command -v npm >/dev/null || need_apt+=(npm)                 # axe-core for the browser tests
-command -v pdfinfo >/dev/null || need_apt+=(poppler-utils)   # a real reader opens the scanned PDFs
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== apt-get install ${need_apt[*]}"

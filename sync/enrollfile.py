@@ -35,6 +35,7 @@ class EnrollOffer:
     token: str
     expires_at: datetime
     center_keys: crypto.PublicKeys
+    history: bool = False        # the center holds a past of this unit code (see below)
 
 
 def _b64(data: bytes) -> str:
@@ -45,12 +46,21 @@ def _refused(message: E.Said | E.Message) -> InvalidInput:
     return InvalidInput(message, field="enroll_file")
 
 
+def history_message(keys: crypto.PublicKeys, unit_code: str, history: bool) -> bytes:
+    """What the center signs (purpose `enrollment`) in its HTTP answer to tell the point it
+    enrolled whether it holds a past of that unit code: a point installed from nothing then waits
+    for the center's standing before it sends anything (docs/protocol.md "Enrollment")."""
+    return canonical_json({"format": "motcua-enroll-history-1", "unit_code": unit_code,
+                           "public_keys": keys.to_dict(), "history": bool(history)})
+
+
 def build_offer(center: crypto.Identity, unit_code: str, name: str, token: str,
-                expires_at: datetime) -> bytes:
-    """The file a technician carries to a point that has no link."""
+                expires_at: datetime, *, history: bool = False) -> bytes:
+    """The file a technician carries to a point that has no link; `history`: the center holds
+    a past of this unit code (a point installed from nothing waits for its standing)."""
     body = {"format": OFFER_FORMAT, "unit_code": unit_code, "name": name, "token": token,
             "expires_at": expires_at.isoformat(timespec="seconds"),
-            "center_keys": center.public_keys().to_dict()}
+            "center_keys": center.public_keys().to_dict(), "history": bool(history)}
     signature = crypto.sign(canonical_json(body), center, purpose="enroll-offer")
     return json.dumps({**body, "signature": _b64(signature)}, ensure_ascii=False,
                       indent=1).encode("utf-8")
@@ -66,7 +76,8 @@ def read_offer(data: bytes) -> EnrollOffer:
         keys = crypto.PublicKeys.from_dict(doc["center_keys"])
         crypto.verify(canonical_json(doc), signature, keys.sign_pub, purpose="enroll-offer")
         return EnrollOffer(str(doc["unit_code"]), str(doc["name"]), str(doc["token"]),
-                           datetime.fromisoformat(doc["expires_at"]), keys)
+                           datetime.fromisoformat(doc["expires_at"]), keys,
+                           doc.get("history") is True)
     except crypto.CryptoRefused:
         raise _refused(E.ENROLL_FILE_FORGED) from None
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):

@@ -5,6 +5,7 @@ Import what a module needs: `from central_fixtures import *  # noqa: F401,F403`.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -79,6 +80,27 @@ def api(central_app, officer_token):
                 return getattr(client, method)(url, headers=headers, **kwargs)
             return call
     return Api()
+
+
+def csrf(html: str) -> str:
+    """The CSRF token of a page's form."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, username="hoa", password=OFFICER_PASSWORD):
+    """Log `client` in through the officers' login form (asserting it redirects); returns it."""
+    page = client.get("/login").get_data(as_text=True)
+    assert client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf(page)}).status_code == 302
+    return client
+
+
+def load(events, source="07024", *, now: datetime):
+    """Apply `events` as if point `source` had sent them, in one write transaction, at `now`."""
+    from central.apply import apply_events
+    from central.db import write_transaction
+    with write_transaction():
+        apply_events(events, source_point=source, now=now)
 
 
 def stamp(ms: int, counter: int = 0) -> str:

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 
 import requests
 
@@ -55,4 +58,18 @@ def stop(proc: subprocess.Popen) -> None:
             proc.kill()
             proc.wait()
     if proc.stderr:
+        proc.stderr.close()
+
+
+@contextmanager
+def sigkilled_after(proc: subprocess.Popen, seconds: float):
+    """SIGKILL `proc` (started by `start_server`) `seconds` from now, a power cut at a moment the
+    test chose; on leaving the block, wait until it is dead and close its stderr pipe."""
+    killer = threading.Timer(seconds, proc.send_signal, (signal.SIGKILL,))
+    killer.start()
+    try:
+        yield proc
+    finally:
+        killer.join()
+        proc.wait()
         proc.stderr.close()

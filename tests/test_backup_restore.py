@@ -4,29 +4,20 @@ nothing (the center sends back what the backup lacked)."""
 from __future__ import annotations
 
 import shutil
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
 from motcua.cli import main
 from motcua.errors import Conflict, InvalidInput
-from tests.sync_env import Center, add_dossiers, make_node, sync_until_clean
+from tests.sync_env import add_dossiers, center, closing_node_db, make_node, sync_until_clean  # noqa: F401  (fixtures)
 
 PASS = "cụm mật khẩu sao lưu dài"
 
 
-@pytest.fixture
-def center(tmp_path):
-    c = Center(tmp_path).start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture(autouse=True)
-def closing_node_db():
-    yield
-    from node.db import close_database
-    close_database()
+# Every test here binds a node database in this process: close it after each.
+pytestmark = pytest.mark.usefixtures("closing_node_db")
 
 
 def test_backup_is_encrypted_verifiable_and_refuses_a_wrong_passphrase(node_dir, tmp_path):
@@ -88,13 +79,14 @@ def test_restore_refuses_to_overwrite_a_point(node_dir, tmp_path):
         restore_backup(node_dir, tmp_path / "b.mcb", PASS)
 
 
-def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
-    from central.models import Dossier as CDossier, Event as CEvent, Point, SeenParcel
-    from node.backup import make_backup, needs_standing
+def _restore_an_old_backup(center, tmp_path) -> SimpleNamespace:
+    """A point synced, backed up, then more work synced (which the backup lacks); the PC dies and
+    the technician restores the old backup with `motcua node restore`. The restored point is open."""
+    from central.models import Dossier as CDossier, Point
+    from node.backup import make_backup
     from node.db import close_database, open_database
-    from node.models import Dossier, Event
-    from node.reception import receive_dossier
-    from tests.conftest import dossier_body
+    from node.models import Event
+    from node.reception import transition
 
     folder = make_node(tmp_path, "07024", "Quan Lạn", center.url, center.token("07024"))
     before = add_dossiers(folder, 3, scan_bytes=10_000)
@@ -104,7 +96,6 @@ def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
 
     # Work after the backup, all of it synced: the backup will lack it.
     after = add_dossiers(folder, 4, scan_bytes=10_000)
-    from node.reception import transition
     transition(before[0], 4, "lan@test")
     sync_until_clean(folder)
     lost_events = {e.event_id for e in Event.select()}
@@ -120,12 +111,53 @@ def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
                                   str(backup)], input=PASS + "\n")
     assert r.exit_code == 0, r.output
     open_database(folder)
+    return SimpleNamespace(folder=folder, before=before, after=after, lost_events=lost_events,
+                           seq_before=seq_before, center_codes=center_codes)
+
+
+def _assert_resumed_losing_nothing(center, old: SimpleNamespace, offline) -> None:
+    """After the restored point caught up: no parcel sequence, event id or dossier code used twice;
+    the point holds again every dossier and event it ever wrote (and `offline`, received after the
+    restore); and the next dossier's code goes on from the center's."""
+    from central.models import Dossier as CDossier, Event as CEvent, Point, Refusal, SeenParcel
+    from node.models import Dossier, Event
+    from node.reception import receive_dossier
+    from tests.conftest import dossier_body
+    with center.db():
+        refusals = [(r.reason_code, r.message) for r in Refusal.select()]
+        seqs = [s.seq for s in SeenParcel.select().where(SeenParcel.sender == "07024")]
+        point = Point.get(Point.unit_code == "07024")
+        codes = [d.code for d in CDossier.select().where(CDossier.origin == "07024")]
+        held_ids = {e.event_id for e in CEvent.select().where(CEvent.origin == "07024")}
+    assert refusals == []                          # no replayed, no chain_broken
+    assert len(seqs) == len(set(seqs)) and point.last_seq_in > old.seq_before
+    assert len(codes) == len(set(codes)) == len(old.before) + len(old.after) + 1
+    assert offline.code in codes
+    # Nothing lost: the point holds again every dossier and every event it ever wrote.
+    assert {d.code for d in Dossier.select()} == set(old.before + old.after + [offline.code])
+    assert old.lost_events <= {e.event_id for e in Event.select()}
+    assert {e.event_id for e in Event.select() if e.origin == "07024"} <= held_ids
+    assert Dossier.get(Dossier.code == old.before[0]).status == 4
+    # A dossier received after the restore, on the next day's numbers, goes on from the center's.
+    nxt = receive_dossier(dossier_body(), "lan@test")
+    assert nxt.code not in codes
+
+
+def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
+    from node.backup import needs_standing
+    from node.db import open_database
+    from node.models import Dossier
+    from node.reception import receive_dossier
+    from tests.conftest import dossier_body
+
+    old = _restore_an_old_backup(center, tmp_path)
+    folder = old.folder
     assert needs_standing()
-    assert {d.code for d in Dossier.select()} == set(before)
+    assert {d.code for d in Dossier.select()} == set(old.before)
 
     # Before the first contact the clerk keeps working: today's numbers jump clear of the lost ones.
     offline = receive_dossier(dossier_body(), "lan@test")
-    assert offline.code not in center_codes and int(offline.code[-4:]) > 5000
+    assert offline.code not in old.center_codes and int(offline.code[-4:]) > 5000
     # A stick only carries the question: no parcel goes before the center has answered.
     out = CliRunner().invoke(main, ["node", "export", "--data-dir", str(folder), "--to",
                                     str(tmp_path / "stick")])
@@ -136,57 +168,21 @@ def test_old_backup_restored_resumes_after_the_center(center, tmp_path):
     sync_until_clean(folder)
     assert not needs_standing()
     sync_until_clean(folder)                      # the center's copies come down in later rounds
-    with center.db():
-        from central.models import Refusal
-        refusals = [(r.reason_code, r.message) for r in Refusal.select()]
-        seqs = [s.seq for s in SeenParcel.select().where(SeenParcel.sender == "07024")]
-        point = Point.get(Point.unit_code == "07024")
-        codes = [d.code for d in CDossier.select().where(CDossier.origin == "07024")]
-        held_ids = {e.event_id for e in CEvent.select().where(CEvent.origin == "07024")}
-    assert refusals == []                          # no replayed, no chain_broken
-    assert len(seqs) == len(set(seqs)) and point.last_seq_in > seq_before
-    assert len(codes) == len(set(codes)) == len(before) + len(after) + 1
-    assert offline.code in codes
-    # Nothing lost: the point holds again every dossier and every event it ever wrote.
-    assert {d.code for d in Dossier.select()} == set(before + after + [offline.code])
-    assert lost_events <= {e.event_id for e in Event.select()}
-    assert {e.event_id for e in Event.select() if e.origin == "07024"} <= held_ids
-    assert Dossier.get(Dossier.code == before[0]).status == 4
-    # A dossier received after the restore, on the next day's numbers, goes on from the center's.
-    nxt = receive_dossier(dossier_body(), "lan@test")
-    assert nxt.code not in codes
+    _assert_resumed_losing_nothing(center, old, offline)
 
 
 def test_old_backup_restored_on_an_island_resumes_by_stick(center, tmp_path):
     """No network after the restore: the question and the center's signed answer ride the stick.
     No parcel sequence, event id or dossier code the center holds is used again; nothing is lost;
     an answer made for another question (an older restore) is refused."""
-    from central.models import Dossier as CDossier, Event as CEvent, Point, Refusal, SeenParcel
-    from node.backup import make_backup, needs_standing
-    from node.db import close_database, open_database
+    from node.backup import needs_standing
     from node.ferry import export_to, import_from
-    from node.models import Dossier, Event
-    from node.reception import receive_dossier, transition
+    from node.reception import receive_dossier
     from tests.conftest import dossier_body
     from tests.procs import motcua
 
-    folder = make_node(tmp_path, "07024", "Quan Lạn", center.url, center.token("07024"))
-    before = add_dossiers(folder, 3, scan_bytes=10_000)
-    sync_until_clean(folder)
-    backup = tmp_path / "usb" / "07024.mcb"
-    make_backup(folder, backup, PASS)
-    after = add_dossiers(folder, 4, scan_bytes=10_000)
-    transition(before[0], 4, "lan@test")
-    sync_until_clean(folder)
-    lost_events = {e.event_id for e in Event.select()}
-    with center.db():
-        seq_before = Point.get(Point.unit_code == "07024").last_seq_in
-    close_database()
-    shutil.rmtree(folder)
-    r = CliRunner().invoke(main, ["node", "restore", "--data-dir", str(folder), "--from",
-                                  str(backup)], input=PASS + "\n")
-    assert r.exit_code == 0, r.output
-    open_database(folder)
+    old = _restore_an_old_backup(center, tmp_path)
+    folder = old.folder
     offline = receive_dossier(dossier_body(), "lan@test")       # work goes on before any answer
 
     stick = tmp_path / "stick"
@@ -218,18 +214,4 @@ def test_old_backup_restored_on_an_island_resumes_by_stick(center, tmp_path):
     assert not (stick / "motcua" / "07024" / "up" / "standing-request.json").exists()
     assert not answer.exists()
 
-    with center.db():
-        refusals = [(x.reason_code, x.message) for x in Refusal.select()]
-        seqs = [s.seq for s in SeenParcel.select().where(SeenParcel.sender == "07024")]
-        point = Point.get(Point.unit_code == "07024")
-        codes = [d.code for d in CDossier.select().where(CDossier.origin == "07024")]
-        held_ids = {e.event_id for e in CEvent.select().where(CEvent.origin == "07024")}
-    assert refusals == []
-    assert len(seqs) == len(set(seqs)) and point.last_seq_in > seq_before
-    assert len(codes) == len(set(codes)) == len(before) + len(after) + 1 and offline.code in codes
-    assert {d.code for d in Dossier.select()} == set(before + after + [offline.code])
-    assert lost_events <= {e.event_id for e in Event.select()}
-    assert {e.event_id for e in Event.select() if e.origin == "07024"} <= held_ids
-    assert Dossier.get(Dossier.code == before[0]).status == 4
-    nxt = receive_dossier(dossier_body(), "lan@test")
-    assert nxt.code not in codes
+    _assert_resumed_losing_nothing(center, old, offline)

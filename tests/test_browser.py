@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -40,34 +41,60 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A real node: `motcua node init`, a clerk account, then `motcua node serve` until the tests end."""
-    data_dir = tmp_path_factory.mktemp("browser-node")
+class Node:
+    """`motcua node serve` on a fixed port, which a test can kill (SIGKILL) and start again."""
+
+    def __init__(self, data_dir, port):
+        self.data_dir, self.port, self.proc = data_dir, port, None
+        self.base = f"http://127.0.0.1:{port}"
+
+    def start(self):
+        self.proc = subprocess.Popen([sys.executable, "-m", "motcua", "node", "serve", "--data-dir",
+                                      str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/help", timeout=1).read()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.proc.kill()
+                    raise RuntimeError("node did not start: " + self.proc.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self.proc.stderr.close()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()
+
+
+def clerk_node(data_dir) -> Node:
+    """A node made in `data_dir` by `motcua node init`, with the clerk lan; not started yet."""
     _motcua("init", "--unit-code", "07024", "--name", "Quan Lạn", data_dir=data_dir)
     _motcua("user", "add", "--username", "lan", "--role", "clerk", "--full-name", "Trần Thị Lan",
             data_dir=data_dir, stdin=CLERK_PASSWORD + "\n")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "motcua", "node", "serve", "--data-dir",
-                             str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(base + "/help", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("node did not start: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    return Node(data_dir, _free_port())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real node: `motcua node init`, a clerk account, then `motcua node serve` until the tests end."""
+    node = clerk_node(tmp_path_factory.mktemp("browser-node"))
+    node.start()
+    yield node.base
+    node.stop()
 
 
 @pytest.fixture(scope="module")

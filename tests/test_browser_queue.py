@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import CLERK_PASSWORD
-from tests.test_browser import CHROMIUM, LAUNCH_ARGS, _free_port, _motcua, login, pytestmark, shot  # noqa: F401
+from tests.test_browser import CHROMIUM, LAUNCH_ARGS, clerk_node, login, pytestmark, shot  # noqa: F401
 
 needs_voice = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                  reason="espeak-ng is not installed (apt-get install -y espeak-ng)")
@@ -45,53 +40,10 @@ WATCH_DESKS = """() => {
 }"""
 
 
-class Node:
-    """`motcua node serve` on a fixed port, which the test can kill (SIGKILL) and start again."""
-
-    def __init__(self, data_dir, port):
-        self.data_dir, self.port, self.proc = data_dir, port, None
-        self.base = f"http://127.0.0.1:{port}"
-
-    def start(self):
-        self.proc = subprocess.Popen([sys.executable, "-m", "motcua", "node", "serve", "--data-dir",
-                                      str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(self.base + "/help", timeout=1).read()
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.proc.kill()
-                    raise RuntimeError("node did not start: " + self.proc.stderr.read().decode()[-2000:])
-                time.sleep(0.1)
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self.proc.stderr.close()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
-
-
 @pytest.fixture(scope="module")
 def node(tmp_path_factory):
     """A real node with its voice clips (`node init` makes them when espeak-ng is there)."""
-    data_dir = tmp_path_factory.mktemp("queue-node")
-    _motcua("init", "--unit-code", "07024", "--name", "Quan Lạn", data_dir=data_dir)
-    _motcua("user", "add", "--username", "lan", "--role", "clerk", "--full-name", "Trần Thị Lan",
-            data_dir=data_dir, stdin=CLERK_PASSWORD + "\n")
-    server = Node(data_dir, _free_port())
+    server = clerk_node(tmp_path_factory.mktemp("queue-node"))
     server.start()
     yield server
     server.stop()

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, received, stamp, transitioned
+from central_fixtures import OFFICER_PASSWORD, add_point, load, login as _login, received, stamp, transitioned
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)          # a Thursday
 
 
-def _load(events, source="07024"):
-    from central.apply import apply_events
-    from central.db import write_transaction
-    with write_transaction():
-        apply_events(events, source_point=source, now=NOW)
+_load = partial(load, now=NOW)      # apply events as a point's, at NOW
 
 
 @pytest.fixture
@@ -86,14 +83,6 @@ def test_assignment_refusals(office):
             desk.assign("07024-260302-0001", who, "truong@central", now=NOW)
     with pytest.raises(Conflict):
         desk.assign("07024-260302-0004", "hoa", "truong@central", now=NOW)    # result ready
-
-
-def _login(client, username):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    return client
 
 
 def test_the_assign_form_and_my_work_page(office):

@@ -3,20 +3,17 @@ decision owed to the point; `central verify` re-folds and catches tampering."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
+from central_fixtures import OFFICER_PASSWORD, add_point, attached, load, received, stamp, transitioned
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)
 
 
-def _load(events, source="07024"):
-    from central.apply import apply_events
-    from central.db import write_transaction
-    with write_transaction():
-        apply_events(events, source_point=source, now=NOW)
+_load = partial(load, now=NOW)      # apply events as a point's, at NOW
 
 
 def _snapshot():

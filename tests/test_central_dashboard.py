@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import uuid
 from datetime import date, datetime
+from functools import partial
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
+from central_fixtures import (
+    OFFICER_PASSWORD,
+    add_point,
+    attached,
+    load,
+    login as _login,
+    received,
+    stamp,
+    transitioned,
+)
 
 from sync.events import Event
 
@@ -19,11 +28,7 @@ NOW = datetime(2026, 3, 5, 12, 0)
 DUE = "2026-03-06T09:00:00"
 
 
-def _load(events, source):
-    from central.apply import apply_events
-    from central.db import write_transaction
-    with write_transaction():
-        apply_events(events, source_point=source, now=NOW)
+_load = partial(load, now=NOW)      # apply events as a point's, at NOW
 
 
 def _dossier(uid, origin, *, finished=None, due=DUE, channel=1, rating=None, scan=False,
@@ -80,14 +85,6 @@ def test_figures_by_date_finished(figures_db):
     one = compute_dashboard(None, None, point="07027", now=NOW)
     assert one["finished"]["late"] == 1 and one["finished"]["finished"] == 1
     assert one["intake"]["total"] == 2 and one["open"]["within_due"] == 1
-
-
-def _login(client, username):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    return client
 
 
 def test_dashboard_page_chart_and_csv(figures_db, monkeypatch):

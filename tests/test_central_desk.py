@@ -3,34 +3,28 @@
 decision as a form that becomes a center event owed to the point."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from functools import partial
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, attached, received, stamp, transitioned
+from central_fixtures import (
+    OFFICER_PASSWORD,
+    add_point,
+    attached,
+    csrf as _csrf,
+    load,
+    login as _login,
+    received,
+    stamp,
+    transitioned,
+)
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)          # a Thursday
 
 
-def _load(events, source="07024"):
-    from central.apply import apply_events
-    from central.db import write_transaction
-    with write_transaction():
-        apply_events(events, source_point=source, now=NOW)
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _login(client, username="hoa"):
-    page = client.get("/login").get_data(as_text=True)
-    r = client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                    "csrf_token": _csrf(page)})
-    assert r.status_code == 302
-    return client
+_load = partial(load, now=NOW)      # apply events as a point's, at NOW
 
 
 @pytest.fixture
@@ -201,7 +195,7 @@ def test_dossier_page_shows_the_procedures_own_fields(desk):
     assert html.index("detail-child_full_name") < html.index("detail-child_date_of_birth")
     other = client.get("/dossiers/07024-260302-0001").get_data(as_text=True)
     assert "detail-" not in other                                       # no details: nothing
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    token = _csrf(html)
     client.post("/language", data={"lang": "en", "csrf_token": token})
     english = client.get("/dossiers/07024-260302-0005").get_data(as_text=True)
     assert "Child's date of birth" in english.replace("&#39;", "'")

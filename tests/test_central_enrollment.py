@@ -73,3 +73,46 @@ def test_notes_on_contact_and_refusal(central_db):
     [p] = list_points()
     assert p["clock_skew_ms"] == -90_000 and p["backlog_up"] == 3 and p["refused_parcels"] == 1
     assert p["last_contact"] == NOW.isoformat()
+
+
+def test_a_spent_token_is_answered_again_only_for_its_latest_enrollment(central_db):
+    """A lost answer: the same token and keys get the point back, unchanged, even past the
+    token's expiry; not once another enrollment or a revocation came after it."""
+    from central.enrollment import has_history, issue_enroll_token, redeem_enroll_token
+    from central.models import Point
+    from central.points import revoke_point
+    keys = _keys()
+    token = issue_enroll_token("07024", "Quan Lạn", ttl=timedelta(hours=1), now=NOW)
+    first = redeem_enroll_token(token, "07024", keys, now=NOW + timedelta(minutes=5))
+    again = redeem_enroll_token(token, "07024", keys.to_dict(), now=NOW + timedelta(hours=3))
+    assert again.id == first.id and again.enrolled_at == first.enrolled_at
+    assert not has_history(again)
+    Point.update(last_seq_in=4).execute()
+    assert has_history(Point.get())
+
+    later, other = issue_enroll_token("07024", "Quan Lạn", ttl=timedelta(hours=1), now=NOW), _keys()
+    redeem_enroll_token(later, "07024", other, now=NOW + timedelta(minutes=10))
+    for stale in (keys, other):                   # the first token no longer answers anyone
+        with pytest.raises(Forbidden) as err:
+            redeem_enroll_token(token, "07024", stale, now=NOW + timedelta(minutes=11))
+        assert err.value.code == "enroll_token_used"
+    assert redeem_enroll_token(later, "07024", other, now=NOW + timedelta(minutes=12)).id == first.id
+    revoke_point("07024")
+    with pytest.raises(Forbidden):
+        redeem_enroll_token(later, "07024", other, now=NOW + timedelta(minutes=13))
+
+
+def test_new_keys_at_enrollment_end_a_rotation_grace(central_db):
+    from central.enrollment import issue_enroll_token, redeem_enroll_token
+    from central.key_rotation import accepted_keys
+    from central.models import Point
+    keys = _keys()
+    redeem_enroll_token(issue_enroll_token("07024", "Quan Lạn", ttl=timedelta(hours=1), now=NOW),
+                        "07024", keys, now=NOW)
+    Point.update(prev_sign_pub=keys.to_dict()["sign_pub"], prev_enc_pub=keys.to_dict()["enc_pub"],
+                 prev_until=legaltime.now() + timedelta(days=30)).execute()
+    assert len(accepted_keys(Point.get())) == 2
+    fresh = _keys()
+    redeem_enroll_token(issue_enroll_token("07024", "Quan Lạn", ttl=timedelta(hours=1), now=NOW),
+                        "07024", fresh, now=NOW)
+    assert accepted_keys(Point.get()) == [fresh]

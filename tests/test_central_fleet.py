@@ -8,17 +8,9 @@ from datetime import datetime
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point
+from central_fixtures import OFFICER_PASSWORD, add_point, login as _login
 
 NOW = datetime(2026, 3, 5, 12, 0)
-
-
-def _login(client, username):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                       "csrf_token": token}).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -1,22 +1,27 @@
 """The officers' pages at the center: login, conflict list, side-by-side page, CSRF, the decision."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
+from functools import partial
 
 import pytest
 from central_fixtures import *  # noqa: F401,F403
-from central_fixtures import OFFICER_PASSWORD, add_point, received, stamp, transitioned
+from central_fixtures import (
+    OFFICER_PASSWORD,
+    add_point,
+    csrf as _csrf,
+    load,
+    login as _login,
+    received,
+    stamp,
+    transitioned,
+)
 
 T0 = 1_772_000_000_000
 NOW = datetime(2026, 3, 5, 12, 0)
 
 
-def _load(events, source="07024"):
-    from central.apply import apply_events
-    from central.db import write_transaction
-    with write_transaction():
-        apply_events(events, source_point=source, now=NOW)
+_load = partial(load, now=NOW)      # apply events as a point's, at NOW
 
 
 @pytest.fixture
@@ -34,18 +39,6 @@ def clash(central_app):
                         {"from": 4, "to": 9, "at": NOW.isoformat()}, now=NOW)
     _load([transitioned("d1", 4, 7, stamp(T0 + 500_000))])
     return ConflictRecord.get().conflict_id
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _login(client, username="hoa"):
-    page = client.get("/login").get_data(as_text=True)
-    r = client.post("/login", data={"username": username, "password": OFFICER_PASSWORD,
-                                    "csrf_token": _csrf(page)})
-    assert r.status_code == 302
-    return client
 
 
 def test_anonymous_goes_to_login_and_bad_password_refused(clash, central_app):

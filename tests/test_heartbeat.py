@@ -7,21 +7,10 @@ import json
 import pytest
 
 from motcua.errors import DomainError, InvalidInput
-from tests.sync_env import Center, add_dossiers, make_node, sync_until_clean
+from tests.sync_env import add_dossiers, center, closing_node_db, make_node, sync_until_clean  # noqa: F401  (fixtures)
 
-
-@pytest.fixture
-def center(tmp_path):
-    c = Center(tmp_path).start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture(autouse=True)
-def closing_node_db():
-    yield
-    from node.db import close_database
-    close_database()
+# Every test here binds a node database in this process: close it after each.
+pytestmark = pytest.mark.usefixtures("closing_node_db")
 
 
 def _beat(center, unit):

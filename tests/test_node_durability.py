@@ -5,13 +5,12 @@ import hashlib
 import random
 import signal
 import sqlite3
-import threading
 
 import pytest
 import requests
 
 from tests.conftest import dossier_body, png_bytes
-from tests.procs import free_port, motcua, start_server
+from tests.procs import free_port, motcua, sigkilled_after, start_server
 
 ROUNDS = 20
 
@@ -32,30 +31,25 @@ def test_sigkill_during_intake_loses_nothing_acknowledged(tmp_path):
 
     for round_no in range(ROUNDS):
         proc = start_server(["node", "serve", "--data-dir", data_dir, "--port", port], port)
-        killer = threading.Timer(rnd.uniform(0.15, 0.9), proc.send_signal, (signal.SIGKILL,))
-        killer.start()
-        try:
-            while proc.poll() is None:
-                resp = requests.post(f"{base}/dossiers", json=dossier_body(), headers=headers,
-                                     timeout=5)
-                if resp.status_code != 201:
-                    continue
-                code = resp.json()["code"]
-                acknowledged[code] = set()
-                for n in range(rnd.randint(1, 3)):
-                    scan = png_bytes(rnd.randint(20_000, 120_000), seed=rnd.getrandbits(32))
-                    up = requests.post(f"{base}/dossiers/{code}/attachments", headers=headers,
-                                       files={"file": ("scan.png", scan)},
-                                       data={"requirement": f"1.001193-d{n + 1}"}, timeout=5)
-                    if up.status_code == 201:
-                        assert up.json()["sha256"] == hashlib.sha256(scan).hexdigest()
-                        acknowledged[code].add(up.json()["sha256"])
-        except requests.RequestException:
-            kills_mid_request += 1
-        finally:
-            killer.join()
-            proc.wait()
-            proc.stderr.close()
+        with sigkilled_after(proc, rnd.uniform(0.15, 0.9)):
+            try:
+                while proc.poll() is None:
+                    resp = requests.post(f"{base}/dossiers", json=dossier_body(), headers=headers,
+                                         timeout=5)
+                    if resp.status_code != 201:
+                        continue
+                    code = resp.json()["code"]
+                    acknowledged[code] = set()
+                    for n in range(rnd.randint(1, 3)):
+                        scan = png_bytes(rnd.randint(20_000, 120_000), seed=rnd.getrandbits(32))
+                        up = requests.post(f"{base}/dossiers/{code}/attachments", headers=headers,
+                                           files={"file": ("scan.png", scan)},
+                                           data={"requirement": f"1.001193-d{n + 1}"}, timeout=5)
+                        if up.status_code == 201:
+                            assert up.json()["sha256"] == hashlib.sha256(scan).hexdigest()
+                            acknowledged[code].add(up.json()["sha256"])
+            except requests.RequestException:
+                kills_mid_request += 1
 
         # After each kill: restart, then check through the API and the file itself.
         proc = start_server(["node", "serve", "--data-dir", data_dir, "--port", port], port)

@@ -9,13 +9,12 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
 
 from tests.conftest import dossier_body, png_bytes
-from tests.procs import free_port, motcua, start_server
+from tests.procs import free_port, motcua, sigkilled_after, start_server
 from tests.sync_env import Center
 
 PASSWORD = "mat-khau-dai-1"
@@ -50,27 +49,23 @@ def _cuts(tmp_path, cuts: int, seed: int) -> None:
         for cut in range(cuts):
             node = start_server(["node", "serve", "--data-dir", data_dir, "--port", port], port,
                                 env=env)
-            killer = threading.Timer(rnd.uniform(0.2, 1.5), node.send_signal, (signal.SIGKILL,))
-            killer.start()
-            try:
-                while node.poll() is None:
-                    r = requests.post(f"{base}/dossiers", json=dossier_body(), headers=headers,
-                                      timeout=5)
-                    if r.status_code != 201:
-                        continue
-                    acknowledged.add(r.json()["code"])
-                    requests.post(f"{base}/dossiers/{r.json()['code']}/attachments",
-                                  headers=headers, timeout=5,
-                                  files={"file": ("p.png", png_bytes(rnd.randint(50_000, 400_000),
-                                                                     seed=rnd.getrandbits(32)))},
-                                  data={"requirement": "1.001193-d1"})
-            except requests.RequestException:
-                pass
-            finally:
-                killer.join()
-                node.wait()
-                node.stderr.close()
-                node = None
+            with sigkilled_after(node, rnd.uniform(0.2, 1.5)):
+                try:
+                    while node.poll() is None:
+                        r = requests.post(f"{base}/dossiers", json=dossier_body(), headers=headers,
+                                          timeout=5)
+                        if r.status_code != 201:
+                            continue
+                        acknowledged.add(r.json()["code"])
+                        requests.post(f"{base}/dossiers/{r.json()['code']}/attachments",
+                                      headers=headers, timeout=5,
+                                      files={"file": ("p.png",
+                                                      png_bytes(rnd.randint(50_000, 400_000),
+                                                                seed=rnd.getrandbits(32)))},
+                                      data={"requirement": "1.001193-d1"})
+                except requests.RequestException:
+                    pass
+            node = None
             report = _doctor(data_dir)
             failed = [c for c in report["checks"] if c["level"] == "fail"]
             assert failed == [], (cut, failed)

@@ -80,6 +80,7 @@ def test_the_center_serves_the_same_lookup_once_synced(central_app):
     assert "ABC123" not in good.text                                  # the secret is not shown
     form = web.get("/lookup")
     assert form.status_code == 200 and 'name="s"' in form.text
+    assert "Hồ sơ hiện ở đây sau khi điểm tiếp nhận" in form.text and 'href="/lookup">' in good.text
     for _ in range(6):                                                # guessing slows down
         last = web.get("/lookup?code=07024-260302-0001&s=QQQ111")
     assert last.status_code == 429

@@ -46,12 +46,17 @@ def test_enroll_makes_keys_here_and_pins_the_center(center, node_dir):
     assert point.sign_pub == load_identity(keys_file).public_keys().to_dict()["sign_pub"]
 
 
-def test_second_use_of_a_token_is_refused(center, node_dir):
+def test_second_use_of_a_token_is_refused_to_other_keys(center, node_dir, tmp_path):
+    from node.db import close_database
     from node.enroll import EnrollRefused, enroll
+    from node.setup import init_node
     token = center.token("07024")
-    enroll(node_dir, center.url, token)
+    first = enroll(node_dir, center.url, token)
+    assert enroll(node_dir, center.url, token) == first      # the same keys: answered again
+    close_database()
+    init_node(tmp_path / "twin", "07024", "Quan Lạn")
     with pytest.raises(EnrollRefused) as exc:
-        enroll(node_dir, center.url, token)
+        enroll(tmp_path / "twin", center.url, token)
     assert exc.value.code == "enroll_token_used"
 
 

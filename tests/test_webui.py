@@ -138,6 +138,7 @@ def test_lookup_refuses_alike_and_slows_down_guessing(client, app, api):
     good = client.get(f"/lookup?code={body['code']}&s={body['lookup_secret']}")
     assert good.status_code == 200 and "Đã tiếp nhận" in good.text
     assert "Nguyễn" not in good.text and "0912345678" not in good.text   # nothing personal
+    assert 'href="/lookup">' in good.text and "Hồ sơ hiện ở đây" not in good.text  # the point's own page
     wrong_secret = client.get(f"/lookup?code={body['code']}&s=AAAAAA")
     no_such_code = client.get("/lookup?code=07024-000101-0001&s=AAAAAA")
     assert wrong_secret.status_code == no_such_code.status_code == 404

@@ -1,15 +1,16 @@
 """Officers' login at the center, and the guards every center page blueprint shares."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from central.users import end_session, log_in, start_session, user_for_session
 from motcua import errors as E
-from motcua.errors import DomainError, Unauthorized
+from motcua.errors import DomainError
 from motcua.web import same_site_path
 from webui import i18n
-from webui.security import begin_session, check_csrf, login_guard, session_user_loader
+from webui.login import login_page, switch_language
+from webui.security import check_csrf, login_guard, session_user_loader
 
 bp = Blueprint("center_auth", __name__)
 
@@ -83,21 +84,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The login form; on POST check the password, pausing after repeated failures."""
-    error, username = None, ""
-    if request.method == "POST":
-        username = request.form.get("username", "").strip()[:100]
-        cfg = current_app.config
-        try:
-            user = log_in(username, request.form.get("password", ""),
-                          max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
-                          lock_seconds=float(cfg["LOGIN_LOCK_SECONDS"]))
-        except Unauthorized as exc:
-            error = exc.message_vi
-        else:
-            begin_session("center_sid", start_session(user))   # fresh cookie and CSRF token
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("central/login.html", error=error, username=username), \
-        (401 if error else 200)
+    return login_page("center_sid", log_in, start_session, "central/login.html", _safe_next)
 
 
 @bp.post("/logout")
@@ -112,7 +99,4 @@ def logout():
 @bp.post("/language")
 def language():
     """Switch between Vietnamese and English, then go back where the officer was."""
-    lang = request.form.get("lang")
-    if lang in i18n.LANGUAGES:
-        session["lang"] = lang
-    return redirect(_safe_next(request.form.get("back")))
+    return switch_language(_safe_next)

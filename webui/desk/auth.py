@@ -1,13 +1,12 @@
 """Logging in and out, and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, session, url_for
 
-from motcua.errors import Unauthorized
 from motcua.web import same_site_path
 from node.users import end_session, log_in, start_session, user_for_session
-from webui import i18n
-from webui.security import begin_session, login_required, session_user_loader
+from webui.login import login_page, switch_language
+from webui.security import login_required, session_user_loader
 
 bp = Blueprint("auth", __name__)
 
@@ -23,21 +22,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form; on POST check the password, with a pause after repeated failures."""
-    error, username = None, ""
-    if request.method == "POST":
-        username = request.form.get("username", "").strip()[:100]
-        cfg = current_app.config
-        try:
-            user = log_in(username, request.form.get("password", ""),
-                          max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
-                          lock_seconds=float(cfg["LOGIN_LOCK_SECONDS"]))
-        except Unauthorized as exc:
-            error = exc.message_vi
-        else:
-            begin_session("sid", start_session(user))
-            return redirect(_safe_next(request.args.get("next")))
-    status = 401 if error else 200
-    return render_template("node/login.html", error=error, username=username), status
+    return login_page("sid", log_in, start_session, "node/login.html", _safe_next)
 
 
 @bp.post("/logout")
@@ -55,7 +40,4 @@ def logout():
 @bp.post("/language")
 def language():
     """Switch between Vietnamese and English, then go back where the clerk was."""
-    lang = request.form.get("lang")
-    if lang in i18n.LANGUAGES:
-        session["lang"] = lang
-    return redirect(_safe_next(request.form.get("back")))
+    return switch_language(_safe_next)
