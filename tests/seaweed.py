@@ -10,6 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.procs import free_port
 
 
@@ -134,3 +136,15 @@ class Seaweed:
         if getattr(self, "log", None):
             self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def weed():
+    """One SeaweedFS for the whole run (the tests that use it import this fixture); skipped with the
+    reason when `weed` is not installed."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = Seaweed().start()
+    yield server
+    server.stop()

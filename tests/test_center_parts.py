@@ -14,19 +14,9 @@ from central_fixtures import *  # noqa: F401,F403
 
 from motcua import errors as E
 from motcua.objectstore import open_store
-from tests import seaweed
+from tests.seaweed import weed  # noqa: F401  (the fixture)
 
 PIECE = 4096
-
-
-@pytest.fixture(scope="module")
-def weed():
-    reason = seaweed.missing_reason()
-    if reason:
-        pytest.skip(reason)
-    server = seaweed.Seaweed().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["folder", "seaweedfs"])

@@ -6,17 +6,7 @@ import uuid
 import pytest
 
 from motcua.objectstore import FolderStore, ObjectStore, StoreUnavailable, check_key, open_store
-from tests import seaweed
-
-
-@pytest.fixture(scope="session")
-def weed():
-    reason = seaweed.missing_reason()
-    if reason:
-        pytest.skip(reason)
-    server = seaweed.Seaweed().start()
-    yield server
-    server.stop()
+from tests.seaweed import weed  # noqa: F401  (the fixture)
 
 
 @pytest.fixture(params=["folder", "seaweedfs"])
