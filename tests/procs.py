@@ -49,11 +49,12 @@ def start_server(args: list, port: int, *, path: str = "/api/v1/procedures",
     raise RuntimeError("server did not start")
 
 
-def stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen, grace: float = 5) -> None:
+    """Terminate `proc`, kill it if it has not ended within `grace` seconds, close its stderr."""
     if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(5)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.procs import free_port
+from tests.procs import free_port, stop
 
 
 def weed_binary() -> str | None:
@@ -126,13 +126,8 @@ class Seaweed:
         raise RuntimeError("SeaweedFS did not start: " + (self.tmp / "weed.log").read_text()[-2000:])
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop(self.proc, grace=10)
         if getattr(self, "log", None):
             self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)

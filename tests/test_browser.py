@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CLERK_PASSWORD, pdf_bytes, png_bytes
+from tests.procs import stop as stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -69,15 +70,8 @@ class Node:
         self.proc.stderr.close()
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
+        if self.proc:
+            stop_process(self.proc, grace=10)
 
 
 def clerk_node(data_dir) -> Node:
